@@ -1,0 +1,339 @@
+//! The box's local HTTP API (axum): one-tap open with a signed command, directory import, door
+//! modes, health and status, recent passes. Handlers translate HTTP to gatekeeper messages and
+//! back; they hold no state of their own.
+//!
+//! Error bodies are `{"error": code, "message": text}` with a message that names the field.
+
+use std::sync::Arc;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::access::{AccessRequest, Decision, DoorMode, Method};
+use crate::gatekeeper::{GatekeeperHandle, OneTapError, Outcome};
+use crate::store::Store;
+use crate::wire::DirectoryV1;
+use edge_sync::SignedCommand;
+
+#[derive(Clone)]
+pub struct ApiState {
+    pub gk: GatekeeperHandle,
+    pub store: Store,
+    /// Bearer token for the admin endpoints (import, door modes). None = admin endpoints off.
+    pub admin_token: Option<Arc<str>>,
+    pub box_id: Arc<str>,
+}
+
+pub fn router(state: ApiState) -> Router {
+    Router::new()
+        .route("/v1/health", get(health))
+        .route("/v1/status", get(status))
+        .route("/v1/onetap", post(one_tap))
+        .route("/v1/decide", post(decide))
+        .route("/v1/directory", put(import))
+        .route("/v1/doors/{id}/mode", put(set_mode))
+        .route("/v1/passes", get(passes))
+        .with_state(state)
+}
+
+fn error(status: StatusCode, code: &str, message: impl std::fmt::Display) -> Response {
+    (
+        status,
+        Json(json!({"error": code, "message": message.to_string()})),
+    )
+        .into_response()
+}
+
+fn unavailable() -> Response {
+    error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "shutting_down",
+        "the daemon is stopping",
+    )
+}
+
+fn bad_json(rej: JsonRejection) -> Response {
+    error(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "malformed_body",
+        rej.body_text(),
+    )
+}
+
+fn authorised(state: &ApiState, headers: &HeaderMap) -> Result<(), Box<Response>> {
+    let Some(token) = &state.admin_token else {
+        return Err(Box::new(error(
+            StatusCode::FORBIDDEN,
+            "admin_disabled",
+            "no api.admin_token is configured",
+        )));
+    };
+    let given = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    match given {
+        Some(g) if constant_time_eq(g.as_bytes(), token.as_bytes()) => Ok(()),
+        _ => Err(Box::new(error(
+            StatusCode::UNAUTHORIZED,
+            "unauthorised",
+            "header `Authorization`: missing or wrong bearer token",
+        ))),
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+async fn health() -> Json<serde_json::Value> {
+    Json(json!({"status": "ok"}))
+}
+
+async fn status(State(s): State<ApiState>) -> Response {
+    let Some(snap) = s.gk.snapshot().await else {
+        return unavailable();
+    };
+    Json(json!({
+        "box_id": &*s.box_id,
+        "doors": snap.doors,
+        "offline_devices": snap.offline_devices,
+        "alarms": snap.alarms,
+        "people": snap.people,
+        "grants": snap.grants,
+        "clock_jumped": snap.clock_jumped,
+        "outbox_depth": s.store.outbox_depth(),
+        "passlog_records": s.store.passlog_len(),
+        "store_bytes": s.store.size_on_disk(),
+    }))
+    .into_response()
+}
+
+/// Wait until the decision is on disk and the door has been driven, then answer.
+async fn finish(out: Outcome) -> Response {
+    let durable = out.durable.await;
+    let recorded = matches!(durable, Ok(Ok(_)));
+    if !recorded {
+        let why = match durable {
+            Ok(Err(e)) => e,
+            _ => "store writer stopped".into(),
+        };
+        return error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "not_recorded",
+            format!("decision could not be stored: {why}"),
+        );
+    }
+    let opened = match out.opened {
+        Some(rx) => Some(rx.await.unwrap_or_else(|_| {
+            Err(crate::gate::GateError::BusGone {
+                bus: "driver".into(),
+            })
+        })),
+        None => None,
+    };
+    let body = |extra: serde_json::Value| {
+        let mut v = json!({
+            "record_id": out.record_id,
+            "allowed": out.decision.is_allowed(),
+            "reason": out.decision.reason_code(),
+        });
+        if let (Some(m), Some(e)) = (v.as_object_mut(), extra.as_object()) {
+            m.extend(e.clone());
+        }
+        v
+    };
+    match (&out.decision, opened) {
+        (Decision::Deny { .. }, _) => {
+            (StatusCode::FORBIDDEN, Json(body(json!({})))).into_response()
+        }
+        (Decision::Allow { .. }, None) => {
+            (StatusCode::OK, Json(body(json!({"actuated": false})))).into_response()
+        }
+        (Decision::Allow { .. }, Some(Ok(()))) => {
+            (StatusCode::OK, Json(body(json!({"actuated": true})))).into_response()
+        }
+        (Decision::Allow { .. }, Some(Err(e))) => {
+            let status = match e {
+                crate::gate::GateError::Exception { .. } => StatusCode::BAD_GATEWAY,
+                _ => StatusCode::SERVICE_UNAVAILABLE,
+            };
+            (
+                status,
+                Json(body(
+                    json!({"actuated": false, "error": "open_failed", "message": e.to_string()}),
+                )),
+            )
+                .into_response()
+        }
+    }
+}
+
+async fn one_tap(
+    State(s): State<ApiState>,
+    body: Result<Json<SignedCommand>, JsonRejection>,
+) -> Response {
+    let Json(cmd) = match body {
+        Ok(b) => b,
+        Err(rej) => return bad_json(rej),
+    };
+    match s.gk.one_tap(cmd).await {
+        None => unavailable(),
+        Some(Err(OneTapError::Invalid(e))) => {
+            tracing::warn!(error = %e, "one-tap command refused");
+            error(StatusCode::UNAUTHORIZED, "invalid_command", e)
+        }
+        Some(Err(OneTapError::Replayed)) => {
+            tracing::warn!("one-tap command replayed");
+            error(
+                StatusCode::CONFLICT,
+                "replayed",
+                "field `command_id`: this command was already used",
+            )
+        }
+        Some(Err(OneTapError::Store(e))) => error(StatusCode::INTERNAL_SERVER_ERROR, "store", e),
+        Some(Ok(out)) => finish(out).await,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DecideBody {
+    door_id: String,
+    person_id: String,
+    /// face | staff (one_tap needs a signed command: POST /v1/onetap)
+    method: String,
+}
+
+/// Decisions from on-box recognisers (face terminals) — admin-authenticated.
+async fn decide(
+    State(s): State<ApiState>,
+    headers: HeaderMap,
+    body: Result<Json<DecideBody>, JsonRejection>,
+) -> Response {
+    if let Err(r) = authorised(&s, &headers) {
+        return *r;
+    }
+    let Json(b) = match body {
+        Ok(b) => b,
+        Err(rej) => return bad_json(rej),
+    };
+    let method = match b.method.as_str() {
+        "face" => Method::Face,
+        "staff" => Method::Staff,
+        other => {
+            return error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "malformed_body",
+                format!("field `method`: `{other}` is not face or staff"),
+            )
+        }
+    };
+    let req = AccessRequest {
+        door_id: b.door_id,
+        person_id: b.person_id,
+        method,
+    };
+    match s.gk.decide(req).await {
+        None => unavailable(),
+        Some(out) => finish(out).await,
+    }
+}
+
+async fn import(
+    State(s): State<ApiState>,
+    headers: HeaderMap,
+    body: Result<Json<DirectoryV1>, JsonRejection>,
+) -> Response {
+    if let Err(r) = authorised(&s, &headers) {
+        return *r;
+    }
+    let Json(dir) = match body {
+        Ok(b) => b,
+        Err(rej) => return bad_json(rej),
+    };
+    let dir = match dir.into_domain() {
+        Ok(d) => d,
+        Err(e) => return error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_directory", e),
+    };
+    match s.gk.import(dir).await {
+        None => unavailable(),
+        Some(Ok((people, grants))) => {
+            Json(json!({"people": people, "grants": grants})).into_response()
+        }
+        Some(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, "store", e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ModeBody {
+    /// normal | held_open | locked | emergency_release
+    mode: String,
+}
+
+async fn set_mode(
+    State(s): State<ApiState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Result<Json<ModeBody>, JsonRejection>,
+) -> Response {
+    if let Err(r) = authorised(&s, &headers) {
+        return *r;
+    }
+    let Json(b) = match body {
+        Ok(b) => b,
+        Err(rej) => return bad_json(rej),
+    };
+    let mode = match b.mode.as_str() {
+        "normal" => DoorMode::Normal,
+        "held_open" => DoorMode::HeldOpen,
+        "locked" => DoorMode::Locked,
+        "emergency_release" => DoorMode::EmergencyRelease,
+        other => {
+            return error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "malformed_body",
+                format!(
+                    "field `mode`: `{other}` is not normal, held_open, locked or emergency_release"
+                ),
+            )
+        }
+    };
+    match s.gk.set_mode(id.clone(), mode).await {
+        None => unavailable(),
+        Some(Ok(true)) => Json(json!({"door_id": id, "mode": b.mode})).into_response(),
+        Some(Ok(false)) => error(
+            StatusCode::NOT_FOUND,
+            "unknown_door",
+            format!("no door `{id}`"),
+        ),
+        Some(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, "store", e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct PassQuery {
+    limit: Option<usize>,
+}
+
+async fn passes(
+    State(s): State<ApiState>,
+    headers: HeaderMap,
+    Query(q): Query<PassQuery>,
+) -> Response {
+    if let Err(r) = authorised(&s, &headers) {
+        return *r;
+    }
+    let limit = q.limit.unwrap_or(50).min(1000);
+    match s.store.recent_passes(limit) {
+        Ok(v) => Json(json!({"passes": v})).into_response(),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "store", e),
+    }
+}

@@ -1,0 +1,559 @@
+//! The box's configuration (TOML): identity, devices and the buses they hang on, doors, the local
+//! API, the store. Owns parsing and cross-checking against the device profiles; touches no
+//! hardware. Every error names the file, the field and the reason.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::profile::{DeviceProfile, Parity, PointRole, ProfileSet, TransportKind};
+
+/// A configuration or profile problem: which file, which field, why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ConfigError {
+    pub file: PathBuf,
+    pub field: String,
+    pub reason: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: field `{}`: {}",
+            self.file.display(),
+            self.field,
+            self.reason
+        )
+    }
+}
+
+impl ConfigError {
+    pub fn new(file: &Path, field: &str, reason: impl Into<String>) -> ConfigError {
+        ConfigError {
+            file: file.to_path_buf(),
+            field: field.to_string(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Turn a TOML syntax/type error into file + field + reason. The field is the key on the
+    /// line the parser points at (or the table header there), so the installer can find it.
+    pub fn toml(file: &Path, text: &str, e: &toml::de::Error) -> ConfigError {
+        let field = e
+            .span()
+            .map(|span| field_at(text, span.start))
+            .unwrap_or_else(|| "-".to_string());
+        ConfigError::new(file, &field, e.message().trim().to_string())
+    }
+}
+
+fn field_at(text: &str, offset: usize) -> String {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    let line_no = text[..start].matches('\n').count() + 1;
+    let line = text[start..end].trim();
+    let key = match line.split_once('=') {
+        Some((k, _)) => k.trim(),
+        None => line.trim_matches(|c| c == '[' || c == ']'),
+    };
+    format!("{key} (line {line_no})")
+}
+
+/// Parse TOML text with errors that name the field.
+pub fn parse_toml<T: serde::de::DeserializeOwned>(
+    file: &Path,
+    text: &str,
+) -> Result<T, ConfigError> {
+    toml::from_str(text).map_err(|e| ConfigError::toml(file, text, &e))
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BoxIdentity {
+    /// Unique id of this edge box (as provisioned in the cloud).
+    pub id: String,
+    /// The community this box serves; one-tap commands for other communities are refused.
+    pub community: String,
+    #[serde(default)]
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreConfig {
+    /// Directory of the sled database (people, grants, pass log, alarm outbox).
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiConfig {
+    /// Address the local HTTP API listens on.
+    pub listen: SocketAddr,
+    /// base64 of the 32-byte Ed25519 public key whose signatures one-tap commands must carry.
+    pub onetap_public_key: String,
+    /// Bearer token for the admin endpoints (directory import, door modes, pass log, decisions
+    /// from on-box recognisers). Leave out to switch those endpoints off.
+    #[serde(default)]
+    pub admin_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MonitorConfig {
+    /// How often door contacts and fault points are read.
+    #[serde(default = "default_poll_interval_ms")]
+    pub poll_interval_ms: u64,
+    /// Consecutive failed requests before a slave is declared offline.
+    #[serde(default = "default_offline_after_failures")]
+    pub offline_after_failures: u32,
+    /// How often an offline slave is probed (it is otherwise skipped so it cannot stall its bus).
+    #[serde(default = "default_probe_interval_ms")]
+    pub probe_interval_ms: u64,
+    /// How far the wall clock may disagree with the monotonic clock before it counts as a jump.
+    #[serde(default = "default_clock_tolerance_ms")]
+    pub clock_tolerance_ms: u64,
+}
+
+fn default_poll_interval_ms() -> u64 {
+    200
+}
+fn default_offline_after_failures() -> u32 {
+    3
+}
+fn default_probe_interval_ms() -> u64 {
+    2000
+}
+fn default_clock_tolerance_ms() -> u64 {
+    2000
+}
+
+impl Default for MonitorConfig {
+    fn default() -> Self {
+        MonitorConfig {
+            poll_interval_ms: default_poll_interval_ms(),
+            offline_after_failures: default_offline_after_failures(),
+            probe_interval_ms: default_probe_interval_ms(),
+            clock_tolerance_ms: default_clock_tolerance_ms(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RtuTransport {
+    /// Serial device, e.g. /dev/ttyUSB0 (an RS-485 adapter). Several devices may share it.
+    pub port: PathBuf,
+    pub baud: Option<u32>,
+    pub parity: Option<Parity>,
+    pub data_bits: Option<u8>,
+    pub stop_bits: Option<u8>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TcpTransport {
+    /// host:port of the controller (or of a Modbus TCP gateway). Several devices may share it.
+    pub address: SocketAddr,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceConfig {
+    pub id: String,
+    /// A model id from the profiles directory.
+    pub profile: String,
+    /// Modbus unit id (1..=247).
+    pub slave_id: u8,
+    pub rtu: Option<RtuTransport>,
+    pub tcp: Option<TcpTransport>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DoorConfig {
+    pub id: String,
+    pub name: String,
+    /// Estate (小区) the door belongs to; residents' rights follow their addresses' estates.
+    pub estate: String,
+    pub device: String,
+    pub channel: u16,
+    /// Where the door contact is read; defaults to the same device and channel.
+    pub contact_device: Option<String>,
+    pub contact_channel: Option<u16>,
+    /// false when the door has no contact wired: no held-open/forced-open alarms.
+    #[serde(default = "yes")]
+    pub monitor_contact: bool,
+    /// Relay on-time for pulse_coil controllers.
+    #[serde(default = "default_pulse_ms")]
+    pub pulse_ms: u64,
+    /// A door open longer than this raises a held-open alarm.
+    #[serde(default = "default_held_open_seconds")]
+    pub held_open_seconds: u64,
+}
+
+fn yes() -> bool {
+    true
+}
+fn default_pulse_ms() -> u64 {
+    500
+}
+fn default_held_open_seconds() -> u64 {
+    30
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(rename = "box")]
+    identity: BoxIdentity,
+    profiles_dir: PathBuf,
+    /// Optional JSON directory (people, grants) imported at start-up.
+    seed_file: Option<PathBuf>,
+    store: StoreConfig,
+    api: ApiConfig,
+    #[serde(default)]
+    monitor: MonitorConfig,
+    #[serde(default)]
+    devices: Vec<DeviceConfig>,
+    #[serde(default)]
+    doors: Vec<DoorConfig>,
+}
+
+/// Where a device's requests travel. Devices with the same bus share one owner task.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BusKey {
+    Serial(PathBuf),
+    Tcp(SocketAddr),
+}
+
+impl fmt::Display for BusKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BusKey::Serial(p) => write!(f, "rtu:{}", p.display()),
+            BusKey::Tcp(a) => write!(f, "tcp:{a}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SerialSettings {
+    pub baud: u32,
+    pub parity: Parity,
+    pub data_bits: u8,
+    pub stop_bits: u8,
+}
+
+/// A bus and the devices on it, resolved from config + profiles.
+#[derive(Debug, Clone)]
+pub struct BusPlan {
+    pub key: BusKey,
+    pub serial: Option<SerialSettings>,
+    pub devices: Vec<String>,
+}
+
+/// A validated configuration with profiles resolved.
+#[derive(Debug, Clone)]
+pub struct EdgeConfig {
+    pub file: PathBuf,
+    pub identity: BoxIdentity,
+    pub seed_file: Option<PathBuf>,
+    pub store: StoreConfig,
+    pub api: ApiConfig,
+    pub onetap_key: ed25519_dalek::VerifyingKey,
+    pub monitor: MonitorConfig,
+    pub devices: Vec<DeviceConfig>,
+    pub doors: Vec<DoorConfig>,
+    pub profiles: BTreeMap<String, DeviceProfile>,
+    pub buses: Vec<BusPlan>,
+}
+
+impl EdgeConfig {
+    pub fn load(file: &Path) -> Result<EdgeConfig, ConfigError> {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| ConfigError::new(file, "-", format!("cannot read file: {e}")))?;
+        EdgeConfig::parse(file, &text)
+    }
+
+    pub fn parse(file: &Path, text: &str) -> Result<EdgeConfig, ConfigError> {
+        let raw: RawConfig = parse_toml(file, text)?;
+        let base = file.parent().unwrap_or(Path::new("."));
+        let rel = |p: &Path| {
+            if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                base.join(p)
+            }
+        };
+        let profiles = ProfileSet::load_dir(&rel(&raw.profiles_dir))?;
+        let err = |field: String, reason: String| Err(ConfigError::new(file, &field, reason));
+
+        for (name, v) in [
+            ("box.id", &raw.identity.id),
+            ("box.community", &raw.identity.community),
+        ] {
+            if v.trim().is_empty() {
+                return err(name.into(), "must not be empty".into());
+            }
+        }
+        let onetap_key = edge_sync::onetap::parse_public_key(&raw.api.onetap_public_key)
+            .map_err(|r| ConfigError::new(file, "api.onetap_public_key", r))?;
+        let m = &raw.monitor;
+        if !(10..=60_000).contains(&m.poll_interval_ms) {
+            return err(
+                "monitor.poll_interval_ms".into(),
+                "must be between 10 and 60000".into(),
+            );
+        }
+        if m.offline_after_failures == 0 {
+            return err(
+                "monitor.offline_after_failures".into(),
+                "must be at least 1".into(),
+            );
+        }
+
+        let mut devices_by_id: HashMap<&str, (&DeviceConfig, &DeviceProfile)> = HashMap::new();
+        let mut buses: BTreeMap<BusKey, BusPlan> = BTreeMap::new();
+        for (i, d) in raw.devices.iter().enumerate() {
+            let f = |n: &str| format!("devices[{i}].{n}");
+            if d.id.trim().is_empty() {
+                return err(f("id"), "must not be empty".into());
+            }
+            let Some(profile) = profiles.by_model.get(&d.profile) else {
+                let known: Vec<&str> = profiles.by_model.keys().map(String::as_str).collect();
+                return err(
+                    f("profile"),
+                    format!("no profile `{}` (known: {})", d.profile, known.join(", ")),
+                );
+            };
+            if !(1..=247).contains(&d.slave_id) {
+                return err(f("slave_id"), format!("{} is outside 1..=247", d.slave_id));
+            }
+            let (key, serial) = match (&d.rtu, &d.tcp) {
+                (Some(r), None) => {
+                    if !profile.transports.contains(&TransportKind::Rtu) {
+                        return err(
+                            f("rtu"),
+                            format!("profile `{}` does not speak rtu", d.profile),
+                        );
+                    }
+                    let def = profile.serial_defaults.clone();
+                    let s = SerialSettings {
+                        baud: r.baud.or(def.as_ref().map(|s| s.baud)).unwrap_or(9600),
+                        parity: r
+                            .parity
+                            .or(def.as_ref().map(|s| s.parity))
+                            .unwrap_or(Parity::None),
+                        data_bits: r
+                            .data_bits
+                            .or(def.as_ref().map(|s| s.data_bits))
+                            .unwrap_or(8),
+                        stop_bits: r
+                            .stop_bits
+                            .or(def.as_ref().map(|s| s.stop_bits))
+                            .unwrap_or(1),
+                    };
+                    if !(7..=8).contains(&s.data_bits) {
+                        return err(f("rtu.data_bits"), "must be 7 or 8".into());
+                    }
+                    if !(1..=2).contains(&s.stop_bits) {
+                        return err(f("rtu.stop_bits"), "must be 1 or 2".into());
+                    }
+                    (BusKey::Serial(r.port.clone()), Some(s))
+                }
+                (None, Some(t)) => {
+                    if !profile.transports.contains(&TransportKind::Tcp) {
+                        return err(
+                            f("tcp"),
+                            format!("profile `{}` does not speak tcp", d.profile),
+                        );
+                    }
+                    (BusKey::Tcp(t.address), None)
+                }
+                _ => {
+                    return err(
+                        f("rtu"),
+                        "give exactly one of [devices.rtu] or [devices.tcp]".into(),
+                    )
+                }
+            };
+            if devices_by_id.insert(d.id.as_str(), (d, profile)).is_some() {
+                return err(f("id"), format!("duplicate device id `{}`", d.id));
+            }
+            let plan = buses.entry(key.clone()).or_insert_with(|| BusPlan {
+                key: key.clone(),
+                serial: serial.clone(),
+                devices: vec![],
+            });
+            if plan.serial != serial {
+                return err(
+                    f("rtu"),
+                    format!("serial settings differ from another device on {key}; one bus has one speed"),
+                );
+            }
+            let clash = plan.devices.iter().any(|other| {
+                devices_by_id
+                    .get(other.as_str())
+                    .is_some_and(|(o, _)| o.slave_id == d.slave_id)
+            });
+            if clash {
+                return err(
+                    f("slave_id"),
+                    format!("slave id {} is already used on {key}", d.slave_id),
+                );
+            }
+            plan.devices.push(d.id.clone());
+        }
+
+        let mut door_ids = HashSet::new();
+        let mut outputs = HashSet::new();
+        for (i, door) in raw.doors.iter().enumerate() {
+            let f = |n: &str| format!("doors[{i}].{n}");
+            if door.id.trim().is_empty() {
+                return err(f("id"), "must not be empty".into());
+            }
+            if !door_ids.insert(door.id.as_str()) {
+                return err(f("id"), format!("duplicate door id `{}`", door.id));
+            }
+            if door.estate.trim().is_empty() {
+                return err(f("estate"), "must not be empty".into());
+            }
+            let Some((_, profile)) = devices_by_id.get(door.device.as_str()) else {
+                return err(
+                    f("device"),
+                    format!("no device `{}` in [[devices]]", door.device),
+                );
+            };
+            if !profile.channels().contains(&door.channel) {
+                return err(
+                    f("channel"),
+                    format!(
+                        "device `{}` ({}) has no channel {} (channels: {:?})",
+                        door.device,
+                        profile.model,
+                        door.channel,
+                        profile.channels()
+                    ),
+                );
+            }
+            if !outputs.insert((door.device.as_str(), door.channel)) {
+                return err(
+                    f("channel"),
+                    format!(
+                        "channel {} of `{}` already drives another door",
+                        door.channel, door.device
+                    ),
+                );
+            }
+            if !(50..=30_000).contains(&door.pulse_ms) {
+                return err(
+                    f("pulse_ms"),
+                    format!("{} is outside 50..=30000", door.pulse_ms),
+                );
+            }
+            if !(1..=86_400).contains(&door.held_open_seconds) {
+                return err(
+                    f("held_open_seconds"),
+                    format!("{} is outside 1..=86400", door.held_open_seconds),
+                );
+            }
+            if door.monitor_contact {
+                let cdev = door.contact_device.as_deref().unwrap_or(&door.device);
+                let Some((_, cprof)) = devices_by_id.get(cdev) else {
+                    return err(
+                        f("contact_device"),
+                        format!("no device `{cdev}` in [[devices]]"),
+                    );
+                };
+                let ch = door.contact_channel.unwrap_or(door.channel);
+                if cprof.point(PointRole::DoorContact, Some(ch)).is_none() {
+                    return err(
+                        f("contact_channel"),
+                        format!(
+                            "device `{cdev}` ({}) has no door_contact point for channel {ch}; set monitor_contact = false if the door has no contact",
+                            cprof.model
+                        ),
+                    );
+                }
+            }
+        }
+
+        Ok(EdgeConfig {
+            file: file.to_path_buf(),
+            identity: raw.identity,
+            seed_file: raw.seed_file.as_deref().map(rel),
+            store: StoreConfig {
+                path: rel(&raw.store.path),
+            },
+            api: raw.api,
+            onetap_key,
+            monitor: raw.monitor,
+            profiles: devices_by_id
+                .values()
+                .map(|(_, p)| (p.model.clone(), (*p).clone()))
+                .collect(),
+            devices: raw.devices,
+            doors: raw.doors,
+            buses: buses.into_values().collect(),
+        })
+    }
+
+    pub fn device(&self, id: &str) -> Option<&DeviceConfig> {
+        self.devices.iter().find(|d| d.id == id)
+    }
+
+    pub fn profile_of(&self, device_id: &str) -> Option<&DeviceProfile> {
+        self.device(device_id)
+            .and_then(|d| self.profiles.get(&d.profile))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn example_path() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("edge-daemon.example.toml")
+    }
+
+    #[test]
+    fn shipped_example_parses() {
+        let cfg = EdgeConfig::load(&example_path()).unwrap();
+        assert!(!cfg.doors.is_empty());
+        assert!(!cfg.buses.is_empty());
+    }
+
+    fn with(replace: &str, by: &str) -> Result<EdgeConfig, ConfigError> {
+        let text = std::fs::read_to_string(example_path()).unwrap();
+        assert!(text.contains(replace), "example lacks {replace:?}");
+        EdgeConfig::parse(&example_path(), &text.replacen(replace, by, 1))
+    }
+
+    #[test]
+    fn bad_values_name_the_field() {
+        let e = with("pulse_ms = 500", "pulse_ms = 5").unwrap_err();
+        assert_eq!(e.field, "doors[0].pulse_ms");
+        let e = with("pulse_ms = 500", "pulse_ms = \"long\"").unwrap_err();
+        assert!(e.field.starts_with("pulse_ms"), "{e}");
+        let e = with("channel = 1", "channel = 99").unwrap_err();
+        assert_eq!(e.field, "doors[0].channel");
+        assert!(e.reason.contains("no channel 99"));
+        let e = with("slave_id = 1", "slave_id = 0").unwrap_err();
+        assert_eq!(e.field, "devices[0].slave_id");
+        let e = with("profile = \"", "profile = \"nope-").unwrap_err();
+        assert!(e.reason.contains("no profile"), "{e}");
+        let e = with("[box]", "[box]\ncolour = \"red\"").unwrap_err();
+        assert!(e.reason.contains("colour"), "{e}");
+        let e = with("onetap_public_key = \"", "onetap_public_key = \"xx").unwrap_err();
+        assert_eq!(e.field, "api.onetap_public_key");
+        assert!(e.to_string().contains("edge-daemon.example.toml"));
+    }
+}

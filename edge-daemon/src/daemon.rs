@@ -1,0 +1,216 @@
+//! Wiring: opens the store, starts the store writer, one bus owner per bus, one driver per
+//! device, the gatekeeper, the ticker and the local API; speaks sd_notify; shuts down in order.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+use crate::api::{router, ApiState};
+use crate::config::EdgeConfig;
+use crate::gate::bus::BusOwner;
+use crate::gate::{DeviceDriver, GateEvent};
+use crate::gatekeeper::{Gatekeeper, GatekeeperHandle, Msg};
+use crate::store::{Store, StoreWriter};
+use crate::wire::DirectoryV1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot open the store at {path}: {source}")]
+    Store {
+        path: String,
+        source: crate::store::StoreError,
+    },
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("seed file {path}: {reason}")]
+    Seed { path: String, reason: String },
+}
+
+/// A running daemon. Dropping it does not stop it; call [`Daemon::stop`].
+pub struct Daemon {
+    pub api_addr: SocketAddr,
+    pub store: Store,
+    pub gatekeeper: GatekeeperHandle,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+    api: JoinHandle<()>,
+}
+
+impl std::fmt::Debug for Daemon {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Daemon")
+            .field("api_addr", &self.api_addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Daemon {
+    pub async fn start(cfg: EdgeConfig) -> Result<Daemon, StartError> {
+        let store = Store::open(&cfg.store.path).map_err(|source| StartError::Store {
+            path: cfg.store.path.display().to_string(),
+            source,
+        })?;
+        let writer = StoreWriter::start(store.clone());
+        let mut tasks = Vec::new();
+
+        let (alarm_tx, mut alarm_rx) = mpsc::channel(1024);
+        let (gate_tx, mut gate_rx) = mpsc::channel::<GateEvent>(1024);
+        let mut drivers = HashMap::new();
+        for plan in &cfg.buses {
+            let (owner, bus) = BusOwner::new(plan, &cfg, alarm_tx.clone());
+            tasks.push(tokio::spawn(owner.run()));
+            for dev in &plan.devices {
+                if let Some((driver, handle)) =
+                    DeviceDriver::new(&cfg, dev, bus.clone(), gate_tx.clone())
+                {
+                    tasks.push(tokio::spawn(driver.run()));
+                    drivers.insert(dev.clone(), handle);
+                }
+            }
+        }
+        drop((alarm_tx, gate_tx));
+
+        let (gk, handle) =
+            Gatekeeper::new(&cfg, store.clone(), writer, drivers).map_err(|source| {
+                StartError::Store {
+                    path: cfg.store.path.display().to_string(),
+                    source,
+                }
+            })?;
+        let gk_task = tokio::spawn(gk.run());
+
+        // Forwarders: drivers and bus owners speak their own event types; the gatekeeper one queue.
+        let h = handle.clone();
+        tasks.push(tokio::spawn(async move {
+            while let Some(ev) = alarm_rx.recv().await {
+                if h.tx.send(Msg::Alarm(ev)).await.is_err() {
+                    break;
+                }
+            }
+        }));
+        let h = handle.clone();
+        tasks.push(tokio::spawn(async move {
+            while let Some(ev) = gate_rx.recv().await {
+                if h.tx.send(Msg::Gate(ev)).await.is_err() {
+                    break;
+                }
+            }
+        }));
+        let (shutdown, mut stop_rx) = watch::channel(false);
+        let h = handle.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tokio::select! {
+                    _ = every.tick() => if h.tx.send(Msg::Tick).await.is_err() { break },
+                    _ = stop_rx.changed() => break,
+                }
+            }
+        }));
+
+        if let Some(path) = &cfg.seed_file {
+            let seed_err = |reason: String| StartError::Seed {
+                path: path.display().to_string(),
+                reason,
+            };
+            let text = std::fs::read_to_string(path).map_err(|e| seed_err(e.to_string()))?;
+            let dir: DirectoryV1 =
+                serde_json::from_str(&text).map_err(|e| seed_err(e.to_string()))?;
+            let dir = dir.into_domain().map_err(|e| seed_err(e.to_string()))?;
+            match handle.import(dir).await {
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(seed_err(e.to_string())),
+                None => return Err(seed_err("gatekeeper stopped".into())),
+            }
+        }
+
+        let listener = tokio::net::TcpListener::bind(cfg.api.listen)
+            .await
+            .map_err(|source| StartError::Listen {
+                addr: cfg.api.listen,
+                source,
+            })?;
+        let api_addr = listener.local_addr().map_err(|source| StartError::Listen {
+            addr: cfg.api.listen,
+            source,
+        })?;
+        let state = ApiState {
+            gk: handle.clone(),
+            store: store.clone(),
+            admin_token: cfg.api.admin_token.as_deref().map(Arc::from),
+            box_id: Arc::from(cfg.identity.id.as_str()),
+        };
+        let mut stop_api = shutdown.subscribe();
+        let api = tokio::spawn(async move {
+            let serve = axum::serve(listener, router(state)).with_graceful_shutdown(async move {
+                let _ = stop_api.changed().await;
+            });
+            if let Err(e) = serve.await {
+                tracing::error!(error = %e, "local API stopped");
+            }
+        });
+        tasks.push(gk_task);
+        tracing::info!(
+            box_id = %cfg.identity.id,
+            api = %api_addr,
+            buses = cfg.buses.len(),
+            doors = cfg.doors.len(),
+            "edge daemon started"
+        );
+        Ok(Daemon {
+            api_addr,
+            store,
+            gatekeeper: handle,
+            shutdown,
+            tasks,
+            api,
+        })
+    }
+
+    /// Stop the API, then the rest; flushes the store.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(true);
+        let _ = self.api.await;
+        for t in &self.tasks {
+            t.abort();
+        }
+        for t in self.tasks {
+            let _ = t.await;
+        }
+        let _ = self.store.flush();
+        tracing::info!("edge daemon stopped");
+    }
+}
+
+/// Tell systemd we are ready and keep its watchdog fed (no-ops outside systemd).
+pub fn systemd_ready() {
+    if let Err(e) = sd_notify::notify(false, &[sd_notify::NotifyState::Ready]) {
+        tracing::debug!(error = %e, "sd_notify READY failed");
+    }
+    let mut usec = 0u64;
+    if sd_notify::watchdog_enabled(false, &mut usec) && usec > 0 {
+        let every = Duration::from_micros(usec / 2);
+        tracing::info!(
+            interval_ms = every.as_millis() as u64,
+            "systemd watchdog enabled"
+        );
+        tokio::spawn(async move {
+            let mut t = tokio::time::interval(every);
+            loop {
+                t.tick().await;
+                let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Watchdog]);
+            }
+        });
+    }
+}
+
+pub fn systemd_stopping() {
+    let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Stopping]);
+}

@@ -1,0 +1,342 @@
+//! One task per gate controller: opens doors the way its profile says (pulse a relay coil, or
+//! write an open-command register), guarantees a pulsed relay is switched off again, and polls the
+//! controller's door contacts and fault/tamper points, reporting what it sees as [`GateEvent`]s.
+//! All wire traffic goes through the bus owner's queue.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+
+use super::bus::{BusHandle, GateError, Op, Reply};
+use crate::config::EdgeConfig;
+use crate::profile::{DeviceProfile, OpenMethod, Point, PointKind, PointRole};
+
+/// What a driver reports to the gatekeeper.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GateEvent {
+    Contact {
+        door_id: String,
+        open: bool,
+    },
+    /// The contact could not be read (device or link down).
+    ContactUnknown {
+        door_id: String,
+    },
+    /// Device-reported conditions, read from the profile's fault/tamper points or an exception.
+    DeviceFlags {
+        device_id: String,
+        fault: Option<String>,
+        tamper: bool,
+    },
+}
+
+#[derive(Debug)]
+pub enum DriverCmd {
+    Open {
+        door_id: String,
+        reply: oneshot::Sender<Result<(), GateError>>,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct DriverHandle {
+    pub device_id: String,
+    tx: mpsc::Sender<DriverCmd>,
+}
+
+impl DriverHandle {
+    /// Ask for a door to be opened; returns the receiver of the outcome without waiting for it.
+    pub fn open(&self, door_id: &str) -> oneshot::Receiver<Result<(), GateError>> {
+        let (reply, rx) = oneshot::channel();
+        if let Err(e) = self.tx.try_send(DriverCmd::Open {
+            door_id: door_id.to_string(),
+            reply,
+        }) {
+            let DriverCmd::Open { reply, .. } = e.into_inner();
+            let _ = reply.send(Err(GateError::Busy {
+                device: self.device_id.clone(),
+            }));
+        }
+        rx
+    }
+}
+
+struct Output {
+    point: Point,
+    pulse: Duration,
+}
+
+/// A contact this driver reads for a door (possibly a door driven by another device).
+struct Contact {
+    door_id: String,
+    point: Point,
+}
+
+pub struct DeviceDriver {
+    device_id: String,
+    bus: BusHandle,
+    open: OpenMethod,
+    outputs: BTreeMap<String, Output>,
+    contacts: Vec<Contact>,
+    faults: Vec<Point>,
+    tampers: Vec<Point>,
+    poll_every: Duration,
+    /// Relay coils currently on, with the instant they must go off.
+    pulses: BTreeMap<u16, Instant>,
+    events: mpsc::Sender<GateEvent>,
+    cmds: mpsc::Receiver<DriverCmd>,
+}
+
+impl DeviceDriver {
+    pub fn new(
+        cfg: &EdgeConfig,
+        device_id: &str,
+        bus: BusHandle,
+        events: mpsc::Sender<GateEvent>,
+    ) -> Option<(DeviceDriver, DriverHandle)> {
+        let profile: &DeviceProfile = cfg.profile_of(device_id)?;
+        let open_role = profile.open_role();
+        let mut outputs = BTreeMap::new();
+        let mut contacts = Vec::new();
+        for door in &cfg.doors {
+            if door.device == device_id {
+                if let Some(p) = profile.point(open_role, Some(door.channel)) {
+                    outputs.insert(
+                        door.id.clone(),
+                        Output {
+                            point: p.clone(),
+                            pulse: Duration::from_millis(door.pulse_ms),
+                        },
+                    );
+                }
+            }
+            let cdev = door.contact_device.as_deref().unwrap_or(&door.device);
+            if door.monitor_contact && cdev == device_id {
+                let ch = door.contact_channel.unwrap_or(door.channel);
+                if let Some(p) = profile.point(PointRole::DoorContact, Some(ch)) {
+                    contacts.push(Contact {
+                        door_id: door.id.clone(),
+                        point: p.clone(),
+                    });
+                }
+            }
+        }
+        let of_role = |r: PointRole| -> Vec<Point> {
+            profile
+                .points
+                .iter()
+                .filter(|p| p.role == r)
+                .cloned()
+                .collect()
+        };
+        let (tx, cmds) = mpsc::channel(64);
+        let driver = DeviceDriver {
+            device_id: device_id.to_string(),
+            bus,
+            open: profile.open.clone(),
+            outputs,
+            contacts,
+            faults: of_role(PointRole::Fault),
+            tampers: of_role(PointRole::Tamper),
+            poll_every: Duration::from_millis(cfg.monitor.poll_interval_ms),
+            pulses: BTreeMap::new(),
+            events,
+            cmds,
+        };
+        let handle = DriverHandle {
+            device_id: device_id.to_string(),
+            tx,
+        };
+        Some((driver, handle))
+    }
+
+    pub async fn run(mut self) {
+        let mut poll = tokio::time::interval(self.poll_every);
+        poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            let next_off = self.pulses.values().min().copied();
+            tokio::select! {
+                biased;
+                cmd = self.cmds.recv() => match cmd {
+                    Some(DriverCmd::Open { door_id, reply }) => {
+                        let r = self.open_door(&door_id).await;
+                        let _ = reply.send(r);
+                    }
+                    None => break,
+                },
+                _ = sleep_until_opt(next_off) => self.end_due_pulses().await,
+                _ = poll.tick() => self.poll().await,
+            }
+        }
+        // Leave no relay energised when shutting down.
+        self.pulses.values_mut().for_each(|t| *t = Instant::now());
+        self.end_due_pulses().await;
+    }
+
+    async fn open_door(&mut self, door_id: &str) -> Result<(), GateError> {
+        let Some(out) = self.outputs.get(door_id) else {
+            return Err(GateError::Link {
+                device: self.device_id.clone(),
+                reason: format!("door `{door_id}` is not driven by this device"),
+            });
+        };
+        let addr = out.point.address;
+        let pulse = out.pulse;
+        match self.open {
+            OpenMethod::PulseCoil => {
+                self.bus
+                    .request(&self.device_id, Op::WriteCoil { addr, on: true }, true)
+                    .await?;
+                // A second open while the relay is on extends the pulse.
+                self.pulses.insert(addr, Instant::now() + pulse);
+                tracing::debug!(device = %self.device_id, door = door_id, coil = addr, pulse_ms = pulse.as_millis() as u64, "relay on");
+            }
+            OpenMethod::WriteRegister { value } => {
+                self.bus
+                    .request(&self.device_id, Op::WriteRegister { addr, value }, true)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn end_due_pulses(&mut self) {
+        let now = Instant::now();
+        let due: Vec<u16> = self
+            .pulses
+            .iter()
+            .filter(|(_, t)| **t <= now)
+            .map(|(a, _)| *a)
+            .collect();
+        for addr in due {
+            match self
+                .bus
+                .request(&self.device_id, Op::WriteCoil { addr, on: false }, true)
+                .await
+            {
+                Ok(_) => {
+                    self.pulses.remove(&addr);
+                    tracing::debug!(device = %self.device_id, coil = addr, "relay off");
+                }
+                Err(e) => {
+                    // A relay stuck on leaves a door unlocked: keep trying, loudly.
+                    tracing::error!(device = %self.device_id, coil = addr, error = %e, "cannot switch relay off; retrying in 100 ms");
+                    self.pulses.insert(addr, now + Duration::from_millis(100));
+                }
+            }
+        }
+    }
+
+    async fn poll(&mut self) {
+        let mut points: Vec<&Point> = self.contacts.iter().map(|c| &c.point).collect();
+        points.extend(self.faults.iter());
+        points.extend(self.tampers.iter());
+        if points.is_empty() {
+            return;
+        }
+        let mut values: BTreeMap<(PointKind, u16), u16> = BTreeMap::new();
+        let mut failure: Option<GateError> = None;
+        for kind in [
+            PointKind::Coil,
+            PointKind::DiscreteInput,
+            PointKind::HoldingRegister,
+            PointKind::InputRegister,
+        ] {
+            let addrs: Vec<u16> = points
+                .iter()
+                .filter(|p| p.kind == kind)
+                .map(|p| p.address)
+                .collect();
+            let (Some(lo), Some(hi)) = (addrs.iter().min(), addrs.iter().max()) else {
+                continue;
+            };
+            let count = hi - lo + 1;
+            let op = match kind {
+                PointKind::Coil => Op::ReadCoils { addr: *lo, count },
+                PointKind::DiscreteInput => Op::ReadDiscreteInputs { addr: *lo, count },
+                PointKind::HoldingRegister => Op::ReadHoldingRegisters { addr: *lo, count },
+                PointKind::InputRegister => Op::ReadInputRegisters { addr: *lo, count },
+            };
+            match self.bus.request(&self.device_id, op, false).await {
+                Ok(Reply::Bits(bits)) => {
+                    for (i, b) in bits.iter().enumerate().take(count as usize) {
+                        values.insert((kind, lo + i as u16), u16::from(*b));
+                    }
+                }
+                Ok(Reply::Words(words)) => {
+                    for (i, w) in words.iter().enumerate().take(count as usize) {
+                        values.insert((kind, lo + i as u16), *w);
+                    }
+                }
+                Ok(Reply::Written) => {}
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            }
+        }
+        let read = |p: &Point| values.get(&(p.kind, p.address)).map(|v| p.is_active(*v));
+        match failure {
+            Some(GateError::Exception { code, .. }) => {
+                // The device is there but refuses our reads: report it as a device fault.
+                self.emit_contacts_unknown().await;
+                let _ = self
+                    .events
+                    .send(GateEvent::DeviceFlags {
+                        device_id: self.device_id.clone(),
+                        fault: Some(format!("exception reply to poll: {code}")),
+                        tamper: false,
+                    })
+                    .await;
+            }
+            Some(_) => self.emit_contacts_unknown().await,
+            None => {
+                for c in &self.contacts {
+                    if let Some(open) = read(&c.point) {
+                        let _ = self
+                            .events
+                            .send(GateEvent::Contact {
+                                door_id: c.door_id.clone(),
+                                open,
+                            })
+                            .await;
+                    }
+                }
+                let fault = self
+                    .faults
+                    .iter()
+                    .find(|p| read(p) == Some(true))
+                    .map(|p| format!("fault point `{}` active", p.name));
+                let tamper = self.tampers.iter().any(|p| read(p) == Some(true));
+                let _ = self
+                    .events
+                    .send(GateEvent::DeviceFlags {
+                        device_id: self.device_id.clone(),
+                        fault,
+                        tamper,
+                    })
+                    .await;
+            }
+        }
+    }
+
+    async fn emit_contacts_unknown(&self) {
+        for c in &self.contacts {
+            let _ = self
+                .events
+                .send(GateEvent::ContactUnknown {
+                    door_id: c.door_id.clone(),
+                })
+                .await;
+        }
+    }
+}
+
+async fn sleep_until_opt(t: Option<Instant>) {
+    match t {
+        Some(t) => tokio::time::sleep_until(t).await,
+        None => std::future::pending().await,
+    }
+}

@@ -1,0 +1,560 @@
+//! The gatekeeper task: the single owner of the access engine, the clock guard, the door
+//! monitors and the active-alarm book. Everything that asks "may this person pass?" or reports
+//! what a door is doing sends it a message; it answers with decisions and hands records to the
+//! store writer and open commands to the device drivers. Being the only owner, it needs no locks.
+
+use std::collections::HashMap;
+
+use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
+
+use crate::access::{AccessEngine, AccessRequest, Decision, DoorInfo, DoorMode, Method};
+use crate::alarm::{AlarmBook, AlarmEvent, AlarmKey, AlarmKind, DoorMonitor, Severity};
+use crate::clock::ClockGuard;
+use crate::config::EdgeConfig;
+use crate::gate::{DriverHandle, GateError, GateEvent};
+use crate::os_clock::{mono_ms, wall_ms};
+use crate::records::{AlarmRecordV1, OutboxItemV1, PassRecordV1};
+use crate::store::{Store, StoreError, StoreWriter};
+use crate::wire::Directory;
+use edge_sync::{SignedCommand, VerifyError};
+
+/// Grace after an actuated open during which the contact opening is not "forced".
+const GRANT_GRACE_EXTRA_MS: u64 = 5_000;
+
+/// The answer to a decision request. The caller awaits `durable` (and `opened`) before it tells
+/// anyone what happened.
+#[derive(Debug)]
+pub struct Outcome {
+    pub record_id: Uuid,
+    pub decision: Decision,
+    pub durable: oneshot::Receiver<Result<Uuid, String>>,
+    pub opened: Option<oneshot::Receiver<Result<(), GateError>>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OneTapError {
+    #[error(transparent)]
+    Invalid(#[from] VerifyError),
+    #[error("command already used")]
+    Replayed,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DoorStatus {
+    pub id: String,
+    pub name: String,
+    pub estate: String,
+    pub device: String,
+    pub mode: String,
+    /// "open" | "closed" | "unknown"
+    pub contact: String,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ActiveAlarm {
+    pub source: String,
+    pub kind: String,
+    pub severity: String,
+    pub since_ms: i64,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Snapshot {
+    pub doors: Vec<DoorStatus>,
+    pub offline_devices: Vec<String>,
+    pub alarms: Vec<ActiveAlarm>,
+    pub people: usize,
+    pub grants: usize,
+    pub clock_jumped: bool,
+}
+
+pub enum Msg {
+    OneTap {
+        cmd: SignedCommand,
+        reply: oneshot::Sender<Result<Outcome, OneTapError>>,
+    },
+    Decide {
+        req: AccessRequest,
+        reply: oneshot::Sender<Outcome>,
+    },
+    Gate(GateEvent),
+    Alarm(AlarmEvent),
+    Import {
+        dir: Directory,
+        reply: oneshot::Sender<Result<(usize, usize), StoreError>>,
+    },
+    SetMode {
+        door_id: String,
+        mode: DoorMode,
+        reply: oneshot::Sender<Result<bool, StoreError>>,
+    },
+    Snapshot {
+        reply: oneshot::Sender<Snapshot>,
+    },
+    Tick,
+}
+
+#[derive(Clone, Debug)]
+pub struct GatekeeperHandle {
+    pub tx: mpsc::Sender<Msg>,
+}
+
+impl GatekeeperHandle {
+    async fn ask<T>(&self, make: impl FnOnce(oneshot::Sender<T>) -> Msg) -> Option<T> {
+        let (tx, rx) = oneshot::channel();
+        self.tx.send(make(tx)).await.ok()?;
+        rx.await.ok()
+    }
+    pub async fn one_tap(&self, cmd: SignedCommand) -> Option<Result<Outcome, OneTapError>> {
+        self.ask(|reply| Msg::OneTap { cmd, reply }).await
+    }
+    pub async fn decide(&self, req: AccessRequest) -> Option<Outcome> {
+        self.ask(|reply| Msg::Decide { req, reply }).await
+    }
+    pub async fn import(&self, dir: Directory) -> Option<Result<(usize, usize), StoreError>> {
+        self.ask(|reply| Msg::Import { dir, reply }).await
+    }
+    pub async fn set_mode(
+        &self,
+        door_id: String,
+        mode: DoorMode,
+    ) -> Option<Result<bool, StoreError>> {
+        self.ask(|reply| Msg::SetMode {
+            door_id,
+            mode,
+            reply,
+        })
+        .await
+    }
+    pub async fn snapshot(&self) -> Option<Snapshot> {
+        self.ask(|reply| Msg::Snapshot { reply }).await
+    }
+}
+
+struct DoorRuntime {
+    name: String,
+    estate: String,
+    device: String,
+    monitor: Option<DoorMonitor>,
+    contact: Option<bool>,
+}
+
+pub struct Gatekeeper {
+    box_id: String,
+    community: String,
+    onetap_key: ed25519_dalek::VerifyingKey,
+    engine: AccessEngine,
+    clock: ClockGuard,
+    clock_jumped: bool,
+    alarms: AlarmBook,
+    doors: HashMap<String, DoorRuntime>,
+    drivers: HashMap<String, DriverHandle>,
+    offline: std::collections::BTreeSet<String>,
+    store: Store,
+    writer: StoreWriter,
+    rx: mpsc::Receiver<Msg>,
+    last_high_water_save: u64,
+}
+
+impl Gatekeeper {
+    pub fn new(
+        cfg: &EdgeConfig,
+        store: Store,
+        writer: StoreWriter,
+        drivers: HashMap<String, DriverHandle>,
+    ) -> Result<(Gatekeeper, GatekeeperHandle), StoreError> {
+        let mut engine = AccessEngine::new();
+        for p in store.people()? {
+            engine.upsert_person(p);
+        }
+        for g in store.grants()? {
+            engine.upsert_grant(g);
+        }
+        for id in store.revoked_people()? {
+            engine.revoke_person(&id);
+        }
+        let saved_modes: HashMap<String, DoorMode> = store.door_modes()?.into_iter().collect();
+        let mut doors = HashMap::new();
+        for d in &cfg.doors {
+            let mode = saved_modes.get(&d.id).cloned().unwrap_or(DoorMode::Normal);
+            engine.upsert_door(DoorInfo {
+                id: d.id.clone(),
+                estate: d.estate.clone(),
+                mode,
+            });
+            let monitor = d.monitor_contact.then(|| {
+                let mut m = DoorMonitor::new(
+                    d.id.clone(),
+                    d.held_open_seconds * 1000,
+                    d.pulse_ms + GRANT_GRACE_EXTRA_MS,
+                );
+                m.door_mode(mode);
+                m
+            });
+            doors.insert(
+                d.id.clone(),
+                DoorRuntime {
+                    name: d.name.clone(),
+                    estate: d.estate.clone(),
+                    device: d.device.clone(),
+                    monitor,
+                    contact: None,
+                },
+            );
+        }
+        let clock = ClockGuard::new(
+            wall_ms(),
+            mono_ms(),
+            store.clock_high_water()?,
+            cfg.monitor.clock_tolerance_ms,
+        );
+        let (tx, rx) = mpsc::channel(1024);
+        let gk = Gatekeeper {
+            box_id: cfg.identity.id.clone(),
+            community: cfg.identity.community.clone(),
+            onetap_key: cfg.onetap_key,
+            engine,
+            clock,
+            clock_jumped: false,
+            alarms: AlarmBook::default(),
+            doors,
+            drivers,
+            offline: Default::default(),
+            store,
+            writer,
+            rx,
+            last_high_water_save: 0,
+        };
+        Ok((gk, GatekeeperHandle { tx }))
+    }
+
+    pub async fn run(mut self) {
+        while let Some(msg) = self.rx.recv().await {
+            self.handle(msg).await;
+        }
+        let _ = self.store.set_clock_high_water(self.clock.high_water());
+        let _ = self.store.flush();
+    }
+
+    async fn handle(&mut self, msg: Msg) {
+        match msg {
+            Msg::OneTap { cmd, reply } => {
+                let r = self.one_tap(cmd).await;
+                let _ = reply.send(r);
+            }
+            Msg::Decide { req, reply } => {
+                let out = self.decide(req, None).await;
+                let _ = reply.send(out);
+            }
+            Msg::Gate(ev) => self.gate_event(ev).await,
+            Msg::Alarm(ev) => {
+                match &ev {
+                    AlarmEvent::Raised { key, .. } if key.kind == AlarmKind::DeviceOffline => {
+                        self.offline.insert(key.source.clone());
+                    }
+                    AlarmEvent::Cleared { key, .. } if key.kind == AlarmKind::DeviceOffline => {
+                        self.offline.remove(&key.source);
+                    }
+                    _ => {}
+                }
+                self.record_alarm(ev).await;
+            }
+            Msg::Import { dir, reply } => {
+                let _ = reply.send(self.import(dir));
+            }
+            Msg::SetMode {
+                door_id,
+                mode,
+                reply,
+            } => {
+                let r = self.set_mode(&door_id, mode);
+                let _ = reply.send(r);
+            }
+            Msg::Snapshot { reply } => {
+                let _ = reply.send(self.snapshot());
+            }
+            Msg::Tick => self.tick().await,
+        }
+    }
+
+    async fn one_tap(&mut self, cmd: SignedCommand) -> Result<Outcome, OneTapError> {
+        let tv = self.observe_clock().await;
+        let verified = cmd.verify(&self.onetap_key, &self.community, tv.earliest, tv.latest)?;
+        let c = verified.0;
+        if !self
+            .store
+            .mark_command_used(c.command_id, c.expires_at_ms)?
+        {
+            return Err(OneTapError::Replayed);
+        }
+        let req = AccessRequest {
+            door_id: c.door_id,
+            person_id: c.person_id,
+            method: Method::OneTap,
+        };
+        Ok(self.decide(req, Some(c.command_id)).await)
+    }
+
+    async fn observe_clock(&mut self) -> crate::clock::TimeView {
+        let (wall, mono) = (wall_ms(), mono_ms());
+        let tv = self.clock.observe(wall, mono);
+        if let Some(jump) = tv.jump {
+            self.clock_jumped = true;
+            tracing::warn!(
+                delta_ms = jump.delta_ms,
+                "wall clock jumped; visitor windows narrowed until the time is confirmed"
+            );
+            let ev = self.alarms.raise(
+                AlarmKey {
+                    source: "box".into(),
+                    kind: AlarmKind::ClockJump,
+                },
+                Severity::Warning,
+                wall,
+                format!(
+                    "wall clock moved {} ms against the monotonic clock",
+                    jump.delta_ms
+                ),
+            );
+            if let Some(ev) = ev {
+                self.record_alarm(ev).await;
+            }
+        }
+        tv
+    }
+
+    async fn decide(&mut self, req: AccessRequest, command_id: Option<Uuid>) -> Outcome {
+        let tv = self.observe_clock().await;
+        let decision = self.engine.decide(&req, &tv);
+        let record_id = Uuid::now_v7();
+        let rec = PassRecordV1::from_decision(
+            record_id,
+            wall_ms(),
+            &self.box_id,
+            &req,
+            &decision,
+            command_id,
+        );
+        let durable = match self.writer.enqueue(OutboxItemV1::Pass(rec)).await {
+            Ok(rx) => rx,
+            Err(e) => {
+                let (tx, rx) = oneshot::channel();
+                let _ = tx.send(Err(e.to_string()));
+                rx
+            }
+        };
+        // The relay write starts now, beside the flush; the caller answers only once both are done.
+        let opened = match &decision {
+            Decision::Allow { actuate: true, .. } => {
+                self.doors.get_mut(&req.door_id).and_then(|d| {
+                    if let Some(m) = d.monitor.as_mut() {
+                        m.granted_open(mono_ms());
+                    }
+                    self.drivers.get(&d.device).map(|h| h.open(&req.door_id))
+                })
+            }
+            _ => None,
+        };
+        tracing::info!(
+            door = %req.door_id,
+            method = crate::records::method_code(&req.method),
+            allowed = decision.is_allowed(),
+            reason = decision.reason_code(),
+            record = %record_id,
+            "access decision"
+        );
+        Outcome {
+            record_id,
+            decision,
+            durable,
+            opened,
+        }
+    }
+
+    async fn gate_event(&mut self, ev: GateEvent) {
+        let (mono, wall) = (mono_ms(), wall_ms());
+        let mut events = Vec::new();
+        match ev {
+            GateEvent::Contact { door_id, open } => {
+                if let Some(d) = self.doors.get_mut(&door_id) {
+                    d.contact = Some(open);
+                    if let Some(m) = d.monitor.as_mut() {
+                        events = m.contact(open, mono, wall);
+                    }
+                }
+            }
+            GateEvent::ContactUnknown { door_id } => {
+                if let Some(d) = self.doors.get_mut(&door_id) {
+                    d.contact = None;
+                    if let Some(m) = d.monitor.as_mut() {
+                        m.contact_unknown();
+                    }
+                }
+            }
+            GateEvent::DeviceFlags {
+                device_id,
+                fault,
+                tamper,
+            } => {
+                let fkey = AlarmKey {
+                    source: device_id.clone(),
+                    kind: AlarmKind::DeviceFault,
+                };
+                let tkey = AlarmKey {
+                    source: device_id,
+                    kind: AlarmKind::Tamper,
+                };
+                events.extend(match fault {
+                    Some(detail) => self.alarms.raise(fkey, Severity::Major, wall, detail),
+                    None => self.alarms.clear(&fkey, wall),
+                });
+                events.extend(if tamper {
+                    self.alarms
+                        .raise(tkey, Severity::Critical, wall, "tamper input active")
+                } else {
+                    self.alarms.clear(&tkey, wall)
+                });
+            }
+        }
+        for e in events {
+            self.record_alarm(e).await;
+        }
+    }
+
+    async fn record_alarm(&mut self, ev: AlarmEvent) {
+        // Door monitors and device health keep their own state; the book mirrors what is active
+        // for the status API (raise/clear here are idempotent for keys already tracked).
+        match &ev {
+            AlarmEvent::Raised {
+                key,
+                severity,
+                at,
+                detail,
+            } => {
+                let _ = self
+                    .alarms
+                    .raise(key.clone(), *severity, *at, detail.clone());
+                tracing::warn!(source = %key.source, kind = key.kind.code(), detail = %detail, "alarm raised");
+            }
+            AlarmEvent::Cleared { key, at } => {
+                let _ = self.alarms.clear(key, *at);
+                tracing::info!(source = %key.source, kind = key.kind.code(), "alarm cleared");
+            }
+        }
+        let rec = AlarmRecordV1::from_event(Uuid::now_v7(), &self.box_id, &ev);
+        match self.writer.enqueue(OutboxItemV1::Alarm(rec)).await {
+            Ok(rx) => {
+                // Alarms are not waited on here (this task must not stall); a failed commit is
+                // logged by the writer.
+                drop(rx);
+            }
+            Err(e) => tracing::error!(error = %e, "alarm not recorded"),
+        }
+    }
+
+    fn import(&mut self, dir: Directory) -> Result<(usize, usize), StoreError> {
+        // Durable first, then visible to decisions.
+        self.store.put_people(&dir.people)?;
+        self.store.put_grants(&dir.grants)?;
+        for id in &dir.revoked_people {
+            self.store.set_revoked(id, true)?;
+        }
+        self.store.flush()?;
+        let counts = (dir.people.len(), dir.grants.len());
+        for p in dir.people {
+            self.engine.upsert_person(p);
+        }
+        for g in dir.grants {
+            self.engine.upsert_grant(g);
+        }
+        for id in dir.revoked_people {
+            self.engine.revoke_person(&id);
+        }
+        tracing::info!(people = counts.0, grants = counts.1, "directory imported");
+        Ok(counts)
+    }
+
+    fn set_mode(&mut self, door_id: &str, mode: DoorMode) -> Result<bool, StoreError> {
+        if !self.doors.contains_key(door_id) {
+            return Ok(false);
+        }
+        self.store.set_door_mode(door_id, mode)?;
+        self.engine.set_door_mode(door_id, mode);
+        if let Some(m) = self.doors.get_mut(door_id).and_then(|d| d.monitor.as_mut()) {
+            m.door_mode(mode);
+        }
+        tracing::info!(door = door_id, mode = ?mode, "door mode changed");
+        Ok(true)
+    }
+
+    fn snapshot(&self) -> Snapshot {
+        let mut doors: Vec<DoorStatus> = self
+            .doors
+            .iter()
+            .map(|(id, d)| DoorStatus {
+                id: id.clone(),
+                name: d.name.clone(),
+                estate: d.estate.clone(),
+                device: d.device.clone(),
+                mode: format!(
+                    "{:?}",
+                    self.engine.door_mode(id).unwrap_or(DoorMode::Normal)
+                ),
+                contact: match d.contact {
+                    Some(true) => "open",
+                    Some(false) => "closed",
+                    None => "unknown",
+                }
+                .into(),
+            })
+            .collect();
+        doors.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut alarms: Vec<ActiveAlarm> = self
+            .alarms
+            .active()
+            .map(|a| ActiveAlarm {
+                source: a.key.source.clone(),
+                kind: a.key.kind.code().into(),
+                severity: crate::records::severity_code(a.severity).into(),
+                since_ms: a.since,
+                detail: a.detail.clone(),
+            })
+            .collect();
+        alarms.sort_by(|a, b| (a.since_ms, &a.source).cmp(&(b.since_ms, &b.source)));
+        Snapshot {
+            doors,
+            offline_devices: self.offline.iter().cloned().collect(),
+            alarms,
+            people: self.engine.people_count(),
+            grants: self.engine.grant_count(),
+            clock_jumped: self.clock_jumped,
+        }
+    }
+
+    async fn tick(&mut self) {
+        let (mono, wall) = (mono_ms(), wall_ms());
+        let mut events = Vec::new();
+        for d in self.doors.values_mut() {
+            if let Some(m) = d.monitor.as_mut() {
+                events.extend(m.tick(mono, wall));
+            }
+        }
+        for e in events {
+            self.record_alarm(e).await;
+        }
+        let tv = self.observe_clock().await;
+        if mono.saturating_sub(self.last_high_water_save) >= 10_000 {
+            self.last_high_water_save = mono;
+            if let Err(e) = self.store.set_clock_high_water(self.clock.high_water()) {
+                tracing::error!(error = %e, "cannot save clock high-water mark");
+            }
+            if let Err(e) = self.store.prune_command_marks(tv.earliest) {
+                tracing::error!(error = %e, "cannot prune one-tap replay marks");
+            }
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! The per-community edge daemon: decides locally who may pass which door, drives gate
+//! controllers over Modbus RTU/TCP, watches door contacts, and keeps every decision and alarm
+//! in a durable outbox. See ARCHITECTURE.md at the repository root for the map.
+#![forbid(unsafe_code)]
+
+// Sans-IO cores: no tokio, sled, axum or clocks in these three.
+pub mod access;
+pub mod alarm;
+pub mod clock;
+
+pub mod api;
+pub mod config;
+pub mod daemon;
+pub mod gate;
+pub mod gatekeeper;
+pub mod os_clock;
+pub mod profile;
+pub mod records;
+pub mod store;
+pub mod wire;

@@ -1,0 +1,210 @@
+//! `edge-daemon`: run the box, check a config, and small provisioning helpers.
+#![forbid(unsafe_code)]
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use edge_daemon::config::EdgeConfig;
+use edge_daemon::daemon::{systemd_ready, systemd_stopping, Daemon};
+use edge_sync::onetap::{encode_public_key, encode_signing_key, parse_signing_key};
+use edge_sync::{OneTapCommandV1, SignedCommand, COMMAND_VERSION};
+
+/// Exit code for configuration errors (systemd's RestartPreventExitStatus=64 stops the loop).
+const EXIT_CONFIG: u8 = 64;
+
+#[derive(Parser)]
+#[command(
+    name = "edge-daemon",
+    version,
+    about = "Per-community edge daemon: gates, door alarms, durable pass log"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run the daemon.
+    Run {
+        #[arg(long, short)]
+        config: PathBuf,
+    },
+    /// Validate a config and its device profiles without touching hardware. Exit 64 if bad.
+    CheckConfig { file: PathBuf },
+    /// Make an Ed25519 key pair for signing one-tap commands; prints the public key for the config.
+    Keygen {
+        /// Where to write the secret key (base64 seed, mode 0600).
+        #[arg(long)]
+        secret_out: PathBuf,
+    },
+    /// Sign a one-tap command (what the cloud does); prints the JSON body for POST /v1/onetap.
+    SignOnetap {
+        #[arg(long)]
+        key: PathBuf,
+        #[arg(long)]
+        community: String,
+        #[arg(long)]
+        door: String,
+        #[arg(long)]
+        person: String,
+        #[arg(long, default_value_t = 30)]
+        ttl_seconds: i64,
+    },
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Under systemd stderr goes to the journal, which stamps time itself and shows no colours.
+    let journal = std::env::var_os("JOURNAL_STREAM").is_some();
+    let b = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(!journal);
+    if journal {
+        b.without_time().init();
+    } else {
+        b.init();
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    match cli.cmd {
+        Cmd::CheckConfig { file } => match EdgeConfig::load(&file) {
+            Ok(cfg) => {
+                println!(
+                    "ok: {} — box `{}`, {} device(s) on {} bus(es), {} door(s), {} profile(s)",
+                    file.display(),
+                    cfg.identity.id,
+                    cfg.devices.len(),
+                    cfg.buses.len(),
+                    cfg.doors.len(),
+                    cfg.profiles.len()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("config error: {e}");
+                ExitCode::from(EXIT_CONFIG)
+            }
+        },
+        Cmd::Run { config } => {
+            let cfg = match EdgeConfig::load(&config) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("config error: {e}");
+                    return ExitCode::from(EXIT_CONFIG);
+                }
+            };
+            match run(cfg) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    tracing::error!(error = format!("{e:#}"), "edge daemon failed");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Cmd::Keygen { secret_out } => match keygen(&secret_out) {
+            Ok(public) => {
+                println!("{public}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("keygen: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
+        Cmd::SignOnetap {
+            key,
+            community,
+            door,
+            person,
+            ttl_seconds,
+        } => match sign(&key, community, door, person, ttl_seconds) {
+            Ok(json) => {
+                println!("{json}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("sign-onetap: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}
+
+fn run(cfg: EdgeConfig) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    rt.block_on(async {
+        let daemon = Daemon::start(cfg).await?;
+        systemd_ready();
+        shutdown_signal().await;
+        systemd_stopping();
+        daemon.stop().await;
+        Ok(())
+    })
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = term.recv() => {},
+                _ = tokio::signal::ctrl_c() => {},
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+    tracing::info!("shutdown requested");
+}
+
+fn keygen(out: &std::path::Path) -> anyhow::Result<String> {
+    use rand::RngCore as _;
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut seed = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut seed);
+    let key = ed25519_dalek::SigningKey::from_bytes(&seed);
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(out)
+        .with_context(|| format!("creating {}", out.display()))?;
+    writeln!(f, "{}", encode_signing_key(&key))?;
+    Ok(encode_public_key(&key.verifying_key()))
+}
+
+fn sign(
+    key: &std::path::Path,
+    community: String,
+    door: String,
+    person: String,
+    ttl_seconds: i64,
+) -> anyhow::Result<String> {
+    let text =
+        std::fs::read_to_string(key).with_context(|| format!("reading {}", key.display()))?;
+    let key = parse_signing_key(&text).map_err(|e| anyhow::anyhow!("{}: {e}", "secret key"))?;
+    let now = edge_daemon::os_clock::wall_ms();
+    let cmd = OneTapCommandV1 {
+        version: COMMAND_VERSION,
+        command_id: uuid::Uuid::now_v7(),
+        community_id: community,
+        door_id: door,
+        person_id: person,
+        issued_at_ms: now,
+        expires_at_ms: now + ttl_seconds * 1000,
+    };
+    Ok(serde_json::to_string(&SignedCommand::sign(&cmd, &key))?)
+}

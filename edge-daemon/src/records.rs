@@ -1,0 +1,140 @@
+//! Storage records: what the pass log and the alarm outbox keep on disk (and, later, what the
+//! uplink sends). They are a compatibility boundary: versioned, separate from the domain types in
+//! `access`/`alarm`, converted explicitly here. Change them only additively.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::access::{AccessRequest, Decision, Method};
+use crate::alarm::{AlarmEvent, AlarmKind, Severity};
+
+pub const RECORD_VERSION: u32 = 1;
+
+/// One access decision, allowed or denied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PassRecordV1 {
+    pub v: u32,
+    /// UUIDv7: unique and time-ordered; the sled key.
+    pub id: Uuid,
+    pub at_ms: i64,
+    pub box_id: String,
+    pub door_id: String,
+    pub person_id: String,
+    /// face | one_tap | staff
+    pub method: String,
+    pub allowed: bool,
+    /// Stable reason code from the access engine (e.g. `resident`, `outside_visitor_window`).
+    pub reason: String,
+    pub grant_id: Option<String>,
+    pub command_id: Option<Uuid>,
+}
+
+impl PassRecordV1 {
+    pub fn from_decision(
+        id: Uuid,
+        at_ms: i64,
+        box_id: &str,
+        req: &AccessRequest,
+        decision: &Decision,
+        command_id: Option<Uuid>,
+    ) -> PassRecordV1 {
+        let grant_id = match decision {
+            Decision::Allow { grant_id, .. } => grant_id.clone(),
+            Decision::Deny { .. } => None,
+        };
+        PassRecordV1 {
+            v: RECORD_VERSION,
+            id,
+            at_ms,
+            box_id: box_id.to_string(),
+            door_id: req.door_id.clone(),
+            person_id: req.person_id.clone(),
+            method: method_code(&req.method).to_string(),
+            allowed: decision.is_allowed(),
+            reason: decision.reason_code().to_string(),
+            grant_id,
+            command_id,
+        }
+    }
+}
+
+pub fn method_code(m: &Method) -> &'static str {
+    match m {
+        Method::Face => "face",
+        Method::OneTap => "one_tap",
+        Method::Staff => "staff",
+    }
+}
+
+/// One alarm transition (raised or cleared).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlarmRecordV1 {
+    pub v: u32,
+    pub id: Uuid,
+    pub at_ms: i64,
+    pub box_id: String,
+    /// door id, device id, or "box"
+    pub source: String,
+    /// held_open | forced_open | device_offline | device_fault | tamper | clock_jump
+    pub kind: String,
+    /// critical | major | minor | warning (empty on a clear)
+    pub severity: String,
+    /// raised | cleared
+    pub state: String,
+    pub detail: String,
+}
+
+impl AlarmRecordV1 {
+    pub fn from_event(id: Uuid, box_id: &str, ev: &AlarmEvent) -> AlarmRecordV1 {
+        let (key, at, severity, state, detail) = match ev {
+            AlarmEvent::Raised {
+                key,
+                severity,
+                at,
+                detail,
+            } => (key, *at, severity_code(*severity), "raised", detail.clone()),
+            AlarmEvent::Cleared { key, at } => (key, *at, "", "cleared", String::new()),
+        };
+        AlarmRecordV1 {
+            v: RECORD_VERSION,
+            id,
+            at_ms: at,
+            box_id: box_id.to_string(),
+            source: key.source.clone(),
+            kind: kind_code(key.kind).to_string(),
+            severity: severity.to_string(),
+            state: state.to_string(),
+            detail,
+        }
+    }
+}
+
+pub fn kind_code(k: AlarmKind) -> &'static str {
+    k.code()
+}
+
+pub fn severity_code(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "critical",
+        Severity::Major => "major",
+        Severity::Minor => "minor",
+        Severity::Warning => "warning",
+    }
+}
+
+/// What waits in the outbox for the cloud.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum OutboxItemV1 {
+    Pass(PassRecordV1),
+    Alarm(AlarmRecordV1),
+}
+
+impl OutboxItemV1 {
+    pub fn id(&self) -> Uuid {
+        match self {
+            OutboxItemV1::Pass(p) => p.id,
+            OutboxItemV1::Alarm(a) => a.id,
+        }
+    }
+}

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Run every test: installs the real peers the tests need (socat, pymodbus in .venv) from the
+# registries, then runs the whole workspace's tests. Fails loudly if a peer cannot be installed.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+bash tests/setup.sh
+export EDGE_TEST_PYTHON="$root/.venv/bin/python"
+cargo test --workspace --locked "$@"

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Installs what the integration tests need to start real peers:
+#   * socat (pty pairs standing in for RS-485 buses), plus mosquitto
+#   * <workspace root>/.venv with pymodbus[serial]==3.16.1 (the Modbus peer)
+# Idempotent: every step is skipped when its result is already there.
+# Fails loudly when something cannot be installed.
+set -euo pipefail
+
+PYMODBUS_SPEC='pymodbus[serial]==3.16.1'
+PYMODBUS_VERSION='3.16.1'
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+venv="$root/.venv"
+
+die() {
+    echo "tests/setup.sh: ERROR: $*" >&2
+    exit 1
+}
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then
+        "$@"
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo "$@"
+    else
+        die "need root to run '$*' and sudo is not available; install socat, mosquitto and mosquitto-clients by hand"
+    fi
+}
+
+# --- system packages ---------------------------------------------------------
+if ! command -v socat >/dev/null 2>&1; then
+    command -v apt-get >/dev/null 2>&1 \
+        || die "socat is missing and apt-get is not available; install socat, mosquitto and mosquitto-clients with your package manager"
+    echo "tests/setup.sh: installing socat mosquitto mosquitto-clients"
+    as_root apt-get update || die "apt-get update failed"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y socat mosquitto mosquitto-clients \
+        || die "apt-get install socat mosquitto mosquitto-clients failed"
+    command -v socat >/dev/null 2>&1 || die "socat still not on PATH after installing it"
+fi
+
+# --- python venv with pymodbus -------------------------------------------------
+pymodbus_ok() {
+    [ -x "$venv/bin/python" ] && "$venv/bin/python" - <<EOF >/dev/null 2>&1
+import pymodbus, serial
+assert pymodbus.__version__ == "$PYMODBUS_VERSION", pymodbus.__version__
+EOF
+}
+
+if ! pymodbus_ok; then
+    command -v python3 >/dev/null 2>&1 || die "python3 is not installed"
+    if [ ! -x "$venv/bin/python" ]; then
+        echo "tests/setup.sh: creating $venv"
+        python3 -m venv "$venv" \
+            || die "python3 -m venv failed (on Debian/Ubuntu: apt-get install python3-venv)"
+    fi
+    echo "tests/setup.sh: installing $PYMODBUS_SPEC into $venv"
+    "$venv/bin/python" -m pip install --disable-pip-version-check --quiet "$PYMODBUS_SPEC" \
+        || die "pip install '$PYMODBUS_SPEC' failed"
+    pymodbus_ok || die "pymodbus $PYMODBUS_VERSION (with pyserial) is still not importable from $venv"
+fi
+
+echo "tests/setup.sh: ok (socat: $(command -v socat); python: $venv/bin/python)"

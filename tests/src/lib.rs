@@ -1,0 +1,570 @@
+//! Test harness that starts real peers for the workspace integration tests.
+//!
+//! * [`ModbusPeer`]: a pymodbus slave (`tests/peers/modbus_peer.py`) serving
+//!   Modbus TCP or Modbus RTU, driven through its stdin/stdout line protocol.
+//! * [`PtyPair`]: a socat pseudo-terminal pair standing in for an RS-485 bus
+//!   (and for the USB adapter being unplugged and plugged back).
+//!
+//! Everything here panics with an explanatory message when a peer cannot be
+//! started: a test that silently skips would prove nothing.
+
+use std::collections::VecDeque;
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+use tokio::time::{sleep, timeout, Instant};
+
+/// How long a peer may take to start or to answer one command.
+const PEER_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Root of the cargo workspace (the parent of this crate).
+pub fn workspace_root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .parent()
+        .expect("tests crate has a parent directory")
+        .to_path_buf()
+}
+
+/// Python interpreter that has pymodbus installed.
+///
+/// `EDGE_TEST_PYTHON` if set, else `<workspace root>/.venv/bin/python`.
+pub fn python() -> PathBuf {
+    let path = match std::env::var_os("EDGE_TEST_PYTHON") {
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => workspace_root().join(".venv/bin/python"),
+    };
+    if !path.exists() {
+        panic!(
+            "python for the Modbus peer not found at {}: run tests/setup.sh first \
+             (or point EDGE_TEST_PYTHON at a python with pymodbus[serial]==3.16.1)",
+            path.display()
+        );
+    }
+    path
+}
+
+/// Path of the pymodbus peer script.
+pub fn peer_script() -> PathBuf {
+    let path = workspace_root().join("tests/peers/modbus_peer.py");
+    if !path.exists() {
+        panic!("Modbus peer script missing: {}", path.display());
+    }
+    path
+}
+
+/// A TCP port on 127.0.0.1 that was free a moment ago.
+pub fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .unwrap_or_else(|e| panic!("cannot bind an ephemeral port on 127.0.0.1: {e}"));
+    listener
+        .local_addr()
+        .unwrap_or_else(|e| panic!("cannot read the ephemeral port: {e}"))
+        .port()
+}
+
+/// Which table a reported change belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ChangeKind {
+    /// A coil (`co`).
+    Coil,
+    /// A holding register (`hr`).
+    Holding,
+}
+
+/// A write by a Modbus master that changed a coil or a holding register.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Change {
+    pub kind: ChangeKind,
+    pub dev: u8,
+    pub addr: u16,
+    /// 0/1 for coils.
+    pub value: u16,
+    /// Peer-side `CLOCK_MONOTONIC` in microseconds, taken while the write
+    /// request was handled. Only differences between changes are meaningful.
+    pub t_us: u64,
+}
+
+impl Change {
+    fn parse(line: &str) -> Option<Change> {
+        let mut it = line.split_whitespace();
+        if it.next()? != "change" {
+            return None;
+        }
+        let kind = match it.next()? {
+            "co" => ChangeKind::Coil,
+            "hr" => ChangeKind::Holding,
+            _ => return None,
+        };
+        let dev = it.next()?.parse().ok()?;
+        let addr = it.next()?.parse().ok()?;
+        let value = it.next()?.parse().ok()?;
+        let t_us = it.next()?.parse().ok()?;
+        if it.next().is_some() {
+            return None;
+        }
+        Some(Change {
+            kind,
+            dev,
+            addr,
+            value,
+            t_us,
+        })
+    }
+}
+
+/// A pymodbus slave process serving one or more device ids.
+///
+/// Every device has 64 coils, discrete inputs, holding and input registers
+/// (addresses 0..63), all zero at start. Dropping the peer kills it.
+pub struct ModbusPeer {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: Lines<BufReader<ChildStdout>>,
+    changes: VecDeque<Change>,
+    stderr: Arc<Mutex<String>>,
+    addr: Option<SocketAddr>,
+    what: String,
+    killed: bool,
+}
+
+impl ModbusPeer {
+    /// Serve Modbus TCP on a free port of 127.0.0.1.
+    pub async fn tcp(devices: &[u8]) -> ModbusPeer {
+        let mut last_err = String::new();
+        // The port can be taken between free_port() and the peer's bind: retry.
+        for _ in 0..5 {
+            let port = free_port();
+            let addr = SocketAddr::from(([127, 0, 0, 1], port));
+            let args = vec!["--tcp".to_string(), addr.to_string()];
+            match Self::start(args, devices, format!("Modbus TCP peer on {addr}")).await {
+                Ok(mut peer) => {
+                    peer.addr = Some(addr);
+                    return peer;
+                }
+                // Only a lost race for the port is worth another try.
+                Err(e) if e.contains("cannot listen") => last_err = e,
+                Err(e) => panic!("{e}"),
+            }
+        }
+        panic!("{last_err}");
+    }
+
+    /// Serve Modbus TCP on a given address, e.g. the one of a peer that was
+    /// killed (a gateway coming back). Retries for a few seconds while the
+    /// address is still held by the dying process.
+    pub async fn tcp_at(addr: SocketAddr, devices: &[u8]) -> ModbusPeer {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let args = vec!["--tcp".to_string(), addr.to_string()];
+            match Self::start(args, devices, format!("Modbus TCP peer on {addr}")).await {
+                Ok(mut peer) => {
+                    peer.addr = Some(addr);
+                    return peer;
+                }
+                Err(e) if e.contains("cannot listen") && Instant::now() < deadline => {
+                    sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("{e}"),
+            }
+        }
+    }
+
+    /// Serve Modbus RTU at 9600 8N1 on a serial device (e.g. [`PtyPair::bus_a`]).
+    pub async fn rtu(path: &Path, devices: &[u8]) -> ModbusPeer {
+        Self::rtu_with_baud(path, 9600, devices).await
+    }
+
+    /// Serve Modbus RTU at `baud`, 8N1, on a serial device.
+    pub async fn rtu_with_baud(path: &Path, baud: u32, devices: &[u8]) -> ModbusPeer {
+        let args = vec![
+            "--rtu".to_string(),
+            path.display().to_string(),
+            "--baud".to_string(),
+            baud.to_string(),
+        ];
+        let what = format!("Modbus RTU peer on {} @ {baud}", path.display());
+        match Self::start(args, devices, what).await {
+            Ok(peer) => peer,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    async fn start(mut args: Vec<String>, devices: &[u8], what: String) -> Result<Self, String> {
+        assert!(
+            !devices.is_empty(),
+            "ModbusPeer needs at least one device id"
+        );
+        for dev in devices {
+            args.push("--device".to_string());
+            args.push(dev.to_string());
+        }
+        let python = python();
+        let mut child = Command::new(&python)
+            .arg("-u")
+            .arg(peer_script())
+            .args(&args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {what} with {}: {e}", python.display()));
+        let stdin = child.stdin.take().expect("piped stdin");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let stderr_pipe = child.stderr.take().expect("piped stderr");
+
+        // Forward the peer's stderr to the test output and keep a copy for
+        // failure messages.
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let sink = Arc::clone(&stderr);
+        let tag = what.clone();
+        tokio::spawn(async move {
+            let mut lines = BufReader::new(stderr_pipe).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                eprintln!("[{tag}] {line}");
+                if let Ok(mut buf) = sink.lock() {
+                    buf.push_str(&line);
+                    buf.push('\n');
+                }
+            }
+        });
+
+        let mut peer = ModbusPeer {
+            child,
+            stdin: Some(stdin),
+            lines: BufReader::new(stdout).lines(),
+            changes: VecDeque::new(),
+            stderr,
+            addr: None,
+            what,
+            killed: false,
+        };
+        match timeout(PEER_TIMEOUT, peer.lines.next_line()).await {
+            Ok(Ok(Some(line))) if line.trim() == "READY" => Ok(peer),
+            Ok(Ok(Some(line))) => Err(peer
+                .failure(&format!("said {line:?} instead of READY"))
+                .await),
+            Ok(Ok(None)) => Err(peer.failure("exited before READY").await),
+            Ok(Err(e)) => Err(peer.failure(&format!("stdout read failed: {e}")).await),
+            Err(_) => Err(peer.failure("did not print READY in time").await),
+        }
+    }
+
+    /// Build a failure message that includes the peer's stderr and exit status.
+    async fn failure(&mut self, msg: &str) -> String {
+        // Let the process finish and the stderr forwarder collect a traceback.
+        let status = match timeout(Duration::from_millis(500), self.child.wait()).await {
+            Ok(Ok(s)) => format!("{s}"),
+            Ok(Err(e)) => format!("unknown ({e})"),
+            Err(_) => "still running".to_string(),
+        };
+        sleep(Duration::from_millis(50)).await;
+        let stderr = self.stderr_log();
+        format!("{} {msg} (status: {status}); stderr:\n{stderr}", self.what)
+    }
+
+    /// The Modbus TCP address served (panics for an RTU peer).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+            .unwrap_or_else(|| panic!("{} has no TCP address", self.what))
+    }
+
+    /// Everything the peer wrote on stderr so far.
+    pub fn stderr_log(&self) -> String {
+        self.stderr.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// Send one command and return its answer, buffering change lines.
+    async fn command(&mut self, cmd: &str) -> String {
+        assert!(!self.killed, "{}: command {cmd:?} after kill()", self.what);
+        let stdin = self.stdin.as_mut().expect("peer stdin open");
+        let sent = async {
+            stdin.write_all(cmd.as_bytes()).await?;
+            stdin.write_all(b"\n").await?;
+            stdin.flush().await
+        }
+        .await;
+        if let Err(e) = sent {
+            let msg = self
+                .failure(&format!("cannot take command {cmd:?}: {e}"))
+                .await;
+            panic!("{msg}");
+        }
+        let deadline = Instant::now() + PEER_TIMEOUT;
+        loop {
+            let line = match timeout_at_line(&mut self.lines, deadline).await {
+                LineResult::Line(l) => l,
+                LineResult::Eof => {
+                    let msg = self
+                        .failure(&format!("exited while answering {cmd:?}"))
+                        .await;
+                    panic!("{msg}");
+                }
+                LineResult::Error(e) => {
+                    let msg = self
+                        .failure(&format!("stdout failed while answering {cmd:?}: {e}"))
+                        .await;
+                    panic!("{msg}");
+                }
+                LineResult::Timeout => {
+                    let msg = self
+                        .failure(&format!("did not answer {cmd:?} in time"))
+                        .await;
+                    panic!("{msg}");
+                }
+            };
+            if let Some(change) = Change::parse(&line) {
+                self.changes.push_back(change);
+                continue;
+            }
+            if line.starts_with("err") {
+                let msg = self.failure(&format!("rejected {cmd:?}: {line}")).await;
+                panic!("{msg}");
+            }
+            return line;
+        }
+    }
+
+    async fn set(&mut self, table: &str, dev: u8, addr: u16, value: u16) {
+        let cmd = format!("set {table} {dev} {addr} {value}");
+        let answer = self.command(&cmd).await;
+        assert_eq!(answer, "ok", "{}: unexpected answer to {cmd:?}", self.what);
+    }
+
+    async fn get(&mut self, table: &str, dev: u8, addr: u16) -> u16 {
+        let cmd = format!("get {table} {dev} {addr}");
+        let answer = self.command(&cmd).await;
+        let prefix = format!("{table} {dev} {addr} ");
+        answer
+            .strip_prefix(&prefix)
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{}: bad answer {answer:?} to {cmd:?}", self.what))
+    }
+
+    /// Set a discrete input (e.g. a door contact) from the slave side.
+    pub async fn set_di(&mut self, dev: u8, addr: u16, on: bool) {
+        self.set("di", dev, addr, u16::from(on)).await;
+    }
+
+    /// Set an input register from the slave side.
+    pub async fn set_ir(&mut self, dev: u8, addr: u16, value: u16) {
+        self.set("ir", dev, addr, value).await;
+    }
+
+    /// Set a holding register from the slave side (not reported as a change).
+    pub async fn set_hr(&mut self, dev: u8, addr: u16, value: u16) {
+        self.set("hr", dev, addr, value).await;
+    }
+
+    /// Set a coil from the slave side (not reported as a change).
+    pub async fn set_coil(&mut self, dev: u8, addr: u16, on: bool) {
+        self.set("co", dev, addr, u16::from(on)).await;
+    }
+
+    /// Current value of a coil.
+    pub async fn get_coil(&mut self, dev: u8, addr: u16) -> bool {
+        self.get("co", dev, addr).await != 0
+    }
+
+    /// Current value of a discrete input.
+    pub async fn get_di(&mut self, dev: u8, addr: u16) -> bool {
+        self.get("di", dev, addr).await != 0
+    }
+
+    /// Current value of a holding register.
+    pub async fn get_hr(&mut self, dev: u8, addr: u16) -> u16 {
+        self.get("hr", dev, addr).await
+    }
+
+    /// Current value of an input register.
+    pub async fn get_ir(&mut self, dev: u8, addr: u16) -> u16 {
+        self.get("ir", dev, addr).await
+    }
+
+    /// Next coil/holding-register change made by a Modbus master, oldest
+    /// first; `None` if none arrives within `wait` (or the peer was killed).
+    pub async fn next_change(&mut self, wait: Duration) -> Option<Change> {
+        if let Some(c) = self.changes.pop_front() {
+            return Some(c);
+        }
+        if self.killed {
+            return None;
+        }
+        let deadline = Instant::now() + wait;
+        match timeout_at_line(&mut self.lines, deadline).await {
+            LineResult::Line(line) => match Change::parse(&line) {
+                Some(c) => Some(c),
+                None => panic!("{}: unexpected line {line:?}", self.what),
+            },
+            LineResult::Timeout => None,
+            LineResult::Eof => {
+                let msg = self.failure("exited unexpectedly").await;
+                panic!("{msg}");
+            }
+            LineResult::Error(e) => {
+                let msg = self.failure(&format!("stdout failed: {e}")).await;
+                panic!("{msg}");
+            }
+        }
+    }
+
+    /// All changes that arrive within `wait` (waits the whole period).
+    pub async fn changes_for(&mut self, wait: Duration) -> Vec<Change> {
+        let deadline = Instant::now() + wait;
+        let mut out = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.next_change(left).await {
+                Some(c) => out.push(c),
+                None => return out,
+            }
+            if left.is_zero() {
+                return out;
+            }
+        }
+    }
+
+    /// SIGKILL the peer (a slave dropping off the bus / the gateway dying).
+    pub fn kill(&mut self) {
+        self.killed = true;
+        self.stdin = None;
+        let _ = self.child.start_kill();
+    }
+}
+
+impl Drop for ModbusPeer {
+    fn drop(&mut self) {
+        self.kill();
+        let _ = self.child.try_wait();
+    }
+}
+
+enum LineResult {
+    Line(String),
+    Eof,
+    Error(std::io::Error),
+    Timeout,
+}
+
+async fn timeout_at_line(
+    lines: &mut Lines<BufReader<ChildStdout>>,
+    deadline: Instant,
+) -> LineResult {
+    // `Lines::next_line` is cancel safe: a timed-out read loses nothing.
+    match tokio::time::timeout_at(deadline, lines.next_line()).await {
+        Ok(Ok(Some(line))) => LineResult::Line(line.trim_end().to_string()),
+        Ok(Ok(None)) => LineResult::Eof,
+        Ok(Err(e)) => LineResult::Error(e),
+        Err(_) => LineResult::Timeout,
+    }
+}
+
+/// A socat pseudo-terminal pair standing in for an RS-485 bus.
+///
+/// `dir/bus-a` is for the peer (the slaves), `dir/bus-b` for the daemon
+/// (the master). Dropping the pair kills socat.
+pub struct PtyPair {
+    child: Option<Child>,
+    a: PathBuf,
+    b: PathBuf,
+}
+
+impl PtyPair {
+    /// Start socat and wait until both links exist.
+    pub async fn new(dir: &Path) -> PtyPair {
+        let mut pair = PtyPair {
+            child: None,
+            a: dir.join("bus-a"),
+            b: dir.join("bus-b"),
+        };
+        pair.spawn().await;
+        pair
+    }
+
+    /// The peer's end of the bus.
+    pub fn bus_a(&self) -> &Path {
+        &self.a
+    }
+
+    /// The daemon's end of the bus.
+    pub fn bus_b(&self) -> &Path {
+        &self.b
+    }
+
+    fn remove_links(&self) {
+        for link in [&self.a, &self.b] {
+            let _ = std::fs::remove_file(link);
+        }
+    }
+
+    async fn spawn(&mut self) {
+        // Links left by a SIGKILLed socat would look like a live bus.
+        self.remove_links();
+        let end = |p: &Path| format!("pty,raw,echo=0,link={}", p.display());
+        let mut child = match Command::new("socat")
+            .arg(end(&self.a))
+            .arg(end(&self.b))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+        {
+            Ok(c) => c,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                panic!("socat is not on PATH: install it (run tests/setup.sh first)")
+            }
+            Err(e) => panic!("cannot start socat: {e}"),
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !(self.a.exists() && self.b.exists()) {
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!(
+                    "socat exited ({status}) before creating {} and {}",
+                    self.a.display(),
+                    self.b.display()
+                );
+            }
+            if Instant::now() > deadline {
+                let _ = child.start_kill();
+                panic!(
+                    "socat did not create {} and {} within 10 s",
+                    self.a.display(),
+                    self.b.display()
+                );
+            }
+            sleep(Duration::from_millis(5)).await;
+        }
+        self.child = Some(child);
+    }
+
+    /// Kill socat and remove the links: the adapter is unplugged.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.start_kill();
+            let _ = child.try_wait();
+        }
+        self.remove_links();
+    }
+
+    /// Unplug and plug back: kill socat and start it again on the same links.
+    pub async fn restart(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.start_kill();
+            let _ = child.wait().await;
+        }
+        self.spawn().await;
+    }
+}
+
+impl Drop for PtyPair {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}

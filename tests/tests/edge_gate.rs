@@ -1,0 +1,335 @@
+//! End-to-end: the edge daemon against pymodbus playing the relay module, over Modbus TCP and
+//! over RTU through a socat pty pair. One-tap opens, pulses, door alarms, dead and returning
+//! devices, a shared RS-485 bus with one dead slave, and hostile input on the API and the line.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::json;
+use tests::{ChangeKind, ModbusPeer, PtyPair};
+
+const RELAY: &str = "waveshare-relay-8ch";
+const ESTATE: &str = "huayuan-east";
+const WAIT: Duration = Duration::from_secs(10);
+
+/// Wait for coil `addr` of device `dev` to take `value`, returning the peer's timestamp (µs).
+async fn coil_change(peer: &mut ModbusPeer, dev: u8, addr: u16, value: u16) -> u64 {
+    let deadline = Instant::now() + WAIT;
+    while Instant::now() < deadline {
+        if let Some(c) = peer.next_change(Duration::from_millis(200)).await {
+            if c.kind == ChangeKind::Coil && c.dev == dev && c.addr == addr && c.value == value {
+                return c.t_us;
+            }
+        }
+    }
+    panic!("coil {dev}/{addr} never became {value}");
+}
+
+async fn pulse_is_seen(peer: &mut ModbusPeer, edge: &EdgeBox, door: &str, pulse_ms: u64) {
+    let (status, body) = edge.open(door, "res-1").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["allowed"], true);
+    assert_eq!(body["reason"], "resident");
+    assert_eq!(body["actuated"], true);
+    let on = coil_change(peer, 1, 0, 1).await;
+    let off = coil_change(peer, 1, 0, 0).await;
+    let held_ms = (off - on) / 1000;
+    // The relay stays on for pulse_ms (the poll of the peer's store adds a little jitter).
+    assert!(
+        held_ms >= pulse_ms - 20,
+        "relay on for {held_ms} ms, pulse is {pulse_ms} ms"
+    );
+    assert!(
+        held_ms < pulse_ms + 1000,
+        "relay on for {held_ms} ms, pulse is {pulse_ms} ms"
+    );
+    // The decision is in the pass log and the outbox.
+    let id: uuid::Uuid = body["record_id"].as_str().unwrap().parse().unwrap();
+    assert!(edge.store().contains_record(id).unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tcp_one_tap_pulses_the_relay_for_pulse_ms() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut peer = ModbusPeer::tcp(&[1]).await;
+    let key = test_key();
+    let cfg = config_text(
+        tmp.path(),
+        &key,
+        &profiles_dir(),
+        &tcp_device("relay", RELAY, 1, peer.addr()),
+        &door("gate", ESTATE, "relay", 1, 300, 30),
+    );
+    let mut edge = EdgeBox::start(tmp.path(), key, &cfg).await;
+    edge.import(directory(ESTATE, now_ms())).await;
+    pulse_is_seen(&mut peer, &edge, "gate", 300).await;
+
+    // A resident of another estate is refused, and the refusal is recorded too.
+    let before = edge.store().passlog_len();
+    let (status, body) = edge.open("gate", "res-other").await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["reason"], "not_authorised_for_estate");
+    assert_eq!(edge.store().passlog_len(), before + 1);
+    assert!(
+        peer.next_change(Duration::from_millis(300)).await.is_none(),
+        "a refused open moved a relay"
+    );
+    edge.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rtu_one_tap_pulses_the_relay_for_pulse_ms() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pty = PtyPair::new(tmp.path()).await;
+    let mut peer = ModbusPeer::rtu(pty.bus_a(), &[1]).await;
+    let key = test_key();
+    let cfg = config_text(
+        tmp.path(),
+        &key,
+        &profiles_dir(),
+        &rtu_device("relay", RELAY, 1, pty.bus_b()),
+        &door("gate", ESTATE, "relay", 1, 400, 30),
+    );
+    let mut edge = EdgeBox::start(tmp.path(), key, &cfg).await;
+    edge.import(directory(ESTATE, now_ms())).await;
+    pulse_is_seen(&mut peer, &edge, "gate", 400).await;
+    edge.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn visitor_window_is_honoured_end_to_end() {
+    let tmp = tempfile::tempdir().unwrap();
+    let peer = ModbusPeer::tcp(&[1]).await;
+    let key = test_key();
+    let cfg = config_text(
+        tmp.path(),
+        &key,
+        &profiles_dir(),
+        &tcp_device("relay", RELAY, 1, peer.addr()),
+        &door("gate", ESTATE, "relay", 1, 200, 30),
+    );
+    let mut edge = EdgeBox::start(tmp.path(), key, &cfg).await;
+    // Appointment in 50 minutes: inside the ±1 h window now.
+    edge.import(directory(ESTATE, now_ms() + 50 * 60_000)).await;
+    let (status, body) = edge.open("gate", "vis-1").await;
+    assert_eq!(
+        (status, body["reason"].as_str()),
+        (200, Some("visitor")),
+        "{body}"
+    );
+    // Appointment moved to 61 minutes ahead: outside.
+    edge.import(directory(ESTATE, now_ms() + 61 * 60_000)).await;
+    let (status, body) = edge.open("gate", "vis-1").await;
+    assert_eq!(
+        (status, body["reason"].as_str()),
+        (403, Some("outside_visitor_window")),
+        "{body}"
+    );
+    edge.stop().await;
+    drop(peer);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forced_open_and_held_open_alarms_raise_and_clear() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut peer = ModbusPeer::tcp(&[1]).await;
+    let key = test_key();
+    let cfg = config_text(
+        tmp.path(),
+        &key,
+        &profiles_dir(),
+        &tcp_device("relay", RELAY, 1, peer.addr()),
+        &door("gate", ESTATE, "relay", 1, 200, 1),
+    );
+    let mut edge = EdgeBox::start(tmp.path(), key, &cfg).await;
+    edge.import(directory(ESTATE, now_ms())).await;
+    edge.wait_status(WAIT, "contact read", |s| {
+        s["doors"][0]["contact"] == "closed"
+    })
+    .await;
+
+    // Contact opens with no granted open: forced open. Left open past 1 s: held open too.
+    peer.set_di(1, 0, true).await;
+    edge.wait_status(WAIT, "forced_open", |s| has_alarm(s, "gate", "forced_open"))
+        .await;
+    edge.wait_status(WAIT, "held_open", |s| has_alarm(s, "gate", "held_open"))
+        .await;
+    peer.set_di(1, 0, false).await;
+    edge.wait_status(WAIT, "alarms cleared", |s| {
+        !has_alarm(s, "gate", "forced_open") && !has_alarm(s, "gate", "held_open")
+    })
+    .await;
+
+    // A granted open followed by the door opening is not forced; staying open is held-open.
+    let (status, _) = edge.open("gate", "res-1").await;
+    assert_eq!(status, 200);
+    peer.set_di(1, 0, true).await;
+    edge.wait_status(WAIT, "held_open after a granted open", |s| {
+        has_alarm(s, "gate", "held_open")
+    })
+    .await;
+    let s = edge.status().await;
+    assert!(
+        !has_alarm(&s, "gate", "forced_open"),
+        "granted open counted as forced: {s:#}"
+    );
+    peer.set_di(1, 0, false).await;
+    edge.wait_status(WAIT, "held_open cleared", |s| {
+        !has_alarm(s, "gate", "held_open")
+    })
+    .await;
+
+    // Every transition went into the outbox.
+    let alarms = edge.outbox_alarms();
+    let count = |kind: &str, state: &str| {
+        alarms
+            .iter()
+            .filter(|(s, k, st)| s == "gate" && k == kind && st == state)
+            .count()
+    };
+    assert_eq!(count("forced_open", "raised"), 1, "{alarms:?}");
+    assert_eq!(count("forced_open", "cleared"), 1, "{alarms:?}");
+    assert_eq!(count("held_open", "raised"), 2, "{alarms:?}");
+    assert_eq!(count("held_open", "cleared"), 2, "{alarms:?}");
+    edge.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dead_tcp_slave_goes_offline_and_recovers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut peer = ModbusPeer::tcp(&[1]).await;
+    let addr = peer.addr();
+    let key = test_key();
+    let cfg = config_text(
+        tmp.path(),
+        &key,
+        &profiles_dir(),
+        &tcp_device("relay", RELAY, 1, addr),
+        &door("gate", ESTATE, "relay", 1, 200, 30),
+    );
+    let mut edge = EdgeBox::start(tmp.path(), key, &cfg).await;
+    edge.import(directory(ESTATE, now_ms())).await;
+    edge.wait_status(WAIT, "contact read", |s| {
+        s["doors"][0]["contact"] == "closed"
+    })
+    .await;
+
+    peer.kill();
+    let s = edge
+        .wait_status(WAIT, "device_offline", |s| {
+            has_alarm(s, "relay", "device_offline")
+        })
+        .await;
+    assert_eq!(s["offline_devices"], json!(["relay"]));
+    assert_eq!(s["doors"][0]["contact"], "unknown");
+    // Opening now fails clearly; the decision itself is still recorded.
+    let (status, body) = edge.open("gate", "res-1").await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["error"], "open_failed");
+    assert!(
+        body["message"].as_str().unwrap().contains("relay"),
+        "{body}"
+    );
+
+    let mut peer = ModbusPeer::tcp_at(addr, &[1]).await;
+    edge.wait_status(WAIT, "device back", |s| {
+        !has_alarm(s, "relay", "device_offline")
+    })
+    .await;
+    let (status, body) = edge.open("gate", "res-1").await;
+    assert_eq!(status, 200, "{body}");
+    coil_change(&mut peer, 1, 0, 1).await;
+    let alarms = edge.outbox_alarms();
+    assert!(alarms.contains(&("relay".into(), "device_offline".into(), "raised".into())));
+    assert!(alarms.contains(&("relay".into(), "device_offline".into(), "cleared".into())));
+    edge.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_dead_slave_does_not_stall_the_other_on_a_shared_rtu_bus() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pty = PtyPair::new(tmp.path()).await;
+    // Only unit 1 answers; unit 2 is configured on the same line but dead.
+    let mut peer = ModbusPeer::rtu(pty.bus_a(), &[1]).await;
+    let key = test_key();
+    let devices = format!(
+        "{}{}",
+        rtu_device("alive", RELAY, 1, pty.bus_b()),
+        rtu_device("dead", RELAY, 2, pty.bus_b())
+    );
+    let doors = format!(
+        "{}{}",
+        door("gate-a", ESTATE, "alive", 1, 100, 30),
+        door("gate-d", ESTATE, "dead", 1, 100, 30)
+    );
+    let cfg = config_text(tmp.path(), &key, &profiles_dir(), &devices, &doors);
+    let mut edge = EdgeBox::start(tmp.path(), key, &cfg).await;
+    edge.import(directory(ESTATE, now_ms())).await;
+    edge.wait_status(WAIT, "dead slave offline", |s| {
+        has_alarm(s, "dead", "device_offline")
+    })
+    .await;
+
+    // While the dead slave is only probed, the live one answers every open promptly. Without
+    // the offline gate each poll of the dead unit would hold the line for (1+retries)×timeout.
+    let mut worst = Duration::ZERO;
+    for _ in 0..10 {
+        let t = Instant::now();
+        let (status, body) = edge.open("gate-a", "res-1").await;
+        worst = worst.max(t.elapsed());
+        assert_eq!(status, 200, "{body}");
+        coil_change(&mut peer, 1, 0, 1).await;
+        coil_change(&mut peer, 1, 0, 0).await;
+    }
+    let s = edge.status().await;
+    assert!(!has_alarm(&s, "alive", "device_offline"), "{s:#}");
+    // One probe of the dead unit (one response timeout) is the most an open may wait behind.
+    let timeout_ms = 300;
+    assert!(
+        worst < Duration::from_millis(2 * timeout_ms + 200),
+        "an open waited {worst:?}"
+    );
+    edge.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unplugged_serial_adapter_is_reopened() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut pty = PtyPair::new(tmp.path()).await;
+    let mut peer = ModbusPeer::rtu(pty.bus_a(), &[1]).await;
+    let key = test_key();
+    let cfg = config_text(
+        tmp.path(),
+        &key,
+        &profiles_dir(),
+        &rtu_device("relay", RELAY, 1, pty.bus_b()),
+        &door("gate", ESTATE, "relay", 1, 100, 30),
+    );
+    let mut edge = EdgeBox::start(tmp.path(), key, &cfg).await;
+    edge.import(directory(ESTATE, now_ms())).await;
+    edge.wait_status(WAIT, "contact read", |s| {
+        s["doors"][0]["contact"] == "closed"
+    })
+    .await;
+
+    // Unplug: the pty pair disappears (and the peer with it).
+    peer.kill();
+    pty.kill();
+    edge.wait_status(WAIT, "device_offline", |s| {
+        has_alarm(s, "relay", "device_offline")
+    })
+    .await;
+    // Plug back in: same device path, a fresh slave behind it.
+    pty.restart().await;
+    let mut peer = ModbusPeer::rtu(pty.bus_a(), &[1]).await;
+    edge.wait_status(WAIT, "device back", |s| {
+        !has_alarm(s, "relay", "device_offline")
+    })
+    .await;
+    let (status, body) = edge.open("gate", "res-1").await;
+    assert_eq!(status, 200, "{body}");
+    coil_change(&mut peer, 1, 0, 1).await;
+    edge.stop().await;
+}
