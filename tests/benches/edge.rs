@@ -1,1 +1,467 @@
-fn main() {}
+//! Benchmarks for the edge daemon. Each figure is printed on its own line as
+//! `BENCH <name> <value> <unit>`; README.md says what each means and what we measured.
+//! Run with `bash tests/bench.sh` (builds the release daemon first, installs the peers).
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use edge_daemon::access::{
+    AccessEngine, AccessRequest, Address, DoorInfo, DoorMode, GrantStatus, Method, Person,
+    PersonKind, VisitorGrant,
+};
+use edge_daemon::clock::TimeView;
+use edge_daemon::records::{OutboxItemV1, PassRecordV1};
+use edge_daemon::store::{Store, StoreWriter};
+use tests::{ChangeKind, ModbusPeer, PtyPair};
+use tokio_modbus::client::Writer as _;
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+use common::*;
+
+fn bench(name: &str, value: f64, unit: &str) {
+    println!("BENCH {name} {value:.3} {unit}");
+}
+
+fn pct(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn sorted(mut v: Vec<f64>) -> Vec<f64> {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v
+}
+
+/// CLOCK_MONOTONIC in µs: the same clock the Python peer stamps its change lines with.
+fn mono_us() -> u64 {
+    let t = nix::time::clock_gettime(nix::time::ClockId::CLOCK_MONOTONIC).expect("clock_gettime");
+    t.tv_sec() as u64 * 1_000_000 + t.tv_nsec() as u64 / 1000
+}
+
+fn people(n: usize, doors: usize) -> (Vec<Person>, Vec<VisitorGrant>) {
+    let mut people = Vec::with_capacity(n);
+    let mut grants = Vec::new();
+    for i in 0..n {
+        let estate = format!("estate-{}", i % doors.max(1));
+        if i % 10 == 9 {
+            people.push(Person {
+                id: format!("p{i}"),
+                name: format!("Visitor {i}"),
+                kind: PersonKind::Visitor,
+                addresses: vec![],
+                staff_estates: vec![],
+                staff_all_estates: false,
+                enabled: true,
+            });
+            grants.push(VisitorGrant {
+                id: format!("g{i}"),
+                visitor_id: format!("p{i}"),
+                host_id: format!("p{}", i - 1),
+                estate,
+                appointment_at: 1_800_000_000_000,
+                status: GrantStatus::Approved,
+            });
+        } else {
+            people.push(Person {
+                id: format!("p{i}"),
+                name: format!("Resident {i}"),
+                kind: PersonKind::Resident,
+                addresses: vec![Address {
+                    estate,
+                    building: "1".into(),
+                    unit: "1".into(),
+                    room: "101".into(),
+                }],
+                staff_estates: vec![],
+                staff_all_estates: false,
+                enabled: true,
+            });
+        }
+    }
+    (people, grants)
+}
+
+fn engine_decisions() {
+    let mut engine = AccessEngine::new();
+    let (ps, gs) = people(10_000, 50);
+    for p in ps {
+        engine.upsert_person(p);
+    }
+    for g in gs {
+        engine.upsert_grant(g);
+    }
+    for d in 0..50 {
+        engine.upsert_door(DoorInfo {
+            id: format!("door-{d}"),
+            estate: format!("estate-{d}"),
+            mode: DoorMode::Normal,
+        });
+    }
+    let reqs: Vec<AccessRequest> = (0..4096)
+        .map(|i| AccessRequest {
+            door_id: format!("door-{}", (i * 7) % 50),
+            person_id: format!("p{}", (i * 13) % 10_000),
+            method: Method::Face,
+        })
+        .collect();
+    let tv = TimeView::at(1_800_000_000_000);
+    let n = 4_000_000;
+    let mut allowed = 0usize;
+    let t = Instant::now();
+    for i in 0..n {
+        if engine.decide(&reqs[i % reqs.len()], &tv).is_allowed() {
+            allowed += 1;
+        }
+    }
+    let secs = t.elapsed().as_secs_f64();
+    assert!(allowed > 0 && allowed < n);
+    bench("engine_decisions_per_sec", n as f64 / secs, "decisions/s");
+}
+
+async fn store_group_commit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Store::open(&tmp.path().join("store")).unwrap();
+    let writer = StoreWriter::start(store.clone());
+    let callers = 256;
+    let per_caller = 800;
+    let t = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..callers {
+        let w = writer.clone();
+        tasks.push(tokio::spawn(async move {
+            let req = AccessRequest {
+                door_id: format!("door-{}", c % 50),
+                person_id: format!("p{c}"),
+                method: Method::Face,
+            };
+            let d = edge_daemon::access::Decision::Deny {
+                reason: edge_daemon::access::DenyReason::UnknownPerson,
+            };
+            let mut waits = Vec::with_capacity(per_caller);
+            for _ in 0..per_caller {
+                let rec =
+                    PassRecordV1::from_decision(uuid::Uuid::now_v7(), 0, "box", &req, &d, None);
+                let s = Instant::now();
+                w.append(OutboxItemV1::Pass(rec)).await.unwrap();
+                waits.push(s.elapsed().as_secs_f64() * 1000.0);
+            }
+            waits
+        }));
+    }
+    let mut waits = Vec::new();
+    for t in tasks {
+        waits.extend(t.await.unwrap());
+    }
+    let secs = t.elapsed().as_secs_f64();
+    let waits = sorted(waits);
+    assert_eq!(store.passlog_len(), callers * per_caller);
+    bench(
+        "store_durable_appends_per_sec",
+        (callers * per_caller) as f64 / secs,
+        "records/s",
+    );
+    bench("store_append_wait_p50", pct(&waits, 0.50), "ms");
+    bench("store_append_wait_p99", pct(&waits, 0.99), "ms");
+    // A single caller waiting for each append alone: the cost of one fsync here.
+    let s = Instant::now();
+    let req = AccessRequest {
+        door_id: "d".into(),
+        person_id: "p".into(),
+        method: Method::Face,
+    };
+    let d = edge_daemon::access::Decision::Deny {
+        reason: edge_daemon::access::DenyReason::UnknownPerson,
+    };
+    for _ in 0..200 {
+        let rec = PassRecordV1::from_decision(uuid::Uuid::now_v7(), 0, "box", &req, &d, None);
+        writer.append(OutboxItemV1::Pass(rec)).await.unwrap();
+    }
+    bench(
+        "store_single_append_latency_mean",
+        s.elapsed().as_secs_f64() * 1000.0 / 200.0,
+        "ms",
+    );
+}
+
+/// One-tap → coil-on seen at the pymodbus slave, and a raw tokio-modbus write-coil round trip
+/// to the same slave, measured in the same run.
+async fn one_tap_latency(label: &str, rtu: bool) {
+    let tmp = tempfile::tempdir().unwrap();
+    let pty = if rtu {
+        Some(PtyPair::new(tmp.path()).await)
+    } else {
+        None
+    };
+    let mut peer = match &pty {
+        Some(p) => ModbusPeer::rtu(p.bus_a(), &[1]).await,
+        None => ModbusPeer::tcp(&[1]).await,
+    };
+    let key = test_key();
+    let device = match &pty {
+        Some(p) => rtu_device("relay", "waveshare-relay-8ch", 1, p.bus_b()),
+        None => tcp_device("relay", "waveshare-relay-8ch", 1, peer.addr()),
+    };
+    // Door on channel 2 so the raw client can use coil 7 without touching the door's relay.
+    let cfg = config_text(
+        tmp.path(),
+        &key,
+        &profiles_dir(),
+        &device,
+        &door("gate", "e1", "relay", 2, 50, 30),
+    )
+    .replace("poll_interval_ms = 50", "poll_interval_ms = 1000");
+    let mut edge = EdgeBox::start(tmp.path(), key, &cfg).await;
+    edge.import(directory("e1", now_ms())).await;
+
+    let rounds = 300;
+    let mut daemon = Vec::with_capacity(rounds);
+    let mut reply = Vec::with_capacity(rounds);
+    for i in 0..rounds + 20 {
+        let cmd = edge.command("gate", "res-1", 30_000);
+        let t0 = mono_us();
+        let s = Instant::now();
+        let (status, body) = edge.one_tap(&cmd).await;
+        let answered = s.elapsed();
+        assert_eq!(status, 200, "{body}");
+        let seen = loop {
+            let c = peer
+                .next_change(Duration::from_secs(5))
+                .await
+                .expect("coil change");
+            if c.kind == ChangeKind::Coil && c.addr == 1 && c.value == 1 {
+                break c.t_us;
+            }
+        };
+        // Let the pulse end before the next open.
+        loop {
+            let c = peer
+                .next_change(Duration::from_secs(5))
+                .await
+                .expect("coil off");
+            if c.kind == ChangeKind::Coil && c.addr == 1 && c.value == 0 {
+                break;
+            }
+        }
+        if i >= 20 {
+            daemon.push(seen.saturating_sub(t0) as f64 / 1000.0);
+            reply.push(answered.as_secs_f64() * 1000.0);
+        }
+    }
+    edge.stop().await;
+
+    // Raw tokio-modbus round trip on the same peer and transport.
+    let mut ctx = match &pty {
+        Some(p) => {
+            let port = tokio_serial::SerialStream::open(&tokio_serial::new(
+                p.bus_b().to_string_lossy(),
+                9600,
+            ))
+            .unwrap();
+            tokio_modbus::client::rtu::attach_slave(port, tokio_modbus::Slave(1))
+        }
+        None => tokio_modbus::client::tcp::connect_slave(peer.addr(), tokio_modbus::Slave(1))
+            .await
+            .unwrap(),
+    };
+    let mut raw = Vec::with_capacity(rounds);
+    for i in 0..rounds + 20 {
+        let s = Instant::now();
+        ctx.write_single_coil(7, i % 2 == 0).await.unwrap().unwrap();
+        if i >= 20 {
+            raw.push(s.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+    let (daemon, reply, raw) = (sorted(daemon), sorted(reply), sorted(raw));
+    bench(
+        &format!("onetap_to_coil_{label}_p50"),
+        pct(&daemon, 0.5),
+        "ms",
+    );
+    bench(
+        &format!("onetap_to_coil_{label}_p99"),
+        pct(&daemon, 0.99),
+        "ms",
+    );
+    bench(
+        &format!("onetap_http_reply_{label}_p50"),
+        pct(&reply, 0.5),
+        "ms",
+    );
+    bench(
+        &format!("onetap_http_reply_{label}_p99"),
+        pct(&reply, 0.99),
+        "ms",
+    );
+    bench(&format!("raw_write_coil_{label}_p50"), pct(&raw, 0.5), "ms");
+    bench(
+        &format!("raw_write_coil_{label}_p99"),
+        pct(&raw, 0.99),
+        "ms",
+    );
+    bench(
+        &format!("daemon_overhead_{label}_p99"),
+        pct(&daemon, 0.99) - pct(&raw, 0.99),
+        "ms",
+    );
+    if rtu {
+        // Ptys ignore baud rate; what a real line adds is computed: 8-byte request + 8-byte
+        // reply, 10 bits a character (8N1), plus the 3.5-character gap after each frame
+        // (fixed at 1.75 ms above 19200 baud by the Modbus serial-line spec).
+        for baud in [9600.0f64, 115_200.0] {
+            let char_ms = 10.0 * 1000.0 / baud;
+            let gap_ms = if baud > 19_200.0 { 1.75 } else { 3.5 * char_ms };
+            let wire = 16.0 * char_ms + 2.0 * gap_ms;
+            bench(
+                &format!("rtu_wire_write_coil_{}baud", baud as u32),
+                wire,
+                "ms",
+            );
+            bench(
+                &format!("onetap_to_coil_rtu_{}baud_est_p99", baud as u32),
+                wire + pct(&daemon, 0.99) - pct(&raw, 0.99) + pct(&raw, 0.99),
+                "ms",
+            );
+        }
+    }
+}
+
+fn release_daemon() -> PathBuf {
+    let p = std::env::var_os("EDGE_DAEMON_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| tests::workspace_root().join("target/release/edge-daemon"));
+    assert!(
+        p.exists(),
+        "{} missing: run `cargo build --release -p edge-daemon` (tests/bench.sh does)",
+        p.display()
+    );
+    p
+}
+
+fn rss_kb(pid: u32, field: &str) -> u64 {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    s.lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap()
+}
+
+/// The release daemon with 50 doors on 7 relay modules (one TCP gateway) and 10,000 people.
+async fn daemon_rss() {
+    let tmp = tempfile::tempdir().unwrap();
+    let peer = ModbusPeer::tcp(&[1, 2, 3, 4, 5, 6, 7]).await;
+    let key = test_key();
+    let mut devices = String::new();
+    let mut doors = String::new();
+    for d in 0..50u16 {
+        let dev = d / 8 + 1;
+        if d % 8 == 0 {
+            devices.push_str(&tcp_device(
+                &format!("relay-{dev}"),
+                "waveshare-relay-8ch",
+                dev as u8,
+                peer.addr(),
+            ));
+        }
+        doors.push_str(&door(
+            &format!("door-{d}"),
+            &format!("estate-{d}"),
+            &format!("relay-{dev}"),
+            d % 8 + 1,
+            500,
+            30,
+        ));
+    }
+    let cfg = config_text(tmp.path(), &key, &profiles_dir(), &devices, &doors);
+    let cfg_path = tmp.path().join("edge.toml");
+    std::fs::write(
+        &cfg_path,
+        cfg.replace("127.0.0.1:0", &format!("127.0.0.1:{}", tests::free_port())),
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(&cfg_path).unwrap();
+    let listen = text
+        .lines()
+        .find(|l| l.starts_with("listen"))
+        .unwrap()
+        .split('"')
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let mut child = std::process::Command::new(release_daemon())
+        .args(["run", "--config"])
+        .arg(&cfg_path)
+        .env("RUST_LOG", "warn")
+        .spawn()
+        .unwrap();
+    let http = reqwest::Client::new();
+    let base = format!("http://{listen}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while http.get(format!("{base}/v1/health")).send().await.is_err() {
+        assert!(Instant::now() < deadline, "daemon did not come up");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (ps, gs) = people(10_000, 50);
+    let dir = serde_json::json!({
+        "version": 1,
+        "people": ps.iter().map(|p| serde_json::json!({
+            "id": p.id, "name": p.name,
+            "kind": if p.kind == PersonKind::Visitor { "visitor" } else { "resident" },
+            "addresses": p.addresses.iter().map(|a| serde_json::json!({"estate": a.estate, "building": a.building, "unit": a.unit, "room": a.room})).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "grants": gs.iter().map(|g| serde_json::json!({
+            "id": g.id, "visitor_id": g.visitor_id, "host_id": g.host_id, "estate": g.estate,
+            "appointment_at_ms": g.appointment_at, "status": "approved"})).collect::<Vec<_>>(),
+    });
+    let r = http
+        .put(format!("{base}/v1/directory"))
+        .bearer_auth(ADMIN)
+        .json(&dir)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    // Let it poll all 50 contacts for a while.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let status: serde_json::Value = http
+        .get(format!("{base}/v1/status"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["people"], 10_000);
+    assert_eq!(status["doors"].as_array().unwrap().len(), 50);
+    let rss = rss_kb(child.id(), "VmRSS:");
+    let hwm = rss_kb(child.id(), "VmHWM:");
+    let _ = child.kill();
+    let _ = child.wait();
+    bench("daemon_rss_50_doors_10k_people", rss as f64 / 1024.0, "MB");
+    bench(
+        "daemon_peak_rss_50_doors_10k_people",
+        hwm as f64 / 1024.0,
+        "MB",
+    );
+    drop(peer);
+}
+
+fn main() {
+    // `cargo bench` passes --bench; `cargo test --benches` would pass nothing: both run all.
+    engine_decisions();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        store_group_commit().await;
+        one_tap_latency("tcp", false).await;
+        one_tap_latency("rtu_pty", true).await;
+        daemon_rss().await;
+    });
+}
