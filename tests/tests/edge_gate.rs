@@ -333,3 +333,66 @@ async fn unplugged_serial_adapter_is_reopened() {
     coil_change(&mut peer, 1, 0, 1).await;
     edge.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn turnstile_opens_by_register_and_reports_status_bits() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut peer = ModbusPeer::tcp(&[5]).await;
+    let key = test_key();
+    let doors = format!(
+        "{}{}",
+        door("entry", ESTATE, "turnstile", 1, 500, 2),
+        door("exit", ESTATE, "turnstile", 2, 500, 2)
+    );
+    let cfg = config_text(
+        tmp.path(),
+        &key,
+        &profiles_dir(),
+        &tcp_device("turnstile", "generic-turnstile-2dir", 5, peer.addr()),
+        &doors,
+    );
+    let mut edge = EdgeBox::start(tmp.path(), key, &cfg).await;
+    edge.import(directory(ESTATE, now_ms())).await;
+
+    // Open entry: the controller's open-command register 0 receives the profile's value 1.
+    let (status, body) = edge.open("entry", "staff-1").await;
+    assert_eq!(
+        (status, body["reason"].as_str()),
+        (200, Some("staff")),
+        "{body}"
+    );
+    let c = peer.next_change(WAIT).await.expect("register write");
+    assert_eq!(
+        (c.kind, c.dev, c.addr, c.value),
+        (ChangeKind::Holding, 5, 0, 1)
+    );
+    // Exit is register 1.
+    let (status, _) = edge.open("exit", "res-1").await;
+    assert_eq!(status, 200);
+    let c = peer.next_change(WAIT).await.expect("register write");
+    assert_eq!((c.kind, c.addr, c.value), (ChangeKind::Holding, 1, 1));
+
+    // Status register bits: exit arm moved without a grant (bit 1) → forced open on `exit`
+    // only; tamper (bit 3) and fault (bit 2) are device alarms.
+    tokio::time::sleep(Duration::from_millis(5_500)).await; // past the grant grace of the opens above
+    peer.set_ir(5, 0, 0b1010).await;
+    let s = edge
+        .wait_status(WAIT, "forced exit + tamper", |s| {
+            has_alarm(s, "exit", "forced_open") && has_alarm(s, "turnstile", "tamper")
+        })
+        .await;
+    assert!(!has_alarm(&s, "entry", "forced_open"), "{s:#}");
+    peer.set_ir(5, 0, 0b0100).await;
+    edge.wait_status(WAIT, "fault, tamper and forced cleared", |s| {
+        has_alarm(s, "turnstile", "device_fault")
+            && !has_alarm(s, "turnstile", "tamper")
+            && !has_alarm(s, "exit", "forced_open")
+    })
+    .await;
+    peer.set_ir(5, 0, 0).await;
+    edge.wait_status(WAIT, "fault cleared", |s| {
+        !has_alarm(s, "turnstile", "device_fault")
+    })
+    .await;
+    edge.stop().await;
+}
