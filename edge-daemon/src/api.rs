@@ -15,7 +15,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::access::{AccessRequest, Decision, DoorMode, Method};
+use crate::access::{AccessRequest, Decision, Method};
 use crate::gatekeeper::{GatekeeperHandle, OneTapError, Outcome};
 use crate::store::Store;
 use crate::wire::DirectoryV1;
@@ -39,6 +39,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/v1/directory", put(import))
         .route("/v1/doors/{id}/mode", put(set_mode))
         .route("/v1/passes", get(passes))
+        .route("/v1/clock/confirm", post(confirm_clock))
         .with_state(state)
 }
 
@@ -291,20 +292,15 @@ async fn set_mode(
         Ok(b) => b,
         Err(rej) => return bad_json(rej),
     };
-    let mode = match b.mode.as_str() {
-        "normal" => DoorMode::Normal,
-        "held_open" => DoorMode::HeldOpen,
-        "locked" => DoorMode::Locked,
-        "emergency_release" => DoorMode::EmergencyRelease,
-        other => {
-            return error(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "malformed_body",
-                format!(
-                    "field `mode`: `{other}` is not normal, held_open, locked or emergency_release"
-                ),
-            )
-        }
+    let Some(mode) = crate::wire::parse_door_mode(&b.mode) else {
+        return error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "malformed_body",
+            format!(
+                "field `mode`: `{}` is not normal, held_open, locked or emergency_release",
+                b.mode
+            ),
+        );
     };
     match s.gk.set_mode(id.clone(), mode).await {
         None => unavailable(),
@@ -335,5 +331,16 @@ async fn passes(
     match s.store.recent_passes(limit) {
         Ok(v) => Json(json!({"passes": v})).into_response(),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "store", e),
+    }
+}
+
+/// After a clock jump, visitor windows stay narrowed until someone vouches for the time.
+async fn confirm_clock(State(s): State<ApiState>, headers: HeaderMap) -> Response {
+    if let Err(r) = authorised(&s, &headers) {
+        return *r;
+    }
+    match s.gk.confirm_clock().await {
+        None => unavailable(),
+        Some(wall) => Json(json!({"confirmed_wall_ms": wall})).into_response(),
     }
 }

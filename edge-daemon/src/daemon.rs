@@ -39,7 +39,9 @@ pub struct Daemon {
     pub store: Store,
     pub gatekeeper: GatekeeperHandle,
     shutdown: watch::Sender<bool>,
+    drivers: Vec<JoinHandle<()>>,
     tasks: Vec<JoinHandle<()>>,
+    writer_thread: Option<std::thread::JoinHandle<()>>,
     api: JoinHandle<()>,
 }
 
@@ -53,24 +55,36 @@ impl std::fmt::Debug for Daemon {
 
 impl Daemon {
     pub async fn start(cfg: EdgeConfig) -> Result<Daemon, StartError> {
-        let store = Store::open(&cfg.store.path).map_err(|source| StartError::Store {
+        let store_err = |source| StartError::Store {
             path: cfg.store.path.display().to_string(),
             source,
-        })?;
-        let writer = StoreWriter::start(store.clone());
+        };
+        let store = Store::open(&cfg.store.path).map_err(store_err)?;
+        let (writer, writer_thread) = StoreWriter::start_joinable(store.clone());
+        let restored: Vec<crate::alarm::ActiveAlarm> = store
+            .active_alarms()
+            .map_err(store_err)?
+            .iter()
+            .filter_map(|r| r.to_active())
+            .collect();
+        if !restored.is_empty() {
+            tracing::info!(alarms = restored.len(), "restored active alarms");
+        }
         let mut tasks = Vec::new();
 
         let (alarm_tx, mut alarm_rx) = mpsc::channel(1024);
         let (gate_tx, mut gate_rx) = mpsc::channel::<GateEvent>(1024);
         let mut drivers = HashMap::new();
+        let mut driver_tasks = Vec::new();
+        let (shutdown, stop_rx) = watch::channel(false);
         for plan in &cfg.buses {
-            let (owner, bus) = BusOwner::new(plan, &cfg, alarm_tx.clone());
+            let (owner, bus) = BusOwner::new(plan, &cfg, alarm_tx.clone(), &restored);
             tasks.push(tokio::spawn(owner.run()));
             for dev in &plan.devices {
                 if let Some((driver, handle)) =
                     DeviceDriver::new(&cfg, dev, bus.clone(), gate_tx.clone())
                 {
-                    tasks.push(tokio::spawn(driver.run()));
+                    driver_tasks.push(tokio::spawn(driver.run(stop_rx.clone())));
                     drivers.insert(dev.clone(), handle);
                 }
             }
@@ -78,12 +92,7 @@ impl Daemon {
         drop((alarm_tx, gate_tx));
 
         let (gk, handle) =
-            Gatekeeper::new(&cfg, store.clone(), writer, drivers).map_err(|source| {
-                StartError::Store {
-                    path: cfg.store.path.display().to_string(),
-                    source,
-                }
-            })?;
+            Gatekeeper::new(&cfg, store.clone(), writer, drivers, &restored).map_err(store_err)?;
         let gk_task = tokio::spawn(gk.run());
 
         // Forwarders: drivers and bus owners speak their own event types; the gatekeeper one queue.
@@ -103,7 +112,7 @@ impl Daemon {
                 }
             }
         }));
-        let (shutdown, mut stop_rx) = watch::channel(false);
+        let mut stop_rx = stop_rx;
         let h = handle.clone();
         tasks.push(tokio::spawn(async move {
             let mut every = tokio::time::interval(Duration::from_secs(1));
@@ -169,15 +178,27 @@ impl Daemon {
             store,
             gatekeeper: handle,
             shutdown,
+            drivers: driver_tasks,
             tasks,
+            writer_thread,
             api,
         })
     }
 
-    /// Stop the API, then the rest; flushes the store.
+    /// Stop the API, let drivers switch their relays off (bounded wait), then the rest; flushes
+    /// the store.
     pub async fn stop(self) {
         let _ = self.shutdown.send(true);
         let _ = self.api.await;
+        for d in self.drivers {
+            let abort = d.abort_handle();
+            if tokio::time::timeout(Duration::from_secs(3), d)
+                .await
+                .is_err()
+            {
+                abort.abort();
+            }
+        }
         for t in &self.tasks {
             t.abort();
         }
@@ -185,6 +206,11 @@ impl Daemon {
             let _ = t.await;
         }
         let _ = self.store.flush();
+        // Every writer handle is gone with the tasks: the writer thread finishes its last group
+        // and lets go of the store, so it can be reopened (a restart in the same process).
+        if let Some(thread) = self.writer_thread {
+            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+        }
         tracing::info!("edge daemon stopped");
     }
 }

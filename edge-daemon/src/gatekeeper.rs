@@ -9,7 +9,9 @@ use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use crate::access::{AccessEngine, AccessRequest, Decision, DoorInfo, DoorMode, Method};
-use crate::alarm::{AlarmBook, AlarmEvent, AlarmKey, AlarmKind, DoorMonitor, Severity};
+use crate::alarm::{
+    ActiveAlarm, AlarmBook, AlarmEvent, AlarmKey, AlarmKind, DoorMonitor, Severity,
+};
 use crate::clock::ClockGuard;
 use crate::config::EdgeConfig;
 use crate::gate::{DriverHandle, GateError, GateEvent};
@@ -54,7 +56,7 @@ pub struct DoorStatus {
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct ActiveAlarm {
+pub struct AlarmStatus {
     pub source: String,
     pub kind: String,
     pub severity: String,
@@ -66,7 +68,7 @@ pub struct ActiveAlarm {
 pub struct Snapshot {
     pub doors: Vec<DoorStatus>,
     pub offline_devices: Vec<String>,
-    pub alarms: Vec<ActiveAlarm>,
+    pub alarms: Vec<AlarmStatus>,
     pub people: usize,
     pub grants: usize,
     pub clock_jumped: bool,
@@ -94,6 +96,10 @@ pub enum Msg {
     },
     Snapshot {
         reply: oneshot::Sender<Snapshot>,
+    },
+    /// An operator (later: the cloud handshake) vouches that the wall clock is right now.
+    ConfirmClock {
+        reply: oneshot::Sender<i64>,
     },
     Tick,
 }
@@ -130,6 +136,9 @@ impl GatekeeperHandle {
         })
         .await
     }
+    pub async fn confirm_clock(&self) -> Option<i64> {
+        self.ask(|reply| Msg::ConfirmClock { reply }).await
+    }
     pub async fn snapshot(&self) -> Option<Snapshot> {
         self.ask(|reply| Msg::Snapshot { reply }).await
     }
@@ -161,11 +170,13 @@ pub struct Gatekeeper {
 }
 
 impl Gatekeeper {
+    /// `restored` are the alarms that were active when the daemon stopped.
     pub fn new(
         cfg: &EdgeConfig,
         store: Store,
         writer: StoreWriter,
         drivers: HashMap<String, DriverHandle>,
+        restored: &[ActiveAlarm],
     ) -> Result<(Gatekeeper, GatekeeperHandle), StoreError> {
         let mut engine = AccessEngine::new();
         for p in store.people()? {
@@ -193,6 +204,9 @@ impl Gatekeeper {
                     d.pulse_ms + GRANT_GRACE_EXTRA_MS,
                 );
                 m.door_mode(mode);
+                for a in restored {
+                    m.restore(a);
+                }
                 m
             });
             doors.insert(
@@ -212,6 +226,14 @@ impl Gatekeeper {
             store.clock_high_water()?,
             cfg.monitor.clock_tolerance_ms,
         );
+        let mut alarms = AlarmBook::default();
+        let mut offline = std::collections::BTreeSet::new();
+        for a in restored {
+            if a.key.kind == AlarmKind::DeviceOffline {
+                offline.insert(a.key.source.clone());
+            }
+            let _ = alarms.raise(a.key.clone(), a.severity, a.since, a.detail.clone());
+        }
         let (tx, rx) = mpsc::channel(1024);
         let gk = Gatekeeper {
             box_id: cfg.identity.id.clone(),
@@ -220,10 +242,10 @@ impl Gatekeeper {
             engine,
             clock,
             clock_jumped: false,
-            alarms: AlarmBook::default(),
+            alarms,
             doors,
             drivers,
-            offline: Default::default(),
+            offline,
             store,
             writer,
             rx,
@@ -276,6 +298,20 @@ impl Gatekeeper {
             }
             Msg::Snapshot { reply } => {
                 let _ = reply.send(self.snapshot());
+            }
+            Msg::ConfirmClock { reply } => {
+                let (wall, mono) = (wall_ms(), mono_ms());
+                self.clock.confirm(wall, mono);
+                self.clock_jumped = false;
+                let key = AlarmKey {
+                    source: "box".into(),
+                    kind: AlarmKind::ClockJump,
+                };
+                if let Some(ev) = self.alarms.clear(&key, wall) {
+                    self.record_alarm(ev).await;
+                }
+                tracing::info!(wall_ms = wall, "wall clock confirmed by operator");
+                let _ = reply.send(wall);
             }
             Msg::Tick => self.tick().await,
         }
@@ -445,6 +481,14 @@ impl Gatekeeper {
                 tracing::info!(source = %key.source, kind = key.kind.code(), "alarm cleared");
             }
         }
+        let active: Vec<AlarmRecordV1> = self
+            .alarms
+            .active()
+            .map(|a| AlarmRecordV1::from_active(&self.box_id, a))
+            .collect();
+        if let Err(e) = self.store.save_active_alarms(&active) {
+            tracing::error!(error = %e, "cannot save the active alarm set");
+        }
         let rec = AlarmRecordV1::from_event(Uuid::now_v7(), &self.box_id, &ev);
         match self.writer.enqueue(OutboxItemV1::Alarm(rec)).await {
             Ok(rx) => {
@@ -500,10 +544,10 @@ impl Gatekeeper {
                 name: d.name.clone(),
                 estate: d.estate.clone(),
                 device: d.device.clone(),
-                mode: format!(
-                    "{:?}",
-                    self.engine.door_mode(id).unwrap_or(DoorMode::Normal)
-                ),
+                mode: crate::wire::door_mode_code(
+                    self.engine.door_mode(id).unwrap_or(DoorMode::Normal),
+                )
+                .to_string(),
                 contact: match d.contact {
                     Some(true) => "open",
                     Some(false) => "closed",
@@ -513,10 +557,10 @@ impl Gatekeeper {
             })
             .collect();
         doors.sort_by(|a, b| a.id.cmp(&b.id));
-        let mut alarms: Vec<ActiveAlarm> = self
+        let mut alarms: Vec<AlarmStatus> = self
             .alarms
             .active()
-            .map(|a| ActiveAlarm {
+            .map(|a| AlarmStatus {
                 source: a.key.source.clone(),
                 kind: a.key.kind.code().into(),
                 severity: crate::records::severity_code(a.severity).into(),

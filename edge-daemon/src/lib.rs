@@ -18,3 +18,31 @@ pub mod profile;
 pub mod records;
 pub mod store;
 pub mod wire;
+
+#[cfg(test)]
+mod tests {
+    /// The sans-IO cores must stay free of I/O: no async runtime, storage, HTTP or system clock.
+    #[test]
+    fn sans_io_cores_do_no_io() {
+        let cores = [
+            ("access.rs", include_str!("access.rs")),
+            ("alarm.rs", include_str!("alarm.rs")),
+            ("clock.rs", include_str!("clock.rs")),
+        ];
+        let forbidden = [
+            "tokio",
+            "sled",
+            "axum",
+            "reqwest",
+            "SystemTime",
+            "Instant::now",
+            "std::fs",
+            "std::net",
+        ];
+        for (file, text) in cores {
+            for word in forbidden {
+                assert!(!text.contains(word), "{file} mentions `{word}`");
+            }
+        }
+    }
+}

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::access::{AccessRequest, Decision, Method};
-use crate::alarm::{AlarmEvent, AlarmKind, Severity};
+use crate::alarm::{ActiveAlarm, AlarmEvent, AlarmKey, AlarmKind, Severity};
 
 pub const RECORD_VERSION: u32 = 1;
 
@@ -113,6 +113,55 @@ pub fn kind_code(k: AlarmKind) -> &'static str {
     k.code()
 }
 
+const ALL_KINDS: [AlarmKind; 6] = [
+    AlarmKind::HeldOpen,
+    AlarmKind::ForcedOpen,
+    AlarmKind::DeviceOffline,
+    AlarmKind::DeviceFault,
+    AlarmKind::Tamper,
+    AlarmKind::ClockJump,
+];
+
+/// An active alarm as kept on disk across restarts (the `raised` record that opened it).
+impl AlarmRecordV1 {
+    pub fn from_active(box_id: &str, a: &ActiveAlarm) -> AlarmRecordV1 {
+        AlarmRecordV1 {
+            v: RECORD_VERSION,
+            id: Uuid::nil(),
+            at_ms: a.since,
+            box_id: box_id.to_string(),
+            source: a.key.source.clone(),
+            kind: a.key.kind.code().to_string(),
+            severity: severity_code(a.severity).to_string(),
+            state: "raised".to_string(),
+            detail: a.detail.clone(),
+        }
+    }
+
+    /// Back to the domain; None for a record this version does not understand (it is dropped
+    /// from the active set rather than guessed at).
+    pub fn to_active(&self) -> Option<ActiveAlarm> {
+        let kind = ALL_KINDS.into_iter().find(|k| k.code() == self.kind)?;
+        let severity = [
+            Severity::Critical,
+            Severity::Major,
+            Severity::Minor,
+            Severity::Warning,
+        ]
+        .into_iter()
+        .find(|s| severity_code(*s) == self.severity)?;
+        Some(ActiveAlarm {
+            key: AlarmKey {
+                source: self.source.clone(),
+                kind,
+            },
+            severity,
+            since: self.at_ms,
+            detail: self.detail.clone(),
+        })
+    }
+}
+
 pub fn severity_code(s: Severity) -> &'static str {
     match s {
         Severity::Critical => "critical",
@@ -136,5 +185,43 @@ impl OutboxItemV1 {
             OutboxItemV1::Pass(p) => p.id,
             OutboxItemV1::Alarm(a) => a.id,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn active_alarms_round_trip_and_unknown_kinds_are_dropped() {
+        for kind in ALL_KINDS {
+            let a = ActiveAlarm {
+                key: AlarmKey {
+                    source: "d1".into(),
+                    kind,
+                },
+                severity: kind.severity(),
+                since: 42,
+                detail: "x".into(),
+            };
+            let back = AlarmRecordV1::from_active("b", &a).to_active().unwrap();
+            assert_eq!(back.key, a.key);
+            assert_eq!(back.severity, a.severity);
+            assert_eq!((back.since, back.detail.as_str()), (42, "x"));
+        }
+        let mut r = AlarmRecordV1::from_active(
+            "b",
+            &ActiveAlarm {
+                key: AlarmKey {
+                    source: "d".into(),
+                    kind: AlarmKind::Tamper,
+                },
+                severity: Severity::Critical,
+                since: 1,
+                detail: String::new(),
+            },
+        );
+        r.kind = "from_the_future".into();
+        assert!(r.to_active().is_none());
     }
 }

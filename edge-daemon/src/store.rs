@@ -1,10 +1,17 @@
 //! The durable local store (sled): the people/grant directory, door modes, the clock high-water
-//! mark, replay marks for one-tap commands, the append-only pass log and the alarm outbox.
+//! mark, replay marks for one-tap commands, active alarms, and the append-only event log of
+//! passes and alarm transitions.
 //!
-//! Appends to the pass log and outbox go through exactly one writer thread ([`StoreWriter`]),
-//! which does group commit: it takes every append waiting in its queue, inserts them, flushes
-//! once (fsync), and only then answers each caller. So an id a caller has been given is on disk.
-//! Everything else (directory, modes, marks) is rare and flushed by the caller.
+//! The event log is also the outbox: each record is written once, under a key that starts with
+//! a sequence number sled keeps monotonic across crashes; the uplink will send everything after
+//! the cloud's last acknowledged sequence, in order, and only then move that cursor. Appends go
+//! through exactly one writer thread ([`StoreWriter`]), which does group commit: it takes every
+//! append waiting in its queue, inserts them, flushes once (fsync), and only then answers each
+//! caller. So an id a caller has been given is on disk. Everything else (directory, modes,
+//! marks) is rare and flushed by the caller.
+//!
+//! What is stored is always a versioned record type (`records::*V1`, `wire::PersonV1`/`GrantV1`,
+//! door-mode codes), never a domain type, so the engine can change without rewriting the disk.
 
 use std::path::Path;
 use std::time::Instant;
@@ -13,7 +20,8 @@ use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use crate::access::{DoorMode, Person, VisitorGrant};
-use crate::records::OutboxItemV1;
+use crate::records::{AlarmRecordV1, OutboxItemV1, PassRecordV1};
+use crate::wire::{door_mode_code, parse_door_mode, GrantV1, PersonV1};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -37,9 +45,18 @@ const T_REVOKED: &str = "revoked_people";
 const T_DOOR_MODES: &str = "door_modes";
 const T_META: &str = "meta";
 const T_SEEN: &str = "onetap_seen";
-const T_PASSLOG: &str = "passlog";
-const T_OUTBOX: &str = "outbox";
+/// Passes and alarms, key = seq (u64 BE) ‖ record id (UUIDv7), value = tag byte ‖ JSON.
+const T_EVENTS: &str = "events_v1";
 const K_HIGH_WATER: &[u8] = b"clock_high_water_ms";
+const K_ACTIVE_ALARMS: &[u8] = b"active_alarms_v1";
+/// Highest event seq the cloud has acknowledged; the outbox is everything after it.
+const K_ACKED_SEQ: &[u8] = b"uplink_acked_seq";
+
+pub const DEFAULT_CACHE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Entries per sled batch. One batch of 10,000 directory entries cost ~46 MB of RSS here;
+/// batches of a few hundred cost next to nothing. Imports are upserts, so chunking is safe.
+const BATCH_CHUNK: usize = 256;
 
 /// Handle to the store. Cheap to clone (sled trees are reference counted).
 #[derive(Clone)]
@@ -51,8 +68,7 @@ pub struct Store {
     door_modes: sled::Tree,
     meta: sled::Tree,
     seen: sled::Tree,
-    passlog: sled::Tree,
-    outbox: sled::Tree,
+    events: sled::Tree,
 }
 
 impl std::fmt::Debug for Store {
@@ -73,6 +89,14 @@ fn decode<T: serde::de::DeserializeOwned>(
     })
 }
 
+fn corrupt(tree: &'static str, key: &[u8], reason: impl ToString) -> StoreError {
+    StoreError::Corrupt {
+        tree,
+        key: String::from_utf8_lossy(key).into_owned(),
+        reason: reason.to_string(),
+    }
+}
+
 fn encode<T: serde::Serialize>(v: &T) -> Vec<u8> {
     // Our record types are plain structs of strings/numbers: serialising cannot fail.
     serde_json::to_vec(v).unwrap_or_default()
@@ -80,8 +104,14 @@ fn encode<T: serde::Serialize>(v: &T) -> Vec<u8> {
 
 impl Store {
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        Store::open_with_cache(path, DEFAULT_CACHE_BYTES)
+    }
+
+    /// `cache_bytes` bounds sled's page cache (its default, 1 GiB, is far more than a box has).
+    pub fn open_with_cache(path: &Path, cache_bytes: u64) -> Result<Store, StoreError> {
         let db = sled::Config::new()
             .path(path)
+            .cache_capacity(cache_bytes)
             .mode(sled::Mode::HighThroughput)
             // sled's own timer flush is off: durability points are explicit flushes.
             .flush_every_ms(None)
@@ -93,8 +123,7 @@ impl Store {
             door_modes: db.open_tree(T_DOOR_MODES)?,
             meta: db.open_tree(T_META)?,
             seen: db.open_tree(T_SEEN)?,
-            passlog: db.open_tree(T_PASSLOG)?,
-            outbox: db.open_tree(T_OUTBOX)?,
+            events: db.open_tree(T_EVENTS)?,
             db,
         })
     }
@@ -107,11 +136,13 @@ impl Store {
     // ---- directory -------------------------------------------------------------------------
 
     pub fn put_people(&self, people: &[Person]) -> Result<(), StoreError> {
-        let mut b = sled::Batch::default();
-        for p in people {
-            b.insert(p.id.as_bytes(), encode(p));
+        for chunk in people.chunks(BATCH_CHUNK) {
+            let mut b = sled::Batch::default();
+            for p in chunk {
+                b.insert(p.id.as_bytes(), encode(&PersonV1::from(p)));
+            }
+            self.people.apply_batch(b)?;
         }
-        self.people.apply_batch(b)?;
         Ok(())
     }
 
@@ -121,11 +152,13 @@ impl Store {
     }
 
     pub fn put_grants(&self, grants: &[VisitorGrant]) -> Result<(), StoreError> {
-        let mut b = sled::Batch::default();
-        for g in grants {
-            b.insert(g.id.as_bytes(), encode(g));
+        for chunk in grants.chunks(BATCH_CHUNK) {
+            let mut b = sled::Batch::default();
+            for g in chunk {
+                b.insert(g.id.as_bytes(), encode(&GrantV1::from(g)));
+            }
+            self.grants.apply_batch(b)?;
         }
-        self.grants.apply_batch(b)?;
         Ok(())
     }
 
@@ -143,7 +176,9 @@ impl Store {
             .iter()
             .map(|r| {
                 let (k, v) = r?;
-                decode(T_PEOPLE, &k, &v)
+                let p: PersonV1 = decode(T_PEOPLE, &k, &v)?;
+                p.into_domain("person")
+                    .map_err(|e| corrupt(T_PEOPLE, &k, e))
             })
             .collect()
     }
@@ -153,7 +188,8 @@ impl Store {
             .iter()
             .map(|r| {
                 let (k, v) = r?;
-                decode(T_GRANTS, &k, &v)
+                let g: GrantV1 = decode(T_GRANTS, &k, &v)?;
+                g.into_domain("grant").map_err(|e| corrupt(T_GRANTS, &k, e))
             })
             .collect()
     }
@@ -167,7 +203,8 @@ impl Store {
     }
 
     pub fn set_door_mode(&self, door_id: &str, mode: DoorMode) -> Result<(), StoreError> {
-        self.door_modes.insert(door_id.as_bytes(), encode(&mode))?;
+        self.door_modes
+            .insert(door_id.as_bytes(), door_mode_code(mode).as_bytes())?;
         self.flush()
     }
 
@@ -176,10 +213,11 @@ impl Store {
             .iter()
             .map(|r| {
                 let (k, v) = r?;
-                Ok((
-                    String::from_utf8_lossy(&k).into_owned(),
-                    decode(T_DOOR_MODES, &k, &v)?,
-                ))
+                let mode = std::str::from_utf8(&v)
+                    .ok()
+                    .and_then(parse_door_mode)
+                    .ok_or_else(|| corrupt(T_DOOR_MODES, &k, "not a door mode"))?;
+                Ok((String::from_utf8_lossy(&k).into_owned(), mode))
             })
             .collect()
     }
@@ -197,6 +235,20 @@ impl Store {
     pub fn set_clock_high_water(&self, ms: i64) -> Result<(), StoreError> {
         self.meta.insert(K_HIGH_WATER, &ms.to_be_bytes())?;
         Ok(())
+    }
+
+    /// The alarms active when the daemon last changed one, so a restart neither forgets them
+    /// nor raises them twice. Made durable by the next flush (the alarm's own outbox record).
+    pub fn save_active_alarms(&self, active: &[AlarmRecordV1]) -> Result<(), StoreError> {
+        self.meta.insert(K_ACTIVE_ALARMS, encode(&active))?;
+        Ok(())
+    }
+
+    pub fn active_alarms(&self) -> Result<Vec<AlarmRecordV1>, StoreError> {
+        match self.meta.get(K_ACTIVE_ALARMS)? {
+            None => Ok(Vec::new()),
+            Some(v) => decode(T_META, K_ACTIVE_ALARMS, &v),
+        }
     }
 
     /// Mark a one-tap command id as used. Returns false if it was already used (a replay).
@@ -224,87 +276,145 @@ impl Store {
         Ok(n)
     }
 
-    // ---- pass log and outbox (read side; writes go through StoreWriter) ---------------------
+    // ---- the event log and its outbox (read side; writes go through StoreWriter) -----------
 
+    /// Pass records in the log.
     pub fn passlog_len(&self) -> usize {
-        self.passlog.len()
+        self.events
+            .iter()
+            .values()
+            .filter(|v| v.as_ref().is_ok_and(|v| v.first() == Some(&TAG_PASS)))
+            .count()
     }
 
+    /// Records not yet acknowledged by the cloud (all of them until the uplink exists).
     pub fn outbox_depth(&self) -> usize {
-        self.outbox.len()
+        let from = self.acked_seq().saturating_add(1);
+        self.events.range(from.to_be_bytes()..).count()
+    }
+
+    fn acked_seq(&self) -> u64 {
+        self.meta
+            .get(K_ACKED_SEQ)
+            .ok()
+            .flatten()
+            .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
+            .map_or(0, u64::from_be_bytes)
     }
 
     pub fn size_on_disk(&self) -> u64 {
         self.db.size_on_disk().unwrap_or(0)
     }
 
+    /// Every record id in the log (read from the keys; no record is decoded).
+    pub fn record_ids(&self) -> Result<std::collections::HashSet<Uuid>, StoreError> {
+        self.events
+            .iter()
+            .keys()
+            .map(|k| {
+                let k = k?;
+                Uuid::from_slice(k.get(8..24).unwrap_or_default())
+                    .map_err(|e| corrupt(T_EVENTS, &k, e))
+            })
+            .collect()
+    }
+
+    /// Whether a record is in the log (a scan of the keys: for diagnostics and tests).
     pub fn contains_record(&self, id: Uuid) -> Result<bool, StoreError> {
-        Ok(self.passlog.contains_key(id.as_bytes())? || self.outbox.contains_key(id.as_bytes())?)
+        for k in self.events.iter().keys() {
+            if k?.get(8..24) == Some(id.as_bytes().as_slice()) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// The newest `limit` pass records, newest first.
-    pub fn recent_passes(
-        &self,
-        limit: usize,
-    ) -> Result<Vec<crate::records::PassRecordV1>, StoreError> {
-        self.passlog
-            .iter()
-            .rev()
-            .take(limit)
-            .map(|r| {
-                let (k, v) = r?;
-                decode(T_PASSLOG, &k, &v)
-            })
-            .collect()
-    }
-
-    /// The oldest `limit` outbox items, in stored order (what the uplink will send first).
-    pub fn outbox_head(&self, limit: usize) -> Result<Vec<OutboxItemV1>, StoreError> {
-        self.outbox
-            .iter()
-            .take(limit)
-            .map(|r| {
-                let (k, v) = r?;
-                decode(T_OUTBOX, &k, &v)
-            })
-            .collect()
-    }
-
-    /// Insert a group of records and make them durable. Only [`StoreWriter`] calls this.
-    fn append_group(&self, items: &[OutboxItemV1]) -> Result<(), StoreError> {
-        let mut log = sled::Batch::default();
-        let mut out = sled::Batch::default();
-        for item in items {
-            let bytes = encode(item);
-            if let OutboxItemV1::Pass(p) = item {
-                log.insert(p.id.as_bytes(), encode(p));
+    pub fn recent_passes(&self, limit: usize) -> Result<Vec<PassRecordV1>, StoreError> {
+        let mut out = Vec::new();
+        for r in self.events.iter().rev() {
+            if out.len() >= limit {
+                break;
             }
-            out.insert(item.id().as_bytes(), bytes);
+            let (k, v) = r?;
+            if let OutboxItemV1::Pass(p) = decode_event(&k, &v)? {
+                out.push(p);
+            }
         }
-        self.passlog.apply_batch(log)?;
-        self.outbox.apply_batch(out)?;
+        Ok(out)
+    }
+
+    /// The oldest `limit` records the cloud has not acknowledged, in log order (what the uplink
+    /// sends first).
+    pub fn outbox_head(&self, limit: usize) -> Result<Vec<OutboxItemV1>, StoreError> {
+        let from = self.acked_seq().saturating_add(1);
+        self.events
+            .range(from.to_be_bytes()..)
+            .take(limit)
+            .map(|r| {
+                let (k, v) = r?;
+                decode_event(&k, &v)
+            })
+            .collect()
+    }
+
+    /// Insert a group of encoded records in arrival order and make them durable. Only
+    /// [`StoreWriter`] calls this.
+    fn append_group(&self, group: &[Append]) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        for a in group {
+            // Monotonic across crashes (sled reserves ranges), unlike wall-clock UUIDv7s: the
+            // log order survives a clock that jumps back.
+            // +1: sequence 0 would sort below the "nothing acknowledged" cursor (0).
+            let seq = self.db.generate_id()?.saturating_add(1);
+            let mut key = [0u8; 24];
+            key[..8].copy_from_slice(&seq.to_be_bytes());
+            key[8..].copy_from_slice(a.id.as_bytes());
+            batch.insert(&key[..], a.bytes.as_slice());
+        }
+        self.events.apply_batch(batch)?;
         self.db.flush()?;
         Ok(())
     }
 }
 
+const TAG_PASS: u8 = b'P';
+const TAG_ALARM: u8 = b'A';
+
+fn decode_event(key: &[u8], v: &[u8]) -> Result<OutboxItemV1, StoreError> {
+    match v.split_first() {
+        Some((&TAG_PASS | &TAG_ALARM, json)) => decode(T_EVENTS, key, json),
+        _ => Err(corrupt(T_EVENTS, key, "unknown record tag")),
+    }
+}
+
+/// A record on its way to the writer, already encoded by the caller's task (so the single
+/// writer thread spends its time on the log, not on JSON).
 struct Append {
-    item: OutboxItemV1,
+    id: Uuid,
+    bytes: Vec<u8>,
     done: oneshot::Sender<Result<Uuid, String>>,
 }
 
-/// The sole writer of the pass log and the outbox. Clone the handle freely; one thread writes.
+/// The sole writer of the event log. Clone the handle freely; one thread writes.
 #[derive(Clone, Debug)]
 pub struct StoreWriter {
     tx: mpsc::Sender<Append>,
 }
 
-/// Most appends one group commit takes (bounds the caller wait under a flood).
-const MAX_GROUP: usize = 4096;
+/// Most appends one group commit takes (bounds the caller wait and the batch size under a flood).
+const MAX_GROUP: usize = 512;
 
 impl StoreWriter {
     /// Start the writer thread. It stops when every handle is dropped.
     pub fn start(store: Store) -> StoreWriter {
+        Self::start_joinable(store).0
+    }
+
+    /// Start the writer thread and get its join handle: once every `StoreWriter` is dropped the
+    /// thread finishes its last group and exits, releasing its hold on the store (sled's lock),
+    /// so the store can be reopened in the same process.
+    pub fn start_joinable(store: Store) -> (StoreWriter, Option<std::thread::JoinHandle<()>>) {
         let (tx, mut rx) = mpsc::channel::<Append>(16_384);
         let spawned = std::thread::Builder::new()
             .name("store-writer".into())
@@ -318,28 +428,30 @@ impl StoreWriter {
                             Err(_) => break,
                         }
                     }
-                    let items: Vec<OutboxItemV1> = group.iter().map(|a| a.item.clone()).collect();
                     let started = Instant::now();
-                    let result = store.append_group(&items);
+                    let result = store.append_group(&group);
                     let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
                     match &result {
-                        Ok(()) => tracing::trace!(records = items.len(), duration_ms, "group commit"),
-                        Err(e) => tracing::error!(records = items.len(), error = %e, "group commit failed; callers are told, nothing is acknowledged"),
+                        Ok(()) => tracing::trace!(records = group.len(), duration_ms, "group commit"),
+                        Err(e) => tracing::error!(records = group.len(), error = %e, "group commit failed; callers are told, nothing is acknowledged"),
                     }
                     for a in group.drain(..) {
                         let r = match &result {
-                            Ok(()) => Ok(a.item.id()),
+                            Ok(()) => Ok(a.id),
                             Err(e) => Err(e.to_string()),
                         };
                         let _ = a.done.send(r);
                     }
                 }
             });
-        if let Err(e) = spawned {
-            // Without the writer nothing can be acknowledged; appends will report WriterGone.
-            tracing::error!(error = %e, "cannot start the store writer thread");
+        match spawned {
+            Ok(handle) => (StoreWriter { tx }, Some(handle)),
+            Err(e) => {
+                // Without the writer nothing can be acknowledged; appends will report WriterGone.
+                tracing::error!(error = %e, "cannot start the store writer thread");
+                (StoreWriter { tx }, None)
+            }
         }
-        StoreWriter { tx }
     }
 
     /// Queue a record; resolves once it is flushed to disk.
@@ -355,11 +467,105 @@ impl StoreWriter {
         &self,
         item: OutboxItemV1,
     ) -> Result<oneshot::Receiver<Result<Uuid, String>>, StoreError> {
+        let tag = match item {
+            OutboxItemV1::Pass(_) => TAG_PASS,
+            OutboxItemV1::Alarm(_) => TAG_ALARM,
+        };
+        let mut bytes = Vec::with_capacity(320);
+        bytes.push(tag);
+        serde_json::to_writer(&mut bytes, &item).map_err(|e| StoreError::Commit(e.to_string()))?;
         let (done, rx) = oneshot::channel();
         self.tx
-            .send(Append { item, done })
+            .send(Append {
+                id: item.id(),
+                bytes,
+                done,
+            })
             .await
             .map_err(|_| StoreError::WriterGone)?;
         Ok(rx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::access::{AccessRequest, Decision, DenyReason, Method};
+
+    fn pass(id: Uuid) -> OutboxItemV1 {
+        let req = AccessRequest {
+            door_id: "d".into(),
+            person_id: "p".into(),
+            method: Method::Face,
+        };
+        let d = Decision::Deny {
+            reason: DenyReason::UnknownPerson,
+        };
+        OutboxItemV1::Pass(PassRecordV1::from_decision(id, 0, "b", &req, &d, None))
+    }
+
+    /// Log order is append order, whatever the record ids say (a wall clock that jumped back
+    /// makes UUIDv7s go backwards), and the very first record is in the outbox.
+    #[tokio::test]
+    async fn outbox_keeps_append_order_and_the_first_record() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::open(tmp.path()).unwrap();
+        let (writer, thread) = StoreWriter::start_joinable(store.clone());
+        let ids: Vec<Uuid> = [900u128, 5, 700, 1]
+            .into_iter()
+            .map(Uuid::from_u128)
+            .collect();
+        for id in &ids {
+            writer.append(pass(*id)).await.unwrap();
+        }
+        let head: Vec<Uuid> = store
+            .outbox_head(10)
+            .unwrap()
+            .iter()
+            .map(OutboxItemV1::id)
+            .collect();
+        assert_eq!(head, ids);
+        assert_eq!(store.outbox_depth(), 4);
+        assert_eq!(store.passlog_len(), 4);
+        let newest: Vec<Uuid> = store
+            .recent_passes(2)
+            .unwrap()
+            .iter()
+            .map(|p| p.id)
+            .collect();
+        assert_eq!(newest, vec![ids[3], ids[2]]);
+        assert!(store.contains_record(ids[1]).unwrap());
+        assert!(!store.contains_record(Uuid::from_u128(6)).unwrap());
+        // Reopened, the order and the count hold.
+        drop(writer);
+        thread.unwrap().join().unwrap();
+        drop(store);
+        let store = Store::open(tmp.path()).unwrap();
+        assert_eq!(store.record_ids().unwrap().len(), 4);
+        assert_eq!(store.outbox_head(1).unwrap()[0].id(), ids[0]);
+    }
+
+    #[test]
+    fn directory_and_modes_round_trip_through_storage_types() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::open(tmp.path()).unwrap();
+        store
+            .set_door_mode("d1", DoorMode::EmergencyRelease)
+            .unwrap();
+        store.set_revoked("p9", true).unwrap();
+        store.set_clock_high_water(1234).unwrap();
+        assert!(store.mark_command_used(Uuid::from_u128(1), 10).unwrap());
+        assert!(!store.mark_command_used(Uuid::from_u128(1), 10).unwrap());
+        assert_eq!(store.prune_command_marks(11).unwrap(), 1);
+        assert!(store.mark_command_used(Uuid::from_u128(1), 10).unwrap());
+        store.flush().unwrap();
+        drop(store);
+        let store = Store::open(tmp.path()).unwrap();
+        assert_eq!(
+            store.door_modes().unwrap(),
+            vec![("d1".to_string(), DoorMode::EmergencyRelease)]
+        );
+        assert_eq!(store.revoked_people().unwrap(), vec!["p9".to_string()]);
+        assert_eq!(store.clock_high_water().unwrap(), 1234);
     }
 }

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::access::{Address, GrantStatus, Person, PersonKind, VisitorGrant};
+use crate::access::{Address, DoorMode, GrantStatus, Person, PersonKind, VisitorGrant};
 
 pub const DIRECTORY_VERSION: u32 = 1;
 
@@ -101,88 +101,173 @@ impl DirectoryV1 {
                 ),
             ));
         }
-        let mut people = Vec::with_capacity(self.people.len());
-        for (i, p) in self.people.into_iter().enumerate() {
-            if p.id.trim().is_empty() {
-                return Err(bad(format!("people[{i}].id"), "must not be empty"));
-            }
-            let kind = match p.kind.as_str() {
-                "resident" => PersonKind::Resident,
-                "staff" => PersonKind::Staff,
-                "visitor" => PersonKind::Visitor,
-                other => {
-                    return Err(bad(
-                        format!("people[{i}].kind"),
-                        format!("`{other}` is not one of resident, staff, visitor"),
-                    ))
-                }
-            };
-            for (j, a) in p.addresses.iter().enumerate() {
-                if a.estate.trim().is_empty() {
-                    return Err(bad(
-                        format!("people[{i}].addresses[{j}].estate"),
-                        "must not be empty",
-                    ));
-                }
-            }
-            people.push(Person {
-                id: p.id,
-                name: p.name,
-                kind,
-                addresses: p
-                    .addresses
-                    .into_iter()
-                    .map(|a| Address {
-                        estate: a.estate,
-                        building: a.building,
-                        unit: a.unit,
-                        room: a.room,
-                    })
-                    .collect(),
-                staff_estates: p.staff_estates,
-                staff_all_estates: p.staff_all_estates,
-                enabled: p.enabled,
-            });
-        }
-        let mut grants = Vec::with_capacity(self.grants.len());
-        for (i, g) in self.grants.into_iter().enumerate() {
-            for (name, v) in [
-                ("id", &g.id),
-                ("visitor_id", &g.visitor_id),
-                ("host_id", &g.host_id),
-                ("estate", &g.estate),
-            ] {
-                if v.trim().is_empty() {
-                    return Err(bad(format!("grants[{i}].{name}"), "must not be empty"));
-                }
-            }
-            let status = match g.status.as_str() {
-                "pending" => GrantStatus::Pending,
-                "approved" => GrantStatus::Approved,
-                "refused" => GrantStatus::Refused,
-                "cancelled" => GrantStatus::Cancelled,
-                other => {
-                    return Err(bad(
-                        format!("grants[{i}].status"),
-                        format!("`{other}` is not one of pending, approved, refused, cancelled"),
-                    ))
-                }
-            };
-            grants.push(VisitorGrant {
-                id: g.id,
-                visitor_id: g.visitor_id,
-                host_id: g.host_id,
-                estate: g.estate,
-                appointment_at: g.appointment_at_ms,
-                status,
-            });
-        }
+        let people = self
+            .people
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| p.into_domain(&format!("people[{i}]")))
+            .collect::<Result<_, _>>()?;
+        let grants = self
+            .grants
+            .into_iter()
+            .enumerate()
+            .map(|(i, g)| g.into_domain(&format!("grants[{i}]")))
+            .collect::<Result<_, _>>()?;
         Ok(Directory {
             people,
             grants,
             revoked_people: self.revoked_people,
         })
     }
+}
+
+impl PersonV1 {
+    /// `at` names this entry in error messages (e.g. `people[3]`).
+    pub fn into_domain(self, at: &str) -> Result<Person, WireError> {
+        if self.id.trim().is_empty() {
+            return Err(bad(format!("{at}.id"), "must not be empty"));
+        }
+        let kind = match self.kind.as_str() {
+            "resident" => PersonKind::Resident,
+            "staff" => PersonKind::Staff,
+            "visitor" => PersonKind::Visitor,
+            other => {
+                return Err(bad(
+                    format!("{at}.kind"),
+                    format!("`{other}` is not one of resident, staff, visitor"),
+                ))
+            }
+        };
+        for (j, a) in self.addresses.iter().enumerate() {
+            if a.estate.trim().is_empty() {
+                return Err(bad(
+                    format!("{at}.addresses[{j}].estate"),
+                    "must not be empty",
+                ));
+            }
+        }
+        Ok(Person {
+            id: self.id,
+            name: self.name,
+            kind,
+            addresses: self
+                .addresses
+                .into_iter()
+                .map(|a| Address {
+                    estate: a.estate,
+                    building: a.building,
+                    unit: a.unit,
+                    room: a.room,
+                })
+                .collect(),
+            staff_estates: self.staff_estates,
+            staff_all_estates: self.staff_all_estates,
+            enabled: self.enabled,
+        })
+    }
+}
+
+impl From<&Person> for PersonV1 {
+    fn from(p: &Person) -> PersonV1 {
+        PersonV1 {
+            id: p.id.clone(),
+            name: p.name.clone(),
+            kind: match p.kind {
+                PersonKind::Resident => "resident",
+                PersonKind::Staff => "staff",
+                PersonKind::Visitor => "visitor",
+            }
+            .to_string(),
+            addresses: p
+                .addresses
+                .iter()
+                .map(|a| AddressV1 {
+                    estate: a.estate.clone(),
+                    building: a.building.clone(),
+                    unit: a.unit.clone(),
+                    room: a.room.clone(),
+                })
+                .collect(),
+            staff_estates: p.staff_estates.clone(),
+            staff_all_estates: p.staff_all_estates,
+            enabled: p.enabled,
+        }
+    }
+}
+
+impl GrantV1 {
+    pub fn into_domain(self, at: &str) -> Result<VisitorGrant, WireError> {
+        for (name, v) in [
+            ("id", &self.id),
+            ("visitor_id", &self.visitor_id),
+            ("host_id", &self.host_id),
+            ("estate", &self.estate),
+        ] {
+            if v.trim().is_empty() {
+                return Err(bad(format!("{at}.{name}"), "must not be empty"));
+            }
+        }
+        let status = match self.status.as_str() {
+            "pending" => GrantStatus::Pending,
+            "approved" => GrantStatus::Approved,
+            "refused" => GrantStatus::Refused,
+            "cancelled" => GrantStatus::Cancelled,
+            other => {
+                return Err(bad(
+                    format!("{at}.status"),
+                    format!("`{other}` is not one of pending, approved, refused, cancelled"),
+                ))
+            }
+        };
+        Ok(VisitorGrant {
+            id: self.id,
+            visitor_id: self.visitor_id,
+            host_id: self.host_id,
+            estate: self.estate,
+            appointment_at: self.appointment_at_ms,
+            status,
+        })
+    }
+}
+
+impl From<&VisitorGrant> for GrantV1 {
+    fn from(g: &VisitorGrant) -> GrantV1 {
+        GrantV1 {
+            id: g.id.clone(),
+            visitor_id: g.visitor_id.clone(),
+            host_id: g.host_id.clone(),
+            estate: g.estate.clone(),
+            appointment_at_ms: g.appointment_at,
+            status: match g.status {
+                GrantStatus::Pending => "pending",
+                GrantStatus::Approved => "approved",
+                GrantStatus::Refused => "refused",
+                GrantStatus::Cancelled => "cancelled",
+            }
+            .to_string(),
+        }
+    }
+}
+
+/// Door modes on the wire and on disk: `normal`, `held_open`, `locked`, `emergency_release`.
+pub fn door_mode_code(m: DoorMode) -> &'static str {
+    match m {
+        DoorMode::Normal => "normal",
+        DoorMode::HeldOpen => "held_open",
+        DoorMode::Locked => "locked",
+        DoorMode::EmergencyRelease => "emergency_release",
+    }
+}
+
+pub fn parse_door_mode(text: &str) -> Option<DoorMode> {
+    [
+        DoorMode::Normal,
+        DoorMode::HeldOpen,
+        DoorMode::Locked,
+        DoorMode::EmergencyRelease,
+    ]
+    .into_iter()
+    .find(|m| door_mode_code(*m) == text)
 }
 
 #[cfg(test)]
@@ -209,5 +294,26 @@ mod tests {
         assert_eq!(e.field, "version");
         let e = dir(r#"{"version":1,"grants":[{"id":"g","visitor_id":"v","host_id":"h","estate":"e","appointment_at_ms":1,"status":"maybe"}]}"#).unwrap_err();
         assert_eq!(e.field, "grants[0].status");
+    }
+
+    #[test]
+    fn domain_round_trips_through_the_wire_types() {
+        let d = dir(r#"{"version":1,"people":[{"id":"p1","name":"n","kind":"staff","staff_estates":["e2"],"enabled":false,
+            "addresses":[{"estate":"e1","building":"b","unit":"u","room":"r"}]}],
+            "grants":[{"id":"g1","visitor_id":"v1","host_id":"p1","estate":"e1","appointment_at_ms":5,"status":"refused"}]}"#)
+        .unwrap();
+        let p = PersonV1::from(&d.people[0]).into_domain("p").unwrap();
+        assert_eq!(p, d.people[0]);
+        let g = GrantV1::from(&d.grants[0]).into_domain("g").unwrap();
+        assert_eq!(g, d.grants[0]);
+        for m in [
+            DoorMode::Normal,
+            DoorMode::HeldOpen,
+            DoorMode::Locked,
+            DoorMode::EmergencyRelease,
+        ] {
+            assert_eq!(parse_door_mode(door_mode_code(m)), Some(m));
+        }
+        assert_eq!(parse_door_mode("open"), None);
     }
 }

@@ -115,3 +115,57 @@ fn signed_command_from_keygen_and_sign_onetap_is_valid_json() {
     let now = edge_daemon::os_clock::wall_ms();
     assert!(cmd.verify(&vk, "c", now, now).is_ok());
 }
+
+/// Under systemd (`Type=notify`) the daemon says READY=1 once it serves, and STOPPING=1 on
+/// SIGTERM, then exits 0.
+#[test]
+fn speaks_sd_notify_and_stops_cleanly_on_sigterm() {
+    use std::os::unix::net::UnixDatagram;
+    use std::time::Duration;
+    let tmp = tempfile::tempdir().unwrap();
+    let sock_path = tmp.path().join("notify.sock");
+    let sock = UnixDatagram::bind(&sock_path).unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    let profiles = Path::new(env!("CARGO_MANIFEST_DIR")).join("../device-profiles");
+    let cfg = format!(
+        "profiles_dir = \"{}\"\n[box]\nid = \"b\"\ncommunity = \"c\"\n[store]\npath = \"{}\"\n[api]\nlisten = \"127.0.0.1:0\"\nonetap_public_key = \"{}\"\n",
+        profiles.display(),
+        tmp.path().join("store").display(),
+        edge_sync::onetap::encode_public_key(&key.verifying_key())
+    );
+    let f = tmp.path().join("edge.toml");
+    std::fs::write(&f, cfg).unwrap();
+    struct KillOnDrop(std::process::Child);
+    impl Drop for KillOnDrop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut child = KillOnDrop(
+        bin()
+            .args(["run", "--config"])
+            .arg(&f)
+            .env("NOTIFY_SOCKET", &sock_path)
+            .spawn()
+            .unwrap(),
+    );
+    let mut buf = [0u8; 256];
+    let mut next = || {
+        let n = sock
+            .recv(&mut buf)
+            .expect("no notification from the daemon");
+        String::from_utf8_lossy(&buf[..n]).trim().to_string()
+    };
+    assert_eq!(next(), "READY=1");
+    let status = Command::new("kill")
+        .args(["-TERM", &child.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(next(), "STOPPING=1");
+    let exit = child.0.wait().unwrap();
+    assert!(exit.success(), "{exit:?}");
+}

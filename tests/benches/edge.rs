@@ -206,10 +206,11 @@ async fn one_tap_latency(label: &str, rtu: bool) {
         None => tcp_device("relay", "waveshare-relay-8ch", 1, peer.addr()),
     };
     // Door on channel 2 so the raw client can use coil 7 without touching the door's relay.
+    let profiles = std::env::var_os("BENCH_PROFILES").map_or_else(profiles_dir, PathBuf::from);
     let cfg = config_text(
         tmp.path(),
         &key,
-        &profiles_dir(),
+        &profiles,
         &device,
         &door("gate", "e1", "relay", 2, 50, 30),
     )
@@ -246,6 +247,9 @@ async fn one_tap_latency(label: &str, rtu: bool) {
                 break;
             }
         }
+        // Leave the line idle a moment: real opens do not arrive in lock-step with the
+        // previous relay-off.
+        tokio::time::sleep(Duration::from_millis(20)).await;
         if i >= 20 {
             daemon.push(seen.saturating_sub(t0) as f64 / 1000.0);
             reply.push(answered.as_secs_f64() * 1000.0);
@@ -451,17 +455,33 @@ async fn daemon_rss() {
 }
 
 fn main() {
-    // `cargo bench` passes --bench; `cargo test --benches` would pass nothing: both run all.
-    engine_decisions();
+    // `cargo bench -p tests --bench edge -- NAME…` runs only the sections named
+    // (engine, store, onetap_tcp, onetap_rtu, rss); without names, all of them.
+    let only: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let want = |name: &str| only.is_empty() || only.iter().any(|o| o == name);
+    if want("engine") {
+        engine_decisions();
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
     rt.block_on(async {
-        store_group_commit().await;
-        one_tap_latency("tcp", false).await;
-        one_tap_latency("rtu_pty", true).await;
-        daemon_rss().await;
+        if want("store") {
+            store_group_commit().await;
+        }
+        if want("onetap_tcp") {
+            one_tap_latency("tcp", false).await;
+        }
+        if want("onetap_rtu") {
+            one_tap_latency("rtu_pty", true).await;
+        }
+        if want("rss") {
+            daemon_rss().await;
+        }
     });
 }

@@ -396,3 +396,136 @@ async fn turnstile_opens_by_register_and_reports_status_bits() {
     .await;
     edge.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relays_are_switched_off_at_start_and_at_stop() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut peer = ModbusPeer::tcp(&[1]).await;
+    // As if the box had crashed mid-pulse: the relay is still on.
+    peer.set_coil(1, 0, true).await;
+    let key = test_key();
+    let cfg = config_text(
+        tmp.path(),
+        &key,
+        &profiles_dir(),
+        &tcp_device("relay", RELAY, 1, peer.addr()),
+        &door("gate", ESTATE, "relay", 1, 20_000, 60),
+    );
+    let mut edge = EdgeBox::start(tmp.path(), key, &cfg).await;
+    coil_change(&mut peer, 1, 0, 0).await;
+    assert!(!peer.get_coil(1, 0).await);
+
+    // A 20 s pulse is cut short by a clean stop: no door is left unlocked.
+    edge.import(directory(ESTATE, now_ms())).await;
+    let (status, _) = edge.open("gate", "res-1").await;
+    assert_eq!(status, 200);
+    coil_change(&mut peer, 1, 0, 1).await;
+    edge.stop().await;
+    assert!(!peer.get_coil(1, 0).await, "relay left on after stop");
+}
+
+async fn set_mode(edge: &EdgeBox, door: &str, mode: &str) -> u16 {
+    edge.http
+        .put(format!("{}/v1/doors/{door}/mode", edge.base))
+        .bearer_auth(ADMIN)
+        .json(&json!({ "mode": mode }))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn door_modes_directory_and_alarms_survive_a_restart() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut peer = ModbusPeer::tcp(&[1]).await;
+    let key = test_key();
+    let doors = format!(
+        "{}{}",
+        door("gate", ESTATE, "relay", 1, 100, 1),
+        door("side", ESTATE, "relay", 2, 100, 1)
+    );
+    let cfg = config_text(
+        tmp.path(),
+        &key,
+        &profiles_dir(),
+        &tcp_device("relay", RELAY, 1, peer.addr()),
+        &doors,
+    );
+    let mut edge = EdgeBox::start(tmp.path(), key.clone(), &cfg).await;
+    edge.import(directory(ESTATE, now_ms())).await;
+
+    assert_eq!(set_mode(&edge, "gate", "locked").await, 200);
+    assert_eq!(set_mode(&edge, "gate", "sideways").await, 422);
+    assert_eq!(set_mode(&edge, "nope", "locked").await, 404);
+    let (status, body) = edge.open("gate", "staff-1").await;
+    assert_eq!(
+        (status, body["reason"].as_str()),
+        (403, Some("door_locked")),
+        "{body}"
+    );
+    // Fire release: everyone passes, nothing to drive (the door is already released).
+    assert_eq!(set_mode(&edge, "side", "emergency_release").await, 200);
+    let (status, body) = edge.open("side", "res-other").await;
+    assert_eq!(
+        (status, body["reason"].as_str(), body["actuated"].as_bool()),
+        (200, Some("emergency_release"), Some(false)),
+        "{body}"
+    );
+
+    // Leave the gate's door open long enough to be held-open, then restart the daemon.
+    peer.set_di(1, 0, true).await;
+    edge.wait_status(WAIT, "held_open", |s| has_alarm(s, "gate", "held_open"))
+        .await;
+    let passes = edge.store().passlog_len();
+    edge.stop().await;
+
+    let mut edge = EdgeBox::start(tmp.path(), key, &cfg).await;
+    let s = edge.status().await;
+    assert!(
+        has_alarm(&s, "gate", "held_open"),
+        "alarm forgotten across restart: {s:#}"
+    );
+    let modes: Vec<(String, String)> = s["doors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["id"].as_str().unwrap().to_string(),
+                d["mode"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        modes.contains(&("gate".into(), "locked".into())),
+        "{modes:?}"
+    );
+    assert!(
+        modes.contains(&("side".into(), "emergency_release".into())),
+        "{modes:?}"
+    );
+    assert_eq!(edge.store().passlog_len(), passes);
+    // The directory came back from disk: the resident still passes where the door is normal.
+    assert_eq!(set_mode(&edge, "gate", "normal").await, 200);
+    let (status, body) = edge.open("gate", "res-1").await;
+    assert_eq!(status, 200, "{body}");
+    // The restored alarm is cleared once when the door closes, and was not raised twice.
+    peer.set_di(1, 0, false).await;
+    edge.wait_status(WAIT, "held_open cleared", |s| {
+        !has_alarm(s, "gate", "held_open")
+    })
+    .await;
+    let alarms = edge.outbox_alarms();
+    let raised = alarms
+        .iter()
+        .filter(|a| a.0 == "gate" && a.1 == "held_open" && a.2 == "raised")
+        .count();
+    let cleared = alarms
+        .iter()
+        .filter(|a| a.0 == "gate" && a.1 == "held_open" && a.2 == "cleared")
+        .count();
+    assert_eq!((raised, cleared), (1, 1), "{alarms:?}");
+    edge.stop().await;
+}

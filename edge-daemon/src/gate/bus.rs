@@ -16,7 +16,7 @@ use tokio_modbus::client::{Context, Reader, Writer};
 use tokio_modbus::prelude::SlaveContext;
 use tokio_modbus::Slave;
 
-use crate::alarm::{AlarmEvent, DeviceHealth};
+use crate::alarm::{ActiveAlarm, AlarmEvent, DeviceHealth};
 use crate::config::{BusKey, BusPlan, EdgeConfig, SerialSettings};
 use crate::os_clock::{mono_ms, wall_ms};
 use crate::profile::Parity;
@@ -107,6 +107,8 @@ pub struct BusOwner {
     slaves: HashMap<String, (SlaveParams, DeviceHealth)>,
     probe_interval_ms: u64,
     ctx: Option<Context>,
+    /// The line must stay silent until then (the last slave's inter-frame quiet time).
+    quiet_until: Option<tokio::time::Instant>,
     /// When the last (re)connect failed; reconnects are spaced so a missing port is not hammered.
     last_connect_failure_ms: Option<u64>,
     alarms: mpsc::Sender<AlarmEvent>,
@@ -119,10 +121,13 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 
 impl BusOwner {
     /// Build the owner for one bus and the handle drivers use. Run it with [`BusOwner::run`].
+    /// `restored`: alarms active at the last stop; a device that was offline stays offline
+    /// (probed, not waited on) until it answers, and its alarm is then cleared.
     pub fn new(
         plan: &BusPlan,
         cfg: &EdgeConfig,
         alarms: mpsc::Sender<AlarmEvent>,
+        restored: &[ActiveAlarm],
     ) -> (BusOwner, BusHandle) {
         let (utx, urx) = mpsc::channel(256);
         let (rtx, rrx) = mpsc::channel(256);
@@ -138,11 +143,14 @@ impl BusOwner {
                 retries: profile.timing.max_retries,
                 inter_frame_delay: Duration::from_millis(profile.timing.inter_frame_delay_ms),
             };
-            let health = DeviceHealth::new(
+            let mut health = DeviceHealth::new(
                 dev.id.clone(),
                 cfg.monitor.offline_after_failures,
                 cfg.monitor.probe_interval_ms,
             );
+            for a in restored {
+                health.restore(a);
+            }
             slaves.insert(dev.id.clone(), (params, health));
         }
         let handle = BusHandle {
@@ -156,6 +164,7 @@ impl BusOwner {
             slaves,
             probe_interval_ms: cfg.monitor.probe_interval_ms,
             ctx: None,
+            quiet_until: None,
             last_connect_failure_ms: None,
             alarms,
             urgent: urx,
@@ -209,8 +218,10 @@ impl BusOwner {
             }
             let started = std::time::Instant::now();
             let outcome = self.attempt(&params, op).await;
-            if !params.inter_frame_delay.is_zero() {
-                tokio::time::sleep(params.inter_frame_delay).await;
+            // Quiet time is an RS-485 line requirement (a TCP gateway keeps its own line timing).
+            // It is owed before the *next* frame, so the caller is answered now.
+            if self.serial.is_some() && !params.inter_frame_delay.is_zero() {
+                self.quiet_until = Some(tokio::time::Instant::now() + params.inter_frame_delay);
             }
             let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
             match outcome {
@@ -264,6 +275,9 @@ impl BusOwner {
 
     /// One request on the wire. Outer error: link failure (text); inner error: exception code.
     async fn attempt(&mut self, p: &SlaveParams, op: Op) -> Result<Result<Reply, String>, String> {
+        if let Some(t) = self.quiet_until.take() {
+            tokio::time::sleep_until(t).await;
+        }
         let ctx = self.connected().await?;
         ctx.set_slave(Slave(p.slave));
         let fut = async {

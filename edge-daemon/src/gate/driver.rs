@@ -3,10 +3,10 @@
 //! controller's door contacts and fault/tamper points, reporting what it sees as [`GateEvent`]s.
 //! All wire traffic goes through the bus owner's queue.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 
 use super::bus::{BusHandle, GateError, Op, Reply};
@@ -85,6 +85,8 @@ pub struct DeviceDriver {
     poll_every: Duration,
     /// Relay coils currently on, with the instant they must go off.
     pulses: BTreeMap<u16, Instant>,
+    /// Relays whose switch-off failed at least once (so the error is logged once, not per retry).
+    failing_off: BTreeSet<u16>,
     events: mpsc::Sender<GateEvent>,
     cmds: mpsc::Receiver<DriverCmd>,
 }
@@ -142,6 +144,7 @@ impl DeviceDriver {
             tampers: of_role(PointRole::Tamper),
             poll_every: Duration::from_millis(cfg.monitor.poll_interval_ms),
             pulses: BTreeMap::new(),
+            failing_off: BTreeSet::new(),
             events,
             cmds,
         };
@@ -152,7 +155,17 @@ impl DeviceDriver {
         Some((driver, handle))
     }
 
-    pub async fn run(mut self) {
+    /// Serve until `shutdown` turns true (or every handle is gone), then switch relays off.
+    pub async fn run(mut self, mut shutdown: watch::Receiver<bool>) {
+        // Safe state at start: a crash mid-pulse may have left a relay on, so every relay this
+        // driver pulses is switched off first (retried like any pulse end if the device is down).
+        if matches!(self.open, OpenMethod::PulseCoil) {
+            let now = Instant::now();
+            let addrs: Vec<u16> = self.outputs.values().map(|o| o.point.address).collect();
+            for addr in addrs {
+                self.pulses.insert(addr, now);
+            }
+        }
         let mut poll = tokio::time::interval(self.poll_every);
         poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -167,12 +180,16 @@ impl DeviceDriver {
                     None => break,
                 },
                 _ = sleep_until_opt(next_off) => self.end_due_pulses().await,
+                _ = shutdown.changed() => break,
                 _ = poll.tick() => self.poll().await,
             }
         }
-        // Leave no relay energised when shutting down.
+        // Leave no relay energised when shutting down: one attempt each.
         self.pulses.values_mut().for_each(|t| *t = Instant::now());
         self.end_due_pulses().await;
+        if !self.pulses.is_empty() {
+            tracing::error!(device = %self.device_id, relays = self.pulses.len(), "stopping with relays possibly on; they are switched off at next start");
+        }
     }
 
     async fn open_door(&mut self, door_id: &str) -> Result<(), GateError> {
@@ -218,12 +235,17 @@ impl DeviceDriver {
             {
                 Ok(_) => {
                     self.pulses.remove(&addr);
+                    if self.failing_off.remove(&addr) {
+                        tracing::info!(device = %self.device_id, coil = addr, "relay finally switched off");
+                    }
                     tracing::debug!(device = %self.device_id, coil = addr, "relay off");
                 }
                 Err(e) => {
-                    // A relay stuck on leaves a door unlocked: keep trying, loudly.
-                    tracing::error!(device = %self.device_id, coil = addr, error = %e, "cannot switch relay off; retrying in 100 ms");
-                    self.pulses.insert(addr, now + Duration::from_millis(100));
+                    // A relay stuck on leaves a door unlocked: keep trying; say so once.
+                    if self.failing_off.insert(addr) {
+                        tracing::error!(device = %self.device_id, coil = addr, error = %e, "cannot switch relay off; retrying every 250 ms");
+                    }
+                    self.pulses.insert(addr, now + Duration::from_millis(250));
                 }
             }
         }
