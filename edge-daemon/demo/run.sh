@@ -58,18 +58,26 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
-# The simulated relay module: pymodbus; its stdout shows every coil change.
-tail -f /dev/null | "$root/.venv/bin/python" -u tests/peers/modbus_peer.py --tcp "127.0.0.1:$sim_port" --device 1 \
-  | sed -u 's/^/[relay-sim] /' &
+# The simulated relay module: pymodbus; it prints every coil change ("change co DEV ADDR VALUE
+# T_US"). It exits when its stdin closes, i.e. when this script ends.
+mkfifo "$run/sim.stdin"
+"$root/.venv/bin/python" -u tests/peers/modbus_peer.py --tcp "127.0.0.1:$sim_port" --device 1 <"$run/sim.stdin" &
 pids+=($!)
+exec 3>"$run/sim.stdin"
+for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$sim_port") 2>/dev/null && break; sleep 0.1; done
+(exec 3<>"/dev/tcp/127.0.0.1/$sim_port") 2>/dev/null || { echo "simulated relay module did not start" >&2; exit 1; }
 RUST_LOG="${RUST_LOG:-info}" "$bin" run --config "$run/edge.toml" &
 pids+=($!)
 for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$api_port/v1/health" >/dev/null 2>&1 && break; sleep 0.1; done
 curl -fsS "http://127.0.0.1:$api_port/v1/health" >/dev/null || { echo "daemon did not start" >&2; exit 1; }
+# Wait until the daemon has read the door contacts (the relay module is online).
+for _ in $(seq 100); do
+  curl -fsS "http://127.0.0.1:$api_port/v1/status" | grep -q '"contact":"closed"' && break; sleep 0.1
+done
 
 open_cmd="$bin sign-onetap --key $run/onetap.key --community huayuan --door east-gate --person res-1001 | curl -sS -H 'content-type: application/json' -d @- http://127.0.0.1:$api_port/v1/onetap"
 echo; echo "== one-tap: Li Wei opens the east gate"
-sh -c "$open_cmd"; echo
+reply="$(sh -c "$open_cmd")"; echo "$reply"
 sleep 1.2
 echo "== the pass log (newest first)"
 curl -sS -H "Authorization: Bearer demo-admin" "http://127.0.0.1:$api_port/v1/passes?limit=5"; echo
@@ -78,6 +86,9 @@ curl -sS "http://127.0.0.1:$api_port/v1/status"; echo
 echo
 echo "Open again:  $open_cmd"
 echo "Refused (wrong estate): same with --door north-gate"
-if [ "${DEMO_EXIT:-0}" = "1" ]; then exit 0; fi
+if [ "${DEMO_EXIT:-0}" = "1" ]; then
+  # As a smoke test: the gate must really have opened.
+  case "$reply" in *'"actuated":true'*) exit 0 ;; *) echo "demo: the gate did not open" >&2; exit 1 ;; esac
+fi
 echo "Running; Ctrl-C to stop."
 wait
