@@ -10,8 +10,6 @@ use common::*;
 use serde_json::json;
 use tests::{ChangeKind, ModbusPeer, PtyPair};
 
-const RELAY: &str = "waveshare-relay-8ch";
-const ESTATE: &str = "huayuan-east";
 const WAIT: Duration = Duration::from_secs(10);
 
 /// Wait for coil `addr` of device `dev` to take `value`, returning the peer's timestamp (µs).
@@ -54,16 +52,12 @@ async fn pulse_is_seen(peer: &mut ModbusPeer, edge: &EdgeBox, door: &str, pulse_
 async fn tcp_one_tap_pulses_the_relay_for_pulse_ms() {
     let tmp = tempfile::tempdir().unwrap();
     let mut peer = ModbusPeer::tcp(&[1]).await;
-    let key = test_key();
-    let cfg = config_text(
+    let mut edge = start_box(
         tmp.path(),
-        &key,
-        &profiles_dir(),
         &tcp_device("relay", RELAY, 1, peer.addr()),
         &door("gate", ESTATE, "relay", 1, 300, 30),
-    );
-    let mut edge = EdgeBox::start(tmp.path(), key, &cfg).await;
-    edge.import(directory(ESTATE, now_ms())).await;
+    )
+    .await;
     pulse_is_seen(&mut peer, &edge, "gate", 300).await;
 
     // A resident of another estate is refused, and the refusal is recorded too.
@@ -84,16 +78,12 @@ async fn rtu_one_tap_pulses_the_relay_for_pulse_ms() {
     let tmp = tempfile::tempdir().unwrap();
     let pty = PtyPair::new(tmp.path()).await;
     let mut peer = ModbusPeer::rtu(pty.bus_a(), &[1]).await;
-    let key = test_key();
-    let cfg = config_text(
+    let mut edge = start_box(
         tmp.path(),
-        &key,
-        &profiles_dir(),
         &rtu_device("relay", RELAY, 1, pty.bus_b()),
         &door("gate", ESTATE, "relay", 1, 400, 30),
-    );
-    let mut edge = EdgeBox::start(tmp.path(), key, &cfg).await;
-    edge.import(directory(ESTATE, now_ms())).await;
+    )
+    .await;
     pulse_is_seen(&mut peer, &edge, "gate", 400).await;
     edge.stop().await;
 }
@@ -135,16 +125,12 @@ async fn visitor_window_is_honoured_end_to_end() {
 async fn forced_open_and_held_open_alarms_raise_and_clear() {
     let tmp = tempfile::tempdir().unwrap();
     let mut peer = ModbusPeer::tcp(&[1]).await;
-    let key = test_key();
-    let cfg = config_text(
+    let mut edge = start_box(
         tmp.path(),
-        &key,
-        &profiles_dir(),
         &tcp_device("relay", RELAY, 1, peer.addr()),
         &door("gate", ESTATE, "relay", 1, 200, 1),
-    );
-    let mut edge = EdgeBox::start(tmp.path(), key, &cfg).await;
-    edge.import(directory(ESTATE, now_ms())).await;
+    )
+    .await;
     edge.wait_status(WAIT, "contact read", |s| {
         s["doors"][0]["contact"] == "closed"
     })
@@ -201,16 +187,12 @@ async fn dead_tcp_slave_goes_offline_and_recovers() {
     let tmp = tempfile::tempdir().unwrap();
     let mut peer = ModbusPeer::tcp(&[1]).await;
     let addr = peer.addr();
-    let key = test_key();
-    let cfg = config_text(
+    let mut edge = start_box(
         tmp.path(),
-        &key,
-        &profiles_dir(),
         &tcp_device("relay", RELAY, 1, addr),
         &door("gate", ESTATE, "relay", 1, 200, 30),
-    );
-    let mut edge = EdgeBox::start(tmp.path(), key, &cfg).await;
-    edge.import(directory(ESTATE, now_ms())).await;
+    )
+    .await;
     edge.wait_status(WAIT, "contact read", |s| {
         s["doors"][0]["contact"] == "closed"
     })
@@ -299,16 +281,12 @@ async fn unplugged_serial_adapter_is_reopened() {
     let tmp = tempfile::tempdir().unwrap();
     let mut pty = PtyPair::new(tmp.path()).await;
     let mut peer = ModbusPeer::rtu(pty.bus_a(), &[1]).await;
-    let key = test_key();
-    let cfg = config_text(
+    let mut edge = start_box(
         tmp.path(),
-        &key,
-        &profiles_dir(),
         &rtu_device("relay", RELAY, 1, pty.bus_b()),
         &door("gate", ESTATE, "relay", 1, 100, 30),
-    );
-    let mut edge = EdgeBox::start(tmp.path(), key, &cfg).await;
-    edge.import(directory(ESTATE, now_ms())).await;
+    )
+    .await;
     edge.wait_status(WAIT, "contact read", |s| {
         s["doors"][0]["contact"] == "closed"
     })
@@ -440,21 +418,17 @@ async fn set_mode(edge: &EdgeBox, door: &str, mode: &str) -> u16 {
 async fn door_modes_directory_and_alarms_survive_a_restart() {
     let tmp = tempfile::tempdir().unwrap();
     let mut peer = ModbusPeer::tcp(&[1]).await;
-    let key = test_key();
     let doors = format!(
         "{}{}",
         door("gate", ESTATE, "relay", 1, 100, 1),
         door("side", ESTATE, "relay", 2, 100, 1)
     );
-    let cfg = config_text(
+    let mut edge = start_box(
         tmp.path(),
-        &key,
-        &profiles_dir(),
         &tcp_device("relay", RELAY, 1, peer.addr()),
         &doors,
-    );
-    let mut edge = EdgeBox::start(tmp.path(), key.clone(), &cfg).await;
-    edge.import(directory(ESTATE, now_ms())).await;
+    )
+    .await;
 
     assert_eq!(set_mode(&edge, "gate", "locked").await, 200);
     assert_eq!(set_mode(&edge, "gate", "sideways").await, 422);
@@ -479,9 +453,7 @@ async fn door_modes_directory_and_alarms_survive_a_restart() {
     edge.wait_status(WAIT, "held_open", |s| has_alarm(s, "gate", "held_open"))
         .await;
     let passes = edge.store().passlog_len();
-    edge.stop().await;
-
-    let mut edge = EdgeBox::start(tmp.path(), key, &cfg).await;
+    edge.restart().await;
     let s = edge.status().await;
     assert!(
         has_alarm(&s, "gate", "held_open"),

@@ -13,24 +13,18 @@ use serde_json::json;
 use tests::{ModbusPeer, PtyPair};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-const RELAY: &str = "waveshare-relay-8ch";
-const ESTATE: &str = "huayuan-east";
 const WAIT: Duration = Duration::from_secs(10);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forged_expired_replayed_and_malformed_commands_are_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let peer = ModbusPeer::tcp(&[1]).await;
-    let key = test_key();
-    let cfg = config_text(
+    let mut edge = start_box(
         tmp.path(),
-        &key,
-        &profiles_dir(),
         &tcp_device("relay", RELAY, 1, peer.addr()),
         &door("gate", ESTATE, "relay", 1, 100, 30),
-    );
-    let mut edge = EdgeBox::start(tmp.path(), key.clone(), &cfg).await;
-    edge.import(directory(ESTATE, now_ms())).await;
+    )
+    .await;
     let good = edge.command("gate", "res-1", 30_000);
     let (status, body) = edge.one_tap(&good).await;
     assert_eq!(status, 200, "{body}");
@@ -69,14 +63,20 @@ async fn forged_expired_replayed_and_malformed_commands_are_refused() {
     assert_eq!(status, 401);
 
     // Expired, and too long-lived.
-    let expired = sign(&key, "gate", "res-1", now_ms() - 60_000, now_ms() - 1_000);
+    let expired = sign(
+        &edge.key,
+        "gate",
+        "res-1",
+        now_ms() - 60_000,
+        now_ms() - 1_000,
+    );
     let (status, body) = edge.one_tap(&expired).await;
     assert_eq!(status, 401);
     assert!(
         body["message"].as_str().unwrap().contains("expire"),
         "{body}"
     );
-    let forever = sign(&key, "gate", "res-1", now_ms(), now_ms() + 3_600_000);
+    let forever = sign(&edge.key, "gate", "res-1", now_ms(), now_ms() + 3_600_000);
     let (status, body) = edge.one_tap(&forever).await;
     assert_eq!(status, 401, "{body}");
 
@@ -241,16 +241,12 @@ async fn line_fault_is_an_alarm_then_recovers(reply: fn(&[u8]) -> Vec<u8>) {
     let tmp = tempfile::tempdir().unwrap();
     let pty = PtyPair::new(tmp.path()).await;
     let fake = tokio::spawn(broken_slave(pty.bus_a().to_path_buf(), reply));
-    let key = test_key();
-    let cfg = config_text(
+    let mut edge = start_box(
         tmp.path(),
-        &key,
-        &profiles_dir(),
         &rtu_device("relay", RELAY, 1, pty.bus_b()),
         &door("gate", ESTATE, "relay", 1, 100, 30),
-    );
-    let mut edge = EdgeBox::start(tmp.path(), key, &cfg).await;
-    edge.import(directory(ESTATE, now_ms())).await;
+    )
+    .await;
     edge.wait_status(WAIT, "device_offline", |s| {
         has_alarm(s, "relay", "device_offline")
     })

@@ -14,6 +14,8 @@ use edge_sync::{OneTapCommandV1, SignedCommand};
 use serde_json::{json, Value};
 
 pub const ADMIN: &str = "test-admin-token";
+pub const RELAY: &str = "waveshare-relay-8ch";
+pub const ESTATE: &str = "huayuan-east";
 pub const COMMUNITY: &str = "huayuan";
 
 pub fn profiles_dir() -> PathBuf {
@@ -115,6 +117,14 @@ impl EdgeBox {
         if let Some(d) = self.daemon.take() {
             d.stop().await;
         }
+    }
+
+    /// Stop and start again from the same config file and store (a daemon restart).
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        let cfg = std::fs::read_to_string(&self.config_path).unwrap();
+        let again = EdgeBox::start(&self.dir, self.key.clone(), &cfg).await;
+        *self = again;
     }
 
     pub fn command(&self, door: &str, person: &str, ttl_ms: i64) -> SignedCommand {
@@ -259,4 +269,14 @@ pub fn has_alarm(status: &Value, source: &str, kind: &str) -> bool {
     status["alarms"]
         .as_array()
         .is_some_and(|a| a.iter().any(|x| x["source"] == source && x["kind"] == kind))
+}
+
+/// Start a box on the shipped profiles with the given `[[devices]]` and `[[doors]]` TOML, and
+/// import the standard directory (resident of ESTATE, visitor invited for now, staff).
+pub async fn start_box(tmp: &Path, devices: &str, doors: &str) -> EdgeBox {
+    let key = test_key();
+    let cfg = config_text(tmp, &key, &profiles_dir(), devices, doors);
+    let edge = EdgeBox::start(tmp, key, &cfg).await;
+    edge.import(directory(ESTATE, now_ms())).await;
+    edge
 }
