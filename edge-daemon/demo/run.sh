@@ -28,7 +28,7 @@ path = "$run/store"
 [api]
 listen = "127.0.0.1:$api_port"
 onetap_public_key = "$public_key"
-admin_token = "demo-admin"
+admin_token = "demo-admin-token-0001"
 [[devices]]
 id = "relay-sim"
 profile = "waveshare-relay-8ch"
@@ -80,7 +80,7 @@ echo; echo "== one-tap: Li Wei opens the east gate"
 reply="$(sh -c "$open_cmd")"; echo "$reply"
 sleep 1.2
 echo "== the pass log (newest first)"
-curl -sS -H "Authorization: Bearer demo-admin" "http://127.0.0.1:$api_port/v1/passes?limit=5"; echo
+curl -sS -H "Authorization: Bearer demo-admin-token-0001" "http://127.0.0.1:$api_port/v1/passes?limit=5"; echo
 echo "== box status"
 curl -sS "http://127.0.0.1:$api_port/v1/status"; echo
 echo

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -101,6 +101,23 @@ async fn status(State(s): State<ApiState>) -> Response {
     let Some(snap) = s.gk.snapshot().await else {
         return unavailable();
     };
+    // The counts scan the log: off the async workers, so one-taps are not held up.
+    let store = s.store.clone();
+    let counts = tokio::task::spawn_blocking(move || {
+        (
+            store.outbox_depth(),
+            store.passlog_len(),
+            store.size_on_disk(),
+        )
+    })
+    .await;
+    let Ok((outbox_depth, passlog_records, store_bytes)) = counts else {
+        return error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "store",
+            "status scan failed",
+        );
+    };
     Json(json!({
         "box_id": &*s.box_id,
         "doors": snap.doors,
@@ -109,9 +126,9 @@ async fn status(State(s): State<ApiState>) -> Response {
         "people": snap.people,
         "grants": snap.grants,
         "clock_jumped": snap.clock_jumped,
-        "outbox_depth": s.store.outbox_depth(),
-        "passlog_records": s.store.passlog_len(),
-        "store_bytes": s.store.size_on_disk(),
+        "outbox_depth": outbox_depth,
+        "passlog_records": passlog_records,
+        "store_bytes": store_bytes,
     }))
     .into_response()
 }
@@ -308,7 +325,7 @@ async fn set_mode(
         Some(Ok(false)) => error(
             StatusCode::NOT_FOUND,
             "unknown_door",
-            format!("no door `{id}`"),
+            format!("path `id`: no door `{id}`"),
         ),
         Some(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, "store", e),
     }
@@ -322,14 +339,26 @@ struct PassQuery {
 async fn passes(
     State(s): State<ApiState>,
     headers: HeaderMap,
-    Query(q): Query<PassQuery>,
+    q: Result<Query<PassQuery>, QueryRejection>,
 ) -> Response {
     if let Err(r) = authorised(&s, &headers) {
         return *r;
     }
+    let Query(q) = match q {
+        Ok(q) => q,
+        Err(rej) => {
+            return error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "malformed_query",
+                format!("query `limit`: {}", rej.body_text()),
+            )
+        }
+    };
     let limit = q.limit.unwrap_or(50).min(1000);
-    match s.store.recent_passes(limit) {
-        Ok(v) => Json(json!({"passes": v})).into_response(),
+    let store = s.store.clone();
+    match tokio::task::spawn_blocking(move || store.recent_passes(limit)).await {
+        Ok(Ok(v)) => Json(json!({"passes": v})).into_response(),
+        Ok(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, "store", e),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "store", e),
     }
 }

@@ -313,6 +313,23 @@ impl EdgeConfig {
                 "must be between 10 and 60000".into(),
             );
         }
+        for (field, v) in [
+            ("monitor.probe_interval_ms", m.probe_interval_ms),
+            ("monitor.clock_tolerance_ms", m.clock_tolerance_ms),
+        ] {
+            if !(100..=600_000).contains(&v) {
+                return err(field.into(), format!("{v} is outside 100..=600000"));
+            }
+        }
+        if let Some(t) = &raw.api.admin_token {
+            if t.trim().len() < 16 || t.trim() != t {
+                // The token guards personal data (directory, pass log): no short or padded ones.
+                return err(
+                    "api.admin_token".into(),
+                    "must be at least 16 characters, without surrounding spaces".into(),
+                );
+            }
+        }
         if m.offline_after_failures == 0 {
             return err(
                 "monitor.offline_after_failures".into(),
@@ -361,6 +378,9 @@ impl EdgeConfig {
                             .or(def.as_ref().map(|s| s.stop_bits))
                             .unwrap_or(1),
                     };
+                    if s.baud == 0 {
+                        return err(f("rtu.baud"), "must be > 0".into());
+                    }
                     if !(7..=8).contains(&s.data_bits) {
                         return err(f("rtu.data_bits"), "must be 7 or 8".into());
                     }
@@ -555,5 +575,11 @@ mod tests {
         let e = with("onetap_public_key = \"", "onetap_public_key = \"xx").unwrap_err();
         assert_eq!(e.field, "api.onetap_public_key");
         assert!(e.to_string().contains("edge-daemon.example.toml"));
+        let e = with("[api]", "[api]\nadmin_token = \"short\"").unwrap_err();
+        assert_eq!(e.field, "api.admin_token");
+        let e = with("clock_tolerance_ms = 2000", "clock_tolerance_ms = 0").unwrap_err();
+        assert_eq!(e.field, "monitor.clock_tolerance_ms");
+        let e = with("baud = 9600", "baud = 0").unwrap_err();
+        assert_eq!(e.field, "devices[0].rtu.baud");
     }
 }

@@ -61,11 +61,21 @@ impl Daemon {
         };
         let store = Store::open(&cfg.store.path).map_err(store_err)?;
         let (writer, writer_thread) = StoreWriter::start_joinable(store.clone());
+        // Alarms of doors/devices no longer configured have nobody left to clear them: drop them.
+        let known = |source: &str| {
+            source == crate::alarm::BOX_SOURCE
+                || cfg
+                    .doors
+                    .iter()
+                    .any(|d| d.id == source && d.monitor_contact)
+                || cfg.devices.iter().any(|d| d.id == source)
+        };
         let restored: Vec<crate::alarm::ActiveAlarm> = store
             .active_alarms()
             .map_err(store_err)?
             .iter()
             .filter_map(|r| r.to_active())
+            .filter(|a| known(&a.key.source))
             .collect();
         if !restored.is_empty() {
             tracing::info!(alarms = restored.len(), "restored active alarms");
@@ -189,7 +199,14 @@ impl Daemon {
     /// the store.
     pub async fn stop(self) {
         let _ = self.shutdown.send(true);
-        let _ = self.api.await;
+        // Graceful for in-flight requests, but a stuck client must not hold the stop forever.
+        let api_abort = self.api.abort_handle();
+        if tokio::time::timeout(Duration::from_secs(5), self.api)
+            .await
+            .is_err()
+        {
+            api_abort.abort();
+        }
         for d in self.drivers {
             let abort = d.abort_handle();
             if tokio::time::timeout(Duration::from_secs(3), d)

@@ -359,6 +359,19 @@ impl Gatekeeper {
             if let Some(ev) = ev {
                 self.record_alarm(ev).await;
             }
+        } else if tv.is_certain() {
+            // The clocks agree again (e.g. the wall clock was set right, or a restart found no
+            // jump): the alarm ends by itself; a confirmation is not needed for that.
+            let key = AlarmKey {
+                source: "box".into(),
+                kind: AlarmKind::ClockJump,
+            };
+            if self.alarms.is_active(&key) {
+                self.clock_jumped = false;
+                if let Some(ev) = self.alarms.clear(&key, wall) {
+                    self.record_alarm(ev).await;
+                }
+            }
         }
         tv
     }
@@ -448,11 +461,13 @@ impl Gatekeeper {
                     Some(detail) => self.alarms.raise(fkey, Severity::Major, wall, detail),
                     None => self.alarms.clear(&fkey, wall),
                 });
-                events.extend(if tamper {
-                    self.alarms
-                        .raise(tkey, Severity::Critical, wall, "tamper input active")
-                } else {
-                    self.alarms.clear(&tkey, wall)
+                events.extend(match tamper {
+                    Some(true) => {
+                        self.alarms
+                            .raise(tkey, Severity::Critical, wall, "tamper input active")
+                    }
+                    Some(false) => self.alarms.clear(&tkey, wall),
+                    None => None,
                 });
             }
         }

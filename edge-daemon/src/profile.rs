@@ -206,6 +206,9 @@ impl DeviceProfile {
                 "must be between 1 and 10000".into(),
             );
         }
+        if self.timing.inter_frame_delay_ms > 1_000 {
+            return err("timing.inter_frame_delay_ms", "must be at most 1000".into());
+        }
         if self.timing.max_retries > 10 {
             return err("timing.max_retries", "must be at most 10".into());
         }
@@ -248,6 +251,38 @@ impl DeviceProfile {
                     );
                 }
                 _ => {}
+            }
+        }
+        // The driver polls each kind's read points with one request: the span must fit one
+        // Modbus read (2000 bits, 125 registers).
+        for kind in [
+            PointKind::Coil,
+            PointKind::DiscreteInput,
+            PointKind::HoldingRegister,
+            PointKind::InputRegister,
+        ] {
+            let addrs: Vec<u32> = self
+                .points
+                .iter()
+                .filter(|p| p.kind == kind)
+                .filter(|p| {
+                    matches!(
+                        p.role,
+                        PointRole::DoorContact | PointRole::Fault | PointRole::Tamper
+                    )
+                })
+                .map(|p| u32::from(p.address))
+                .collect();
+            if let (Some(lo), Some(hi)) = (addrs.iter().min(), addrs.iter().max()) {
+                let limit = if kind.is_bit() { 2000 } else { 125 };
+                if hi - lo + 1 > limit {
+                    return err(
+                        "points",
+                        format!(
+                            "{kind:?} points read by polling span addresses {lo}..={hi}; one read covers at most {limit}"
+                        ),
+                    );
+                }
             }
         }
         if self.channels().is_empty() {
@@ -360,6 +395,19 @@ channel = 1
         ))
         .unwrap_err();
         assert!(e.field.starts_with("address (line"), "{e}");
+        let e = parse(&RELAY.replace(
+            "max_retries = 1",
+            "max_retries = 1\ninter_frame_delay_ms = 5000",
+        ))
+        .unwrap_err();
+        assert_eq!(e.field, "timing.inter_frame_delay_ms");
+        let far = RELAY.replace(
+            "address = 0\nrole = \"door_contact\"",
+            "address = 3000\nrole = \"door_contact\"",
+        );
+        let far = far + "\n[[points]]\nname = \"t\"\nkind = \"discrete_input\"\naddress = 0\nrole = \"tamper\"\n";
+        let e = parse(&far).unwrap_err();
+        assert!(e.reason.contains("at most 2000"), "{e}");
         let e = DeviceProfile::parse(Path::new("other.toml"), RELAY).unwrap_err();
         assert_eq!(e.field, "model");
         let e = parse(&RELAY.replace("max_retries = 1", "max_retries = 1\nbogus = 3")).unwrap_err();

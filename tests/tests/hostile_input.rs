@@ -295,3 +295,111 @@ async fn crc_errors_on_the_line_raise_offline_not_a_panic() {
 async fn a_silent_line_times_out_into_offline() {
     line_fault_is_an_alarm_then_recovers(|_req| Vec::new()).await;
 }
+
+fn crc16(data: &[u8]) -> u16 {
+    let mut crc = 0xffffu16;
+    for b in data {
+        crc ^= u16::from(*b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xa001
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    crc
+}
+
+/// A slave that answers reads (all inputs off) and, once `deaf` is set, no longer answers
+/// writes: the relay may well have switched, only the reply is lost. Every request frame it
+/// sees goes to `seen`.
+async fn deaf_to_writes(
+    path: std::path::PathBuf,
+    deaf: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    seen: tokio::sync::mpsc::UnboundedSender<Vec<u8>>,
+) {
+    let mut port =
+        tokio_serial::SerialStream::open(&tokio_serial::new(path.to_string_lossy(), 9600)).unwrap();
+    let mut buf = [0u8; 256];
+    loop {
+        let n = match port.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        let req = buf[..n].to_vec();
+        let _ = seen.send(req.clone());
+        if req.len() == 8 && req[1] == 5 && !deaf.load(std::sync::atomic::Ordering::SeqCst) {
+            // Write single coil: the normal reply echoes the request.
+            if port.write_all(&req).await.is_err() {
+                return;
+            }
+        } else if req.len() == 8 && matches!(req[1], 1 | 2) {
+            let count = u16::from_be_bytes([req[4], req[5]]);
+            let bytes = count.div_ceil(8) as usize;
+            let mut resp = vec![req[0], req[1], bytes as u8];
+            resp.extend(std::iter::repeat_n(0u8, bytes));
+            let crc = crc16(&resp);
+            resp.extend(crc.to_le_bytes());
+            if port.write_all(&resp).await.is_err() {
+                return;
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relay_is_switched_off_even_when_the_on_reply_is_lost() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pty = PtyPair::new(tmp.path()).await;
+    let (tx, mut seen) = tokio::sync::mpsc::unbounded_channel();
+    let deaf = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let fake = tokio::spawn(deaf_to_writes(pty.bus_a().to_path_buf(), deaf.clone(), tx));
+    let mut edge = start_box(
+        tmp.path(),
+        &rtu_device("relay", RELAY, 1, pty.bus_b()),
+        &door("gate", ESTATE, "relay", 1, 100, 30),
+    )
+    .await;
+    edge.wait_status(WAIT, "contact read", |s| {
+        s["doors"][0]["contact"] == "closed"
+    })
+    .await;
+    // The start-up "all relays off" has been acknowledged; from now on write replies are lost.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    deaf.store(true, std::sync::atomic::Ordering::SeqCst);
+    while seen.try_recv().is_ok() {}
+    let (status, body) = edge.open("gate", "res-1").await;
+    assert_eq!(status, 503, "{body}");
+    // The on-write went out (no reply came back) ...
+    let is_write = |f: &[u8], on: bool| {
+        f.len() == 8
+            && f[0] == 1
+            && f[1] == 5
+            && f[2..4] == [0, 0]
+            && f[4] == if on { 0xff } else { 0 }
+    };
+    let deadline = std::time::Instant::now() + WAIT;
+    let mut saw_on = false;
+    let mut writes = Vec::new();
+    loop {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no relay-off write after a lost on-reply; writes seen: {writes:02x?}"
+        );
+        let Ok(Some(f)) = tokio::time::timeout(Duration::from_millis(500), seen.recv()).await
+        else {
+            continue;
+        };
+        if f.get(1) == Some(&5) {
+            writes.push(f.clone());
+        }
+        saw_on |= is_write(&f, true);
+        // ... and the switch-off follows anyway.
+        if saw_on && is_write(&f, false) {
+            break;
+        }
+    }
+    edge.stop().await;
+    fake.abort();
+}

@@ -226,12 +226,12 @@ impl BusOwner {
             let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
             match outcome {
                 Ok(Ok(reply)) => {
-                    self.health_success(device);
+                    self.health_success(device).await;
                     return Ok(reply);
                 }
                 Ok(Err(code)) => {
                     // The slave answered: the link is fine, the device refused.
-                    self.health_success(device);
+                    self.health_success(device).await;
                     tracing::warn!(bus = %self.key, device, ?op, code = %code, "modbus exception reply");
                     return Err(GateError::Exception {
                         device: device.to_string(),
@@ -241,7 +241,7 @@ impl BusOwner {
                 Err(reason) => {
                     tracing::debug!(bus = %self.key, device, ?op, attempt, duration_ms, %reason, "modbus request failed");
                     self.ctx = None;
-                    self.health_failure(device, &reason);
+                    self.health_failure(device, &reason).await;
                     last_err = Some(reason);
                     if self.slaves.get(device).is_some_and(|(_, h)| h.is_offline()) {
                         break;
@@ -255,21 +255,27 @@ impl BusOwner {
         })
     }
 
-    fn health_success(&mut self, device: &str) {
-        if let Some((_, h)) = self.slaves.get_mut(device) {
-            if let Some(ev) = h.success(mono_ms(), wall_ms()) {
-                tracing::info!(bus = %self.key, device, "device back online");
-                let _ = self.alarms.try_send(ev);
-            }
+    // Health transitions are rare and must not be lost (DeviceHealth reports each only once),
+    // so they are sent with backpressure rather than try_send.
+    async fn health_success(&mut self, device: &str) {
+        let ev = self
+            .slaves
+            .get_mut(device)
+            .and_then(|(_, h)| h.success(mono_ms(), wall_ms()));
+        if let Some(ev) = ev {
+            tracing::info!(bus = %self.key, device, "device back online");
+            let _ = self.alarms.send(ev).await;
         }
     }
 
-    fn health_failure(&mut self, device: &str, reason: &str) {
-        if let Some((_, h)) = self.slaves.get_mut(device) {
-            if let Some(ev) = h.failure(mono_ms(), wall_ms(), reason) {
-                tracing::warn!(bus = %self.key, device, %reason, "device offline");
-                let _ = self.alarms.try_send(ev);
-            }
+    async fn health_failure(&mut self, device: &str, reason: &str) {
+        let ev = self
+            .slaves
+            .get_mut(device)
+            .and_then(|(_, h)| h.failure(mono_ms(), wall_ms(), reason));
+        if let Some(ev) = ev {
+            tracing::warn!(bus = %self.key, device, %reason, "device offline");
+            let _ = self.alarms.send(ev).await;
         }
     }
 

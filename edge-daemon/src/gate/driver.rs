@@ -25,10 +25,11 @@ pub enum GateEvent {
         door_id: String,
     },
     /// Device-reported conditions, read from the profile's fault/tamper points or an exception.
+    /// `tamper: None` = not read this time (leave the tamper alarm as it is).
     DeviceFlags {
         device_id: String,
         fault: Option<String>,
-        tamper: bool,
+        tamper: Option<bool>,
     },
 }
 
@@ -36,6 +37,8 @@ pub enum GateEvent {
 pub enum DriverCmd {
     Open {
         door_id: String,
+        /// An open still queued after this is dropped: nobody is waiting for that door anymore.
+        deadline: Instant,
         reply: oneshot::Sender<Result<(), GateError>>,
     },
 }
@@ -52,6 +55,7 @@ impl DriverHandle {
         let (reply, rx) = oneshot::channel();
         if let Err(e) = self.tx.try_send(DriverCmd::Open {
             door_id: door_id.to_string(),
+            deadline: Instant::now() + OPEN_DEADLINE,
             reply,
         }) {
             let DriverCmd::Open { reply, .. } = e.into_inner();
@@ -62,6 +66,9 @@ impl DriverHandle {
         rx
     }
 }
+
+/// How long an open command may wait in the driver's queue before it is refused as stale.
+const OPEN_DEADLINE: Duration = Duration::from_secs(5);
 
 struct Output {
     point: Point,
@@ -173,8 +180,12 @@ impl DeviceDriver {
             tokio::select! {
                 biased;
                 cmd = self.cmds.recv() => match cmd {
-                    Some(DriverCmd::Open { door_id, reply }) => {
-                        let r = self.open_door(&door_id).await;
+                    Some(DriverCmd::Open { door_id, deadline, reply }) => {
+                        let r = if Instant::now() > deadline {
+                            Err(GateError::Busy { device: self.device_id.clone() })
+                        } else {
+                            self.open_door(&door_id).await
+                        };
                         let _ = reply.send(r);
                     }
                     None => break,
@@ -203,10 +214,13 @@ impl DeviceDriver {
         let pulse = out.pulse;
         match self.open {
             OpenMethod::PulseCoil => {
+                // Schedule the switch-off before the switch-on: if the relay closes but its reply
+                // is lost, the off-write still follows (and is retried until it succeeds).
+                // A second open while the relay is on extends the pulse.
+                self.pulses.insert(addr, Instant::now() + pulse);
                 self.bus
                     .request(&self.device_id, Op::WriteCoil { addr, on: true }, true)
                     .await?;
-                // A second open while the relay is on extends the pulse.
                 self.pulses.insert(addr, Instant::now() + pulse);
                 tracing::debug!(device = %self.device_id, door = door_id, coil = addr, pulse_ms = pulse.as_millis() as u64, "relay on");
             }
@@ -274,7 +288,8 @@ impl DeviceDriver {
             let (Some(lo), Some(hi)) = (addrs.iter().min(), addrs.iter().max()) else {
                 continue;
             };
-            let count = hi - lo + 1;
+            // Profiles keep each kind's span within one Modbus read (validated at load).
+            let count = hi.saturating_sub(*lo).saturating_add(1);
             let op = match kind {
                 PointKind::Coil => Op::ReadCoils { addr: *lo, count },
                 PointKind::DiscreteInput => Op::ReadDiscreteInputs { addr: *lo, count },
@@ -309,7 +324,7 @@ impl DeviceDriver {
                     .send(GateEvent::DeviceFlags {
                         device_id: self.device_id.clone(),
                         fault: Some(format!("exception reply to poll: {code}")),
-                        tamper: false,
+                        tamper: None,
                     })
                     .await;
             }
@@ -337,7 +352,7 @@ impl DeviceDriver {
                     .send(GateEvent::DeviceFlags {
                         device_id: self.device_id.clone(),
                         fault,
-                        tamper,
+                        tamper: (!self.tampers.is_empty()).then_some(tamper),
                     })
                     .await;
             }
