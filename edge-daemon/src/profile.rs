@@ -55,6 +55,13 @@ pub enum PointKind {
 }
 
 impl PointKind {
+    pub const ALL: [PointKind; 4] = [
+        PointKind::Coil,
+        PointKind::DiscreteInput,
+        PointKind::HoldingRegister,
+        PointKind::InputRegister,
+    ];
+
     pub fn is_bit(self) -> bool {
         matches!(self, PointKind::Coil | PointKind::DiscreteInput)
     }
@@ -255,12 +262,7 @@ impl DeviceProfile {
         }
         // The driver polls each kind's read points with one request: the span must fit one
         // Modbus read (2000 bits, 125 registers).
-        for kind in [
-            PointKind::Coil,
-            PointKind::DiscreteInput,
-            PointKind::HoldingRegister,
-            PointKind::InputRegister,
-        ] {
+        for kind in PointKind::ALL {
             let addrs: Vec<u32> = self
                 .points
                 .iter()

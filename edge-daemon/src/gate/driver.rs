@@ -274,12 +274,7 @@ impl DeviceDriver {
         }
         let mut values: BTreeMap<(PointKind, u16), u16> = BTreeMap::new();
         let mut failure: Option<GateError> = None;
-        for kind in [
-            PointKind::Coil,
-            PointKind::DiscreteInput,
-            PointKind::HoldingRegister,
-            PointKind::InputRegister,
-        ] {
+        for kind in PointKind::ALL {
             let addrs: Vec<u16> = points
                 .iter()
                 .filter(|p| p.kind == kind)
