@@ -1,17 +1,148 @@
-//! `cloud-core`: the cloud side (case management, population/house registry, admin APIs, and
-//! the endpoint that receives every pass log and alarm from the edge boxes).
-//!
-//! Not built yet: this binary only says so. The edge daemon runs standalone meanwhile; the wire
-//! types it will speak with the cloud live in `edge-sync`.
-#![forbid(unsafe_code)]
+//! `cloud-core` binary: `run`, `check-config`, and `create-admin` (bootstrap the first street
+//! account). Config errors exit 64.
 
-fn main() -> std::process::ExitCode {
-    eprintln!(
-        "cloud-core {}: not implemented yet — the edge daemon runs standalone (see README.md); \
-         edge↔cloud wire types: edge-sync v{}",
-        env!("CARGO_PKG_VERSION"),
-        edge_sync::COMMAND_VERSION
-    );
-    // 69 = EX_UNAVAILABLE: nothing to serve yet.
-    std::process::ExitCode::from(69)
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use cloud_core::config::CloudConfig;
+use cloud_core::policy::Role;
+
+#[derive(Parser)]
+#[command(
+    name = "cloud-core",
+    version,
+    about = "Street cloud core: registry, accounts, visitors, edge sync, one-tap"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Serve the API.
+    Run {
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// Parse and check a config file; exit 64 naming the field if it is wrong.
+    CheckConfig { file: PathBuf },
+    /// Create a street admin account (the first one). The password is read from the
+    /// environment variable named by --password-env, never from the command line.
+    CreateAdmin {
+        #[arg(long)]
+        config: PathBuf,
+        #[arg(long)]
+        username: String,
+        #[arg(long, default_value = "CLOUD_ADMIN_PASSWORD")]
+        password_env: String,
+    },
+}
+
+const EX_CONFIG: u8 = 64;
+
+fn load(file: &std::path::Path) -> Result<CloudConfig, ExitCode> {
+    CloudConfig::load(file).map_err(|e| {
+        eprintln!("config error: {e}");
+        ExitCode::from(EX_CONFIG)
+    })
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match cli.cmd {
+        Cmd::CheckConfig { file } => match load(&file) {
+            Ok(cfg) => {
+                println!(
+                    "config ok: listen {}, database {}",
+                    cfg.listen,
+                    cloud_core::db::redact(&cfg.database_url)
+                );
+                ExitCode::SUCCESS
+            }
+            Err(code) => code,
+        },
+        Cmd::Run { config } => {
+            let cfg = match load(&config) {
+                Ok(c) => c,
+                Err(code) => return code,
+            };
+            match rt.block_on(run(cfg)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("cloud-core: {e:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Cmd::CreateAdmin {
+            config,
+            username,
+            password_env,
+        } => {
+            let cfg = match load(&config) {
+                Ok(c) => c,
+                Err(code) => return code,
+            };
+            match rt.block_on(create_admin(cfg, &username, &password_env)) {
+                Ok(id) => {
+                    println!("created street admin {username} ({id})");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("cloud-core: {e:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
+
+async fn run(cfg: CloudConfig) -> anyhow::Result<()> {
+    let running = cloud_core::start(cfg).await?;
+    println!("cloud-core listening on {}", running.addr);
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+    tracing::info!("stopping");
+    running.stop().await;
+    Ok(())
+}
+
+async fn create_admin(
+    cfg: CloudConfig,
+    username: &str,
+    password_env: &str,
+) -> anyhow::Result<String> {
+    let password = std::env::var(password_env)
+        .with_context(|| format!("environment variable {password_env} is not set"))?;
+    cloud_core::auth::check_password_rules(&password)
+        .map_err(|r| anyhow::anyhow!("password {r}"))?;
+    let db = cloud_core::db::Db::connect(&cfg.database_url).await?;
+    let keys = cloud_core::keys::Keys::load_or_create(&cfg.data_dir)?;
+    let state = cloud_core::server::AppState::new(db, cfg, keys);
+    cloud_core::accounts::insert_account(&state, username, &password, Role::StreetAdmin, None)
+        .await
+        .map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message))
 }

@@ -18,7 +18,7 @@ use serde_json::json;
 use crate::access::{AccessRequest, Decision, Method};
 use crate::gatekeeper::{GatekeeperHandle, OneTapError, Outcome};
 use crate::store::Store;
-use crate::wire::DirectoryV1;
+use crate::wire::{DirectoryV1, IntoDomain};
 use edge_sync::SignedCommand;
 
 #[derive(Clone)]
@@ -276,7 +276,7 @@ async fn import(
         Ok(b) => b,
         Err(rej) => return bad_json(rej),
     };
-    let dir = match dir.into_domain() {
+    let dir = match dir.into_domain("directory") {
         Ok(d) => d,
         Err(e) => return error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_directory", e),
     };

@@ -15,7 +15,7 @@ use crate::gate::bus::BusOwner;
 use crate::gate::{DeviceDriver, GateEvent};
 use crate::gatekeeper::{Gatekeeper, GatekeeperHandle, Msg};
 use crate::store::{Store, StoreWriter};
-use crate::wire::DirectoryV1;
+use crate::wire::{DirectoryV1, IntoDomain};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -142,7 +142,9 @@ impl Daemon {
             let text = std::fs::read_to_string(path).map_err(|e| seed_err(e.to_string()))?;
             let dir: DirectoryV1 =
                 serde_json::from_str(&text).map_err(|e| seed_err(e.to_string()))?;
-            let dir = dir.into_domain().map_err(|e| seed_err(e.to_string()))?;
+            let dir = dir
+                .into_domain("directory")
+                .map_err(|e| seed_err(e.to_string()))?;
             match handle.import(dir).await {
                 Some(Ok(_)) => {}
                 Some(Err(e)) => return Err(seed_err(e.to_string())),

@@ -21,7 +21,7 @@ use uuid::Uuid;
 
 use crate::access::{DoorMode, Person, VisitorGrant};
 use crate::records::{AlarmRecordV1, OutboxItemV1, PassRecordV1};
-use crate::wire::{door_mode_code, parse_door_mode, GrantV1, PersonV1};
+use crate::wire::{door_mode_code, parse_door_mode, GrantV1, IntoDomain, PersonV1};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

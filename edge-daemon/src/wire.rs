@@ -1,71 +1,10 @@
-//! Wire types of the box's local API that carry directory data (people, visitor grants,
-//! revocations). Versioned and converted explicitly into the `access` domain types, so the API
-//! can stay stable while the engine changes. The cloud downlink will reuse them.
+//! Conversions between the directory wire types (`edge_sync::directory`, shared with the cloud's
+//! sync deltas and used by the box's local API) and the `access` domain types. Explicit, so the
+//! wire can stay stable while the engine changes.
 
-use serde::{Deserialize, Serialize};
+pub use edge_sync::directory::{AddressV1, DirectoryV1, GrantV1, PersonV1, DIRECTORY_VERSION};
 
 use crate::access::{Address, DoorMode, GrantStatus, Person, PersonKind, VisitorGrant};
-
-pub const DIRECTORY_VERSION: u32 = 1;
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DirectoryV1 {
-    pub version: u32,
-    #[serde(default)]
-    pub people: Vec<PersonV1>,
-    #[serde(default)]
-    pub grants: Vec<GrantV1>,
-    #[serde(default)]
-    pub revoked_people: Vec<String>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AddressV1 {
-    pub estate: String,
-    #[serde(default)]
-    pub building: String,
-    #[serde(default)]
-    pub unit: String,
-    #[serde(default)]
-    pub room: String,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PersonV1 {
-    pub id: String,
-    #[serde(default)]
-    pub name: String,
-    /// resident | staff | visitor
-    pub kind: String,
-    #[serde(default)]
-    pub addresses: Vec<AddressV1>,
-    #[serde(default)]
-    pub staff_estates: Vec<String>,
-    #[serde(default)]
-    pub staff_all_estates: bool,
-    #[serde(default = "yes")]
-    pub enabled: bool,
-}
-
-fn yes() -> bool {
-    true
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct GrantV1 {
-    pub id: String,
-    pub visitor_id: String,
-    pub host_id: String,
-    pub estate: String,
-    /// Appointment time, ms since the Unix epoch; the visitor may pass ±1 h around it.
-    pub appointment_at_ms: i64,
-    /// pending | approved | refused | cancelled
-    pub status: String,
-}
 
 /// A directory entry that cannot be accepted: where and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -90,8 +29,15 @@ pub struct Directory {
     pub revoked_people: Vec<String>,
 }
 
-impl DirectoryV1 {
-    pub fn into_domain(self) -> Result<Directory, WireError> {
+/// Conversion of wire types into domain types; `at` names the place for error messages.
+pub trait IntoDomain {
+    type Domain;
+    fn into_domain(self, at: &str) -> Result<Self::Domain, WireError>;
+}
+
+impl IntoDomain for DirectoryV1 {
+    type Domain = Directory;
+    fn into_domain(self, _at: &str) -> Result<Directory, WireError> {
         if self.version != DIRECTORY_VERSION {
             return Err(bad(
                 "version".into(),
@@ -121,9 +67,10 @@ impl DirectoryV1 {
     }
 }
 
-impl PersonV1 {
+impl IntoDomain for PersonV1 {
+    type Domain = Person;
     /// `at` names this entry in error messages (e.g. `people[3]`).
-    pub fn into_domain(self, at: &str) -> Result<Person, WireError> {
+    fn into_domain(self, at: &str) -> Result<Person, WireError> {
         if self.id.trim().is_empty() {
             return Err(bad(format!("{at}.id"), "must not be empty"));
         }
@@ -195,8 +142,9 @@ impl From<&Person> for PersonV1 {
     }
 }
 
-impl GrantV1 {
-    pub fn into_domain(self, at: &str) -> Result<VisitorGrant, WireError> {
+impl IntoDomain for GrantV1 {
+    type Domain = VisitorGrant;
+    fn into_domain(self, at: &str) -> Result<VisitorGrant, WireError> {
         for (name, v) in [
             ("id", &self.id),
             ("visitor_id", &self.visitor_id),
@@ -277,7 +225,7 @@ mod tests {
     fn dir(json: &str) -> Result<Directory, WireError> {
         serde_json::from_str::<DirectoryV1>(json)
             .unwrap()
-            .into_domain()
+            .into_domain("directory")
     }
 
     #[test]

@@ -1,10 +1,14 @@
-//! Wire types shared by the edge box and the cloud core, and the one-tap command signature.
+//! The edge↔cloud boundary: versioned wire types both sides share, the one-tap command
+//! signature, and the signature on every request a provisioned box makes.
 //!
-//! Everything here is a compatibility boundary: each type carries a `version`, changes are
-//! additive, and the edge converts these into its own domain types explicitly. No I/O.
+//! Everything here is a compatibility boundary: each message carries a `version`, changes are
+//! additive, and each side converts these into its own domain types explicitly. No I/O.
 #![forbid(unsafe_code)]
 
+pub mod auth;
+pub mod directory;
 pub mod onetap;
+pub mod sync;
 
 pub use onetap::{
     OneTapCommandV1, SignedCommand, VerifiedCommand, VerifyError, COMMAND_VERSION, MAX_TTL_MS,

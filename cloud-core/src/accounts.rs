@@ -1,0 +1,334 @@
+//! Accounts and sessions: login (throttled), logout, sign-up for app users, staff accounts made
+//! by street admins, and disabling an account (which ends its sessions at once).
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::auth::{self, ThrottleVerdict};
+use crate::db::RowExt;
+use crate::error::{phone, text, ApiError, ApiResult, Body};
+use crate::policy::{Caller, Role};
+use crate::server::AppState;
+use crate::{new_id, now_ms};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginBody {
+    username: String,
+    password: String,
+}
+
+pub async fn login(
+    State(st): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Body(b): Body<LoginBody>,
+) -> ApiResult<Json<Value>> {
+    let now = now_ms();
+    let user_key = format!("user:{}", b.username.trim().to_lowercase());
+    let ip_key = format!("ip:{}", peer.ip());
+    {
+        let t = st.throttle.lock().unwrap_or_else(|p| p.into_inner());
+        for key in [&user_key, &ip_key] {
+            if let ThrottleVerdict::Refused { retry_after_ms } = t.check(key, now) {
+                return Err(ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too_many_attempts",
+                    format!(
+                        "too many failed logins; try again in {} s",
+                        (retry_after_ms + 999) / 1000
+                    ),
+                ));
+            }
+        }
+    }
+    let row = sqlx::query(
+        "SELECT id, password_hash, role, community_id, person_id, enabled FROM accounts \
+         WHERE username = $1",
+    )
+    .bind(b.username.trim())
+    .fetch_optional(&st.db.pool)
+    .await?;
+    // Hash verification is slow on purpose; run it off the async workers.
+    let stored = match &row {
+        Some(r) => r.s("password_hash")?,
+        None => auth::dummy_hash().to_string(),
+    };
+    let password = b.password.clone();
+    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &stored))
+        .await
+        .unwrap_or(false);
+    let enabled = match &row {
+        Some(r) => r.b("enabled")?,
+        None => false,
+    };
+    let Some(row) = row.filter(|_| ok && enabled) else {
+        let mut t = st.throttle.lock().unwrap_or_else(|p| p.into_inner());
+        t.failure(&user_key, now);
+        t.failure(&ip_key, now);
+        tracing::info!(peer = %peer.ip(), "login refused");
+        return Err(ApiError::unauthenticated(
+            "user name or password is wrong, or the account is disabled",
+        ));
+    };
+    st.throttle
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .success(&user_key);
+    let (token, hash) = auth::new_token();
+    let expires = now + (st.cfg.session_ttl_seconds * 1000) as i64;
+    let account_id = row.s("id")?;
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, account_id, expires_at_ms, created_at_ms) \
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind(&hash)
+    .bind(&account_id)
+    .bind(expires)
+    .bind(now)
+    .execute(&st.db.pool)
+    .await?;
+    Ok(Json(json!({
+        "token": token,
+        "expires_at_ms": expires,
+        "account": {
+            "id": account_id,
+            "role": row.s("role")?,
+            "community_id": row.os("community_id")?,
+            "person_id": row.os("person_id")?,
+        }
+    })))
+}
+
+pub async fn logout(
+    State(st): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> ApiResult<StatusCode> {
+    if let Some(token) = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(auth::token_hash(token.trim()))
+            .execute(&st.db.pool)
+            .await?;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn me(Extension(caller): Extension<Caller>) -> ApiResult<Json<Value>> {
+    match caller {
+        Caller::Account(a) => Ok(Json(json!({
+            "id": a.id, "role": a.role, "community_id": a.community_id, "person_id": a.person_id
+        }))),
+        _ => Err(ApiError::unauthenticated("not an account")),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignupBody {
+    phone: String,
+    name: String,
+    password: String,
+    /// visitor | enterprise | resident
+    role: String,
+}
+
+/// App sign-up. The phone number is the user name. A resident must already be registered by
+/// staff with this phone; visitors and enterprises get a person record of their own.
+pub async fn signup(
+    State(st): State<AppState>,
+    Body(b): Body<SignupBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let phone = phone("phone", &b.phone)?;
+    let name = text("name", &b.name, 100)?;
+    auth::check_password_rules(&b.password).map_err(|r| ApiError::invalid("password", r))?;
+    let role = match Role::parse(&b.role) {
+        Some(r) if r.is_app() => r,
+        _ => {
+            return Err(ApiError::invalid(
+                "role",
+                "must be visitor, enterprise or resident",
+            ))
+        }
+    };
+    let now = now_ms();
+    let password = b.password.clone();
+    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?
+        .map_err(ApiError::internal)?;
+    let mut tx = st.db.pool.begin().await?;
+    let taken = sqlx::query("SELECT id FROM accounts WHERE username = $1")
+        .bind(&phone)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if taken.is_some() {
+        return Err(ApiError::conflict(
+            "already_exists",
+            "an account with this phone exists",
+        ));
+    }
+    let (person_id, community_id) = if role == Role::Resident {
+        let row = sqlx::query(
+            "SELECT id, community_id FROM people WHERE phone = $1 AND kind <> 'visitor' \
+             ORDER BY created_at_ms LIMIT 1",
+        )
+        .bind(&phone)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "phone",
+                "no resident is registered with this phone; ask community staff",
+            )
+        })?;
+        (row.s("id")?, row.os("community_id")?)
+    } else {
+        let id = new_id();
+        let seq = crate::db::next_change_seq(&mut tx).await?;
+        sqlx::query(
+            "INSERT INTO people (id, community_id, name, kind, phone, enabled, change_seq, created_at_ms) \
+             VALUES ($1, NULL, $2, 'visitor', $3, TRUE, $4, $5)",
+        )
+        .bind(&id)
+        .bind(&name)
+        .bind(&phone)
+        .bind(seq)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        (id, None)
+    };
+    let account_id = new_id();
+    sqlx::query(
+        "INSERT INTO accounts (id, username, password_hash, role, community_id, person_id, enabled, created_at_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7)",
+    )
+    .bind(&account_id)
+    .bind(&phone)
+    .bind(&hash)
+    .bind(role.code())
+    .bind(&community_id)
+    .bind(&person_id)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"id": account_id, "person_id": person_id, "role": role})),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffBody {
+    username: String,
+    password: String,
+    /// street_admin | community_staff
+    role: String,
+    #[serde(default)]
+    community_id: Option<String>,
+}
+
+pub async fn create_staff(
+    State(st): State<AppState>,
+    Body(b): Body<StaffBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let username = text("username", &b.username, 64)?;
+    auth::check_password_rules(&b.password).map_err(|r| ApiError::invalid("password", r))?;
+    let role = match Role::parse(&b.role) {
+        Some(r @ (Role::StreetAdmin | Role::CommunityStaff)) => r,
+        _ => {
+            return Err(ApiError::invalid(
+                "role",
+                "must be street_admin or community_staff",
+            ))
+        }
+    };
+    let community = match (role, b.community_id.as_deref()) {
+        (Role::CommunityStaff, Some(c)) => {
+            crate::registry::community_exists(&st, c)
+                .await?
+                .then_some(())
+                .ok_or_else(|| ApiError::invalid("community_id", "no such community"))?;
+            Some(c.to_string())
+        }
+        (Role::CommunityStaff, None) => {
+            return Err(ApiError::invalid(
+                "community_id",
+                "required for community staff",
+            ))
+        }
+        (_, Some(_)) => {
+            return Err(ApiError::invalid(
+                "community_id",
+                "street accounts have no community",
+            ))
+        }
+        (_, None) => None,
+    };
+    let id = insert_account(&st, &username, &b.password, role, community.as_deref()).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"id": id, "username": username, "role": role})),
+    ))
+}
+
+/// Create a staff account (also the `create-admin` bootstrap command).
+pub async fn insert_account(
+    st: &AppState,
+    username: &str,
+    password: &str,
+    role: Role,
+    community: Option<&str>,
+) -> ApiResult<String> {
+    let password = password.to_string();
+    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?
+        .map_err(ApiError::internal)?;
+    let id = new_id();
+    sqlx::query(
+        "INSERT INTO accounts (id, username, password_hash, role, community_id, person_id, enabled, created_at_ms) \
+         VALUES ($1, $2, $3, $4, $5, NULL, TRUE, $6)",
+    )
+    .bind(&id)
+    .bind(username)
+    .bind(&hash)
+    .bind(role.code())
+    .bind(community)
+    .bind(now_ms())
+    .execute(&st.db.pool)
+    .await?;
+    Ok(id)
+}
+
+pub async fn disable(
+    State(st): State<AppState>,
+    Path(account_id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let mut tx = st.db.pool.begin().await?;
+    let n = sqlx::query("UPDATE accounts SET enabled = FALSE WHERE id = $1")
+        .bind(&account_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if n == 0 {
+        return Err(ApiError::not_found("account"));
+    }
+    sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+        .bind(&account_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    tracing::info!(account_id, "account disabled; sessions ended");
+    Ok(StatusCode::NO_CONTENT)
+}

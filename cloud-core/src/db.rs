@@ -1,0 +1,241 @@
+//! The database edge: connecting (SQLite file by default, PostgreSQL when the URL says so), the
+//! migration runner, and the few helpers every query module shares. One set of SQL serves both
+//! engines: portable types only (TEXT, BIGINT, BOOLEAN, DOUBLE PRECISION), `$n` placeholders,
+//! `ON CONFLICT … DO NOTHING` and `RETURNING`, which both understand.
+
+use std::time::Duration;
+
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Executor, Row};
+
+/// Which engine a pool talks to (a few limits differ, never the SQL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, Clone)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub engine: Engine,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database URL `{0}` is neither sqlite: nor postgres:")]
+    UnknownScheme(String),
+    #[error("cannot connect to the database: {0}")]
+    Connect(sqlx::Error),
+    #[error("migration {name} failed: {source}")]
+    Migration {
+        name: &'static str,
+        source: sqlx::Error,
+    },
+    #[error("the database has migration {0} which this build does not know; refusing to start an older build on a newer schema")]
+    NewerSchema(i64),
+}
+
+/// Migrations, applied in order, each once, each in its own transaction. Additive only.
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "0001_registry_accounts_sync",
+    include_str!("../migrations/0001_registry_accounts_sync.sql"),
+)];
+
+impl Db {
+    /// Connect and migrate. `sqlite://path?mode=rwc` or `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Db, DbError> {
+        sqlx::any::install_default_drivers();
+        let engine = if url.starts_with("sqlite:") {
+            Engine::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Engine::Postgres
+        } else {
+            return Err(DbError::UnknownScheme(redact(url)));
+        };
+        let opts = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
+        let pool = match engine {
+            // One connection: SQLite has one writer anyway, and a single connection rules out
+            // the busy errors of two deferred transactions upgrading to write at once.
+            Engine::Sqlite => opts.max_connections(1).after_connect(|conn, _| {
+                Box::pin(async move {
+                    // FULL: an acknowledged uplink batch survives power loss, not only a crash.
+                    conn.execute(
+                        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; \
+                         PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;",
+                    )
+                    .await?;
+                    Ok(())
+                })
+            }),
+            Engine::Postgres => opts.max_connections(16),
+        }
+        .connect(url)
+        .await
+        .map_err(DbError::Connect)?;
+        let db = Db { pool, engine };
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    async fn migrate(&self) -> Result<(), DbError> {
+        let mig = |name: &'static str| move |source| DbError::Migration { name, source };
+        self.pool
+            .execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, \
+                 name TEXT NOT NULL, applied_at_ms BIGINT NOT NULL)",
+            )
+            .await
+            .map_err(mig("schema_migrations"))?;
+        let applied: Vec<i64> = sqlx::query("SELECT version FROM schema_migrations")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(mig("schema_migrations"))?
+            .iter()
+            .map(|r| r.try_get::<i64, _>(0))
+            .collect::<Result<_, _>>()
+            .map_err(mig("schema_migrations"))?;
+        let newest_known = MIGRATIONS.last().map_or(0, |m| m.0);
+        if let Some(v) = applied.iter().find(|v| **v > newest_known) {
+            return Err(DbError::NewerSchema(*v));
+        }
+        for (version, name, sql) in MIGRATIONS {
+            if applied.contains(version) {
+                continue;
+            }
+            let mut tx = self.pool.begin().await.map_err(mig(name))?;
+            for stmt in split_statements(sql) {
+                tx.execute(sqlx::AssertSqlSafe(stmt))
+                    .await
+                    .map_err(mig(name))?;
+            }
+            sqlx::query(
+                "INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES ($1, $2, $3)",
+            )
+            .bind(*version)
+            .bind(*name)
+            .bind(crate::now_ms())
+            .execute(&mut *tx)
+            .await
+            .map_err(mig(name))?;
+            tx.commit().await.map_err(mig(name))?;
+            tracing::info!(version, name, "applied migration");
+        }
+        Ok(())
+    }
+
+    /// Most bind parameters one statement may carry.
+    pub fn max_params(&self) -> usize {
+        match self.engine {
+            Engine::Sqlite => 32_000,
+            Engine::Postgres => 65_000,
+        }
+    }
+}
+
+/// Statements of a migration file (`;` at a line end closes one; comments are dropped).
+fn split_statements(sql: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for line in sql.lines() {
+        let code = line.split("--").next().unwrap_or("").trim_end();
+        if code.trim().is_empty() {
+            continue;
+        }
+        cur.push_str(code);
+        cur.push('\n');
+        if code.ends_with(';') {
+            out.push(std::mem::take(&mut cur));
+        }
+    }
+    if !cur.trim().is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// The URL without its password, for error messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            let user = creds.split(':').next().unwrap_or("");
+            format!("{}{user}:***{}", &url[..s + 3], &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Take the next directory change number inside a write transaction. The row lock (PostgreSQL)
+/// or the write lock (SQLite) is held until commit, so numbers are handed out in commit order and
+/// a reader that saw value N has seen every change ≤ N.
+pub async fn next_change_seq(conn: &mut sqlx::AnyConnection) -> Result<i64, sqlx::Error> {
+    let row = sqlx::query(
+        "UPDATE counters SET value = value + 1 WHERE name = 'directory' RETURNING value",
+    )
+    .fetch_one(conn)
+    .await?;
+    row.try_get::<i64, _>(0)
+}
+
+pub async fn current_change_seq(db: &Db) -> Result<i64, sqlx::Error> {
+    let row = sqlx::query("SELECT value FROM counters WHERE name = 'directory'")
+        .fetch_one(&db.pool)
+        .await?;
+    row.try_get::<i64, _>(0)
+}
+
+/// Row access with the column named in the error.
+pub trait RowExt {
+    fn s(&self, col: &str) -> Result<String, sqlx::Error>;
+    fn os(&self, col: &str) -> Result<Option<String>, sqlx::Error>;
+    fn i(&self, col: &str) -> Result<i64, sqlx::Error>;
+    fn oi(&self, col: &str) -> Result<Option<i64>, sqlx::Error>;
+    fn b(&self, col: &str) -> Result<bool, sqlx::Error>;
+    fn of(&self, col: &str) -> Result<Option<f64>, sqlx::Error>;
+}
+
+impl RowExt for AnyRow {
+    fn s(&self, col: &str) -> Result<String, sqlx::Error> {
+        self.try_get(col)
+    }
+    fn os(&self, col: &str) -> Result<Option<String>, sqlx::Error> {
+        self.try_get(col)
+    }
+    fn i(&self, col: &str) -> Result<i64, sqlx::Error> {
+        self.try_get(col)
+    }
+    fn oi(&self, col: &str) -> Result<Option<i64>, sqlx::Error> {
+        self.try_get(col)
+    }
+    fn b(&self, col: &str) -> Result<bool, sqlx::Error> {
+        self.try_get(col)
+    }
+    fn of(&self, col: &str) -> Result<Option<f64>, sqlx::Error> {
+        self.try_get(col)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_split_at_line_end_semicolons_without_comments() {
+        let s = split_statements(
+            "-- head\nCREATE TABLE a (x TEXT); -- tail\n\nINSERT INTO a VALUES ('x');\n",
+        );
+        assert_eq!(s.len(), 2);
+        assert!(s[0].starts_with("CREATE TABLE a"));
+    }
+
+    #[test]
+    fn redaction_hides_the_password() {
+        assert_eq!(
+            redact("postgres://app:s3cret@db:5432/x"),
+            "postgres://app:***@db:5432/x"
+        );
+        assert_eq!(redact("sqlite://x.db"), "sqlite://x.db");
+    }
+}

@@ -1,0 +1,589 @@
+//! The cloud's side of the sync protocol (`edge_sync::sync`): provisioning by one-time code,
+//! directory deltas down, pass logs and alarms up (idempotent by record id, acknowledged only
+//! after commit), and the command long-poll. Every call but provisioning arrives already
+//! authenticated by the guard as `Caller::Edge`.
+
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use edge_sync::directory::{AddressV1, GrantV1, PersonV1};
+use edge_sync::sync::{
+    CommandBatchV1, CommandOutcomeV1, DoorV1, DownDeltaV1, ProvisionRequestV1, ProvisionResponseV1,
+    UplinkAckV1, UplinkBatchV1, UplinkRecordV1, MAX_DELTA_ENTRIES, MAX_UPLINK_BATCH, MAX_WAIT_MS,
+    SYNC_VERSION,
+};
+use serde::Deserialize;
+
+use crate::auth::ThrottleVerdict;
+use crate::db::{current_change_seq, RowExt};
+use crate::error::{ApiError, ApiResult, Body, Q};
+use crate::now_ms;
+use crate::policy::{Caller, EdgeBox};
+use crate::server::AppState;
+
+fn edge(caller: &Caller) -> ApiResult<&EdgeBox> {
+    match caller {
+        Caller::Edge(b) => Ok(b),
+        _ => Err(ApiError::forbidden("only edge boxes may call this")),
+    }
+}
+
+fn version(v: u32) -> ApiResult<()> {
+    if v != SYNC_VERSION {
+        return Err(ApiError::invalid(
+            "version",
+            format!("{v} is not supported (expected {SYNC_VERSION})"),
+        ));
+    }
+    Ok(())
+}
+
+pub async fn provision(
+    State(st): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Body(b): Body<ProvisionRequestV1>,
+) -> ApiResult<Json<ProvisionResponseV1>> {
+    version(b.version)?;
+    edge_sync::onetap::parse_public_key(&b.public_key)
+        .map_err(|e| ApiError::invalid("public_key", e))?;
+    let now = now_ms();
+    let ip_key = format!("provision:{}", peer.ip());
+    if let ThrottleVerdict::Refused { .. } = st
+        .throttle
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .check(&ip_key, now)
+    {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            "too many wrong codes; wait and retry",
+        ));
+    }
+    let hash = crate::auth::provision_code_hash(&b.code);
+    let row = sqlx::query(
+        "SELECT id, community_id, estate_id, name FROM edge_boxes \
+         WHERE code_hash = $1 AND code_expires_at_ms > $2 AND revoked = FALSE AND public_key IS NULL",
+    )
+    .bind(&hash)
+    .bind(now)
+    .fetch_optional(&st.db.pool)
+    .await?;
+    let Some(row) = row else {
+        st.throttle
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .failure(&ip_key, now);
+        return Err(ApiError::unauthenticated(
+            "provisioning code unknown, already used, or expired",
+        ));
+    };
+    let box_id = row.s("id")?;
+    // Single use: only the request that clears the code wins.
+    let n = sqlx::query(
+        "UPDATE edge_boxes SET public_key = $1, code_hash = NULL, provisioned_at_ms = $2 \
+         WHERE id = $3 AND code_hash = $4 AND public_key IS NULL",
+    )
+    .bind(&b.public_key)
+    .bind(now)
+    .bind(&box_id)
+    .bind(&hash)
+    .execute(&st.db.pool)
+    .await?
+    .rows_affected();
+    if n != 1 {
+        return Err(ApiError::unauthenticated("provisioning code already used"));
+    }
+    let doors = box_doors(&st, &box_id).await?;
+    tracing::info!(box_id, doors = doors.len(), "edge box provisioned");
+    Ok(Json(ProvisionResponseV1 {
+        version: SYNC_VERSION,
+        box_id,
+        box_name: row.s("name")?,
+        community_id: row.s("community_id")?,
+        estate_id: row.s("estate_id")?,
+        onetap_public_key: st.keys.onetap_public_b64(),
+        doors,
+    }))
+}
+
+async fn box_doors(st: &AppState, box_id: &str) -> ApiResult<Vec<DoorV1>> {
+    let rows = sqlx::query(
+        "SELECT code, name, estate_id, mode FROM doors WHERE box_id = $1 ORDER BY code",
+    )
+    .bind(box_id)
+    .fetch_all(&st.db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(DoorV1 {
+                code: r.s("code")?,
+                name: r.s("name")?,
+                estate_id: r.s("estate_id")?,
+                mode: r.s("mode")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DownQuery {
+    cursor: i64,
+}
+
+/// Where a bounded delta ends. Each list holds the change numbers of the rows fetched (in
+/// order, at most `limit` each). A full list may have been cut short, so the delta can only
+/// safely reach the smallest last number among full lists; everything above waits for the next
+/// delta (`more`). Pure.
+pub fn delta_end(lists: &[&[i64]], limit: usize, upper: i64) -> (i64, bool) {
+    let cut = lists
+        .iter()
+        .filter(|l| l.len() >= limit)
+        .filter_map(|l| l.last().copied())
+        .min();
+    match cut {
+        Some(c) => (c, true),
+        None => (upper, false),
+    }
+}
+
+fn placeholders(start: usize, n: usize) -> String {
+    (start..start + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub async fn sync_down(
+    State(st): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Q(q): Q<DownQuery>,
+) -> ApiResult<Json<DownDeltaV1>> {
+    let bx = edge(&caller)?;
+    if q.cursor < 0 {
+        return Err(ApiError::invalid("cursor", "must not be negative"));
+    }
+    let estate = &bx.estate_id;
+    // Everything ≤ upper is committed (see db::next_change_seq); rows above wait.
+    let upper = current_change_seq(&st.db).await?;
+    let limit = MAX_DELTA_ENTRIES / 3;
+    let people = sqlx::query(
+        "SELECT id, name, kind, enabled, change_seq FROM people WHERE change_seq > $1 AND change_seq <= $2 \
+         ORDER BY change_seq LIMIT $3",
+    )
+    .bind(q.cursor)
+    .bind(upper)
+    .bind(limit as i64)
+    .fetch_all(&st.db.pool)
+    .await?;
+    let visits = sqlx::query(
+        "SELECT id, visitor_person_id, host_person_id, visit_at_ms, status, change_seq FROM visits \
+         WHERE estate_id = $1 AND change_seq > $2 AND change_seq <= $3 ORDER BY change_seq LIMIT $4",
+    )
+    .bind(estate)
+    .bind(q.cursor)
+    .bind(upper)
+    .bind(limit as i64)
+    .fetch_all(&st.db.pool)
+    .await?;
+    let doors = sqlx::query(
+        "SELECT code, name, estate_id, mode, change_seq FROM doors WHERE box_id = $1 AND change_seq > $2 \
+         AND change_seq <= $3 ORDER BY change_seq LIMIT $4",
+    )
+    .bind(&bx.box_id)
+    .bind(q.cursor)
+    .bind(upper)
+    .bind(limit as i64)
+    .fetch_all(&st.db.pool)
+    .await?;
+    let seqs = |rows: &[sqlx::any::AnyRow]| {
+        rows.iter()
+            .map(|r| r.i("change_seq"))
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let (ps, vs, ds) = (seqs(&people)?, seqs(&visits)?, seqs(&doors)?);
+    let (cursor, more) = delta_end(&[&ps, &vs, &ds], limit, upper);
+
+    // People: rights here (an address in this estate, or a visit here) → upsert; else removal.
+    let people: Vec<_> = people
+        .into_iter()
+        .zip(ps)
+        .filter(|(_, s)| *s <= cursor)
+        .map(|(r, _)| r)
+        .collect();
+    let visits: Vec<_> = visits
+        .into_iter()
+        .zip(vs)
+        .filter(|(_, s)| *s <= cursor)
+        .map(|(r, _)| r)
+        .collect();
+    let mut wanted: Vec<String> = people.iter().map(|r| r.s("id")).collect::<Result<_, _>>()?;
+    for v in &visits {
+        wanted.push(v.s("visitor_person_id")?);
+    }
+    wanted.sort();
+    wanted.dedup();
+    let mut addresses: HashMap<String, Vec<AddressV1>> = HashMap::new();
+    let mut visiting: HashSet<String> = HashSet::new();
+    let mut extra_people = Vec::new();
+    for chunk in wanted.chunks(500) {
+        let sql = format!(
+            "SELECT person_id, building_id, unit_id, room_id FROM addresses WHERE estate_id = $1 AND person_id IN ({})",
+            placeholders(2, chunk.len())
+        );
+        let mut qy = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(estate);
+        for id in chunk {
+            qy = qy.bind(id);
+        }
+        for a in qy.fetch_all(&st.db.pool).await? {
+            addresses
+                .entry(a.s("person_id")?)
+                .or_default()
+                .push(AddressV1 {
+                    estate: estate.clone(),
+                    building: a.s("building_id")?,
+                    unit: a.s("unit_id")?,
+                    room: a.s("room_id")?,
+                });
+        }
+        let sql = format!(
+            "SELECT DISTINCT visitor_person_id FROM visits WHERE estate_id = $1 AND visitor_person_id IN ({})",
+            placeholders(2, chunk.len())
+        );
+        let mut qy = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(estate);
+        for id in chunk {
+            qy = qy.bind(id);
+        }
+        for v in qy.fetch_all(&st.db.pool).await? {
+            visiting.insert(v.s("visitor_person_id")?);
+        }
+        // Visitors of changed visits whose own row did not change: send them too.
+        let changed: HashSet<String> =
+            people.iter().map(|r| r.s("id")).collect::<Result<_, _>>()?;
+        let missing: Vec<&String> = chunk.iter().filter(|id| !changed.contains(*id)).collect();
+        if !missing.is_empty() {
+            let sql = format!(
+                "SELECT id, name, kind, enabled FROM people WHERE id IN ({})",
+                placeholders(1, missing.len())
+            );
+            let mut qy = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for id in &missing {
+                qy = qy.bind(*id);
+            }
+            extra_people.extend(qy.fetch_all(&st.db.pool).await?);
+        }
+    }
+    let mut out_people = Vec::new();
+    let mut removed = Vec::new();
+    for r in people.iter().chain(extra_people.iter()) {
+        let id = r.s("id")?;
+        let is_visitor = r.s("kind")? == "visitor";
+        let addrs = addresses.remove(&id).unwrap_or_default();
+        if addrs.is_empty() && !visiting.contains(&id) {
+            removed.push(id);
+            continue;
+        }
+        out_people.push(PersonV1 {
+            id,
+            name: r.s("name")?,
+            kind: if is_visitor && addrs.is_empty() {
+                "visitor"
+            } else {
+                "resident"
+            }
+            .into(),
+            addresses: addrs,
+            staff_estates: Vec::new(),
+            staff_all_estates: false,
+            enabled: r.b("enabled")?,
+        });
+    }
+    let grants = visits
+        .iter()
+        .map(|v| {
+            Ok(GrantV1 {
+                id: v.s("id")?,
+                visitor_id: v.s("visitor_person_id")?,
+                host_id: v.s("host_person_id")?,
+                estate: estate.clone(),
+                appointment_at_ms: v.i("visit_at_ms")?,
+                status: v.s("status")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let doors = doors
+        .iter()
+        .zip(ds)
+        .filter(|(_, s)| *s <= cursor)
+        .map(|(r, _)| {
+            Ok(DoorV1 {
+                code: r.s("code")?,
+                name: r.s("name")?,
+                estate_id: r.s("estate_id")?,
+                mode: r.s("mode")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    touch(&st, &bx.box_id).await;
+    Ok(Json(DownDeltaV1 {
+        version: SYNC_VERSION,
+        from_cursor: q.cursor,
+        cursor,
+        more,
+        people: out_people,
+        removed_people: removed,
+        grants,
+        doors,
+    }))
+}
+
+async fn touch(st: &AppState, box_id: &str) {
+    if let Err(e) = sqlx::query("UPDATE edge_boxes SET last_seen_ms = $1 WHERE id = $2")
+        .bind(now_ms())
+        .bind(box_id)
+        .execute(&st.db.pool)
+        .await
+    {
+        tracing::warn!(box_id, error = %e, "could not record last_seen");
+    }
+}
+
+fn check_record(i: usize, r: &UplinkRecordV1) -> ApiResult<()> {
+    let f = |name: &str| format!("records[{i}].{name}");
+    let short = |name: &str, v: &str, max: usize| {
+        if v.len() > max {
+            Err(ApiError::invalid(
+                &f(name),
+                format!("longer than {max} bytes"),
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    if r.id().is_nil() {
+        return Err(ApiError::invalid(&f("id"), "must not be nil"));
+    }
+    match r {
+        UplinkRecordV1::Pass(p) => {
+            short("door", &p.door, 64)?;
+            short("person_id", &p.person_id, 64)?;
+            short("method", &p.method, 16)?;
+            short("reason", &p.reason, 64)?;
+            short("grant_id", p.grant_id.as_deref().unwrap_or(""), 64)?;
+        }
+        UplinkRecordV1::Alarm(a) => {
+            short("source", &a.source, 64)?;
+            short("kind", &a.kind, 32)?;
+            short("severity", &a.severity, 16)?;
+            short("state", &a.state, 16)?;
+            short("detail", &a.detail, 1000)?;
+        }
+    }
+    Ok(())
+}
+
+/// Store a batch; answer only after commit. Each record is stored once whatever how often it
+/// arrives (`ON CONFLICT (id) DO NOTHING`).
+pub async fn sync_up(
+    State(st): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Body(b): Body<UplinkBatchV1>,
+) -> ApiResult<Json<UplinkAckV1>> {
+    let bx = edge(&caller)?.clone();
+    version(b.version)?;
+    if b.records.len() > MAX_UPLINK_BATCH {
+        return Err(ApiError::invalid(
+            "records",
+            format!("more than {MAX_UPLINK_BATCH} records"),
+        ));
+    }
+    for (i, r) in b.records.iter().enumerate() {
+        check_record(i, r)?;
+    }
+    let door_ids: HashMap<String, String> =
+        sqlx::query("SELECT code, id FROM doors WHERE box_id = $1")
+            .bind(&bx.box_id)
+            .fetch_all(&st.db.pool)
+            .await?
+            .iter()
+            .map(|r| Ok((r.s("code")?, r.s("id")?)))
+            .collect::<Result<_, sqlx::Error>>()?;
+    let received = now_ms();
+    let (mut passes, mut alarms) = (Vec::new(), Vec::new());
+    for r in &b.records {
+        match r {
+            UplinkRecordV1::Pass(p) => passes.push(p),
+            UplinkRecordV1::Alarm(a) => alarms.push(a),
+        }
+    }
+    let mut tx = st.db.pool.begin().await?;
+    let mut stored = 0u64;
+    const PASS_COLS: usize = 14;
+    for chunk in passes.chunks(st.db.max_params() / PASS_COLS) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| format!("({})", placeholders(i * PASS_COLS + 1, PASS_COLS)))
+            .collect();
+        let sql = format!(
+            "INSERT INTO passes (id, community_id, estate_id, box_id, door_code, door_id, person_id, method, allowed, reason, grant_id, command_id, at_ms, received_at_ms) \
+             VALUES {} ON CONFLICT (id) DO NOTHING",
+            rows.join(", ")
+        );
+        let mut qy = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for p in chunk {
+            qy = qy
+                .bind(p.id.to_string())
+                .bind(&bx.community_id)
+                .bind(&bx.estate_id)
+                .bind(&bx.box_id)
+                .bind(&p.door)
+                .bind(door_ids.get(&p.door).cloned())
+                .bind(&p.person_id)
+                .bind(&p.method)
+                .bind(p.allowed)
+                .bind(&p.reason)
+                .bind(p.grant_id.clone())
+                .bind(p.command_id.map(|c| c.to_string()))
+                .bind(p.at_ms)
+                .bind(received);
+        }
+        stored += qy.execute(&mut *tx).await?.rows_affected();
+    }
+    const ALARM_COLS: usize = 11;
+    for chunk in alarms.chunks(st.db.max_params() / ALARM_COLS) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| format!("({})", placeholders(i * ALARM_COLS + 1, ALARM_COLS)))
+            .collect();
+        let sql = format!(
+            "INSERT INTO alarm_events (id, community_id, estate_id, box_id, source, kind, severity, state, detail, at_ms, received_at_ms) \
+             VALUES {} ON CONFLICT (id) DO NOTHING",
+            rows.join(", ")
+        );
+        let mut qy = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for a in chunk {
+            qy = qy
+                .bind(a.id.to_string())
+                .bind(&bx.community_id)
+                .bind(&bx.estate_id)
+                .bind(&bx.box_id)
+                .bind(&a.source)
+                .bind(&a.kind)
+                .bind(&a.severity)
+                .bind(&a.state)
+                .bind(&a.detail)
+                .bind(a.at_ms)
+                .bind(received);
+        }
+        stored += qy.execute(&mut *tx).await?.rows_affected();
+    }
+    sqlx::query("UPDATE edge_boxes SET last_seen_ms = $1 WHERE id = $2")
+        .bind(received)
+        .bind(&bx.box_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    let total = b.records.len() as u64;
+    tracing::debug!(box_id = %bx.box_id, records = total, stored, "uplink batch committed");
+    Ok(Json(UplinkAckV1 {
+        version: SYNC_VERSION,
+        stored: stored as u32,
+        duplicates: total.saturating_sub(stored) as u32,
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PollQuery {
+    #[serde(default)]
+    wait_ms: Option<u64>,
+}
+
+pub async fn poll_commands(
+    State(st): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Q(q): Q<PollQuery>,
+) -> ApiResult<Json<CommandBatchV1>> {
+    let bx = edge(&caller)?;
+    let wait = q.wait_ms.unwrap_or(25_000);
+    if wait > MAX_WAIT_MS {
+        return Err(ApiError::invalid(
+            "wait_ms",
+            format!("must be at most {MAX_WAIT_MS}"),
+        ));
+    }
+    let commands = st.hub.poll(&bx.box_id, Duration::from_millis(wait)).await;
+    Ok(Json(CommandBatchV1 {
+        version: SYNC_VERSION,
+        commands,
+    }))
+}
+
+pub async fn command_outcome(
+    State(st): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Body(o): Body<CommandOutcomeV1>,
+) -> ApiResult<StatusCode> {
+    let bx = edge(&caller)?;
+    version(o.version)?;
+    if o.reason.len() > 64 {
+        return Err(ApiError::invalid("reason", "longer than 64 bytes"));
+    }
+    let n = sqlx::query(
+        "UPDATE commands SET outcome = $1, reason = $2, finished_at_ms = $3 WHERE id = $4 AND box_id = $5",
+    )
+    .bind(if o.opened { "opened" } else { "denied" })
+    .bind(&o.reason)
+    .bind(now_ms())
+    .bind(o.command_id.to_string())
+    .bind(&bx.box_id)
+    .execute(&st.db.pool)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        return Err(ApiError::not_found("command"));
+    }
+    st.hub.complete(o);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn delta_end_cuts_at_the_smallest_full_list() {
+        assert_eq!(delta_end(&[&[1, 2], &[3]], 3, 10), (10, false));
+        assert_eq!(delta_end(&[&[1, 2, 9], &[3, 4, 5]], 3, 10), (5, true));
+        assert_eq!(delta_end(&[&[], &[], &[]], 3, 0), (0, false));
+    }
+
+    proptest! {
+        /// Taking deltas until `more` is false delivers every change exactly once, in order.
+        #[test]
+        fn bounded_deltas_deliver_everything_once(mut all in proptest::collection::vec((1i64..200, 0usize..3), 0..120), limit in 1usize..6) {
+            all.sort();
+            all.dedup_by_key(|x| x.0);
+            let upper = all.last().map_or(0, |x| x.0);
+            let mut cursor = 0;
+            let mut seen: Vec<i64> = Vec::new();
+            for _ in 0..1000 {
+                let lists: Vec<Vec<i64>> = (0..3).map(|t| all.iter().filter(|x| x.1 == t && x.0 > cursor).map(|x| x.0).take(limit).collect()).collect();
+                let refs: Vec<&[i64]> = lists.iter().map(Vec::as_slice).collect();
+                let (next, more) = delta_end(&refs, limit, upper);
+                prop_assert!(next >= cursor);
+                for l in &lists { seen.extend(l.iter().filter(|s| **s <= next)); }
+                cursor = next;
+                if !more { break; }
+            }
+            seen.sort();
+            let expect: Vec<i64> = all.iter().map(|x| x.0).collect();
+            prop_assert_eq!(seen, expect);
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! Cloud core: the street's registry (communities, grids, estates → rooms, people, addresses,
+//! doors, edge boxes), accounts with roles and data scope, visitor appointments and
+//! multi-address applications, edge provisioning and the sync spine (directory down, pass logs
+//! and alarms up, one-tap commands over a long-poll), and the admin queries.
+//!
+//! Code map: `policy` (who may call what, pure) and `server` (route table, guard, OpenAPI) are
+//! the front door; `registry`, `accounts`, `visits`, `edge`, `onetap`, `queries` are handlers;
+//! `db` owns connections and migrations; `hub` is the one-tap rendezvous; `auth` and `keys`
+//! hold the secrets' logic. Pure cores with unit tests: `policy::decide`,
+//! `visits::VisitStatus::apply`, `edge::delta_end`, `onetap::nearest_door`, `auth::Throttle`.
+#![forbid(unsafe_code)]
+
+pub mod accounts;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod edge;
+pub mod error;
+pub mod hub;
+pub mod keys;
+pub mod onetap;
+pub mod policy;
+pub mod queries;
+pub mod registry;
+pub mod server;
+pub mod visits;
+
+use std::net::SocketAddr;
+
+/// Wall-clock milliseconds since the Unix epoch (the cloud trusts its own clock).
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// A new time-ordered id.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// A running cloud: bound address and a handle to stop it.
+#[derive(Debug)]
+pub struct Running {
+    pub addr: SocketAddr,
+    pub state: server::AppState,
+    stop: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
+
+impl std::fmt::Debug for server::AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Db(#[from] db::DbError),
+    #[error("key files in {dir}: {source}")]
+    Keys { dir: String, source: std::io::Error },
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// Connect, migrate, load keys, bind and serve in the background.
+pub async fn start(cfg: config::CloudConfig) -> Result<Running, StartError> {
+    let db = db::Db::connect(&cfg.database_url).await?;
+    let keys = keys::Keys::load_or_create(&cfg.data_dir).map_err(|source| StartError::Keys {
+        dir: cfg.data_dir.display().to_string(),
+        source,
+    })?;
+    let listener = tokio::net::TcpListener::bind(cfg.listen)
+        .await
+        .map_err(|source| StartError::Listen {
+            addr: cfg.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Listen {
+        addr: cfg.listen,
+        source,
+    })?;
+    let state = server::AppState::new(db, cfg, keys);
+    let app = server::router(state.clone());
+    let (stop, mut stopped) = tokio::sync::watch::channel(false);
+    let task = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = stopped.changed().await;
+        })
+        .await
+    });
+    tracing::info!(%addr, engine = ?state.db.engine, "cloud core listening");
+    Ok(Running {
+        addr,
+        state,
+        stop,
+        task,
+    })
+}

@@ -1,0 +1,211 @@
+//! One-tap from the app: pick the nearest door this person may pass (pure: [`nearest_door`]),
+//! sign a short-lived command for its box, hand it to the box's long-poll, and answer with what
+//! the box reports — or that the box is offline. The box checks its own rights again before it
+//! opens; the cloud's choice is a convenience, not the authority.
+
+use axum::extract::State;
+use axum::{Extension, Json};
+use edge_sync::{OneTapCommandV1, SignedCommand, COMMAND_VERSION};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::db::RowExt;
+use crate::error::{lat_lon, ApiError, ApiResult, Body};
+use crate::now_ms;
+use crate::policy::Caller;
+use crate::server::AppState;
+use crate::visits::VISIT_WINDOW_MS;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DoorSpot {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+    pub box_id: String,
+    pub community_id: String,
+    pub lat: f64,
+    pub lon: f64,
+}
+
+/// Great-circle distance in metres.
+pub fn distance_m(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
+    const R: f64 = 6_371_008.8;
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let dp = (lat2 - lat1).to_radians();
+    let dl = (lon2 - lon1).to_radians();
+    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * R * a.sqrt().asin()
+}
+
+/// The nearest door within `radius_m`, ties broken by door id so the answer is stable.
+pub fn nearest_door(
+    doors: &[DoorSpot],
+    lat: f64,
+    lon: f64,
+    radius_m: f64,
+) -> Option<(&DoorSpot, f64)> {
+    doors
+        .iter()
+        .map(|d| (d, distance_m(lat, lon, d.lat, d.lon)))
+        .filter(|(_, m)| *m <= radius_m)
+        .min_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.id.cmp(&b.0.id)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TapBody {
+    lat: f64,
+    lon: f64,
+}
+
+pub async fn one_tap(
+    State(st): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Body(b): Body<TapBody>,
+) -> ApiResult<Json<Value>> {
+    lat_lon(Some(b.lat), Some(b.lon))?;
+    let person = match &caller {
+        Caller::Account(a) => a
+            .person_id
+            .clone()
+            .ok_or_else(|| ApiError::forbidden("account not linked to a person"))?,
+        _ => return Err(ApiError::unauthenticated("sign in first")),
+    };
+    let now = now_ms();
+    let rows = sqlx::query(
+        "SELECT d.id, d.code, d.name, d.box_id, d.community_id, d.lat, d.lon FROM doors d \
+         JOIN edge_boxes b ON b.id = d.box_id \
+         WHERE b.revoked = FALSE AND b.public_key IS NOT NULL AND d.mode <> 'locked' \
+           AND d.lat IS NOT NULL AND d.lon IS NOT NULL \
+           AND EXISTS (SELECT 1 FROM people p WHERE p.id = $1 AND p.enabled = TRUE) \
+           AND (d.estate_id IN (SELECT estate_id FROM addresses WHERE person_id = $1) \
+             OR d.estate_id IN (SELECT estate_id FROM visits WHERE visitor_person_id = $1 AND status = 'approved' \
+                                AND visit_at_ms - $2 <= $3 AND visit_at_ms + $2 >= $3))",
+    )
+    .bind(&person)
+    .bind(VISIT_WINDOW_MS)
+    .bind(now)
+    .fetch_all(&st.db.pool)
+    .await?;
+    let doors = rows
+        .iter()
+        .map(|r| {
+            Ok(DoorSpot {
+                id: r.s("id")?,
+                code: r.s("code")?,
+                name: r.s("name")?,
+                box_id: r.s("box_id")?,
+                community_id: r.s("community_id")?,
+                lat: r.of("lat")?.unwrap_or_default(),
+                lon: r.of("lon")?.unwrap_or_default(),
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let Some((door, dist)) = nearest_door(&doors, b.lat, b.lon, st.cfg.onetap_radius_m) else {
+        return Ok(Json(json!({"result": "no_door_nearby",
+            "message": format!("no door you may pass within {} m", st.cfg.onetap_radius_m)})));
+    };
+    let door = door.clone();
+    let command_id = Uuid::now_v7();
+    let record = |outcome: &'static str| {
+        let st = st.clone();
+        let (door, person) = (door.clone(), person.clone());
+        async move {
+            sqlx::query(
+                "INSERT INTO commands (id, community_id, box_id, door_id, person_id, issued_at_ms, outcome, finished_at_ms) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(command_id.to_string())
+            .bind(&door.community_id)
+            .bind(&door.box_id)
+            .bind(&door.id)
+            .bind(&person)
+            .bind(now)
+            .bind(if outcome.is_empty() { None } else { Some(outcome) })
+            .bind(if outcome.is_empty() { None } else { Some(now) })
+            .execute(&st.db.pool)
+            .await
+        }
+    };
+    let base = json!({"door_id": door.id, "door": door.name, "distance_m": dist.round(), "command_id": command_id});
+    if !st.hub.is_online(&door.box_id, now) {
+        record("box_offline").await?;
+        let mut v = base;
+        v["result"] = json!("box_offline");
+        v["message"] = json!("the door's box is not connected; try the gate's other ways in");
+        return Ok(Json(v));
+    }
+    record("").await?;
+    let cmd = OneTapCommandV1 {
+        version: COMMAND_VERSION,
+        command_id,
+        community_id: door.community_id.clone(),
+        door_id: door.code.clone(),
+        person_id: person.clone(),
+        issued_at_ms: now,
+        expires_at_ms: now + st.cfg.command_ttl_ms as i64,
+    };
+    let signed = SignedCommand::sign(&cmd, &st.keys.onetap);
+    let rx = st.hub.push(&door.box_id, command_id, signed);
+    let timeout = std::time::Duration::from_millis(st.cfg.onetap_timeout_ms);
+    let mut v = base;
+    match tokio::time::timeout(timeout, rx).await {
+        Ok(Ok(outcome)) => {
+            v["result"] = json!(if outcome.opened { "opened" } else { "denied" });
+            v["reason"] = json!(outcome.reason);
+        }
+        _ => {
+            st.hub.abandon(command_id);
+            sqlx::query("UPDATE commands SET outcome = 'timeout', finished_at_ms = $1 WHERE id = $2 AND outcome IS NULL")
+                .bind(now_ms())
+                .bind(command_id.to_string())
+                .execute(&st.db.pool)
+                .await?;
+            v["result"] = json!("timeout");
+            v["message"] = json!("the box did not answer in time");
+        }
+    }
+    Ok(Json(v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spot(id: &str, lat: f64, lon: f64) -> DoorSpot {
+        DoorSpot {
+            id: id.into(),
+            code: id.into(),
+            name: id.into(),
+            box_id: "b".into(),
+            community_id: "c".into(),
+            lat,
+            lon,
+        }
+    }
+
+    #[test]
+    fn distances_are_metres() {
+        // One thousandth of a degree of latitude is about 111 m.
+        let d = distance_m(31.0, 121.0, 31.001, 121.0);
+        assert!((d - 111.2).abs() < 0.5, "{d}");
+        assert_eq!(distance_m(31.0, 121.0, 31.0, 121.0), 0.0);
+    }
+
+    #[test]
+    fn nearest_within_radius_with_stable_ties() {
+        let doors = vec![
+            spot("b", 31.001, 121.0),
+            spot("a", 31.0, 121.0005),
+            spot("far", 31.01, 121.0),
+        ];
+        let (d, m) = nearest_door(&doors, 31.0, 121.0, 150.0).unwrap();
+        assert_eq!(d.id, "a");
+        assert!(m < 50.0);
+        assert!(nearest_door(&doors, 31.0, 121.0, 10.0).is_none());
+        let tie = vec![spot("z", 31.001, 121.0), spot("y", 30.999, 121.0)];
+        assert_eq!(nearest_door(&tie, 31.0, 121.0, 500.0).unwrap().0.id, "y");
+        assert!(nearest_door(&[], 0.0, 0.0, 1e9).is_none());
+    }
+}

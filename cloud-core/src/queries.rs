@@ -1,0 +1,216 @@
+//! Admin queries over what boxes uploaded: pass logs and alarm events of one community, newest
+//! first, filtered, with keyset pagination (`before` = the `next` of the previous page) so a page
+//! stays stable while new records arrive.
+
+use axum::extract::{Path, State};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::db::RowExt;
+use crate::error::{ApiError, ApiResult, Q};
+use crate::server::AppState;
+
+/// A WHERE clause built from optional filters, with `$n` placeholders in bind order.
+struct Filter {
+    clauses: Vec<String>,
+    binds: Vec<Bind>,
+}
+
+enum Bind {
+    S(String),
+    I(i64),
+    B(bool),
+}
+
+impl Filter {
+    fn new(community: &str, table: &str) -> Filter {
+        Filter {
+            clauses: vec![format!("{table}.community_id = $1")],
+            binds: vec![Bind::S(community.into())],
+        }
+    }
+    fn add(&mut self, sql: &str, b: Bind) {
+        let n = self.binds.len() + 1;
+        self.clauses.push(sql.replace("$?", &format!("${n}")));
+        self.binds.push(b);
+    }
+    fn opt_s(&mut self, sql: &str, v: &Option<String>) {
+        if let Some(v) = v {
+            self.add(sql, Bind::S(v.clone()));
+        }
+    }
+    fn opt_i(&mut self, sql: &str, v: Option<i64>) {
+        if let Some(v) = v {
+            self.add(sql, Bind::I(v));
+        }
+    }
+    fn before(&mut self, table: &str, before: &Option<String>) -> ApiResult<()> {
+        let Some(b) = before else { return Ok(()) };
+        let (at, id) = b
+            .split_once(':')
+            .and_then(|(a, i)| Some((a.parse::<i64>().ok()?, i.to_string())))
+            .ok_or_else(|| {
+                ApiError::invalid("before", "must be the `next` value of a previous page")
+            })?;
+        let n = self.binds.len() + 1;
+        self.clauses.push(format!(
+            "({table}.at_ms < ${n} OR ({table}.at_ms = ${n} AND {table}.id < ${}))",
+            n + 1
+        ));
+        self.binds.push(Bind::I(at));
+        self.binds.push(Bind::S(id));
+        Ok(())
+    }
+    async fn fetch(
+        self,
+        st: &AppState,
+        select: &str,
+        limit: i64,
+        table: &str,
+    ) -> ApiResult<Vec<sqlx::any::AnyRow>> {
+        let sql = format!(
+            "{select} WHERE {} ORDER BY {table}.at_ms DESC, {table}.id DESC LIMIT {limit}",
+            self.clauses.join(" AND ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for b in self.binds {
+            q = match b {
+                Bind::S(s) => q.bind(s),
+                Bind::I(i) => q.bind(i),
+                Bind::B(v) => q.bind(v),
+            };
+        }
+        Ok(q.fetch_all(&st.db.pool).await?)
+    }
+}
+
+fn limit(v: Option<i64>) -> ApiResult<i64> {
+    let l = v.unwrap_or(50);
+    if !(1..=500).contains(&l) {
+        return Err(ApiError::invalid("limit", "must be within 1..=500"));
+    }
+    Ok(l)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PassQuery {
+    estate_id: Option<String>,
+    door_id: Option<String>,
+    person_id: Option<String>,
+    method: Option<String>,
+    allowed: Option<bool>,
+    from_ms: Option<i64>,
+    to_ms: Option<i64>,
+    limit: Option<i64>,
+    before: Option<String>,
+}
+
+pub async fn passes(
+    State(st): State<AppState>,
+    Path(cid): Path<String>,
+    Q(q): Q<PassQuery>,
+) -> ApiResult<Json<Value>> {
+    let lim = limit(q.limit)?;
+    if let Some(m) = &q.method {
+        if !["face", "one_tap", "staff"].contains(&m.as_str()) {
+            return Err(ApiError::invalid(
+                "method",
+                "must be face, one_tap or staff",
+            ));
+        }
+    }
+    let mut f = Filter::new(&cid, "passes");
+    f.opt_s("passes.estate_id = $?", &q.estate_id);
+    f.opt_s("passes.door_id = $?", &q.door_id);
+    f.opt_s("passes.person_id = $?", &q.person_id);
+    f.opt_s("passes.method = $?", &q.method);
+    if let Some(a) = q.allowed {
+        f.add("passes.allowed = $?", Bind::B(a));
+    }
+    f.opt_i("passes.at_ms >= $?", q.from_ms);
+    f.opt_i("passes.at_ms < $?", q.to_ms);
+    f.before("passes", &q.before)?;
+    let rows = f
+        .fetch(
+            &st,
+            "SELECT passes.id, passes.at_ms, passes.estate_id, passes.box_id, passes.door_code, passes.door_id, \
+             passes.person_id, passes.method, passes.allowed, passes.reason, passes.grant_id, passes.received_at_ms, \
+             p.name AS person_name, p.phone AS phone, d.name AS door_name FROM passes \
+             LEFT JOIN people p ON p.id = passes.person_id LEFT JOIN doors d ON d.id = passes.door_id",
+            lim,
+            "passes",
+        )
+        .await?;
+    let items = rows
+        .iter()
+        .map(|r| {
+            Ok(json!({"id": r.s("id")?, "at_ms": r.i("at_ms")?, "estate_id": r.s("estate_id")?, "box_id": r.s("box_id")?,
+                "door_code": r.s("door_code")?, "door_id": r.os("door_id")?, "door_name": r.os("door_name")?,
+                "person_id": r.s("person_id")?, "person_name": r.os("person_name")?, "phone": r.os("phone")?,
+                "method": r.s("method")?, "allowed": r.b("allowed")?, "reason": r.s("reason")?,
+                "grant_id": r.os("grant_id")?, "received_at_ms": r.i("received_at_ms")?}))
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(Json(page(items, lim)))
+}
+
+fn page(items: Vec<Value>, lim: i64) -> Value {
+    let next = if items.len() as i64 == lim {
+        items
+            .last()
+            .map(|l| format!("{}:{}", l["at_ms"], l["id"].as_str().unwrap_or("")))
+    } else {
+        None
+    };
+    json!({"items": items, "next": next})
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlarmQuery {
+    estate_id: Option<String>,
+    box_id: Option<String>,
+    kind: Option<String>,
+    severity: Option<String>,
+    state: Option<String>,
+    from_ms: Option<i64>,
+    to_ms: Option<i64>,
+    limit: Option<i64>,
+    before: Option<String>,
+}
+
+pub async fn alarms(
+    State(st): State<AppState>,
+    Path(cid): Path<String>,
+    Q(q): Q<AlarmQuery>,
+) -> ApiResult<Json<Value>> {
+    let lim = limit(q.limit)?;
+    let mut f = Filter::new(&cid, "alarm_events");
+    f.opt_s("alarm_events.estate_id = $?", &q.estate_id);
+    f.opt_s("alarm_events.box_id = $?", &q.box_id);
+    f.opt_s("alarm_events.kind = $?", &q.kind);
+    f.opt_s("alarm_events.severity = $?", &q.severity);
+    f.opt_s("alarm_events.state = $?", &q.state);
+    f.opt_i("alarm_events.at_ms >= $?", q.from_ms);
+    f.opt_i("alarm_events.at_ms < $?", q.to_ms);
+    f.before("alarm_events", &q.before)?;
+    let rows = f
+        .fetch(
+            &st,
+            "SELECT alarm_events.* FROM alarm_events",
+            lim,
+            "alarm_events",
+        )
+        .await?;
+    let items = rows
+        .iter()
+        .map(|r| {
+            Ok(json!({"id": r.s("id")?, "at_ms": r.i("at_ms")?, "estate_id": r.s("estate_id")?, "box_id": r.s("box_id")?,
+                "source": r.s("source")?, "kind": r.s("kind")?, "severity": r.s("severity")?, "state": r.s("state")?,
+                "detail": r.s("detail")?, "received_at_ms": r.i("received_at_ms")?}))
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(Json(page(items, lim)))
+}

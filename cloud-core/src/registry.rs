@@ -1,0 +1,891 @@
+//! The registry access needs: communities and grids, estates → buildings → units → rooms,
+//! people and their addresses, edge boxes and doors. Every community-scoped query filters by the
+//! `{community_id}` of the path (checked by the guard), so foreign ids are not found.
+//! Changes that a box must learn (people, addresses, doors) take a directory change number.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::db::{next_change_seq, RowExt};
+use crate::error::{lat_lon, phone, text, ApiError, ApiResult, Body, Q};
+use crate::keys::mask_id_number;
+use crate::policy::{Caller, Role};
+use crate::server::AppState;
+use crate::{new_id, now_ms};
+
+type Created = (StatusCode, Json<Value>);
+
+fn created(v: Value) -> Created {
+    (StatusCode::CREATED, Json(v))
+}
+
+pub async fn community_exists(st: &AppState, id: &str) -> ApiResult<bool> {
+    Ok(sqlx::query("SELECT id FROM communities WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&st.db.pool)
+        .await?
+        .is_some())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NameBody {
+    name: String,
+}
+
+pub async fn create_community(
+    State(st): State<AppState>,
+    Body(b): Body<NameBody>,
+) -> ApiResult<Created> {
+    let name = text("name", &b.name, 100)?;
+    let id = new_id();
+    sqlx::query("INSERT INTO communities (id, name, created_at_ms) VALUES ($1, $2, $3)")
+        .bind(&id)
+        .bind(&name)
+        .bind(now_ms())
+        .execute(&st.db.pool)
+        .await?;
+    Ok(created(json!({"id": id, "name": name})))
+}
+
+pub async fn list_communities(State(st): State<AppState>) -> ApiResult<Json<Value>> {
+    let rows = sqlx::query("SELECT id, name FROM communities ORDER BY name")
+        .fetch_all(&st.db.pool)
+        .await?;
+    let items = rows
+        .iter()
+        .map(|r| Ok(json!({"id": r.s("id")?, "name": r.s("name")?})))
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(Json(json!({ "items": items })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GridBody {
+    name: String,
+    level: i64,
+    #[serde(default)]
+    parent_id: Option<String>,
+}
+
+pub async fn create_grid(
+    State(st): State<AppState>,
+    Path(cid): Path<String>,
+    Body(b): Body<GridBody>,
+) -> ApiResult<Created> {
+    let name = text("name", &b.name, 100)?;
+    match (b.level, &b.parent_id) {
+        (1, None) => {}
+        (1, Some(_)) => {
+            return Err(ApiError::invalid(
+                "parent_id",
+                "a level-1 grid has no parent",
+            ))
+        }
+        (2 | 3, Some(p)) => {
+            let parent = sqlx::query("SELECT level FROM grids WHERE id = $1 AND community_id = $2")
+                .bind(p)
+                .bind(&cid)
+                .fetch_optional(&st.db.pool)
+                .await?
+                .ok_or_else(|| ApiError::invalid("parent_id", "no such grid in this community"))?;
+            if parent.i("level")? != b.level - 1 {
+                return Err(ApiError::invalid(
+                    "parent_id",
+                    "parent must be one level up",
+                ));
+            }
+        }
+        (2 | 3, None) => {
+            return Err(ApiError::invalid(
+                "parent_id",
+                "levels 2 and 3 need a parent",
+            ))
+        }
+        _ => return Err(ApiError::invalid("level", "must be 1, 2 or 3")),
+    }
+    let id = new_id();
+    sqlx::query(
+        "INSERT INTO grids (id, community_id, parent_id, level, name) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&id)
+    .bind(&cid)
+    .bind(&b.parent_id)
+    .bind(b.level)
+    .bind(&name)
+    .execute(&st.db.pool)
+    .await?;
+    Ok(created(
+        json!({"id": id, "name": name, "level": b.level, "parent_id": b.parent_id}),
+    ))
+}
+
+pub async fn list_grids(
+    State(st): State<AppState>,
+    Path(cid): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let rows = sqlx::query(
+        "SELECT id, parent_id, level, name FROM grids WHERE community_id = $1 ORDER BY level, name",
+    )
+    .bind(&cid)
+    .fetch_all(&st.db.pool)
+    .await?;
+    let items = rows
+        .iter()
+        .map(|r| Ok(json!({"id": r.s("id")?, "parent_id": r.os("parent_id")?, "level": r.i("level")?, "name": r.s("name")?})))
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(Json(json!({ "items": items })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EstateBody {
+    name: String,
+    #[serde(default)]
+    grid_id: Option<String>,
+    #[serde(default)]
+    lat: Option<f64>,
+    #[serde(default)]
+    lon: Option<f64>,
+}
+
+pub async fn create_estate(
+    State(st): State<AppState>,
+    Path(cid): Path<String>,
+    Body(b): Body<EstateBody>,
+) -> ApiResult<Created> {
+    let name = text("name", &b.name, 100)?;
+    lat_lon(b.lat, b.lon)?;
+    if let Some(g) = &b.grid_id {
+        sqlx::query("SELECT id FROM grids WHERE id = $1 AND community_id = $2")
+            .bind(g)
+            .bind(&cid)
+            .fetch_optional(&st.db.pool)
+            .await?
+            .ok_or_else(|| ApiError::invalid("grid_id", "no such grid in this community"))?;
+    }
+    let id = new_id();
+    sqlx::query("INSERT INTO estates (id, community_id, grid_id, name, lat, lon) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(&id)
+        .bind(&cid)
+        .bind(&b.grid_id)
+        .bind(&name)
+        .bind(b.lat)
+        .bind(b.lon)
+        .execute(&st.db.pool)
+        .await?;
+    Ok(created(json!({"id": id, "name": name})))
+}
+
+pub async fn list_estates(
+    State(st): State<AppState>,
+    Path(cid): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let rows = sqlx::query(
+        "SELECT id, name, grid_id, lat, lon FROM estates WHERE community_id = $1 ORDER BY name",
+    )
+    .bind(&cid)
+    .fetch_all(&st.db.pool)
+    .await?;
+    let items = rows
+        .iter()
+        .map(|r| Ok(json!({"id": r.s("id")?, "name": r.s("name")?, "grid_id": r.os("grid_id")?, "lat": r.of("lat")?, "lon": r.of("lon")?})))
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(Json(json!({ "items": items })))
+}
+
+pub async fn estate_tree(
+    State(st): State<AppState>,
+    Path((cid, eid)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let estate = sqlx::query("SELECT id, name FROM estates WHERE id = $1 AND community_id = $2")
+        .bind(&eid)
+        .bind(&cid)
+        .fetch_optional(&st.db.pool)
+        .await?
+        .ok_or_else(|| ApiError::not_found("estate"))?;
+    let rows = sqlx::query(
+        "SELECT b.id AS bid, b.name AS bname, u.id AS uid, u.name AS uname, r.id AS rid, r.name AS rname \
+         FROM buildings b LEFT JOIN units u ON u.building_id = b.id LEFT JOIN rooms r ON r.unit_id = u.id \
+         WHERE b.estate_id = $1 ORDER BY b.name, u.name, r.name",
+    )
+    .bind(&eid)
+    .fetch_all(&st.db.pool)
+    .await?;
+    let mut buildings: Vec<Value> = Vec::new();
+    for r in &rows {
+        let bid = r.s("bid")?;
+        if buildings.last().is_none_or(|b| b["id"] != bid) {
+            buildings.push(json!({"id": bid, "name": r.s("bname")?, "units": []}));
+        }
+        let Some(uid) = r.os("uid")? else { continue };
+        let b = buildings
+            .last_mut()
+            .ok_or_else(|| ApiError::internal("tree"))?;
+        let units = b["units"]
+            .as_array_mut()
+            .ok_or_else(|| ApiError::internal("tree"))?;
+        if units.last().is_none_or(|u| u["id"] != uid) {
+            units.push(json!({"id": uid, "name": r.s("uname")?, "rooms": []}));
+        }
+        if let Some(rid) = r.os("rid")? {
+            let u = units.last_mut().ok_or_else(|| ApiError::internal("tree"))?;
+            if let Some(rooms) = u["rooms"].as_array_mut() {
+                rooms.push(json!({"id": rid, "name": r.s("rname")?}));
+            }
+        }
+    }
+    Ok(Json(
+        json!({"id": estate.s("id")?, "name": estate.s("name")?, "buildings": buildings}),
+    ))
+}
+
+/// Insert a child (building, unit, room) under a parent that must be in this community.
+async fn create_child(
+    st: &AppState,
+    cid: &str,
+    parent_sql: &'static str,
+    parent_field: &str,
+    parent_id: &str,
+    insert_sql: &'static str,
+    name: &str,
+) -> ApiResult<Created> {
+    let name = text("name", name, 100)?;
+    sqlx::query(parent_sql)
+        .bind(parent_id)
+        .bind(cid)
+        .fetch_optional(&st.db.pool)
+        .await?
+        .ok_or_else(|| ApiError::not_found(parent_field))?;
+    let id = new_id();
+    sqlx::query(insert_sql)
+        .bind(&id)
+        .bind(cid)
+        .bind(parent_id)
+        .bind(&name)
+        .execute(&st.db.pool)
+        .await?;
+    Ok(created(json!({"id": id, "name": name})))
+}
+
+pub async fn create_building(
+    State(st): State<AppState>,
+    Path((cid, eid)): Path<(String, String)>,
+    Body(b): Body<NameBody>,
+) -> ApiResult<Created> {
+    create_child(
+        &st,
+        &cid,
+        "SELECT id FROM estates WHERE id = $1 AND community_id = $2",
+        "estate",
+        &eid,
+        "INSERT INTO buildings (id, community_id, estate_id, name) VALUES ($1, $2, $3, $4)",
+        &b.name,
+    )
+    .await
+}
+
+pub async fn create_unit(
+    State(st): State<AppState>,
+    Path((cid, bid)): Path<(String, String)>,
+    Body(b): Body<NameBody>,
+) -> ApiResult<Created> {
+    create_child(
+        &st,
+        &cid,
+        "SELECT id FROM buildings WHERE id = $1 AND community_id = $2",
+        "building",
+        &bid,
+        "INSERT INTO units (id, community_id, building_id, name) VALUES ($1, $2, $3, $4)",
+        &b.name,
+    )
+    .await
+}
+
+pub async fn create_room(
+    State(st): State<AppState>,
+    Path((cid, uid)): Path<(String, String)>,
+    Body(b): Body<NameBody>,
+) -> ApiResult<Created> {
+    create_child(
+        &st,
+        &cid,
+        "SELECT id FROM units WHERE id = $1 AND community_id = $2",
+        "unit",
+        &uid,
+        "INSERT INTO rooms (id, community_id, unit_id, name) VALUES ($1, $2, $3, $4)",
+        &b.name,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonBody {
+    name: String,
+    /// local | non_local | foreign
+    kind: String,
+    #[serde(default)]
+    phone: Option<String>,
+    #[serde(default)]
+    id_number: Option<String>,
+}
+
+pub async fn create_person(
+    State(st): State<AppState>,
+    Path(cid): Path<String>,
+    Body(b): Body<PersonBody>,
+) -> ApiResult<Created> {
+    let name = text("name", &b.name, 100)?;
+    if !matches!(b.kind.as_str(), "local" | "non_local" | "foreign") {
+        return Err(ApiError::invalid(
+            "kind",
+            "must be local, non_local or foreign",
+        ));
+    }
+    let phone = b.phone.as_deref().map(|p| phone("phone", p)).transpose()?;
+    let (sealed, masked) = match b.id_number.as_deref().map(str::trim) {
+        Some(n)
+            if !(5..=32).contains(&n.len()) || !n.bytes().all(|c| c.is_ascii_alphanumeric()) =>
+        {
+            return Err(ApiError::invalid(
+                "id_number",
+                "must be 5 to 32 letters or digits",
+            ))
+        }
+        Some(n) => (Some(st.keys.seal(n)), Some(mask_id_number(n))),
+        None => (None, None),
+    };
+    let id = new_id();
+    let mut tx = st.db.pool.begin().await?;
+    let seq = next_change_seq(&mut tx).await?;
+    sqlx::query(
+        "INSERT INTO people (id, community_id, name, kind, phone, id_number_sealed, id_number_masked, enabled, change_seq, created_at_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, TRUE, $8, $9)",
+    )
+    .bind(&id)
+    .bind(&cid)
+    .bind(&name)
+    .bind(&b.kind)
+    .bind(&phone)
+    .bind(&sealed)
+    .bind(&masked)
+    .bind(seq)
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(created(
+        json!({"id": id, "name": name, "kind": b.kind, "phone": phone, "id_number": masked}),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    #[serde(default)]
+    q: Option<String>,
+    #[serde(default)]
+    limit: Option<i64>,
+    #[serde(default)]
+    offset: Option<i64>,
+}
+
+pub fn page(limit: Option<i64>, offset: Option<i64>) -> ApiResult<(i64, i64)> {
+    let limit = limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::invalid("limit", "must be within 1..=500"));
+    }
+    let offset = offset.unwrap_or(0);
+    if offset < 0 {
+        return Err(ApiError::invalid("offset", "must not be negative"));
+    }
+    Ok((limit, offset))
+}
+
+pub async fn list_people(
+    State(st): State<AppState>,
+    Path(cid): Path<String>,
+    Q(q): Q<ListQuery>,
+) -> ApiResult<Json<Value>> {
+    let (limit, offset) = page(q.limit, q.offset)?;
+    let pattern = format!("%{}%", q.q.unwrap_or_default().trim());
+    let rows = sqlx::query(
+        "SELECT id, name, kind, phone, id_number_masked, enabled FROM people \
+         WHERE community_id = $1 AND (name LIKE $2 OR phone LIKE $2) ORDER BY created_at_ms, id LIMIT $3 OFFSET $4",
+    )
+    .bind(&cid)
+    .bind(&pattern)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(&st.db.pool)
+    .await?;
+    let items = rows
+        .iter()
+        .map(|r| {
+            Ok(json!({"id": r.s("id")?, "name": r.s("name")?, "kind": r.s("kind")?, "phone": r.os("phone")?,
+                      "id_number": r.os("id_number_masked")?, "enabled": r.b("enabled")?}))
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(Json(
+        json!({ "items": items, "limit": limit, "offset": offset }),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevealQuery {
+    #[serde(default)]
+    reveal: Option<bool>,
+}
+
+pub async fn get_person(
+    State(st): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path((cid, pid)): Path<(String, String)>,
+    Q(q): Q<RevealQuery>,
+) -> ApiResult<Json<Value>> {
+    let r = sqlx::query(
+        "SELECT id, name, kind, phone, id_number_sealed, id_number_masked, enabled FROM people \
+         WHERE id = $1 AND community_id = $2",
+    )
+    .bind(&pid)
+    .bind(&cid)
+    .fetch_optional(&st.db.pool)
+    .await?
+    .ok_or_else(|| ApiError::not_found("person"))?;
+    let mut id_number = r.os("id_number_masked")?;
+    if q.reveal == Some(true) {
+        let street = matches!(&caller, Caller::Account(a) if a.role == Role::StreetAdmin);
+        if !street {
+            return Err(ApiError::forbidden(
+                "only street accounts may reveal ID numbers",
+            ));
+        }
+        if let Some(sealed) = r.os("id_number_sealed")? {
+            id_number = st.keys.open(&sealed);
+            // Who looked at whose number is worth knowing; the number itself is not logged.
+            if let Caller::Account(a) = &caller {
+                tracing::info!(account_id = %a.id, person_id = %pid, "ID number revealed");
+            }
+        }
+    }
+    let addrs = sqlx::query(
+        "SELECT a.room_id, a.estate_id, a.building_id, a.unit_id, r.name AS room FROM addresses a \
+         JOIN rooms r ON r.id = a.room_id WHERE a.person_id = $1 ORDER BY a.created_at_ms",
+    )
+    .bind(&pid)
+    .fetch_all(&st.db.pool)
+    .await?
+    .iter()
+    .map(|a| {
+        Ok(
+            json!({"room_id": a.s("room_id")?, "room": a.s("room")?, "estate_id": a.s("estate_id")?,
+                  "building_id": a.s("building_id")?, "unit_id": a.s("unit_id")?}),
+        )
+    })
+    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(Json(
+        json!({"id": r.s("id")?, "name": r.s("name")?, "kind": r.s("kind")?, "phone": r.os("phone")?,
+                   "id_number": id_number, "enabled": r.b("enabled")?, "addresses": addrs}),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnabledBody {
+    enabled: bool,
+}
+
+pub async fn set_person_enabled(
+    State(st): State<AppState>,
+    Path((cid, pid)): Path<(String, String)>,
+    Body(b): Body<EnabledBody>,
+) -> ApiResult<StatusCode> {
+    let mut tx = st.db.pool.begin().await?;
+    let seq = next_change_seq(&mut tx).await?;
+    let n = sqlx::query(
+        "UPDATE people SET enabled = $1, change_seq = $2 WHERE id = $3 AND community_id = $4",
+    )
+    .bind(b.enabled)
+    .bind(seq)
+    .bind(&pid)
+    .bind(&cid)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        return Err(ApiError::not_found("person"));
+    }
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddressBody {
+    room_id: String,
+}
+
+/// Link a person of this community to a room of this community (a second address in another
+/// community goes through a multi-address application instead).
+pub async fn add_address(
+    State(st): State<AppState>,
+    Path((cid, pid)): Path<(String, String)>,
+    Body(b): Body<AddressBody>,
+) -> ApiResult<Created> {
+    let mut tx = st.db.pool.begin().await?;
+    sqlx::query("SELECT id FROM people WHERE id = $1 AND community_id = $2")
+        .bind(&pid)
+        .bind(&cid)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| ApiError::not_found("person"))?;
+    insert_address(&mut tx, &pid, &b.room_id, Some(&cid)).await?;
+    tx.commit().await?;
+    Ok(created(json!({"person_id": pid, "room_id": b.room_id})))
+}
+
+/// Insert an address (room must exist, and be in `community` when given) and bump the person.
+pub async fn insert_address(
+    tx: &mut sqlx::AnyConnection,
+    person_id: &str,
+    room_id: &str,
+    community: Option<&str>,
+) -> ApiResult<()> {
+    let room = sqlx::query(
+        "SELECT r.community_id, u.id AS unit_id, b.id AS building_id, b.estate_id FROM rooms r \
+         JOIN units u ON u.id = r.unit_id JOIN buildings b ON b.id = u.building_id WHERE r.id = $1",
+    )
+    .bind(room_id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| ApiError::invalid("room_id", "no such room in this community"))?;
+    let room_community = room.s("community_id")?;
+    if community.is_some_and(|c| c != room_community) {
+        return Err(ApiError::invalid(
+            "room_id",
+            "no such room in this community",
+        ));
+    }
+    let seq = next_change_seq(tx).await?;
+    sqlx::query(
+        "INSERT INTO addresses (person_id, room_id, community_id, estate_id, building_id, unit_id, created_at_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(person_id)
+    .bind(room_id)
+    .bind(&room_community)
+    .bind(room.s("estate_id")?)
+    .bind(room.s("building_id")?)
+    .bind(room.s("unit_id")?)
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE people SET change_seq = $1 WHERE id = $2")
+        .bind(seq)
+        .bind(person_id)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+pub async fn remove_address(
+    State(st): State<AppState>,
+    Path((cid, pid, room_id)): Path<(String, String, String)>,
+) -> ApiResult<StatusCode> {
+    let mut tx = st.db.pool.begin().await?;
+    let seq = next_change_seq(&mut tx).await?;
+    let n = sqlx::query(
+        "DELETE FROM addresses WHERE person_id = $1 AND room_id = $2 AND community_id = $3",
+    )
+    .bind(&pid)
+    .bind(&room_id)
+    .bind(&cid)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        return Err(ApiError::not_found("address"));
+    }
+    sqlx::query("UPDATE people SET change_seq = $1 WHERE id = $2")
+        .bind(seq)
+        .bind(&pid)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MoveBody {
+    community_id: String,
+}
+
+/// Street only: a person moves to another community. Their addresses were rooms of the old
+/// community, so they are removed; boxes there drop the person on their next sync.
+pub async fn move_person(
+    State(st): State<AppState>,
+    Path(pid): Path<String>,
+    Body(b): Body<MoveBody>,
+) -> ApiResult<StatusCode> {
+    if !community_exists(&st, &b.community_id).await? {
+        return Err(ApiError::invalid("community_id", "no such community"));
+    }
+    let mut tx = st.db.pool.begin().await?;
+    let seq = next_change_seq(&mut tx).await?;
+    let n = sqlx::query(
+        "UPDATE people SET community_id = $1, change_seq = $2 WHERE id = $3 AND kind <> 'visitor'",
+    )
+    .bind(&b.community_id)
+    .bind(seq)
+    .bind(&pid)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        return Err(ApiError::not_found("person"));
+    }
+    sqlx::query("DELETE FROM addresses WHERE person_id = $1")
+        .bind(&pid)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE accounts SET community_id = $1 WHERE person_id = $2")
+        .bind(&b.community_id)
+        .bind(&pid)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BoxBody {
+    estate_id: String,
+    name: String,
+}
+
+pub async fn create_box(
+    State(st): State<AppState>,
+    Path(cid): Path<String>,
+    Body(b): Body<BoxBody>,
+) -> ApiResult<Created> {
+    let name = text("name", &b.name, 100)?;
+    sqlx::query("SELECT id FROM estates WHERE id = $1 AND community_id = $2")
+        .bind(&b.estate_id)
+        .bind(&cid)
+        .fetch_optional(&st.db.pool)
+        .await?
+        .ok_or_else(|| ApiError::invalid("estate_id", "no such estate in this community"))?;
+    let id = new_id();
+    let code = crate::auth::new_provision_code();
+    let expires = now_ms() + (st.cfg.provision_code_ttl_seconds * 1000) as i64;
+    sqlx::query(
+        "INSERT INTO edge_boxes (id, community_id, estate_id, name, code_hash, code_expires_at_ms, revoked, created_at_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7)",
+    )
+    .bind(&id)
+    .bind(&cid)
+    .bind(&b.estate_id)
+    .bind(&name)
+    .bind(crate::auth::provision_code_hash(&code))
+    .bind(expires)
+    .bind(now_ms())
+    .execute(&st.db.pool)
+    .await?;
+    Ok(created(
+        json!({"id": id, "name": name, "estate_id": b.estate_id,
+                      "provisioning_code": code, "code_expires_at_ms": expires}),
+    ))
+}
+
+pub async fn new_box_code(
+    State(st): State<AppState>,
+    Path((cid, box_id)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let code = crate::auth::new_provision_code();
+    let expires = now_ms() + (st.cfg.provision_code_ttl_seconds * 1000) as i64;
+    let n = sqlx::query(
+        "UPDATE edge_boxes SET code_hash = $1, code_expires_at_ms = $2 \
+         WHERE id = $3 AND community_id = $4 AND public_key IS NULL AND revoked = FALSE",
+    )
+    .bind(crate::auth::provision_code_hash(&code))
+    .bind(expires)
+    .bind(&box_id)
+    .bind(&cid)
+    .execute(&st.db.pool)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        return Err(ApiError::not_found("unprovisioned, unrevoked box"));
+    }
+    Ok(Json(
+        json!({"provisioning_code": code, "code_expires_at_ms": expires}),
+    ))
+}
+
+pub async fn list_boxes(
+    State(st): State<AppState>,
+    Path(cid): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let now = now_ms();
+    let rows = sqlx::query(
+        "SELECT id, name, estate_id, revoked, provisioned_at_ms, last_seen_ms FROM edge_boxes \
+         WHERE community_id = $1 ORDER BY name",
+    )
+    .bind(&cid)
+    .fetch_all(&st.db.pool)
+    .await?;
+    let items = rows
+        .iter()
+        .map(|r| {
+            let id = r.s("id")?;
+            Ok(json!({"id": id, "name": r.s("name")?, "estate_id": r.s("estate_id")?, "revoked": r.b("revoked")?,
+                      "provisioned_at_ms": r.oi("provisioned_at_ms")?, "last_seen_ms": r.oi("last_seen_ms")?,
+                      "online": st.hub.is_online(&id, now)}))
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(Json(json!({ "items": items })))
+}
+
+pub async fn revoke_box(
+    State(st): State<AppState>,
+    Path((cid, box_id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let n = sqlx::query("UPDATE edge_boxes SET revoked = TRUE, code_hash = NULL WHERE id = $1 AND community_id = $2")
+        .bind(&box_id)
+        .bind(&cid)
+        .execute(&st.db.pool)
+        .await?
+        .rows_affected();
+    if n == 0 {
+        return Err(ApiError::not_found("box"));
+    }
+    tracing::info!(box_id, "edge box revoked");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DoorBody {
+    box_id: String,
+    code: String,
+    name: String,
+    #[serde(default)]
+    lat: Option<f64>,
+    #[serde(default)]
+    lon: Option<f64>,
+}
+
+pub const DOOR_MODES: [&str; 4] = ["normal", "held_open", "locked", "emergency_release"];
+
+pub async fn create_door(
+    State(st): State<AppState>,
+    Path(cid): Path<String>,
+    Body(b): Body<DoorBody>,
+) -> ApiResult<Created> {
+    let name = text("name", &b.name, 100)?;
+    if b.code.is_empty()
+        || b.code.len() > 64
+        || !b
+            .code
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+    {
+        return Err(ApiError::invalid(
+            "code",
+            "must be 1 to 64 of A-Z a-z 0-9 - _ (the door's id on its box)",
+        ));
+    }
+    lat_lon(b.lat, b.lon)?;
+    let mut tx = st.db.pool.begin().await?;
+    let bx = sqlx::query("SELECT estate_id FROM edge_boxes WHERE id = $1 AND community_id = $2")
+        .bind(&b.box_id)
+        .bind(&cid)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| ApiError::invalid("box_id", "no such box in this community"))?;
+    let estate = bx.s("estate_id")?;
+    let seq = next_change_seq(&mut tx).await?;
+    let id = new_id();
+    sqlx::query(
+        "INSERT INTO doors (id, community_id, estate_id, box_id, code, name, lat, lon, mode, change_seq) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'normal', $9)",
+    )
+    .bind(&id)
+    .bind(&cid)
+    .bind(&estate)
+    .bind(&b.box_id)
+    .bind(&b.code)
+    .bind(&name)
+    .bind(b.lat)
+    .bind(b.lon)
+    .bind(seq)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(created(
+        json!({"id": id, "code": b.code, "name": name, "estate_id": estate, "box_id": b.box_id}),
+    ))
+}
+
+pub async fn list_doors(
+    State(st): State<AppState>,
+    Path(cid): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let rows = sqlx::query(
+        "SELECT id, code, name, estate_id, box_id, lat, lon, mode FROM doors WHERE community_id = $1 ORDER BY name",
+    )
+    .bind(&cid)
+    .fetch_all(&st.db.pool)
+    .await?;
+    let items = rows
+        .iter()
+        .map(|r| {
+            Ok(json!({"id": r.s("id")?, "code": r.s("code")?, "name": r.s("name")?, "estate_id": r.s("estate_id")?,
+                      "box_id": r.s("box_id")?, "lat": r.of("lat")?, "lon": r.of("lon")?, "mode": r.s("mode")?}))
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(Json(json!({ "items": items })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModeBody {
+    mode: String,
+}
+
+pub async fn set_door_mode(
+    State(st): State<AppState>,
+    Path((cid, door_id)): Path<(String, String)>,
+    Body(b): Body<ModeBody>,
+) -> ApiResult<StatusCode> {
+    if !DOOR_MODES.contains(&b.mode.as_str()) {
+        return Err(ApiError::invalid(
+            "mode",
+            "must be normal, held_open, locked or emergency_release",
+        ));
+    }
+    let mut tx = st.db.pool.begin().await?;
+    let seq = next_change_seq(&mut tx).await?;
+    let n = sqlx::query(
+        "UPDATE doors SET mode = $1, change_seq = $2 WHERE id = $3 AND community_id = $4",
+    )
+    .bind(&b.mode)
+    .bind(seq)
+    .bind(&door_id)
+    .bind(&cid)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        return Err(ApiError::not_found("door"));
+    }
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,391 @@
+//! The HTTP edge of the cloud: shared state, the route table (each route declared once, with its
+//! access rule and summary), the guard that authenticates and authorises every request before a
+//! handler runs, and the OpenAPI document generated from the same table.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body as AxumBody;
+use axum::extract::{DefaultBodyLimit, MatchedPath, RawPathParams, Request, State};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put, MethodRouter};
+use axum::{Json, Router};
+use serde_json::json;
+
+use crate::auth::Throttle;
+use crate::config::CloudConfig;
+use crate::db::{Db, RowExt};
+use crate::error::ApiError;
+use crate::hub::CommandHub;
+use crate::keys::Keys;
+use crate::policy::{self, Access, Account, Caller, Denied, EdgeBox, Role};
+use crate::{accounts, edge, queries, registry, visits};
+
+/// Everything handlers share. Shared mutable parts, each with its reason:
+/// - `throttle`: login failure counts must be seen by every request; a std mutex, never held
+///   across an await.
+/// - `hub`: the rendezvous between one-tap requests and the boxes' long-polls (see `hub`).
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub cfg: Arc<CloudConfig>,
+    pub keys: Arc<Keys>,
+    pub throttle: Arc<Mutex<Throttle>>,
+    pub hub: Arc<CommandHub>,
+    rules: Arc<std::collections::HashMap<String, Access>>,
+}
+
+impl AppState {
+    pub fn new(db: Db, cfg: CloudConfig, keys: Keys) -> AppState {
+        let throttle = Throttle::new(
+            cfg.login_max_failures,
+            (cfg.login_window_seconds * 1000) as i64,
+        );
+        let rules = routes()
+            .into_iter()
+            .map(|r| (format!("{} {}", r.method, r.path), r.access))
+            .collect();
+        AppState {
+            db,
+            cfg: Arc::new(cfg),
+            keys: Arc::new(keys),
+            throttle: Arc::new(Mutex::new(throttle)),
+            hub: Arc::new(CommandHub::default()),
+            rules: Arc::new(rules),
+        }
+    }
+}
+
+/// One route: method, path, who may call it, what it does, and its handler.
+pub struct RouteSpec {
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+    pub summary: &'static str,
+    handler: MethodRouter<AppState>,
+}
+
+fn r(
+    method: Method,
+    path: &'static str,
+    access: Access,
+    summary: &'static str,
+    handler: MethodRouter<AppState>,
+) -> RouteSpec {
+    RouteSpec {
+        method,
+        path,
+        access,
+        summary,
+        handler,
+    }
+}
+
+/// The route table: the single place that says which routes exist and who may call them.
+pub fn routes() -> Vec<RouteSpec> {
+    use Access::*;
+    vec![
+        r(Method::GET, "/v1/health", Public, "Liveness and database reachability", get(health)),
+        r(Method::GET, "/openapi.json", Public, "This API's OpenAPI 3.1 document", get(openapi)),
+        // accounts and sessions
+        r(Method::POST, "/v1/auth/login", Public, "Log in with user name and password; returns a session token", post(accounts::login)),
+        r(Method::POST, "/v1/auth/logout", Account, "End this session", post(accounts::logout)),
+        r(Method::GET, "/v1/me", Account, "The signed-in account", get(accounts::me)),
+        r(Method::POST, "/v1/app/signup", Public, "Create an app account (visitor, enterprise, or resident already registered by staff)", post(accounts::signup)),
+        r(Method::POST, "/v1/street/accounts", Street, "Create a staff account", post(accounts::create_staff)),
+        r(Method::POST, "/v1/street/accounts/{account_id}/disable", Street, "Disable an account and end its sessions", post(accounts::disable)),
+        // street-level registry
+        r(Method::POST, "/v1/street/communities", Street, "Create a community", post(registry::create_community)),
+        r(Method::GET, "/v1/street/communities", Street, "List communities", get(registry::list_communities)),
+        r(Method::POST, "/v1/street/people/{person_id}/move", Street, "Move a person to another community (their addresses stay behind)", post(registry::move_person)),
+        r(Method::GET, "/v1/street/address-applications", Street, "Pending multi-address applications that cross communities", get(visits::street_applications)),
+        r(Method::POST, "/v1/street/address-applications/{application_id}/decide", Street, "Approve or refuse a cross-community address application", post(visits::street_decide_application)),
+        // community registry
+        r(Method::POST, "/v1/communities/{community_id}/grids", Community, "Create a grid (level 1, or 2/3 under a parent)", post(registry::create_grid)),
+        r(Method::GET, "/v1/communities/{community_id}/grids", Community, "List grids", get(registry::list_grids)),
+        r(Method::POST, "/v1/communities/{community_id}/estates", Community, "Create an estate", post(registry::create_estate)),
+        r(Method::GET, "/v1/communities/{community_id}/estates", Community, "List estates", get(registry::list_estates)),
+        r(Method::GET, "/v1/communities/{community_id}/estates/{estate_id}", Community, "An estate with its buildings, units and rooms", get(registry::estate_tree)),
+        r(Method::POST, "/v1/communities/{community_id}/estates/{estate_id}/buildings", Community, "Add a building to an estate", post(registry::create_building)),
+        r(Method::POST, "/v1/communities/{community_id}/buildings/{building_id}/units", Community, "Add a unit to a building", post(registry::create_unit)),
+        r(Method::POST, "/v1/communities/{community_id}/units/{unit_id}/rooms", Community, "Add a room to a unit", post(registry::create_room)),
+        r(Method::POST, "/v1/communities/{community_id}/people", Community, "Register a person", post(registry::create_person)),
+        r(Method::GET, "/v1/communities/{community_id}/people", Community, "List people (ID numbers masked)", get(registry::list_people)),
+        r(Method::GET, "/v1/communities/{community_id}/people/{person_id}", Community, "One person with addresses (ID number masked unless street role asks reveal=true)", get(registry::get_person)),
+        r(Method::PUT, "/v1/communities/{community_id}/people/{person_id}/enabled", Community, "Enable or disable a person's door rights (revocation reaches boxes on their next sync)", put(registry::set_person_enabled)),
+        r(Method::POST, "/v1/communities/{community_id}/people/{person_id}/addresses", Community, "Link a person to a room", post(registry::add_address)),
+        r(Method::DELETE, "/v1/communities/{community_id}/people/{person_id}/addresses/{room_id}", Community, "Remove a person's address (moving out)", axum::routing::delete(registry::remove_address)),
+        r(Method::POST, "/v1/communities/{community_id}/boxes", Community, "Register an edge box for an estate; returns a one-time provisioning code", post(registry::create_box)),
+        r(Method::GET, "/v1/communities/{community_id}/boxes", Community, "List edge boxes", get(registry::list_boxes)),
+        r(Method::POST, "/v1/communities/{community_id}/boxes/{box_id}/revoke", Community, "Revoke an edge box: its requests are refused from now on", post(registry::revoke_box)),
+        r(Method::POST, "/v1/communities/{community_id}/boxes/{box_id}/code", Community, "A new one-time code for a box not yet provisioned", post(registry::new_box_code)),
+        r(Method::POST, "/v1/communities/{community_id}/doors", Community, "Register a door on an edge box", post(registry::create_door)),
+        r(Method::GET, "/v1/communities/{community_id}/doors", Community, "List doors", get(registry::list_doors)),
+        r(Method::PUT, "/v1/communities/{community_id}/doors/{door_id}/mode", Community, "Set a door's mode (normal, held_open, locked, emergency_release)", put(registry::set_door_mode)),
+        r(Method::GET, "/v1/communities/{community_id}/passes", Community, "Pass logs, newest first, filtered and paginated", get(queries::passes)),
+        r(Method::GET, "/v1/communities/{community_id}/alarms", Community, "Alarm events, newest first, filtered and paginated", get(queries::alarms)),
+        r(Method::GET, "/v1/communities/{community_id}/address-applications", Community, "Multi-address applications for rooms in this community", get(visits::community_applications)),
+        r(Method::POST, "/v1/communities/{community_id}/address-applications/{application_id}/decide", Community, "Approve or refuse an address application within this community", post(visits::community_decide_application)),
+        // the app
+        r(Method::POST, "/v1/app/visits", App, "Ask to visit a resident (host's phone, time, reason)", post(visits::request_visit)),
+        r(Method::GET, "/v1/app/visits/mine", App, "My visits (as visitor), with state", get(visits::my_visits)),
+        r(Method::GET, "/v1/app/visits/hosting", App, "My visitors (as host), with state", get(visits::my_visitors)),
+        r(Method::POST, "/v1/app/visits/{visit_id}/decide", App, "Host approves or refuses a visit", post(visits::decide_visit)),
+        r(Method::POST, "/v1/app/visits/{visit_id}/cancel", App, "Visitor or host cancels a visit", post(visits::cancel_visit)),
+        r(Method::GET, "/v1/app/notifications", App, "My notifications, newest first", get(visits::notifications)),
+        r(Method::POST, "/v1/app/address-applications", App, "Apply for one more address", post(visits::apply_address)),
+        r(Method::POST, "/v1/app/onetap", App, "Open the nearest door I may pass", post(crate::onetap::one_tap)),
+        // edge boxes
+        r(Method::POST, "/v1/edge/provision", Public, "A box exchanges its one-time code and public key for its identity", post(edge::provision)),
+        r(Method::GET, "/v1/edge/sync/down", Edge, "Directory changes after a cursor", get(edge::sync_down)),
+        r(Method::POST, "/v1/edge/sync/up", Edge, "Upload pass logs and alarms (idempotent by record id)", post(edge::sync_up)),
+        r(Method::GET, "/v1/edge/commands", Edge, "Long-poll for signed one-tap commands", get(edge::poll_commands)),
+        r(Method::POST, "/v1/edge/commands/outcome", Edge, "Report what a command did", post(edge::command_outcome)),
+    ]
+}
+
+pub fn router(state: AppState) -> Router {
+    let mut by_path: BTreeMap<&'static str, MethodRouter<AppState>> = BTreeMap::new();
+    for spec in routes() {
+        let merged = match by_path.remove(spec.path) {
+            Some(existing) => existing.merge(spec.handler),
+            None => spec.handler,
+        };
+        by_path.insert(spec.path, merged);
+    }
+    let mut router = Router::new();
+    for (path, mr) in by_path {
+        router = router.route(path, mr);
+    }
+    let limit = state.cfg.max_body_bytes;
+    router
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), guard))
+        .fallback(|| async {
+            ApiError::new(StatusCode::NOT_FOUND, "no_such_route", "no such route")
+        })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this route does not take that method",
+            )
+        })
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(state)
+}
+
+/// Authenticate, then apply the route's rule. Handlers find the caller in the request's
+/// extensions (`Extension<Caller>`).
+async fn guard(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    let Some(path) = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string())
+    else {
+        return ApiError::internal("route without a matched path").into_response();
+    };
+    let Some(access) = st.rules.get(&format!("{} {path}", req.method())).copied() else {
+        return ApiError::internal("route missing from the route table").into_response();
+    };
+    let (mut parts, body) = req.into_parts();
+    let path_community = {
+        use axum::extract::FromRequestParts;
+        RawPathParams::from_request_parts(&mut parts, &())
+            .await
+            .ok()
+            .and_then(|params| {
+                params
+                    .iter()
+                    .find(|(k, _)| *k == "community_id")
+                    .map(|(_, v)| v.to_string())
+            })
+    };
+    let (caller, body) = match access {
+        Access::Public => (Caller::Anonymous, body),
+        Access::Edge => match edge_caller(&st, &parts, body).await {
+            Ok(x) => x,
+            Err(e) => return e.into_response(),
+        },
+        _ => match account_caller(&st, &parts.headers).await {
+            Ok(c) => (c, body),
+            Err(e) => return e.into_response(),
+        },
+    };
+    match policy::decide(access, &caller, path_community.as_deref()) {
+        Ok(()) => {}
+        Err(Denied::Unauthenticated) => {
+            return ApiError::unauthenticated("sign in first (Authorization: Bearer TOKEN)")
+                .into_response()
+        }
+        Err(Denied::Forbidden(why)) => return ApiError::forbidden(why).into_response(),
+    }
+    parts.extensions.insert(caller);
+    next.run(Request::from_parts(parts, body)).await
+}
+
+async fn account_caller(st: &AppState, headers: &HeaderMap) -> Result<Caller, ApiError> {
+    let Some(value) = headers.get(axum::http::header::AUTHORIZATION) else {
+        return Ok(Caller::Anonymous);
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(|| ApiError::unauthenticated("Authorization must be `Bearer TOKEN`"))?;
+    let row = sqlx::query(
+        "SELECT a.id, a.role, a.community_id, a.person_id FROM sessions s \
+         JOIN accounts a ON a.id = s.account_id \
+         WHERE s.token_hash = $1 AND s.expires_at_ms > $2 AND a.enabled = TRUE",
+    )
+    .bind(crate::auth::token_hash(token.trim()))
+    .bind(crate::now_ms())
+    .fetch_optional(&st.db.pool)
+    .await?;
+    let Some(row) = row else {
+        return Err(ApiError::unauthenticated(
+            "session unknown, expired, or its account is disabled",
+        ));
+    };
+    let role = Role::parse(&row.s("role")?)
+        .ok_or_else(|| ApiError::internal("account has an unknown role"))?;
+    Ok(Caller::Account(Account {
+        id: row.s("id")?,
+        role,
+        community_id: row.os("community_id")?,
+        person_id: row.os("person_id")?,
+    }))
+}
+
+/// Verify a box's signed request. The body is read here (bounded) because the signature covers
+/// it, then handed on unchanged.
+async fn edge_caller(
+    st: &AppState,
+    parts: &axum::http::request::Parts,
+    body: AxumBody,
+) -> Result<(Caller, AxumBody), ApiError> {
+    use edge_sync::auth::{HEADER_BOX, HEADER_SIGNATURE, HEADER_TIME};
+    let header = |name: &'static str| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+            .ok_or_else(|| ApiError::unauthenticated(format!("header `{name}` is missing")))
+    };
+    let box_id = header(HEADER_BOX)?;
+    let time = header(HEADER_TIME)?;
+    let sig = header(HEADER_SIGNATURE)?;
+    let bytes = axum::body::to_bytes(body, st.cfg.max_body_bytes)
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_rejected",
+                "request body too large",
+            )
+        })?;
+    let row = sqlx::query(
+        "SELECT community_id, estate_id, public_key, revoked FROM edge_boxes WHERE id = $1",
+    )
+    .bind(&box_id)
+    .fetch_optional(&st.db.pool)
+    .await?;
+    let Some(row) = row else {
+        return Err(ApiError::unauthenticated("unknown edge box"));
+    };
+    if row.b("revoked")? {
+        return Err(ApiError::forbidden("this edge box has been revoked"));
+    }
+    let Some(pk) = row.os("public_key")? else {
+        return Err(ApiError::unauthenticated("edge box not provisioned yet"));
+    };
+    let key = edge_sync::onetap::parse_public_key(&pk)
+        .map_err(|_| ApiError::internal("stored box key is unreadable"))?;
+    let pq = parts
+        .uri
+        .path_and_query()
+        .map_or(parts.uri.path(), |p| p.as_str());
+    edge_sync::auth::verify_request(
+        &key,
+        parts.method.as_str(),
+        pq,
+        &time,
+        &sig,
+        &bytes,
+        crate::now_ms(),
+    )
+    .map_err(|e| ApiError::unauthenticated(e.to_string()))?;
+    let caller = Caller::Edge(EdgeBox {
+        box_id,
+        community_id: row.s("community_id")?,
+        estate_id: row.s("estate_id")?,
+    });
+    Ok((caller, AxumBody::from(bytes)))
+}
+
+async fn health(State(st): State<AppState>) -> Response {
+    match sqlx::query("SELECT 1").fetch_one(&st.db.pool).await {
+        Ok(_) => {
+            Json(json!({"status": "ok", "database": format!("{:?}", st.db.engine).to_lowercase()}))
+                .into_response()
+        }
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+async fn openapi() -> Json<serde_json::Value> {
+    Json(openapi_document())
+}
+
+/// The OpenAPI document, generated from the route table so it cannot drift from the router.
+/// `x-access` carries each route's rule (the scope tests read it).
+pub fn openapi_document() -> serde_json::Value {
+    let mut paths = serde_json::Map::new();
+    for spec in routes() {
+        let params: Vec<serde_json::Value> = spec
+            .path
+            .split('/')
+            .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
+            .collect();
+        let security = match spec.access {
+            Access::Public => json!([]),
+            Access::Edge => json!([{"edgeSignature": []}]),
+            _ => json!([{"bearer": []}]),
+        };
+        let op = json!({
+            "summary": spec.summary,
+            "x-access": spec.access.code(),
+            "parameters": params,
+            "security": security,
+            "responses": {
+                "200": {"description": "success"},
+                "default": {"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+            }
+        });
+        let entry = paths
+            .entry(spec.path.to_string())
+            .or_insert_with(|| json!({}));
+        entry[spec.method.as_str().to_lowercase()] = op;
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {"title": "cloud-core", "version": env!("CARGO_PKG_VERSION"),
+                 "description": "Registry, accounts and scope, visitor appointments, edge provisioning and sync, one-tap, pass and alarm queries."},
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "Session token from POST /v1/auth/login"},
+                "edgeSignature": {"type": "apiKey", "in": "header", "name": "x-edge-signature",
+                                  "description": "Ed25519 signature of METHOD\\nPATH\\nTIME\\nsha256(body) with x-edge-box and x-edge-time-ms"}
+            },
+            "schemas": {
+                "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object",
+                    "required": ["code", "message"],
+                    "properties": {"code": {"type": "string"}, "message": {"type": "string"}, "field": {"type": "string"}}}}}
+            }
+        }
+    })
+}

@@ -1,0 +1,579 @@
+//! Visitor appointments and multi-address applications.
+//!
+//! [`VisitStatus::apply`] is the sans-IO lifecycle of a visit; the handlers load, ask it, and
+//! store. An approved visit *is* the visitor's grant: boxes of the visit's estate receive it on
+//! their next sync and let the visitor pass over [visit − 1 h, visit + 1 h].
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::db::{next_change_seq, RowExt};
+use crate::error::{phone, text, ApiError, ApiResult, Body};
+use crate::policy::Caller;
+use crate::server::AppState;
+use crate::{new_id, now_ms};
+
+/// The visitor may pass this long before and after the appointment.
+pub const VISIT_WINDOW_MS: i64 = 3_600_000;
+/// How far ahead a visit may be booked.
+pub const MAX_BOOK_AHEAD_MS: i64 = 30 * 86_400_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VisitStatus {
+    Pending,
+    Approved,
+    Refused,
+    Cancelled,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VisitAction {
+    Approve,
+    Refuse,
+    Cancel,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Party {
+    Host,
+    Visitor,
+}
+
+impl VisitStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            VisitStatus::Pending => "pending",
+            VisitStatus::Approved => "approved",
+            VisitStatus::Refused => "refused",
+            VisitStatus::Cancelled => "cancelled",
+        }
+    }
+    pub fn parse(s: &str) -> Option<VisitStatus> {
+        [
+            VisitStatus::Pending,
+            VisitStatus::Approved,
+            VisitStatus::Refused,
+            VisitStatus::Cancelled,
+        ]
+        .into_iter()
+        .find(|v| v.code() == s)
+    }
+
+    /// The next status, or why the action is refused.
+    pub fn apply(
+        self,
+        action: VisitAction,
+        by: Party,
+        visit_at_ms: i64,
+        now_ms: i64,
+    ) -> Result<VisitStatus, &'static str> {
+        if now_ms > visit_at_ms + VISIT_WINDOW_MS {
+            return Err("the visit's time has passed");
+        }
+        match (action, by, self) {
+            (VisitAction::Approve | VisitAction::Refuse, Party::Visitor, _) => {
+                Err("only the host decides")
+            }
+            (VisitAction::Approve, Party::Host, VisitStatus::Pending) => Ok(VisitStatus::Approved),
+            (VisitAction::Refuse, Party::Host, VisitStatus::Pending) => Ok(VisitStatus::Refused),
+            (VisitAction::Approve | VisitAction::Refuse, Party::Host, _) => {
+                Err("the visit was already decided")
+            }
+            (VisitAction::Cancel, _, VisitStatus::Pending | VisitStatus::Approved) => {
+                Ok(VisitStatus::Cancelled)
+            }
+            (VisitAction::Cancel, _, _) => Err("the visit is already refused or cancelled"),
+        }
+    }
+
+    /// What the app shows: the stored status, with time applied — an approved visit whose
+    /// window has passed is `visited`, a pending one `expired`.
+    pub fn shown(self, visit_at_ms: i64, now_ms: i64) -> &'static str {
+        let over = now_ms > visit_at_ms + VISIT_WINDOW_MS;
+        match (self, over) {
+            (VisitStatus::Approved, true) => "visited",
+            (VisitStatus::Pending, true) => "expired",
+            (s, _) => s.code(),
+        }
+    }
+}
+
+fn me(caller: &Caller) -> ApiResult<String> {
+    match caller {
+        Caller::Account(a) => a
+            .person_id
+            .clone()
+            .ok_or_else(|| ApiError::forbidden("this account is not linked to a person")),
+        _ => Err(ApiError::unauthenticated("sign in first")),
+    }
+}
+
+async fn notify(
+    tx: &mut sqlx::AnyConnection,
+    person: &str,
+    kind: &str,
+    body: &str,
+    ref_id: &str,
+) -> ApiResult<()> {
+    sqlx::query("INSERT INTO notifications (id, person_id, kind, body, ref_id, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(new_id())
+        .bind(person)
+        .bind(kind)
+        .bind(body)
+        .bind(ref_id)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VisitBody {
+    host_phone: String,
+    visit_at_ms: i64,
+    reason: String,
+    /// Which of the host's estates, when the host has homes in more than one.
+    #[serde(default)]
+    estate_id: Option<String>,
+}
+
+pub async fn request_visit(
+    State(st): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Body(b): Body<VisitBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let visitor = me(&caller)?;
+    let host_phone = phone("host_phone", &b.host_phone)?;
+    let reason = text("reason", &b.reason, 200)?;
+    let now = now_ms();
+    if b.visit_at_ms < now - VISIT_WINDOW_MS || b.visit_at_ms > now + MAX_BOOK_AHEAD_MS {
+        return Err(ApiError::invalid(
+            "visit_at_ms",
+            "must be between one hour ago and 30 days ahead",
+        ));
+    }
+    let mut tx = st.db.pool.begin().await?;
+    let host = sqlx::query(
+        "SELECT p.id, p.name FROM people p WHERE p.phone = $1 AND p.kind <> 'visitor' AND p.enabled = TRUE \
+         ORDER BY p.created_at_ms LIMIT 1",
+    )
+    .bind(&host_phone)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| ApiError::invalid("host_phone", "no resident with this phone"))?;
+    let host_id = host.s("id")?;
+    if host_id == visitor {
+        return Err(ApiError::invalid("host_phone", "you cannot visit yourself"));
+    }
+    let addr = sqlx::query(
+        "SELECT estate_id, community_id FROM addresses WHERE person_id = $1 AND ($2 = '' OR estate_id = $2) \
+         ORDER BY created_at_ms LIMIT 1",
+    )
+    .bind(&host_id)
+    .bind(b.estate_id.clone().unwrap_or_default())
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| ApiError::invalid("estate_id", "the host has no home there"))?;
+    let id = new_id();
+    let seq = next_change_seq(&mut tx).await?;
+    sqlx::query(
+        "INSERT INTO visits (id, visitor_person_id, host_person_id, community_id, estate_id, visit_at_ms, reason, status, created_at_ms, change_seq) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9)",
+    )
+    .bind(&id)
+    .bind(&visitor)
+    .bind(&host_id)
+    .bind(addr.s("community_id")?)
+    .bind(addr.s("estate_id")?)
+    .bind(b.visit_at_ms)
+    .bind(&reason)
+    .bind(now)
+    .bind(seq)
+    .execute(&mut *tx)
+    .await?;
+    notify(
+        &mut tx,
+        &host_id,
+        "visit_requested",
+        "A visitor asks to visit you",
+        &id,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"id": id, "status": "pending", "estate_id": addr.s("estate_id")?})),
+    ))
+}
+
+async fn list_visits(st: &AppState, column: &str, person: &str) -> ApiResult<Json<Value>> {
+    let now = now_ms();
+    let sql = format!(
+        "SELECT v.id, v.visit_at_ms, v.reason, v.status, v.estate_id, h.name AS host, g.name AS visitor \
+         FROM visits v JOIN people h ON h.id = v.host_person_id JOIN people g ON g.id = v.visitor_person_id \
+         WHERE v.{column} = $1 ORDER BY v.visit_at_ms DESC LIMIT 200"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(person)
+        .fetch_all(&st.db.pool)
+        .await?;
+    let items = rows
+        .iter()
+        .map(|r| {
+            let status = VisitStatus::parse(&r.s("status")?).unwrap_or(VisitStatus::Cancelled);
+            let at = r.i("visit_at_ms")?;
+            Ok(json!({"id": r.s("id")?, "visit_at_ms": at, "reason": r.s("reason")?, "state": status.shown(at, now),
+                      "estate_id": r.s("estate_id")?, "host": r.s("host")?, "visitor": r.s("visitor")?,
+                      "window": [at - VISIT_WINDOW_MS, at + VISIT_WINDOW_MS]}))
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(Json(json!({ "items": items })))
+}
+
+pub async fn my_visits(
+    State(st): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> ApiResult<Json<Value>> {
+    list_visits(&st, "visitor_person_id", &me(&caller)?).await
+}
+
+pub async fn my_visitors(
+    State(st): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> ApiResult<Json<Value>> {
+    list_visits(&st, "host_person_id", &me(&caller)?).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecideBody {
+    approve: bool,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+async fn act_on_visit(
+    st: &AppState,
+    caller: &Caller,
+    visit_id: &str,
+    action: VisitAction,
+) -> ApiResult<Json<Value>> {
+    let person = me(caller)?;
+    let mut tx = st.db.pool.begin().await?;
+    let v = sqlx::query(
+        "SELECT status, visit_at_ms, host_person_id, visitor_person_id FROM visits \
+         WHERE id = $1 AND (host_person_id = $2 OR visitor_person_id = $2)",
+    )
+    .bind(visit_id)
+    .bind(&person)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| ApiError::not_found("visit"))?;
+    let host = v.s("host_person_id")?;
+    let visitor = v.s("visitor_person_id")?;
+    let by = if host == person {
+        Party::Host
+    } else {
+        Party::Visitor
+    };
+    let status = VisitStatus::parse(&v.s("status")?)
+        .ok_or_else(|| ApiError::internal("bad stored status"))?;
+    let next = status
+        .apply(action, by, v.i("visit_at_ms")?, now_ms())
+        .map_err(|why| ApiError::conflict("invalid_transition", why))?;
+    let seq = next_change_seq(&mut tx).await?;
+    sqlx::query("UPDATE visits SET status = $1, decided_at_ms = $2, change_seq = $3 WHERE id = $4")
+        .bind(next.code())
+        .bind(now_ms())
+        .bind(seq)
+        .bind(visit_id)
+        .execute(&mut *tx)
+        .await?;
+    let (to, kind, body) = match (next, by) {
+        (VisitStatus::Approved, _) => (&visitor, "visit_approved", "Your visit was approved"),
+        (VisitStatus::Refused, _) => (&visitor, "visit_refused", "Your visit was refused"),
+        (_, Party::Host) => (&visitor, "visit_cancelled", "The host cancelled your visit"),
+        (_, Party::Visitor) => (&host, "visit_cancelled", "The visitor cancelled the visit"),
+    };
+    notify(&mut tx, to, kind, body, visit_id).await?;
+    tx.commit().await?;
+    Ok(Json(json!({"id": visit_id, "status": next.code()})))
+}
+
+pub async fn decide_visit(
+    State(st): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(visit_id): Path<String>,
+    Body(b): Body<DecideBody>,
+) -> ApiResult<Json<Value>> {
+    let _ = b.note;
+    let action = if b.approve {
+        VisitAction::Approve
+    } else {
+        VisitAction::Refuse
+    };
+    act_on_visit(&st, &caller, &visit_id, action).await
+}
+
+pub async fn cancel_visit(
+    State(st): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(visit_id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    act_on_visit(&st, &caller, &visit_id, VisitAction::Cancel).await
+}
+
+pub async fn notifications(
+    State(st): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> ApiResult<Json<Value>> {
+    let rows = sqlx::query(
+        "SELECT id, kind, body, ref_id, created_at_ms FROM notifications WHERE person_id = $1 \
+         ORDER BY created_at_ms DESC, id DESC LIMIT 200",
+    )
+    .bind(me(&caller)?)
+    .fetch_all(&st.db.pool)
+    .await?;
+    let items = rows
+        .iter()
+        .map(|r| Ok(json!({"id": r.s("id")?, "kind": r.s("kind")?, "body": r.s("body")?, "ref_id": r.os("ref_id")?, "created_at_ms": r.i("created_at_ms")?})))
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(Json(json!({ "items": items })))
+}
+
+// ---- multi-address applications ------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplyBody {
+    room_id: String,
+}
+
+pub async fn apply_address(
+    State(st): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Body(b): Body<ApplyBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let person = me(&caller)?;
+    let p = sqlx::query("SELECT community_id FROM people WHERE id = $1 AND kind <> 'visitor'")
+        .bind(&person)
+        .fetch_optional(&st.db.pool)
+        .await?
+        .ok_or_else(|| {
+            ApiError::forbidden("only registered residents may apply for another address")
+        })?;
+    let room = sqlx::query("SELECT community_id FROM rooms WHERE id = $1")
+        .bind(&b.room_id)
+        .fetch_optional(&st.db.pool)
+        .await?
+        .ok_or_else(|| ApiError::invalid("room_id", "no such room"))?;
+    let target = room.s("community_id")?;
+    let crosses = p.os("community_id")?.as_deref() != Some(target.as_str());
+    let id = new_id();
+    sqlx::query(
+        "INSERT INTO address_applications (id, person_id, room_id, community_id, crosses_community, status, note, created_at_ms) \
+         VALUES ($1, $2, $3, $4, $5, 'pending', '', $6)",
+    )
+    .bind(&id)
+    .bind(&person)
+    .bind(&b.room_id)
+    .bind(&target)
+    .bind(crosses)
+    .bind(now_ms())
+    .execute(&st.db.pool)
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"id": id, "status": "pending", "crosses_community": crosses})),
+    ))
+}
+
+async fn list_applications(st: &AppState, community: Option<&str>) -> ApiResult<Json<Value>> {
+    let rows = sqlx::query(
+        "SELECT a.id, a.person_id, p.name, a.room_id, a.community_id, a.crosses_community, a.status, a.created_at_ms \
+         FROM address_applications a JOIN people p ON p.id = a.person_id \
+         WHERE ($1 = '' AND a.crosses_community = TRUE) OR a.community_id = $1 ORDER BY a.created_at_ms DESC LIMIT 500",
+    )
+    .bind(community.unwrap_or(""))
+    .fetch_all(&st.db.pool)
+    .await?;
+    let items = rows
+        .iter()
+        .map(|r| {
+            Ok(json!({"id": r.s("id")?, "person_id": r.s("person_id")?, "name": r.s("name")?, "room_id": r.s("room_id")?,
+                      "community_id": r.s("community_id")?, "crosses_community": r.b("crosses_community")?,
+                      "status": r.s("status")?, "created_at_ms": r.i("created_at_ms")?}))
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(Json(json!({ "items": items })))
+}
+
+pub async fn community_applications(
+    State(st): State<AppState>,
+    Path(cid): Path<String>,
+) -> ApiResult<Json<Value>> {
+    list_applications(&st, Some(&cid)).await
+}
+
+pub async fn street_applications(State(st): State<AppState>) -> ApiResult<Json<Value>> {
+    list_applications(&st, None).await
+}
+
+/// Decide an application. `community`: the deciding staff's community path (None = street).
+/// An application that crosses communities may only be decided by a street account.
+async fn decide_application(
+    st: &AppState,
+    caller: &Caller,
+    community: Option<&str>,
+    app_id: &str,
+    b: DecideBody,
+) -> ApiResult<Json<Value>> {
+    let decided_by = match caller {
+        Caller::Account(a) => a.id.clone(),
+        _ => return Err(ApiError::unauthenticated("sign in first")),
+    };
+    let note = match b.note.as_deref() {
+        Some(n) if !n.trim().is_empty() => text("note", n, 500)?,
+        _ => String::new(),
+    };
+    let mut tx = st.db.pool.begin().await?;
+    let a = sqlx::query(
+        "SELECT person_id, room_id, community_id, crosses_community, status FROM address_applications \
+         WHERE id = $1 AND ($2 = '' OR community_id = $2)",
+    )
+    .bind(app_id)
+    .bind(community.unwrap_or(""))
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| ApiError::not_found("application"))?;
+    if a.b("crosses_community")? && community.is_some() {
+        let street = matches!(caller, Caller::Account(acct) if acct.role == crate::policy::Role::StreetAdmin);
+        if !street {
+            return Err(ApiError::forbidden(
+                "this application crosses communities: a street account decides it",
+            ));
+        }
+    }
+    if a.s("status")? != "pending" {
+        return Err(ApiError::conflict(
+            "invalid_transition",
+            "the application was already decided",
+        ));
+    }
+    let status = if b.approve { "approved" } else { "refused" };
+    sqlx::query("UPDATE address_applications SET status = $1, decided_by = $2, decided_at_ms = $3, note = $4 WHERE id = $5")
+        .bind(status)
+        .bind(&decided_by)
+        .bind(now_ms())
+        .bind(&note)
+        .bind(app_id)
+        .execute(&mut *tx)
+        .await?;
+    let person = a.s("person_id")?;
+    if b.approve {
+        crate::registry::insert_address(&mut tx, &person, &a.s("room_id")?, None).await?;
+    }
+    notify(
+        &mut tx,
+        &person,
+        "address_application",
+        if b.approve {
+            "Your address application was approved"
+        } else {
+            "Your address application was refused"
+        },
+        app_id,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(json!({"id": app_id, "status": status})))
+}
+
+pub async fn community_decide_application(
+    State(st): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path((cid, app_id)): Path<(String, String)>,
+    Body(b): Body<DecideBody>,
+) -> ApiResult<Json<Value>> {
+    decide_application(&st, &caller, Some(&cid), &app_id, b).await
+}
+
+pub async fn street_decide_application(
+    State(st): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(app_id): Path<String>,
+    Body(b): Body<DecideBody>,
+) -> ApiResult<Json<Value>> {
+    decide_application(&st, &caller, None, &app_id, b).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const T: i64 = 10 * VISIT_WINDOW_MS;
+
+    #[test]
+    fn every_transition() {
+        use Party::*;
+        use VisitAction::*;
+        use VisitStatus::*;
+        let now = T - 1;
+        assert_eq!(Pending.apply(Approve, Host, T, now), Ok(Approved));
+        assert_eq!(Pending.apply(Refuse, Host, T, now), Ok(Refused));
+        assert_eq!(Pending.apply(Cancel, Visitor, T, now), Ok(Cancelled));
+        assert_eq!(Pending.apply(Cancel, Host, T, now), Ok(Cancelled));
+        assert_eq!(Approved.apply(Cancel, Visitor, T, now), Ok(Cancelled));
+        assert!(Pending.apply(Approve, Visitor, T, now).is_err());
+        assert!(Pending.apply(Refuse, Visitor, T, now).is_err());
+        for s in [Approved, Refused, Cancelled] {
+            assert!(s.apply(Approve, Host, T, now).is_err());
+            assert!(s.apply(Refuse, Host, T, now).is_err());
+        }
+        assert!(Refused.apply(Cancel, Visitor, T, now).is_err());
+        assert!(Cancelled.apply(Cancel, Host, T, now).is_err());
+        // At the window's end a decision is still possible; one ms later it is not.
+        assert_eq!(
+            Pending.apply(Approve, Host, T, T + VISIT_WINDOW_MS),
+            Ok(Approved)
+        );
+        assert!(Pending
+            .apply(Approve, Host, T, T + VISIT_WINDOW_MS + 1)
+            .is_err());
+    }
+
+    #[test]
+    fn shown_states_follow_time() {
+        use VisitStatus::*;
+        assert_eq!(Approved.shown(T, T), "approved");
+        assert_eq!(Approved.shown(T, T + VISIT_WINDOW_MS), "approved");
+        assert_eq!(Approved.shown(T, T + VISIT_WINDOW_MS + 1), "visited");
+        assert_eq!(Pending.shown(T, T + VISIT_WINDOW_MS + 1), "expired");
+        assert_eq!(Refused.shown(T, T + VISIT_WINDOW_MS + 1), "refused");
+    }
+
+    proptest! {
+        /// Any sequence: terminal states stay terminal, only the host decides, nothing after
+        /// the window.
+        #[test]
+        fn lifecycle_invariants(ops in proptest::collection::vec((0u8..3, any::<bool>(), -2i64..3), 0..20)) {
+            let mut s = VisitStatus::Pending;
+            for (a, host, dt) in ops {
+                let action = [VisitAction::Approve, VisitAction::Refuse, VisitAction::Cancel][a as usize];
+                let by = if host { Party::Host } else { Party::Visitor };
+                let now = T + dt * VISIT_WINDOW_MS;
+                if let Ok(next) = s.apply(action, by, T, now) {
+                    prop_assert!(now <= T + VISIT_WINDOW_MS);
+                    prop_assert!(matches!(s, VisitStatus::Pending | VisitStatus::Approved));
+                    if next != VisitStatus::Cancelled { prop_assert_eq!(by, Party::Host); }
+                    s = next;
+                }
+            }
+        }
+    }
+}

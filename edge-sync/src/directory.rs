@@ -1,0 +1,66 @@
+//! Directory wire types: the people, visitor grants and revocations an edge box decides with.
+//! The cloud produces them (sync deltas), the box's local API accepts them (`PUT
+//! /v1/directory`), and the box stores them as they are. Changes are additive only.
+
+use serde::{Deserialize, Serialize};
+
+pub const DIRECTORY_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DirectoryV1 {
+    pub version: u32,
+    #[serde(default)]
+    pub people: Vec<PersonV1>,
+    #[serde(default)]
+    pub grants: Vec<GrantV1>,
+    #[serde(default)]
+    pub revoked_people: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddressV1 {
+    pub estate: String,
+    #[serde(default)]
+    pub building: String,
+    #[serde(default)]
+    pub unit: String,
+    #[serde(default)]
+    pub room: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonV1 {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    /// resident | staff | visitor
+    pub kind: String,
+    #[serde(default)]
+    pub addresses: Vec<AddressV1>,
+    #[serde(default)]
+    pub staff_estates: Vec<String>,
+    #[serde(default)]
+    pub staff_all_estates: bool,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrantV1 {
+    pub id: String,
+    pub visitor_id: String,
+    pub host_id: String,
+    pub estate: String,
+    /// Appointment time, ms since the Unix epoch; the visitor may pass ±1 h around it.
+    pub appointment_at_ms: i64,
+    /// pending | approved | refused | cancelled
+    pub status: String,
+}
