@@ -6,4 +6,6 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 bash tests/setup.sh
 export EDGE_TEST_PYTHON="$root/.venv/bin/python"
+# The end-to-end tests run the real binaries (cloud-core, edge-daemon) as processes.
+cargo build --workspace --bins --locked
 cargo test --workspace --locked "$@"

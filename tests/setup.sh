@@ -39,6 +39,20 @@ if ! command -v socat >/dev/null 2>&1; then
     command -v socat >/dev/null 2>&1 || die "socat still not on PATH after installing it"
 fi
 
+# --- PostgreSQL server binaries (the cloud tests start throwaway clusters) ---------
+pg_bin() {
+    ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
+}
+if [ -z "$(pg_bin)" ] || [ ! -x "$(pg_bin)/initdb" ]; then
+    command -v apt-get >/dev/null 2>&1 || die "PostgreSQL server binaries are missing and apt-get is not available"
+    echo "tests/setup.sh: installing postgresql"
+    as_root apt-get update || die "apt-get update failed"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql \
+        || die "apt-get install postgresql failed"
+    [ -x "$(pg_bin)/initdb" ] || die "initdb still missing after installing postgresql"
+fi
+id postgres >/dev/null 2>&1 || die "the postgres system user is missing (it comes with the postgresql package)"
+
 # --- python venv with pymodbus -------------------------------------------------
 pymodbus_ok() {
     [ -x "$venv/bin/python" ] && "$venv/bin/python" - <<EOF >/dev/null 2>&1
@@ -60,4 +74,4 @@ if ! pymodbus_ok; then
     pymodbus_ok || die "pymodbus $PYMODBUS_VERSION (with pyserial) is still not importable from $venv"
 fi
 
-echo "tests/setup.sh: ok (socat: $(command -v socat); python: $venv/bin/python)"
+echo "tests/setup.sh: ok (socat: $(command -v socat); python: $venv/bin/python; postgres: $(pg_bin))"

@@ -1,5 +1,6 @@
 -- Portable SQL: this one file runs on SQLite and on PostgreSQL. Ids are text (UUIDv7), times are
--- BIGINT milliseconds since the Unix epoch, flags are BOOLEAN. Migrations are additive only.
+-- BIGINT milliseconds since the Unix epoch, flags are BIGINT 0/1 (sqlx's Any driver cannot read
+-- SQLite columns declared BOOLEAN). Migrations are additive only.
 
 CREATE TABLE counters (
     name  TEXT PRIMARY KEY,
@@ -64,7 +65,7 @@ CREATE TABLE people (
     phone            TEXT,
     id_number_sealed TEXT,
     id_number_masked TEXT,
-    enabled          BOOLEAN NOT NULL,
+    enabled          BIGINT NOT NULL,
     change_seq       BIGINT NOT NULL,
     created_at_ms    BIGINT NOT NULL
 );
@@ -92,7 +93,7 @@ CREATE TABLE edge_boxes (
     public_key          TEXT,
     code_hash           TEXT,
     code_expires_at_ms  BIGINT,
-    revoked             BOOLEAN NOT NULL,
+    revoked             BIGINT NOT NULL,
     provisioned_at_ms   BIGINT,
     last_seen_ms        BIGINT,
     created_at_ms       BIGINT NOT NULL
@@ -123,7 +124,7 @@ CREATE TABLE accounts (
     role          TEXT NOT NULL,
     community_id  TEXT REFERENCES communities(id),
     person_id     TEXT REFERENCES people(id),
-    enabled       BOOLEAN NOT NULL,
+    enabled       BIGINT NOT NULL,
     created_at_ms BIGINT NOT NULL
 );
 
@@ -171,7 +172,7 @@ CREATE TABLE address_applications (
     person_id         TEXT NOT NULL REFERENCES people(id),
     room_id           TEXT NOT NULL REFERENCES rooms(id),
     community_id      TEXT NOT NULL REFERENCES communities(id),
-    crosses_community BOOLEAN NOT NULL,
+    crosses_community BIGINT NOT NULL,
     status            TEXT NOT NULL,
     decided_by        TEXT,
     decided_at_ms     BIGINT,
@@ -188,7 +189,7 @@ CREATE TABLE passes (
     door_id       TEXT,
     person_id     TEXT NOT NULL,
     method        TEXT NOT NULL,
-    allowed       BOOLEAN NOT NULL,
+    allowed       BIGINT NOT NULL,
     reason        TEXT NOT NULL,
     grant_id      TEXT,
     command_id    TEXT,

@@ -16,6 +16,9 @@ use crate::policy::{Caller, Role};
 use crate::server::AppState;
 use crate::{new_id, now_ms};
 
+/// One client address may fail this many times the per-user limit (an office behind one NAT).
+const IP_LIMIT_FACTOR: u32 = 4;
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LoginBody {
@@ -33,8 +36,9 @@ pub async fn login(
     let ip_key = format!("ip:{}", peer.ip());
     {
         let t = st.throttle.lock().unwrap_or_else(|p| p.into_inner());
-        for key in [&user_key, &ip_key] {
-            if let ThrottleVerdict::Refused { retry_after_ms } = t.check(key, now) {
+        let ip_limit = st.cfg.login_max_failures.saturating_mul(IP_LIMIT_FACTOR);
+        for (key, limit) in [(&user_key, st.cfg.login_max_failures), (&ip_key, ip_limit)] {
+            if let ThrottleVerdict::Refused { retry_after_ms } = t.check_limit(key, now, limit) {
                 return Err(ApiError::new(
                     StatusCode::TOO_MANY_REQUESTS,
                     "too_many_attempts",
@@ -195,7 +199,7 @@ pub async fn signup(
         let seq = crate::db::next_change_seq(&mut tx).await?;
         sqlx::query(
             "INSERT INTO people (id, community_id, name, kind, phone, enabled, change_seq, created_at_ms) \
-             VALUES ($1, NULL, $2, 'visitor', $3, TRUE, $4, $5)",
+             VALUES ($1, NULL, $2, 'visitor', $3, 1, $4, $5)",
         )
         .bind(&id)
         .bind(&name)
@@ -209,7 +213,7 @@ pub async fn signup(
     let account_id = new_id();
     sqlx::query(
         "INSERT INTO accounts (id, username, password_hash, role, community_id, person_id, enabled, created_at_ms) \
-         VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7)",
+         VALUES ($1, $2, $3, $4, $5, $6, 1, $7)",
     )
     .bind(&account_id)
     .bind(&phone)
@@ -298,7 +302,7 @@ pub async fn insert_account(
     let id = new_id();
     sqlx::query(
         "INSERT INTO accounts (id, username, password_hash, role, community_id, person_id, enabled, created_at_ms) \
-         VALUES ($1, $2, $3, $4, $5, NULL, TRUE, $6)",
+         VALUES ($1, $2, $3, $4, $5, NULL, 1, $6)",
     )
     .bind(&id)
     .bind(username)
@@ -316,7 +320,7 @@ pub async fn disable(
     Path(account_id): Path<String>,
 ) -> ApiResult<StatusCode> {
     let mut tx = st.db.pool.begin().await?;
-    let n = sqlx::query("UPDATE accounts SET enabled = FALSE WHERE id = $1")
+    let n = sqlx::query("UPDATE accounts SET enabled = 0 WHERE id = $1")
         .bind(&account_id)
         .execute(&mut *tx)
         .await?

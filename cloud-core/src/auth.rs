@@ -123,8 +123,14 @@ impl Throttle {
     }
 
     pub fn check(&self, key: &str, now_ms: i64) -> ThrottleVerdict {
+        self.check_limit(key, now_ms, self.max_failures)
+    }
+
+    /// As [`Throttle::check`] with another limit (client addresses get a higher one than user
+    /// names: many people may share one address behind NAT).
+    pub fn check_limit(&self, key: &str, now_ms: i64, limit: u32) -> ThrottleVerdict {
         match self.entries.get(key) {
-            Some((since, n)) if *n >= self.max_failures && now_ms - since < self.window_ms => {
+            Some((since, n)) if *n >= limit && now_ms - since < self.window_ms => {
                 ThrottleVerdict::Refused {
                     retry_after_ms: self.window_ms - (now_ms - since),
                 }

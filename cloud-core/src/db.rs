@@ -209,8 +209,9 @@ impl RowExt for AnyRow {
     fn oi(&self, col: &str) -> Result<Option<i64>, sqlx::Error> {
         self.try_get(col)
     }
+    /// Flags are BIGINT 0/1 on both engines.
     fn b(&self, col: &str) -> Result<bool, sqlx::Error> {
-        self.try_get(col)
+        self.try_get::<i64, _>(col).map(|v| v != 0)
     }
     fn of(&self, col: &str) -> Result<Option<f64>, sqlx::Error> {
         self.try_get(col)

@@ -67,7 +67,7 @@ pub async fn provision(
     let hash = crate::auth::provision_code_hash(&b.code);
     let row = sqlx::query(
         "SELECT id, community_id, estate_id, name FROM edge_boxes \
-         WHERE code_hash = $1 AND code_expires_at_ms > $2 AND revoked = FALSE AND public_key IS NULL",
+         WHERE code_hash = $1 AND code_expires_at_ms > $2 AND revoked = 0 AND public_key IS NULL",
     )
     .bind(&hash)
     .bind(now)
@@ -445,7 +445,7 @@ pub async fn sync_up(
                 .bind(door_ids.get(&p.door).cloned())
                 .bind(&p.person_id)
                 .bind(&p.method)
-                .bind(p.allowed)
+                .bind(i64::from(p.allowed))
                 .bind(&p.reason)
                 .bind(p.grant_id.clone())
                 .bind(p.command_id.map(|c| c.to_string()))

@@ -76,9 +76,9 @@ pub async fn one_tap(
     let rows = sqlx::query(
         "SELECT d.id, d.code, d.name, d.box_id, d.community_id, d.lat, d.lon FROM doors d \
          JOIN edge_boxes b ON b.id = d.box_id \
-         WHERE b.revoked = FALSE AND b.public_key IS NOT NULL AND d.mode <> 'locked' \
+         WHERE b.revoked = 0 AND b.public_key IS NOT NULL AND d.mode <> 'locked' \
            AND d.lat IS NOT NULL AND d.lon IS NOT NULL \
-           AND EXISTS (SELECT 1 FROM people p WHERE p.id = $1 AND p.enabled = TRUE) \
+           AND EXISTS (SELECT 1 FROM people p WHERE p.id = $1 AND p.enabled = 1) \
            AND (d.estate_id IN (SELECT estate_id FROM addresses WHERE person_id = $1) \
              OR d.estate_id IN (SELECT estate_id FROM visits WHERE visitor_person_id = $1 AND status = 'approved' \
                                 AND visit_at_ms - $2 <= $3 AND visit_at_ms + $2 >= $3))",

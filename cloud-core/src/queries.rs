@@ -78,7 +78,7 @@ impl Filter {
             q = match b {
                 Bind::S(s) => q.bind(s),
                 Bind::I(i) => q.bind(i),
-                Bind::B(v) => q.bind(v),
+                Bind::B(v) => q.bind(i64::from(v)),
             };
         }
         Ok(q.fetch_all(&st.db.pool).await?)

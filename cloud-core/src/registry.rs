@@ -364,7 +364,7 @@ pub async fn create_person(
     let seq = next_change_seq(&mut tx).await?;
     sqlx::query(
         "INSERT INTO people (id, community_id, name, kind, phone, id_number_sealed, id_number_masked, enabled, change_seq, created_at_ms) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, TRUE, $8, $9)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9)",
     )
     .bind(&id)
     .bind(&cid)
@@ -510,7 +510,7 @@ pub async fn set_person_enabled(
     let n = sqlx::query(
         "UPDATE people SET enabled = $1, change_seq = $2 WHERE id = $3 AND community_id = $4",
     )
-    .bind(b.enabled)
+    .bind(i64::from(b.enabled))
     .bind(seq)
     .bind(&pid)
     .bind(&cid)
@@ -687,7 +687,7 @@ pub async fn create_box(
     let expires = now_ms() + (st.cfg.provision_code_ttl_seconds * 1000) as i64;
     sqlx::query(
         "INSERT INTO edge_boxes (id, community_id, estate_id, name, code_hash, code_expires_at_ms, revoked, created_at_ms) \
-         VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7)",
+         VALUES ($1, $2, $3, $4, $5, $6, 0, $7)",
     )
     .bind(&id)
     .bind(&cid)
@@ -712,7 +712,7 @@ pub async fn new_box_code(
     let expires = now_ms() + (st.cfg.provision_code_ttl_seconds * 1000) as i64;
     let n = sqlx::query(
         "UPDATE edge_boxes SET code_hash = $1, code_expires_at_ms = $2 \
-         WHERE id = $3 AND community_id = $4 AND public_key IS NULL AND revoked = FALSE",
+         WHERE id = $3 AND community_id = $4 AND public_key IS NULL AND revoked = 0",
     )
     .bind(crate::auth::provision_code_hash(&code))
     .bind(expires)
@@ -757,7 +757,7 @@ pub async fn revoke_box(
     State(st): State<AppState>,
     Path((cid, box_id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    let n = sqlx::query("UPDATE edge_boxes SET revoked = TRUE, code_hash = NULL WHERE id = $1 AND community_id = $2")
+    let n = sqlx::query("UPDATE edge_boxes SET revoked = 1, code_hash = NULL WHERE id = $1 AND community_id = $2")
         .bind(&box_id)
         .bind(&cid)
         .execute(&st.db.pool)

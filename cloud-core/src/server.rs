@@ -237,7 +237,7 @@ async fn account_caller(st: &AppState, headers: &HeaderMap) -> Result<Caller, Ap
     let row = sqlx::query(
         "SELECT a.id, a.role, a.community_id, a.person_id FROM sessions s \
          JOIN accounts a ON a.id = s.account_id \
-         WHERE s.token_hash = $1 AND s.expires_at_ms > $2 AND a.enabled = TRUE",
+         WHERE s.token_hash = $1 AND s.expires_at_ms > $2 AND a.enabled = 1",
     )
     .bind(crate::auth::token_hash(token.trim()))
     .bind(crate::now_ms())

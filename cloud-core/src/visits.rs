@@ -158,7 +158,7 @@ pub async fn request_visit(
     }
     let mut tx = st.db.pool.begin().await?;
     let host = sqlx::query(
-        "SELECT p.id, p.name FROM people p WHERE p.phone = $1 AND p.kind <> 'visitor' AND p.enabled = TRUE \
+        "SELECT p.id, p.name FROM people p WHERE p.phone = $1 AND p.kind <> 'visitor' AND p.enabled = 1 \
          ORDER BY p.created_at_ms LIMIT 1",
     )
     .bind(&host_phone)
@@ -382,7 +382,7 @@ pub async fn apply_address(
     .bind(&person)
     .bind(&b.room_id)
     .bind(&target)
-    .bind(crosses)
+    .bind(i64::from(crosses))
     .bind(now_ms())
     .execute(&st.db.pool)
     .await?;
@@ -396,7 +396,7 @@ async fn list_applications(st: &AppState, community: Option<&str>) -> ApiResult<
     let rows = sqlx::query(
         "SELECT a.id, a.person_id, p.name, a.room_id, a.community_id, a.crosses_community, a.status, a.created_at_ms \
          FROM address_applications a JOIN people p ON p.id = a.person_id \
-         WHERE ($1 = '' AND a.crosses_community = TRUE) OR a.community_id = $1 ORDER BY a.created_at_ms DESC LIMIT 500",
+         WHERE ($1 = '' AND a.crosses_community = 1) OR a.community_id = $1 ORDER BY a.created_at_ms DESC LIMIT 500",
     )
     .bind(community.unwrap_or(""))
     .fetch_all(&st.db.pool)

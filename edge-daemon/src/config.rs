@@ -99,7 +99,9 @@ pub struct ApiConfig {
     /// Address the local HTTP API listens on.
     pub listen: SocketAddr,
     /// base64 of the 32-byte Ed25519 public key whose signatures one-tap commands must carry.
-    pub onetap_public_key: String,
+    /// Leave out when `[cloud]` is set: the provisioned identity carries the cloud's key.
+    #[serde(default)]
+    pub onetap_public_key: Option<String>,
     /// Bearer token for the admin endpoints (directory import, door modes, pass log, decisions
     /// from on-box recognisers). Leave out to switch those endpoints off.
     #[serde(default)]
@@ -183,6 +185,8 @@ pub struct DoorConfig {
     pub id: String,
     pub name: String,
     /// Estate (小区) the door belongs to; residents' rights follow their addresses' estates.
+    /// May be left out when `[cloud]` is set: the box's provisioned estate is used.
+    #[serde(default)]
     pub estate: String,
     pub device: String,
     pub channel: u16,
@@ -213,8 +217,11 @@ fn default_held_open_seconds() -> u64 {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
+    /// Required unless `[cloud]` is set (then the provisioned identity says who the box is).
     #[serde(rename = "box")]
-    identity: BoxIdentity,
+    identity: Option<BoxIdentity>,
+    /// The link to the cloud core; leave out for a box that runs alone.
+    cloud: Option<crate::cloud::CloudLinkConfig>,
     profiles_dir: PathBuf,
     /// Optional JSON directory (people, grants) imported at start-up.
     seed_file: Option<PathBuf>,
@@ -265,6 +272,8 @@ pub struct BusPlan {
 pub struct EdgeConfig {
     pub file: PathBuf,
     pub identity: BoxIdentity,
+    /// Set when `[cloud]` is configured: the provisioned identity and link settings.
+    pub cloud: Option<crate::cloud::CloudLink>,
     pub seed_file: Option<PathBuf>,
     pub store: StoreConfig,
     pub api: ApiConfig,
@@ -295,17 +304,53 @@ impl EdgeConfig {
         };
         let profiles = ProfileSet::load_dir(&rel(&raw.profiles_dir))?;
         let err = |field: String, reason: String| Err(ConfigError::new(file, &field, reason));
-
+        let mut raw = raw;
+        let cloud = match &raw.cloud {
+            Some(c) => Some(c.resolve(file, &rel)?),
+            None => None,
+        };
+        let identity = match (&raw.identity, &cloud) {
+            (Some(_), Some(_)) => {
+                return err(
+                    "box".into(),
+                    "leave [box] out when [cloud] is set: the provisioned identity names the box".into(),
+                )
+            }
+            (Some(b), None) => b.clone(),
+            (None, Some(c)) => BoxIdentity {
+                id: c.identity.box_id.clone(),
+                community: c.identity.community_id.clone(),
+                name: c.identity.box_name.clone(),
+            },
+            (None, None) => return err("box".into(), "missing (or set [cloud])".into()),
+        };
         for (name, v) in [
-            ("box.id", &raw.identity.id),
-            ("box.community", &raw.identity.community),
+            ("box.id", &identity.id),
+            ("box.community", &identity.community),
         ] {
             if v.trim().is_empty() {
                 return err(name.into(), "must not be empty".into());
             }
         }
-        let onetap_key = edge_sync::onetap::parse_public_key(&raw.api.onetap_public_key)
-            .map_err(|r| ConfigError::new(file, "api.onetap_public_key", r))?;
+        let onetap_key = match (&raw.api.onetap_public_key, &cloud) {
+            (Some(k), None) => edge_sync::onetap::parse_public_key(k)
+                .map_err(|r| ConfigError::new(file, "api.onetap_public_key", r))?,
+            (None, Some(c)) => c.onetap_key,
+            (Some(_), Some(_)) => {
+                return err(
+                    "api.onetap_public_key".into(),
+                    "leave it out when [cloud] is set: the cloud's key comes with the identity".into(),
+                )
+            }
+            (None, None) => return err("api.onetap_public_key".into(), "missing".into()),
+        };
+        if let Some(c) = &cloud {
+            for d in &mut raw.doors {
+                if d.estate.trim().is_empty() {
+                    d.estate = c.identity.estate_id.clone();
+                }
+            }
+        }
         let m = &raw.monitor;
         if !(10..=60_000).contains(&m.poll_interval_ms) {
             return err(
@@ -508,7 +553,8 @@ impl EdgeConfig {
 
         Ok(EdgeConfig {
             file: file.to_path_buf(),
-            identity: raw.identity,
+            identity,
+            cloud,
             seed_file: raw.seed_file.as_deref().map(rel),
             store: StoreConfig {
                 path: rel(&raw.store.path),

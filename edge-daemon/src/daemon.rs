@@ -178,6 +178,15 @@ impl Daemon {
             }
         });
         tasks.push(gk_task);
+        if let Some(link) = &cfg.cloud {
+            tasks.extend(crate::cloud::spawn(
+                link,
+                store.clone(),
+                handle.clone(),
+                shutdown.subscribe(),
+            ));
+            tracing::info!(cloud = %link.identity.cloud_url, "cloud link started");
+        }
         tracing::info!(
             box_id = %cfg.identity.id,
             api = %api_addr,

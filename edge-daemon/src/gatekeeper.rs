@@ -89,6 +89,12 @@ pub enum Msg {
         dir: Directory,
         reply: oneshot::Sender<Result<(usize, usize), StoreError>>,
     },
+    /// A directory delta from the cloud: applied durably (one transaction with its cursor),
+    /// then made visible to decisions.
+    ApplyDelta {
+        delta: crate::wire::DirectoryDelta,
+        reply: oneshot::Sender<Result<(), StoreError>>,
+    },
     SetMode {
         door_id: String,
         mode: DoorMode,
@@ -123,6 +129,12 @@ impl GatekeeperHandle {
     }
     pub async fn import(&self, dir: Directory) -> Option<Result<(usize, usize), StoreError>> {
         self.ask(|reply| Msg::Import { dir, reply }).await
+    }
+    pub async fn apply_delta(
+        &self,
+        delta: crate::wire::DirectoryDelta,
+    ) -> Option<Result<(), StoreError>> {
+        self.ask(|reply| Msg::ApplyDelta { delta, reply }).await
     }
     pub async fn set_mode(
         &self,
@@ -287,6 +299,9 @@ impl Gatekeeper {
             }
             Msg::Import { dir, reply } => {
                 let _ = reply.send(self.import(dir));
+            }
+            Msg::ApplyDelta { delta, reply } => {
+                let _ = reply.send(self.apply_delta(delta));
             }
             Msg::SetMode {
                 door_id,
@@ -535,6 +550,46 @@ impl Gatekeeper {
         }
         tracing::info!(people = counts.0, grants = counts.1, "directory imported");
         Ok(counts)
+    }
+
+    fn apply_delta(&mut self, d: crate::wire::DirectoryDelta) -> Result<(), StoreError> {
+        // Modes only for doors this box drives; others are the cloud's business.
+        let modes: Vec<(String, DoorMode)> = d
+            .door_modes
+            .into_iter()
+            .filter(|(id, _)| self.doors.contains_key(id))
+            .collect();
+        self.store.apply_delta(&crate::store::DeltaWrite {
+            people: &d.people,
+            removed_people: &d.removed_people,
+            grants: &d.grants,
+            door_modes: &modes,
+            cursor: d.cursor,
+        })?;
+        let counts = (d.people.len(), d.removed_people.len(), d.grants.len());
+        for p in d.people {
+            self.engine.upsert_person(p);
+        }
+        for id in &d.removed_people {
+            self.engine.remove_person(id);
+        }
+        for g in d.grants {
+            self.engine.upsert_grant(g);
+        }
+        for (door, mode) in modes {
+            self.engine.set_door_mode(&door, mode);
+            if let Some(m) = self.doors.get_mut(&door).and_then(|x| x.monitor.as_mut()) {
+                m.door_mode(mode);
+            }
+        }
+        tracing::info!(
+            people = counts.0,
+            removed = counts.1,
+            grants = counts.2,
+            cursor = d.cursor,
+            "directory delta applied"
+        );
+        Ok(())
     }
 
     fn set_mode(&mut self, door_id: &str, mode: DoorMode) -> Result<bool, StoreError> {

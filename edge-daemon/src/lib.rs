@@ -9,6 +9,7 @@ pub mod alarm;
 pub mod clock;
 
 pub mod api;
+pub mod cloud;
 pub mod config;
 pub mod daemon;
 pub mod gate;

@@ -53,6 +53,16 @@ enum Cmd {
         #[arg(long, default_value_t = 30)]
         ttl_seconds: i64,
     },
+    /// Register this box with the cloud using the one-time code an admin got; writes
+    /// cloud-identity.toml and box.key (0600) into --out for `[cloud] identity_file`.
+    Provision {
+        #[arg(long)]
+        cloud: String,
+        #[arg(long)]
+        code: String,
+        #[arg(long, default_value = "/var/lib/edge-daemon/cloud")]
+        out: PathBuf,
+    },
 }
 
 fn init_logging() {
@@ -119,6 +129,36 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Cmd::Provision { cloud, code, out } => {
+            let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("provision: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            match rt.block_on(edge_daemon::cloud::provision(&cloud, &code, &out)) {
+                Ok((id, path)) => {
+                    println!(
+                        "provisioned box `{}` ({}) of estate {} with {} door(s); identity: {}",
+                        id.box_name,
+                        id.box_id,
+                        id.estate_id,
+                        id.doors.len(),
+                        path.display()
+                    );
+                    for d in &id.doors {
+                        println!("  door `{}`: {}", d.code, d.name);
+                    }
+                    println!("add to the config:\n[cloud]\nidentity_file = \"{}\"", path.display());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("provision: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Cmd::SignOnetap {
             key,
             community,

@@ -51,6 +51,10 @@ const K_HIGH_WATER: &[u8] = b"clock_high_water_ms";
 const K_ACTIVE_ALARMS: &[u8] = b"active_alarms_v1";
 /// Highest event seq the cloud has acknowledged; the outbox is everything after it.
 const K_ACKED_SEQ: &[u8] = b"uplink_acked_seq";
+/// Alarm records not yet acknowledged (key = their event key): the uplink sends these first.
+const T_ALARM_OUTBOX: &str = "uplink_alarms_v1";
+/// The cloud directory cursor: every change up to it is applied here.
+const K_DIR_CURSOR: &[u8] = b"directory_cursor";
 
 pub const DEFAULT_CACHE_BYTES: u64 = 8 * 1024 * 1024;
 
@@ -69,6 +73,20 @@ pub struct Store {
     meta: sled::Tree,
     seen: sled::Tree,
     events: sled::Tree,
+    alarm_outbox: sled::Tree,
+}
+
+/// An outbox entry: its event key (log position) and the record.
+pub type OutboxEntry = (Vec<u8>, OutboxItemV1);
+
+/// A directory delta in domain types, applied in one transaction.
+#[derive(Debug, Default)]
+pub struct DeltaWrite<'a> {
+    pub people: &'a [Person],
+    pub removed_people: &'a [String],
+    pub grants: &'a [VisitorGrant],
+    pub door_modes: &'a [(String, DoorMode)],
+    pub cursor: i64,
 }
 
 impl std::fmt::Debug for Store {
@@ -124,6 +142,7 @@ impl Store {
             meta: db.open_tree(T_META)?,
             seen: db.open_tree(T_SEEN)?,
             events: db.open_tree(T_EVENTS)?,
+            alarm_outbox: db.open_tree(T_ALARM_OUTBOX)?,
             db,
         })
     }
@@ -362,6 +381,7 @@ impl Store {
     /// [`StoreWriter`] calls this.
     fn append_group(&self, group: &[Append]) -> Result<(), StoreError> {
         let mut batch = sled::Batch::default();
+        let mut alarms = sled::Batch::default();
         for a in group {
             // Monotonic across crashes (sled reserves ranges), unlike wall-clock UUIDv7s: the
             // log order survives a clock that jumps back.
@@ -371,8 +391,126 @@ impl Store {
             key[..8].copy_from_slice(&seq.to_be_bytes());
             key[8..].copy_from_slice(a.id.as_bytes());
             batch.insert(&key[..], a.bytes.as_slice());
+            if a.bytes.first() == Some(&TAG_ALARM) {
+                alarms.insert(&key[..], &[]);
+            }
         }
         self.events.apply_batch(batch)?;
+        // After the events: an index entry never points at a record that is not there. (An
+        // alarm whose index entry was lost in a crash still goes up with the passes.)
+        self.alarm_outbox.apply_batch(alarms)?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    // ---- uplink: what to send, and what the cloud acknowledged ------------------------------
+
+    /// Unacknowledged alarms, oldest first: they travel before any pass backlog.
+    pub fn pending_alarms(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
+        let mut out = Vec::new();
+        for k in self.alarm_outbox.iter().keys().take(limit) {
+            let k = k?;
+            match self.events.get(&k)? {
+                Some(v) => out.push((k.to_vec(), decode_event(&k, &v)?)),
+                // Not in the log (cannot happen by construction): drop the stale index entry.
+                None => {
+                    self.alarm_outbox.remove(&k)?;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The oldest `limit` unacknowledged records with their keys, in log order.
+    pub fn outbox_entries(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
+        let from = self.acked_seq().saturating_add(1);
+        self.events
+            .range(from.to_be_bytes()..)
+            .take(limit)
+            .map(|r| {
+                let (k, v) = r?;
+                Ok((k.to_vec(), decode_event(&k, &v)?))
+            })
+            .collect()
+    }
+
+    /// The cloud has durably stored these alarms.
+    pub fn ack_alarms(&self, keys: &[Vec<u8>]) -> Result<(), StoreError> {
+        let mut b = sled::Batch::default();
+        for k in keys {
+            b.remove(k.as_slice());
+        }
+        self.alarm_outbox.apply_batch(b)?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// The cloud has durably stored every record up to and including `key` (log order).
+    pub fn ack_through(&self, key: &[u8]) -> Result<(), StoreError> {
+        let seq = key
+            .get(..8)
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+            .map(u64::from_be_bytes)
+            .ok_or_else(|| corrupt(T_EVENTS, key, "short key"))?;
+        if seq <= self.acked_seq() {
+            return Ok(());
+        }
+        let mut b = sled::Batch::default();
+        for k in self.alarm_outbox.range(..=key.to_vec()).keys() {
+            b.remove(k?);
+        }
+        self.alarm_outbox.apply_batch(b)?;
+        self.meta.insert(K_ACKED_SEQ, &seq.to_be_bytes())?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    pub fn pending_alarm_count(&self) -> usize {
+        self.alarm_outbox.len()
+    }
+
+    // ---- cloud directory -------------------------------------------------------------------
+
+    pub fn directory_cursor(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .meta
+            .get(K_DIR_CURSOR)?
+            .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
+            .map_or(0, i64::from_be_bytes))
+    }
+
+    /// Apply a directory delta and its cursor in one transaction: after a crash either all of
+    /// it is there, or none of it and the cursor still points before it.
+    pub fn apply_delta(&self, d: &DeltaWrite<'_>) -> Result<(), StoreError> {
+        use sled::Transactional;
+        let people: Vec<(String, Vec<u8>)> = d
+            .people
+            .iter()
+            .map(|p| (p.id.clone(), encode(&PersonV1::from(p))))
+            .collect();
+        let grants: Vec<(String, Vec<u8>)> = d
+            .grants
+            .iter()
+            .map(|g| (g.id.clone(), encode(&GrantV1::from(g))))
+            .collect();
+        (&self.people, &self.grants, &self.door_modes, &self.meta)
+            .transaction(|(tp, tg, td, tm)| {
+                for (id, v) in &people {
+                    tp.insert(id.as_bytes(), v.as_slice())?;
+                }
+                for id in d.removed_people {
+                    tp.remove(id.as_bytes())?;
+                }
+                for (id, v) in &grants {
+                    tg.insert(id.as_bytes(), v.as_slice())?;
+                }
+                for (door, mode) in d.door_modes {
+                    td.insert(door.as_bytes(), door_mode_code(*mode).as_bytes())?;
+                }
+                tm.insert(K_DIR_CURSOR, &d.cursor.to_be_bytes())?;
+                Ok::<(), sled::transaction::ConflictableTransactionError<()>>(())
+            })
+            .map_err(|e| StoreError::Commit(format!("directory delta: {e:?}")))?;
         self.db.flush()?;
         Ok(())
     }

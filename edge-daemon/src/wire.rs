@@ -6,6 +6,53 @@ pub use edge_sync::directory::{AddressV1, DirectoryV1, GrantV1, PersonV1, DIRECT
 
 use crate::access::{Address, DoorMode, GrantStatus, Person, PersonKind, VisitorGrant};
 
+/// A cloud directory delta in domain types (see `edge_sync::sync::DownDeltaV1`).
+#[derive(Debug, Clone, Default)]
+pub struct DirectoryDelta {
+    pub people: Vec<Person>,
+    pub removed_people: Vec<String>,
+    pub grants: Vec<VisitorGrant>,
+    pub door_modes: Vec<(String, DoorMode)>,
+    pub cursor: i64,
+}
+
+impl IntoDomain for edge_sync::sync::DownDeltaV1 {
+    type Domain = DirectoryDelta;
+    fn into_domain(self, at: &str) -> Result<DirectoryDelta, WireError> {
+        if self.version != edge_sync::sync::SYNC_VERSION {
+            return Err(bad(format!("{at}.version"), format!("{} is not supported", self.version)));
+        }
+        let people = self
+            .people
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| p.into_domain(&format!("{at}.people[{i}]")))
+            .collect::<Result<_, _>>()?;
+        let grants = self
+            .grants
+            .into_iter()
+            .enumerate()
+            .map(|(i, g)| g.into_domain(&format!("{at}.grants[{i}]")))
+            .collect::<Result<_, _>>()?;
+        let door_modes = self
+            .doors
+            .into_iter()
+            .enumerate()
+            .map(|(i, d)| match parse_door_mode(&d.mode) {
+                Some(m) => Ok((d.code, m)),
+                None => Err(bad(format!("{at}.doors[{i}].mode"), format!("unknown mode `{}`", d.mode))),
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(DirectoryDelta {
+            people,
+            removed_people: self.removed_people,
+            grants,
+            door_modes,
+            cursor: self.cursor,
+        })
+    }
+}
+
 /// A directory entry that cannot be accepted: where and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("field `{field}`: {reason}")]

@@ -568,3 +568,181 @@ impl Drop for PtyPair {
         self.kill();
     }
 }
+
+pub mod cloud;
+
+// ---- PostgreSQL and the project's own binaries ------------------------------------------------
+
+/// A throwaway PostgreSQL cluster on its own port and temp dir (initdb + pg_ctl as the
+/// `postgres` user, trust auth on 127.0.0.1). Stopped and deleted on drop. Panics with the
+/// reason when the server cannot be started: a test that needs it must not pass without it.
+pub struct Postgres {
+    dir: tempfile::TempDir,
+    bin: PathBuf,
+    pub port: u16,
+    pub url: String,
+}
+
+fn pg_bin() -> PathBuf {
+    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path().join("bin")).collect())
+        .unwrap_or_default();
+    found.retain(|p| p.join("initdb").exists());
+    found.sort();
+    found.pop().unwrap_or_else(|| {
+        panic!("PostgreSQL server binaries not found under /usr/lib/postgresql: run tests/setup.sh")
+    })
+}
+
+fn as_postgres(bin: &Path, tool: &str, args: &[&str]) -> std::process::Output {
+    let out = std::process::Command::new("runuser")
+        .args(["-u", "postgres", "--"])
+        .arg(bin.join(tool))
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {tool} as postgres: {e}"));
+    if !out.status.success() {
+        panic!(
+            "{tool} {args:?} failed: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    out
+}
+
+impl Postgres {
+    pub fn start() -> Postgres {
+        use std::os::unix::fs::PermissionsExt;
+        let bin = pg_bin();
+        let dir = tempfile::tempdir().expect("temp dir for PostgreSQL");
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))
+            .expect("chmod the PostgreSQL temp dir");
+        let data = dir.path().join("data");
+        let run = dir.path().join("run");
+        for d in [&data, &run] {
+            std::fs::create_dir(d).expect("create PostgreSQL dirs");
+        }
+        let chown = std::process::Command::new("chown")
+            .args(["-R", "postgres:postgres"])
+            .arg(dir.path())
+            .status()
+            .expect("run chown");
+        assert!(chown.success(), "chown of the PostgreSQL temp dir failed");
+        let data_s = data.display().to_string();
+        as_postgres(
+            &bin,
+            "initdb",
+            &["-D", &data_s, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"],
+        );
+        let port = free_port();
+        let opts = format!(
+            "-p {port} -c listen_addresses=127.0.0.1 -k {} -c fsync=on -c max_connections=100",
+            run.display()
+        );
+        let log = dir.path().join("log").display().to_string();
+        as_postgres(&bin, "pg_ctl", &["-D", &data_s, "-l", &log, "-o", &opts, "-w", "-t", "60", "start"]);
+        let url = format!("postgres://postgres@127.0.0.1:{port}/postgres");
+        Postgres { dir, bin, port, url }
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let data = self.dir.path().join("data").display().to_string();
+        let _ = std::process::Command::new("runuser")
+            .args(["-u", "postgres", "--"])
+            .arg(self.bin.join("pg_ctl"))
+            .args(["-D", &data, "-m", "immediate", "-w", "stop"])
+            .output();
+    }
+}
+
+/// Path of one of the workspace's binaries (built by `cargo build --workspace --bins`, which
+/// tests/run.sh does first). Panics with the fix when it is missing.
+pub fn workspace_bin(name: &str) -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"));
+    let path = target.join("debug").join(name);
+    if !path.exists() {
+        panic!(
+            "{} not found: run `cargo build --workspace --bins` (tests/run.sh does) before the tests",
+            path.display()
+        );
+    }
+    path
+}
+
+/// A child process with its output captured to a file (shown when a test fails).
+pub struct Proc {
+    pub child: Option<tokio::process::Child>,
+    pub log: PathBuf,
+    program: PathBuf,
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+}
+
+impl Proc {
+    pub fn spawn(program: PathBuf, args: &[&str], env: &[(&str, &str)], log: PathBuf) -> Proc {
+        let mut p = Proc {
+            child: None,
+            log,
+            program,
+            args: args.iter().map(|s| s.to_string()).collect(),
+            env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        };
+        p.start();
+        p
+    }
+
+    /// (Re)start with the same arguments, appending to the same log.
+    pub fn start(&mut self) {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .expect("open process log");
+        let mut cmd = tokio::process::Command::new(&self.program);
+        cmd.args(&self.args)
+            .stdout(log.try_clone().expect("dup log"))
+            .stderr(log)
+            .kill_on_drop(true);
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        self.child = Some(
+            cmd.spawn()
+                .unwrap_or_else(|e| panic!("cannot start {}: {e}", self.program.display())),
+        );
+    }
+
+    /// SIGKILL and reap.
+    pub async fn kill9(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.start_kill();
+            let _ = c.wait().await;
+        }
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+/// Wait until `url` answers 200, or panic with the process log.
+pub async fn wait_http_ok(url: &str, proc: &Proc, within: Duration) {
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + within;
+    loop {
+        if let Ok(r) = client.get(url).timeout(Duration::from_secs(2)).send().await {
+            if r.status().is_success() {
+                return;
+            }
+        }
+        if Instant::now() > deadline {
+            panic!("{url} did not come up within {within:?}; log:\n{}", proc.log_text());
+        }
+        sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -1,0 +1,611 @@
+//! The box's link to the cloud core (protocol: `edge_sync::sync`).
+//!
+//! - `provision`: exchange a one-time code for an identity; writes the identity file and the
+//!   box's private key, which `[cloud] identity_file` then points at.
+//! - Three tasks, each the sole owner of its side of the link:
+//!   *downlink* polls directory deltas and hands each to the gatekeeper, which applies it with
+//!   its cursor in one transaction; *uplink* is the only reader that advances the outbox cursor
+//!   and only after the cloud acknowledged a batch (alarms go before passes); *commands* holds
+//!   the long-poll and runs each signed one-tap through the same gatekeeper path as the local
+//!   API, then reports the outcome.
+//! - [`Backoff`] (sans-IO) spaces retries while the cloud is away: exponential, full jitter.
+//!
+//! The box never needs the cloud to decide: all three tasks may fail for days.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
+use ed25519_dalek::SigningKey;
+use edge_sync::sync::{
+    CommandBatchV1, CommandOutcomeV1, DoorV1, DownDeltaV1, ProvisionRequestV1,
+    ProvisionResponseV1, UplinkAckV1, UplinkBatchV1, MAX_UPLINK_BATCH, SYNC_VERSION,
+};
+use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
+
+use crate::access::Decision;
+use crate::config::ConfigError;
+use crate::gatekeeper::{GatekeeperHandle, OneTapError};
+use crate::store::Store;
+use crate::wire::IntoDomain;
+
+/// `[cloud]` in the box config.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CloudLinkConfig {
+    /// The identity file `edge-daemon provision` wrote (relative paths: to this config file).
+    pub identity_file: PathBuf,
+    /// How often the directory is polled for changes.
+    #[serde(default = "default_sync_interval_ms")]
+    pub sync_interval_ms: u64,
+    /// Records per uplink batch (at most 1000).
+    #[serde(default = "default_uplink_batch")]
+    pub uplink_batch: usize,
+    /// Longest wait between retries while the cloud is unreachable.
+    #[serde(default = "default_backoff_max_ms")]
+    pub backoff_max_ms: u64,
+    /// How long the cloud may hold the command long-poll (at most 30000).
+    #[serde(default = "default_long_poll_ms")]
+    pub long_poll_ms: u64,
+    /// Timeout of one request (the long-poll gets this on top of its wait).
+    #[serde(default = "default_request_timeout_ms")]
+    pub request_timeout_ms: u64,
+}
+
+fn default_sync_interval_ms() -> u64 {
+    2_000
+}
+fn default_uplink_batch() -> usize {
+    500
+}
+fn default_backoff_max_ms() -> u64 {
+    30_000
+}
+fn default_long_poll_ms() -> u64 {
+    25_000
+}
+fn default_request_timeout_ms() -> u64 {
+    10_000
+}
+
+/// What `provision` writes: who the box is and whom it trusts. Versioned; additive changes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityFileV1 {
+    pub version: u32,
+    pub cloud_url: String,
+    pub box_id: String,
+    pub box_name: String,
+    pub community_id: String,
+    pub estate_id: String,
+    /// base64 public key of the cloud's one-tap signer.
+    pub onetap_public_key: String,
+    /// File with the box's base64 Ed25519 private key (mode 0600), relative to this file.
+    pub key_file: PathBuf,
+    /// The doors the cloud registered for this box at provisioning time (`code` = `[[doors]] id`).
+    #[serde(default)]
+    pub doors: Vec<DoorV1>,
+}
+
+/// `[cloud]` resolved: identity loaded, key read.
+#[derive(Debug, Clone)]
+pub struct CloudLink {
+    pub settings: CloudLinkConfig,
+    pub identity: IdentityFileV1,
+    pub key: SigningKey,
+    pub onetap_key: ed25519_dalek::VerifyingKey,
+}
+
+impl CloudLinkConfig {
+    pub fn resolve(
+        &self,
+        file: &Path,
+        rel: &dyn Fn(&Path) -> PathBuf,
+    ) -> Result<CloudLink, ConfigError> {
+        let bad = |field: &str, reason: String| ConfigError::new(file, field, reason);
+        if !(200..=3_600_000).contains(&self.sync_interval_ms) {
+            return Err(bad("cloud.sync_interval_ms", "must be within 200..=3600000".into()));
+        }
+        if !(1..=MAX_UPLINK_BATCH).contains(&self.uplink_batch) {
+            return Err(bad("cloud.uplink_batch", format!("must be within 1..={MAX_UPLINK_BATCH}")));
+        }
+        if !(1_000..=600_000).contains(&self.backoff_max_ms) {
+            return Err(bad("cloud.backoff_max_ms", "must be within 1000..=600000".into()));
+        }
+        if !(1_000..=edge_sync::sync::MAX_WAIT_MS).contains(&self.long_poll_ms) {
+            return Err(bad("cloud.long_poll_ms", "must be within 1000..=30000".into()));
+        }
+        if !(500..=120_000).contains(&self.request_timeout_ms) {
+            return Err(bad("cloud.request_timeout_ms", "must be within 500..=120000".into()));
+        }
+        let path = rel(&self.identity_file);
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            bad(
+                "cloud.identity_file",
+                format!("cannot read {}: {e} (run `edge-daemon provision` first)", path.display()),
+            )
+        })?;
+        let identity: IdentityFileV1 = toml::from_str(&text).map_err(|e| {
+            bad("cloud.identity_file", format!("{}: {}", path.display(), e.message()))
+        })?;
+        if identity.version != 1 {
+            return Err(bad("cloud.identity_file", format!("version {} is not supported", identity.version)));
+        }
+        let onetap_key = edge_sync::onetap::parse_public_key(&identity.onetap_public_key)
+            .map_err(|r| bad("cloud.identity_file", format!("onetap_public_key: {r}")))?;
+        let key_path = if identity.key_file.is_absolute() {
+            identity.key_file.clone()
+        } else {
+            path.parent().unwrap_or(Path::new(".")).join(&identity.key_file)
+        };
+        let key_text = std::fs::read_to_string(&key_path).map_err(|e| {
+            bad("cloud.identity_file", format!("key file {}: {e}", key_path.display()))
+        })?;
+        let key = edge_sync::onetap::parse_signing_key(key_text.trim())
+            .map_err(|r| bad("cloud.identity_file", format!("key file {}: {r}", key_path.display())))?;
+        if !(identity.cloud_url.starts_with("http://") || identity.cloud_url.starts_with("https://")) {
+            return Err(bad("cloud.identity_file", "cloud_url must start with http:// or https://".into()));
+        }
+        Ok(CloudLink { settings: self.clone(), identity, key, onetap_key })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProvisionError {
+    #[error("cannot reach the cloud at {url}: {reason}")]
+    Unreachable { url: String, reason: String },
+    #[error("the cloud refused: {0}")]
+    Refused(String),
+    #[error("cannot write {path}: {source}")]
+    Write { path: String, source: std::io::Error },
+    #[error("{0} already exists; move it away to provision again")]
+    Exists(String),
+}
+
+/// Provision this box: new key pair, register its public half with the code, write the
+/// identity file and the key. Returns the identity written.
+pub async fn provision(cloud_url: &str, code: &str, out_dir: &Path) -> Result<(IdentityFileV1, PathBuf), ProvisionError> {
+    let identity_path = out_dir.join("cloud-identity.toml");
+    let key_path = out_dir.join("box.key");
+    for p in [&identity_path, &key_path] {
+        if p.exists() {
+            return Err(ProvisionError::Exists(p.display().to_string()));
+        }
+    }
+    let key = {
+        use rand::RngCore;
+        let mut seed = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut seed);
+        SigningKey::from_bytes(&seed)
+    };
+    let url = format!("{}/v1/edge/provision", cloud_url.trim_end_matches('/'));
+    let req = ProvisionRequestV1 {
+        version: SYNC_VERSION,
+        code: code.trim().to_string(),
+        public_key: edge_sync::onetap::encode_public_key(&key.verifying_key()),
+    };
+    let unreachable = |e: reqwest::Error| ProvisionError::Unreachable { url: url.clone(), reason: e.to_string() };
+    let resp = reqwest::Client::new()
+        .post(&url)
+        .timeout(Duration::from_secs(20))
+        .json(&req)
+        .send()
+        .await
+        .map_err(unreachable)?;
+    let status = resp.status();
+    let body = resp.text().await.map_err(unreachable)?;
+    if !status.is_success() {
+        return Err(ProvisionError::Refused(format!("{status}: {body}")));
+    }
+    let r: ProvisionResponseV1 = serde_json::from_str(&body)
+        .map_err(|e| ProvisionError::Refused(format!("unreadable answer: {e}")))?;
+    let write = |path: &Path, text: &str, private: bool| -> Result<(), ProvisionError> {
+        use std::io::Write;
+        let err = |source| ProvisionError::Write { path: path.display().to_string(), source };
+        std::fs::create_dir_all(out_dir).map_err(err)?;
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        if private {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let _ = private;
+        let mut f = opts.open(path).map_err(err)?;
+        f.write_all(text.as_bytes()).map_err(err)?;
+        f.sync_all().map_err(err)
+    };
+    let identity = IdentityFileV1 {
+        version: 1,
+        cloud_url: cloud_url.trim_end_matches('/').to_string(),
+        box_id: r.box_id,
+        box_name: r.box_name,
+        community_id: r.community_id,
+        estate_id: r.estate_id,
+        onetap_public_key: r.onetap_public_key,
+        key_file: PathBuf::from("box.key"),
+        doors: r.doors,
+    };
+    // Key first: an identity file never points at a key that is not there.
+    write(&key_path, &B64.encode(key.to_bytes()), true)?;
+    let text = toml::to_string_pretty(&identity).map_err(|e| ProvisionError::Refused(e.to_string()))?;
+    write(
+        &identity_path,
+        &format!("# Written by `edge-daemon provision`. Point [cloud] identity_file here.\n{text}"),
+        false,
+    )?;
+    Ok((identity, identity_path))
+}
+
+/// Retry spacing while the cloud is away: exponential from `base_ms` up to `max_ms`, full
+/// jitter (a fleet of boxes coming back after an outage does not arrive in lock-step). Sans-IO:
+/// the caller passes the random draw.
+#[derive(Debug, Clone)]
+pub struct Backoff {
+    base_ms: u64,
+    max_ms: u64,
+    failures: u32,
+}
+
+impl Backoff {
+    pub fn new(base_ms: u64, max_ms: u64) -> Backoff {
+        Backoff { base_ms, max_ms, failures: 0 }
+    }
+    /// After a failure: how long to wait, for a draw `unit` in [0, 1).
+    pub fn failed(&mut self, unit: f64) -> Duration {
+        let cap = self.cap_ms();
+        self.failures = self.failures.saturating_add(1);
+        let unit = unit.clamp(0.0, 1.0);
+        // At least base/2, so a zero draw does not spin.
+        Duration::from_millis(((cap as f64 * unit) as u64).max(self.base_ms / 2))
+    }
+    fn cap_ms(&self) -> u64 {
+        let exp = self.base_ms.saturating_mul(1u64 << self.failures.min(20));
+        exp.min(self.max_ms)
+    }
+    pub fn succeeded(&mut self) {
+        self.failures = 0;
+    }
+    pub fn failures(&self) -> u32 {
+        self.failures
+    }
+}
+
+/// A signed HTTP client for one box.
+#[derive(Clone)]
+struct Client {
+    http: reqwest::Client,
+    base: String,
+    box_id: String,
+    key: SigningKey,
+    timeout: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+enum LinkError {
+    #[error("cloud unreachable: {0}")]
+    Transport(String),
+    #[error("cloud answered {status}: {body}")]
+    Status { status: u16, body: String },
+    #[error("unreadable answer: {0}")]
+    Decode(String),
+}
+
+impl Client {
+    async fn call<T: serde::de::DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path_and_query: &str,
+        body: Option<Vec<u8>>,
+        extra_timeout: Duration,
+    ) -> Result<Option<T>, LinkError> {
+        let body = body.unwrap_or_default();
+        let headers = edge_sync::auth::sign_request(
+            &self.key,
+            &self.box_id,
+            method.as_str(),
+            path_and_query,
+            crate::os_clock::wall_ms(),
+            &body,
+        );
+        let mut req = self
+            .http
+            .request(method, format!("{}{path_and_query}", self.base))
+            .timeout(self.timeout + extra_timeout);
+        for (k, v) in headers {
+            req = req.header(k, v);
+        }
+        if !body.is_empty() {
+            req = req.header("content-type", "application/json").body(body);
+        }
+        let resp = req.send().await.map_err(|e| LinkError::Transport(e.to_string()))?;
+        let status = resp.status();
+        let bytes = resp.bytes().await.map_err(|e| LinkError::Transport(e.to_string()))?;
+        if !status.is_success() {
+            return Err(LinkError::Status {
+                status: status.as_u16(),
+                body: String::from_utf8_lossy(&bytes).chars().take(300).collect(),
+            });
+        }
+        if status == reqwest::StatusCode::NO_CONTENT {
+            return Ok(None);
+        }
+        serde_json::from_slice(&bytes).map(Some).map_err(|e| LinkError::Decode(e.to_string()))
+    }
+}
+
+fn jitter() -> f64 {
+    rand::random::<f64>()
+}
+
+/// Start the three link tasks; they end when `stop` turns true.
+pub fn spawn(
+    link: &CloudLink,
+    store: Store,
+    gate: GatekeeperHandle,
+    stop: watch::Receiver<bool>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    let client = Client {
+        http: reqwest::Client::new(),
+        base: link.identity.cloud_url.clone(),
+        box_id: link.identity.box_id.clone(),
+        key: link.key.clone(),
+        timeout: Duration::from_millis(link.settings.request_timeout_ms),
+    };
+    let s = link.settings.clone();
+    vec![
+        tokio::spawn(downlink(client.clone(), s.clone(), store.clone(), gate.clone(), stop.clone())),
+        tokio::spawn(uplink(client.clone(), s.clone(), store, stop.clone())),
+        tokio::spawn(commands(client, s, gate, stop)),
+    ]
+}
+
+/// Sleep, or return true at once if the daemon is stopping.
+async fn pause(stop: &mut watch::Receiver<bool>, d: Duration) -> bool {
+    if *stop.borrow() {
+        return true;
+    }
+    tokio::select! {
+        _ = tokio::time::sleep(d) => *stop.borrow(),
+        _ = stop.changed() => true,
+    }
+}
+
+async fn downlink(c: Client, s: CloudLinkConfig, store: Store, gate: GatekeeperHandle, mut stop: watch::Receiver<bool>) {
+    let mut backoff = Backoff::new(500, s.backoff_max_ms);
+    loop {
+        let cursor = match store.directory_cursor() {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the directory cursor");
+                if pause(&mut stop, Duration::from_secs(5)).await {
+                    return;
+                }
+                continue;
+            }
+        };
+        let path = format!("/v1/edge/sync/down?cursor={cursor}");
+        let result = c.call::<DownDeltaV1>(reqwest::Method::GET, &path, None, Duration::ZERO).await;
+        let wait = match result {
+            Ok(Some(delta)) => {
+                let more = delta.more;
+                let to = delta.cursor;
+                let empty = delta.people.is_empty() && delta.removed_people.is_empty() && delta.grants.is_empty() && delta.doors.is_empty();
+                match delta.into_domain("delta") {
+                    Err(e) => {
+                        // A delta we cannot read is not applied (and the cursor stays): retry
+                        // later; a newer cloud or a fixed record will get past it.
+                        tracing::error!(error = %e, "directory delta refused");
+                        backoff.failed(jitter())
+                    }
+                    Ok(d) if empty && to == cursor => {
+                        let _ = d;
+                        backoff.succeeded();
+                        Duration::from_millis(s.sync_interval_ms)
+                    }
+                    Ok(d) => match gate.apply_delta(d).await {
+                        Some(Ok(())) => {
+                            backoff.succeeded();
+                            if more { Duration::ZERO } else { Duration::from_millis(s.sync_interval_ms) }
+                        }
+                        Some(Err(e)) => {
+                            tracing::error!(error = %e, "directory delta could not be stored");
+                            backoff.failed(jitter())
+                        }
+                        None => return,
+                    },
+                }
+            }
+            Ok(None) => backoff.failed(jitter()),
+            Err(e) => {
+                let d = backoff.failed(jitter());
+                if backoff.failures() == 1 || backoff.failures() % 20 == 0 {
+                    tracing::warn!(error = %e, retry_in_ms = d.as_millis() as u64, failures = backoff.failures(), "directory sync failed");
+                }
+                d
+            }
+        };
+        if pause(&mut stop, wait).await {
+            return;
+        }
+    }
+}
+
+async fn uplink(c: Client, s: CloudLinkConfig, store: Store, mut stop: watch::Receiver<bool>) {
+    let mut backoff = Backoff::new(500, s.backoff_max_ms);
+    loop {
+        let wait = match uplink_once(&c, &s, &store).await {
+            Ok(0) => {
+                backoff.succeeded();
+                Duration::from_millis(250)
+            }
+            Ok(_) => {
+                backoff.succeeded();
+                Duration::ZERO
+            }
+            Err(e) => {
+                let d = backoff.failed(jitter());
+                if backoff.failures() == 1 || backoff.failures() % 20 == 0 {
+                    tracing::warn!(error = %e, retry_in_ms = d.as_millis() as u64, failures = backoff.failures(), outbox = store.outbox_depth(), "uplink failed; records stay in the outbox");
+                }
+                d
+            }
+        };
+        if pause(&mut stop, wait).await {
+            return;
+        }
+    }
+}
+
+/// Send one batch (alarms first, else the oldest records). Returns how many were acknowledged.
+async fn uplink_once(c: &Client, s: &CloudLinkConfig, store: &Store) -> Result<usize, String> {
+    let alarms = store.pending_alarms(s.uplink_batch).map_err(|e| e.to_string())?;
+    let (entries, alarms_only) = if alarms.is_empty() {
+        (store.outbox_entries(s.uplink_batch).map_err(|e| e.to_string())?, false)
+    } else {
+        (alarms, true)
+    };
+    if entries.is_empty() {
+        return Ok(0);
+    }
+    let batch = UplinkBatchV1 {
+        version: SYNC_VERSION,
+        records: entries.iter().map(|(_, item)| item.to_wire()).collect(),
+    };
+    let body = serde_json::to_vec(&batch).map_err(|e| e.to_string())?;
+    let started = std::time::Instant::now();
+    let ack: UplinkAckV1 = c
+        .call(reqwest::Method::POST, "/v1/edge/sync/up", Some(body), Duration::ZERO)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("empty acknowledgement")?;
+    // Acknowledged durably by the cloud: only now may the outbox move.
+    if alarms_only {
+        let keys: Vec<Vec<u8>> = entries.iter().map(|(k, _)| k.clone()).collect();
+        store.ack_alarms(&keys).map_err(|e| e.to_string())?;
+    } else if let Some((last, _)) = entries.last() {
+        store.ack_through(last).map_err(|e| e.to_string())?;
+    }
+    tracing::debug!(
+        records = entries.len(),
+        stored = ack.stored,
+        duplicates = ack.duplicates,
+        alarms_only,
+        duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "uplink batch acknowledged"
+    );
+    Ok(entries.len())
+}
+
+async fn commands(c: Client, s: CloudLinkConfig, gate: GatekeeperHandle, mut stop: watch::Receiver<bool>) {
+    let mut backoff = Backoff::new(500, s.backoff_max_ms);
+    let path = format!("/v1/edge/commands?wait_ms={}", s.long_poll_ms);
+    loop {
+        let poll = c.call::<CommandBatchV1>(reqwest::Method::GET, &path, None, Duration::from_millis(s.long_poll_ms));
+        let result = tokio::select! {
+            r = poll => r,
+            _ = stop.changed() => return,
+        };
+        match result {
+            Ok(Some(batch)) => {
+                backoff.succeeded();
+                for cmd in batch.commands {
+                    // Each command runs on its own task: a slow gate must not hold up the poll.
+                    let (c, gate) = (c.clone(), gate.clone());
+                    tokio::spawn(async move { run_command(&c, &gate, cmd).await });
+                }
+            }
+            Ok(None) => {}
+            Err(e) => {
+                let d = backoff.failed(jitter());
+                if backoff.failures() == 1 || backoff.failures() % 20 == 0 {
+                    tracing::warn!(error = %e, retry_in_ms = d.as_millis() as u64, "command poll failed");
+                }
+                if pause(&mut stop, d).await {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+async fn run_command(c: &Client, gate: &GatekeeperHandle, cmd: edge_sync::SignedCommand) {
+    // The command id is inside the signed payload; read it only to report back.
+    let command_id = B64
+        .decode(&cmd.payload)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<edge_sync::OneTapCommandV1>(&b).ok())
+        .map(|c| c.command_id);
+    let (opened, reason) = match gate.one_tap(cmd).await {
+        None => return,
+        Some(Err(OneTapError::Invalid(e))) => {
+            tracing::warn!(error = %e, "cloud one-tap command refused");
+            (false, "invalid_command".to_string())
+        }
+        Some(Err(OneTapError::Replayed)) => (false, "replayed".to_string()),
+        Some(Err(OneTapError::Store(e))) => {
+            tracing::error!(error = %e, "one-tap could not be recorded");
+            (false, "not_recorded".to_string())
+        }
+        Some(Ok(out)) => {
+            let recorded = matches!(out.durable.await, Ok(Ok(_)));
+            let opened = match out.opened {
+                Some(rx) => rx.await.map_or(Err("driver gone".to_string()), |r| r.map_err(|e| e.to_string())),
+                None => Ok(()),
+            };
+            match (&out.decision, opened, recorded) {
+                (_, _, false) => (false, "not_recorded".to_string()),
+                (Decision::Deny { .. }, _, _) => (false, out.decision.reason_code().to_string()),
+                (Decision::Allow { .. }, Ok(()), _) => (true, out.decision.reason_code().to_string()),
+                (Decision::Allow { .. }, Err(e), _) => {
+                    tracing::warn!(error = %e, "allowed one-tap did not open the door");
+                    (false, "device_unavailable".to_string())
+                }
+            }
+        }
+    };
+    let Some(command_id) = command_id else { return };
+    let outcome = CommandOutcomeV1 { version: SYNC_VERSION, command_id, opened, reason };
+    let body = serde_json::to_vec(&outcome).unwrap_or_default();
+    if let Err(e) = c
+        .call::<serde_json::Value>(reqwest::Method::POST, "/v1/edge/commands/outcome", Some(body), Duration::ZERO)
+        .await
+    {
+        tracing::warn!(error = %e, %command_id, "could not report a one-tap outcome (the pass log still goes up)");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn backoff_grows_to_its_cap_and_resets() {
+        let mut b = Backoff::new(500, 30_000);
+        assert_eq!(b.failed(0.999_999), Duration::from_millis(499));
+        assert_eq!(b.failed(0.5), Duration::from_millis(500));
+        assert_eq!(b.failed(1.0), Duration::from_millis(2_000));
+        for _ in 0..30 {
+            b.failed(0.5);
+        }
+        assert_eq!(b.failed(1.0), Duration::from_millis(30_000));
+        b.succeeded();
+        assert_eq!(b.failures(), 0);
+        assert_eq!(b.failed(0.0), Duration::from_millis(250));
+    }
+
+    proptest! {
+        #[test]
+        fn backoff_stays_within_bounds(draws in proptest::collection::vec(any::<f64>(), 1..80), base in 1u64..5_000, max in 1_000u64..600_000) {
+            let mut b = Backoff::new(base, max);
+            for u in draws {
+                let d = b.failed(if u.is_finite() { u.abs().fract() } else { 0.5 }).as_millis() as u64;
+                prop_assert!(d >= base / 2);
+                prop_assert!(d <= max.max(base / 2));
+            }
+        }
+    }
+}

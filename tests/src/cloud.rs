@@ -1,0 +1,259 @@
+//! Helpers for the cloud tests: a cloud core in-process (on SQLite or a throwaway PostgreSQL)
+//! or as its real binary, a small JSON API client, and a street built through the API.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::{workspace_bin, Postgres, Proc};
+
+pub const PASSWORD: &str = "correct-horse-battery";
+
+/// Which database a cloud test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// A database for one test: a SQLite file in `dir`, or a fresh PostgreSQL cluster.
+pub struct TestDb {
+    pub url: String,
+    _pg: Option<Postgres>,
+}
+
+impl TestDb {
+    pub fn new(engine: Engine, dir: &Path) -> TestDb {
+        match engine {
+            Engine::Sqlite => TestDb {
+                url: format!("sqlite://{}?mode=rwc", dir.join("cloud.db").display()),
+                _pg: None,
+            },
+            Engine::Postgres => {
+                let pg = Postgres::start();
+                TestDb { url: pg.url.clone(), _pg: Some(pg) }
+            }
+        }
+    }
+}
+
+pub fn cloud_config(dir: &Path, db_url: &str, listen: &str) -> String {
+    format!(
+        "listen = \"{listen}\"\ndatabase_url = \"{db_url}\"\ndata_dir = \"{}\"\nlogin_max_failures = 5\nlogin_window_seconds = 60\nonetap_timeout_ms = 5000\n",
+        dir.join("keys").display()
+    )
+}
+
+/// The cloud core running inside the test process.
+pub struct InProcess {
+    pub running: Option<cloud_core::Running>,
+    pub base: String,
+}
+
+impl InProcess {
+    pub async fn start(dir: &Path, db_url: &str) -> InProcess {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new("warn"))
+            .with_test_writer()
+            .try_init();
+        let text = cloud_config(dir, db_url, "127.0.0.1:0");
+        let cfg = cloud_core::config::CloudConfig::parse(Path::new("test.toml"), &text)
+            .unwrap_or_else(|e| panic!("test cloud config: {e}"));
+        let running = cloud_core::start(cfg)
+            .await
+            .unwrap_or_else(|e| panic!("cloud core did not start: {e}"));
+        let base = format!("http://{}", running.addr);
+        cloud_core::accounts::insert_account(
+            &running.state,
+            "admin",
+            PASSWORD,
+            cloud_core::policy::Role::StreetAdmin,
+            None,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("bootstrap admin: {e:?}"));
+        InProcess { running: Some(running), base }
+    }
+
+    pub async fn stop(&mut self) {
+        if let Some(r) = self.running.take() {
+            r.stop().await;
+        }
+    }
+}
+
+/// The cloud core binary as a child process (so it can be SIGKILLed).
+pub struct CloudProc {
+    pub proc: Proc,
+    pub base: String,
+}
+
+impl CloudProc {
+    pub async fn start(dir: &Path, db_url: &str) -> CloudProc {
+        let port = crate::free_port();
+        let cfg = dir.join("cloud.toml");
+        std::fs::write(&cfg, cloud_config(dir, db_url, &format!("127.0.0.1:{port}"))).unwrap();
+        let cfg_s = cfg.display().to_string();
+        let bin = workspace_bin("cloud-core");
+        let out = std::process::Command::new(&bin)
+            .args(["create-admin", "--config", &cfg_s, "--username", "admin"])
+            .env("CLOUD_ADMIN_PASSWORD", PASSWORD)
+            .output()
+            .expect("run cloud-core create-admin");
+        assert!(out.status.success(), "create-admin failed: {}", String::from_utf8_lossy(&out.stderr));
+        let proc = Proc::spawn(bin, &["run", "--config", &cfg_s], &[("RUST_LOG", "info,sqlx=warn")], dir.join("cloud.log"));
+        let base = format!("http://127.0.0.1:{port}");
+        crate::wait_http_ok(&format!("{base}/v1/health"), &proc, Duration::from_secs(30)).await;
+        CloudProc { proc, base }
+    }
+
+    pub async fn kill9(&mut self) {
+        self.proc.kill9().await;
+    }
+
+    pub async fn restart(&mut self) {
+        self.proc.start();
+        crate::wait_http_ok(&format!("{}/v1/health", self.base), &self.proc, Duration::from_secs(30)).await;
+    }
+}
+
+/// A JSON client for the cloud API, optionally signed in.
+#[derive(Clone)]
+pub struct Api {
+    pub base: String,
+    pub token: Option<String>,
+    http: reqwest::Client,
+}
+
+impl Api {
+    pub fn new(base: &str) -> Api {
+        Api { base: base.to_string(), token: None, http: reqwest::Client::new() }
+    }
+
+    pub async fn login(base: &str, user: &str, password: &str) -> Api {
+        let mut api = Api::new(base);
+        let (s, v) = api.post("/v1/auth/login", &json!({"username": user, "password": password})).await;
+        assert_eq!(s, 200, "login {user}: {v}");
+        api.token = Some(v["token"].as_str().unwrap().to_string());
+        api
+    }
+
+    pub async fn call(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
+        let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut req = self.http.request(m, format!("{}{path}", self.base)).timeout(Duration::from_secs(30));
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        let resp = req.send().await.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap_or_default();
+        let v = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        (status, v)
+    }
+
+    /// A raw body on a connection of its own (a server refusing a huge body closes it).
+    pub async fn raw(&self, method: &str, path: &str, body: Vec<u8>) -> (u16, Value) {
+        let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut req = reqwest::Client::new().request(m, format!("{}{path}", self.base)).timeout(Duration::from_secs(30));
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.header("content-type", "application/json").body(body).send().await.unwrap();
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        self.call("GET", path, None).await
+    }
+    pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        self.call("POST", path, Some(body)).await
+    }
+    pub async fn put(&self, path: &str, body: &Value) -> (u16, Value) {
+        self.call("PUT", path, Some(body)).await
+    }
+
+    /// POST that must succeed (2xx); returns the body.
+    pub async fn ok(&self, path: &str, body: &Value) -> Value {
+        let (s, v) = self.post(path, body).await;
+        assert!((200..300).contains(&s), "POST {path} → {s}: {v}");
+        v
+    }
+}
+
+/// One community with an estate, a room, a resident, a box and a door.
+#[derive(Debug, Clone)]
+pub struct Community {
+    pub id: String,
+    pub staff_user: String,
+    pub estate: String,
+    pub building: String,
+    pub unit: String,
+    pub room: String,
+    pub resident: String,
+    pub resident_phone: String,
+    pub box_id: String,
+    pub code: String,
+    pub door: String,
+    pub door_code: String,
+    pub lat: f64,
+    pub lon: f64,
+}
+
+/// Build a community through the API as the street admin.
+pub async fn build_community(admin: &Api, name: &str, phone: &str, lat: f64, lon: f64) -> Community {
+    let c = admin.ok("/v1/street/communities", &json!({"name": name})).await;
+    let cid = c["id"].as_str().unwrap().to_string();
+    let staff_user = format!("staff-{name}");
+    admin
+        .ok("/v1/street/accounts", &json!({"username": staff_user, "password": PASSWORD, "role": "community_staff", "community_id": cid}))
+        .await;
+    let p = |s: &str| format!("/v1/communities/{cid}{s}");
+    let id = |v: Value| v["id"].as_str().unwrap().to_string();
+    let estate = id(admin.ok(&p("/estates"), &json!({"name": format!("{name} estate"), "lat": lat, "lon": lon})).await);
+    let building = id(admin.ok(&p(&format!("/estates/{estate}/buildings")), &json!({"name": "B1"})).await);
+    let unit = id(admin.ok(&p(&format!("/buildings/{building}/units")), &json!({"name": "U1"})).await);
+    let room = id(admin.ok(&p(&format!("/units/{unit}/rooms")), &json!({"name": "101"})).await);
+    let resident = id(admin
+        .ok(&p("/people"), &json!({"name": format!("{name} resident"), "kind": "local", "phone": phone, "id_number": "110101199003071234"}))
+        .await);
+    admin.ok(&p(&format!("/people/{resident}/addresses")), &json!({"room_id": room})).await;
+    let b = admin.ok(&p("/boxes"), &json!({"estate_id": estate, "name": format!("{name} box")})).await;
+    let box_id = id(b.clone());
+    let code = b["provisioning_code"].as_str().unwrap().to_string();
+    let door_code = "east".to_string();
+    let door = id(admin
+        .ok(&p("/doors"), &json!({"box_id": box_id, "code": door_code, "name": "East gate", "lat": lat, "lon": lon}))
+        .await);
+    Community {
+        id: cid,
+        staff_user,
+        estate,
+        building,
+        unit,
+        room,
+        resident,
+        resident_phone: phone.to_string(),
+        box_id,
+        code,
+        door,
+        door_code,
+        lat,
+        lon,
+    }
+}
+
+/// Sign up an app user and log in.
+pub async fn app_user(base: &str, phone: &str, role: &str) -> Api {
+    let anon = Api::new(base);
+    let (s, v) = anon
+        .post("/v1/app/signup", &json!({"phone": phone, "name": format!("user {phone}"), "password": PASSWORD, "role": role}))
+        .await;
+    assert_eq!(s, 201, "signup {phone}: {v}");
+    Api::login(base, phone, PASSWORD).await
+}
