@@ -757,12 +757,14 @@ pub async fn revoke_box(
     State(st): State<AppState>,
     Path((cid, box_id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    let n = sqlx::query("UPDATE edge_boxes SET revoked = 1, code_hash = NULL WHERE id = $1 AND community_id = $2")
-        .bind(&box_id)
-        .bind(&cid)
-        .execute(&st.db.pool)
-        .await?
-        .rows_affected();
+    let n = sqlx::query(
+        "UPDATE edge_boxes SET revoked = 1, code_hash = NULL WHERE id = $1 AND community_id = $2",
+    )
+    .bind(&box_id)
+    .bind(&cid)
+    .execute(&st.db.pool)
+    .await?
+    .rows_affected();
     if n == 0 {
         return Err(ApiError::not_found("box"));
     }

@@ -19,8 +19,8 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 use ed25519_dalek::SigningKey;
 use edge_sync::sync::{
-    CommandBatchV1, CommandOutcomeV1, DoorV1, DownDeltaV1, ProvisionRequestV1,
-    ProvisionResponseV1, UplinkAckV1, UplinkBatchV1, MAX_UPLINK_BATCH, SYNC_VERSION,
+    CommandBatchV1, CommandOutcomeV1, DoorV1, DownDeltaV1, ProvisionRequestV1, ProvisionResponseV1,
+    UplinkAckV1, UplinkBatchV1, MAX_UPLINK_BATCH, SYNC_VERSION,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
@@ -106,49 +106,92 @@ impl CloudLinkConfig {
     ) -> Result<CloudLink, ConfigError> {
         let bad = |field: &str, reason: String| ConfigError::new(file, field, reason);
         if !(200..=3_600_000).contains(&self.sync_interval_ms) {
-            return Err(bad("cloud.sync_interval_ms", "must be within 200..=3600000".into()));
+            return Err(bad(
+                "cloud.sync_interval_ms",
+                "must be within 200..=3600000".into(),
+            ));
         }
         if !(1..=MAX_UPLINK_BATCH).contains(&self.uplink_batch) {
-            return Err(bad("cloud.uplink_batch", format!("must be within 1..={MAX_UPLINK_BATCH}")));
+            return Err(bad(
+                "cloud.uplink_batch",
+                format!("must be within 1..={MAX_UPLINK_BATCH}"),
+            ));
         }
         if !(1_000..=600_000).contains(&self.backoff_max_ms) {
-            return Err(bad("cloud.backoff_max_ms", "must be within 1000..=600000".into()));
+            return Err(bad(
+                "cloud.backoff_max_ms",
+                "must be within 1000..=600000".into(),
+            ));
         }
         if !(1_000..=edge_sync::sync::MAX_WAIT_MS).contains(&self.long_poll_ms) {
-            return Err(bad("cloud.long_poll_ms", "must be within 1000..=30000".into()));
+            return Err(bad(
+                "cloud.long_poll_ms",
+                "must be within 1000..=30000".into(),
+            ));
         }
         if !(500..=120_000).contains(&self.request_timeout_ms) {
-            return Err(bad("cloud.request_timeout_ms", "must be within 500..=120000".into()));
+            return Err(bad(
+                "cloud.request_timeout_ms",
+                "must be within 500..=120000".into(),
+            ));
         }
         let path = rel(&self.identity_file);
         let text = std::fs::read_to_string(&path).map_err(|e| {
             bad(
                 "cloud.identity_file",
-                format!("cannot read {}: {e} (run `edge-daemon provision` first)", path.display()),
+                format!(
+                    "cannot read {}: {e} (run `edge-daemon provision` first)",
+                    path.display()
+                ),
             )
         })?;
         let identity: IdentityFileV1 = toml::from_str(&text).map_err(|e| {
-            bad("cloud.identity_file", format!("{}: {}", path.display(), e.message()))
+            bad(
+                "cloud.identity_file",
+                format!("{}: {}", path.display(), e.message()),
+            )
         })?;
         if identity.version != 1 {
-            return Err(bad("cloud.identity_file", format!("version {} is not supported", identity.version)));
+            return Err(bad(
+                "cloud.identity_file",
+                format!("version {} is not supported", identity.version),
+            ));
         }
         let onetap_key = edge_sync::onetap::parse_public_key(&identity.onetap_public_key)
             .map_err(|r| bad("cloud.identity_file", format!("onetap_public_key: {r}")))?;
         let key_path = if identity.key_file.is_absolute() {
             identity.key_file.clone()
         } else {
-            path.parent().unwrap_or(Path::new(".")).join(&identity.key_file)
+            path.parent()
+                .unwrap_or(Path::new("."))
+                .join(&identity.key_file)
         };
         let key_text = std::fs::read_to_string(&key_path).map_err(|e| {
-            bad("cloud.identity_file", format!("key file {}: {e}", key_path.display()))
+            bad(
+                "cloud.identity_file",
+                format!("key file {}: {e}", key_path.display()),
+            )
         })?;
-        let key = edge_sync::onetap::parse_signing_key(key_text.trim())
-            .map_err(|r| bad("cloud.identity_file", format!("key file {}: {r}", key_path.display())))?;
-        if !(identity.cloud_url.starts_with("http://") || identity.cloud_url.starts_with("https://")) {
-            return Err(bad("cloud.identity_file", "cloud_url must start with http:// or https://".into()));
+        let key = edge_sync::onetap::parse_signing_key(key_text.trim()).map_err(|r| {
+            bad(
+                "cloud.identity_file",
+                format!("key file {}: {r}", key_path.display()),
+            )
+        })?;
+        if !(identity.cloud_url.starts_with("http://")
+            || identity.cloud_url.starts_with("https://"))
+        {
+            return Err(bad(
+                "cloud.identity_file",
+                "cloud_url must start with http:// or https://".into(),
+            ));
         }
-        Ok(CloudLink { settings: self.clone(), identity, key, onetap_key })
+        Ok(CloudLink {
+            settings: self.clone(),
+            identity,
+            key,
+            onetap_key,
+        })
     }
 }
 
@@ -159,14 +202,21 @@ pub enum ProvisionError {
     #[error("the cloud refused: {0}")]
     Refused(String),
     #[error("cannot write {path}: {source}")]
-    Write { path: String, source: std::io::Error },
+    Write {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{0} already exists; move it away to provision again")]
     Exists(String),
 }
 
 /// Provision this box: new key pair, register its public half with the code, write the
 /// identity file and the key. Returns the identity written.
-pub async fn provision(cloud_url: &str, code: &str, out_dir: &Path) -> Result<(IdentityFileV1, PathBuf), ProvisionError> {
+pub async fn provision(
+    cloud_url: &str,
+    code: &str,
+    out_dir: &Path,
+) -> Result<(IdentityFileV1, PathBuf), ProvisionError> {
     let identity_path = out_dir.join("cloud-identity.toml");
     let key_path = out_dir.join("box.key");
     for p in [&identity_path, &key_path] {
@@ -186,7 +236,10 @@ pub async fn provision(cloud_url: &str, code: &str, out_dir: &Path) -> Result<(I
         code: code.trim().to_string(),
         public_key: edge_sync::onetap::encode_public_key(&key.verifying_key()),
     };
-    let unreachable = |e: reqwest::Error| ProvisionError::Unreachable { url: url.clone(), reason: e.to_string() };
+    let unreachable = |e: reqwest::Error| ProvisionError::Unreachable {
+        url: url.clone(),
+        reason: e.to_string(),
+    };
     let resp = reqwest::Client::new()
         .post(&url)
         .timeout(Duration::from_secs(20))
@@ -203,7 +256,10 @@ pub async fn provision(cloud_url: &str, code: &str, out_dir: &Path) -> Result<(I
         .map_err(|e| ProvisionError::Refused(format!("unreadable answer: {e}")))?;
     let write = |path: &Path, text: &str, private: bool| -> Result<(), ProvisionError> {
         use std::io::Write;
-        let err = |source| ProvisionError::Write { path: path.display().to_string(), source };
+        let err = |source| ProvisionError::Write {
+            path: path.display().to_string(),
+            source,
+        };
         std::fs::create_dir_all(out_dir).map_err(err)?;
         let mut opts = std::fs::OpenOptions::new();
         opts.write(true).create_new(true);
@@ -230,7 +286,8 @@ pub async fn provision(cloud_url: &str, code: &str, out_dir: &Path) -> Result<(I
     };
     // Key first: an identity file never points at a key that is not there.
     write(&key_path, &B64.encode(key.to_bytes()), true)?;
-    let text = toml::to_string_pretty(&identity).map_err(|e| ProvisionError::Refused(e.to_string()))?;
+    let text =
+        toml::to_string_pretty(&identity).map_err(|e| ProvisionError::Refused(e.to_string()))?;
     write(
         &identity_path,
         &format!("# Written by `edge-daemon provision`. Point [cloud] identity_file here.\n{text}"),
@@ -251,7 +308,11 @@ pub struct Backoff {
 
 impl Backoff {
     pub fn new(base_ms: u64, max_ms: u64) -> Backoff {
-        Backoff { base_ms, max_ms, failures: 0 }
+        Backoff {
+            base_ms,
+            max_ms,
+            failures: 0,
+        }
     }
     /// After a failure: how long to wait, for a draw `unit` in [0, 1).
     pub fn failed(&mut self, unit: f64) -> Duration {
@@ -320,9 +381,15 @@ impl Client {
         if !body.is_empty() {
             req = req.header("content-type", "application/json").body(body);
         }
-        let resp = req.send().await.map_err(|e| LinkError::Transport(e.to_string()))?;
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| LinkError::Transport(e.to_string()))?;
         let status = resp.status();
-        let bytes = resp.bytes().await.map_err(|e| LinkError::Transport(e.to_string()))?;
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| LinkError::Transport(e.to_string()))?;
         if !status.is_success() {
             return Err(LinkError::Status {
                 status: status.as_u16(),
@@ -332,7 +399,9 @@ impl Client {
         if status == reqwest::StatusCode::NO_CONTENT {
             return Ok(None);
         }
-        serde_json::from_slice(&bytes).map(Some).map_err(|e| LinkError::Decode(e.to_string()))
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| LinkError::Decode(e.to_string()))
     }
 }
 
@@ -356,7 +425,13 @@ pub fn spawn(
     };
     let s = link.settings.clone();
     vec![
-        tokio::spawn(downlink(client.clone(), s.clone(), store.clone(), gate.clone(), stop.clone())),
+        tokio::spawn(downlink(
+            client.clone(),
+            s.clone(),
+            store.clone(),
+            gate.clone(),
+            stop.clone(),
+        )),
         tokio::spawn(uplink(client.clone(), s.clone(), store, stop.clone())),
         tokio::spawn(commands(client, s, gate, stop)),
     ]
@@ -373,7 +448,13 @@ async fn pause(stop: &mut watch::Receiver<bool>, d: Duration) -> bool {
     }
 }
 
-async fn downlink(c: Client, s: CloudLinkConfig, store: Store, gate: GatekeeperHandle, mut stop: watch::Receiver<bool>) {
+async fn downlink(
+    c: Client,
+    s: CloudLinkConfig,
+    store: Store,
+    gate: GatekeeperHandle,
+    mut stop: watch::Receiver<bool>,
+) {
     let mut backoff = Backoff::new(500, s.backoff_max_ms);
     loop {
         let cursor = match store.directory_cursor() {
@@ -387,12 +468,17 @@ async fn downlink(c: Client, s: CloudLinkConfig, store: Store, gate: GatekeeperH
             }
         };
         let path = format!("/v1/edge/sync/down?cursor={cursor}");
-        let result = c.call::<DownDeltaV1>(reqwest::Method::GET, &path, None, Duration::ZERO).await;
+        let result = c
+            .call::<DownDeltaV1>(reqwest::Method::GET, &path, None, Duration::ZERO)
+            .await;
         let wait = match result {
             Ok(Some(delta)) => {
                 let more = delta.more;
                 let to = delta.cursor;
-                let empty = delta.people.is_empty() && delta.removed_people.is_empty() && delta.grants.is_empty() && delta.doors.is_empty();
+                let empty = delta.people.is_empty()
+                    && delta.removed_people.is_empty()
+                    && delta.grants.is_empty()
+                    && delta.doors.is_empty();
                 match delta.into_domain("delta") {
                     Err(e) => {
                         // A delta we cannot read is not applied (and the cursor stays): retry
@@ -408,7 +494,11 @@ async fn downlink(c: Client, s: CloudLinkConfig, store: Store, gate: GatekeeperH
                     Ok(d) => match gate.apply_delta(d).await {
                         Some(Ok(())) => {
                             backoff.succeeded();
-                            if more { Duration::ZERO } else { Duration::from_millis(s.sync_interval_ms) }
+                            if more {
+                                Duration::ZERO
+                            } else {
+                                Duration::from_millis(s.sync_interval_ms)
+                            }
                         }
                         Some(Err(e)) => {
                             tracing::error!(error = %e, "directory delta could not be stored");
@@ -461,9 +551,16 @@ async fn uplink(c: Client, s: CloudLinkConfig, store: Store, mut stop: watch::Re
 
 /// Send one batch (alarms first, else the oldest records). Returns how many were acknowledged.
 async fn uplink_once(c: &Client, s: &CloudLinkConfig, store: &Store) -> Result<usize, String> {
-    let alarms = store.pending_alarms(s.uplink_batch).map_err(|e| e.to_string())?;
+    let alarms = store
+        .pending_alarms(s.uplink_batch)
+        .map_err(|e| e.to_string())?;
     let (entries, alarms_only) = if alarms.is_empty() {
-        (store.outbox_entries(s.uplink_batch).map_err(|e| e.to_string())?, false)
+        (
+            store
+                .outbox_entries(s.uplink_batch)
+                .map_err(|e| e.to_string())?,
+            false,
+        )
     } else {
         (alarms, true)
     };
@@ -477,7 +574,12 @@ async fn uplink_once(c: &Client, s: &CloudLinkConfig, store: &Store) -> Result<u
     let body = serde_json::to_vec(&batch).map_err(|e| e.to_string())?;
     let started = std::time::Instant::now();
     let ack: UplinkAckV1 = c
-        .call(reqwest::Method::POST, "/v1/edge/sync/up", Some(body), Duration::ZERO)
+        .call(
+            reqwest::Method::POST,
+            "/v1/edge/sync/up",
+            Some(body),
+            Duration::ZERO,
+        )
         .await
         .map_err(|e| e.to_string())?
         .ok_or("empty acknowledgement")?;
@@ -499,11 +601,21 @@ async fn uplink_once(c: &Client, s: &CloudLinkConfig, store: &Store) -> Result<u
     Ok(entries.len())
 }
 
-async fn commands(c: Client, s: CloudLinkConfig, gate: GatekeeperHandle, mut stop: watch::Receiver<bool>) {
+async fn commands(
+    c: Client,
+    s: CloudLinkConfig,
+    gate: GatekeeperHandle,
+    mut stop: watch::Receiver<bool>,
+) {
     let mut backoff = Backoff::new(500, s.backoff_max_ms);
     let path = format!("/v1/edge/commands?wait_ms={}", s.long_poll_ms);
     loop {
-        let poll = c.call::<CommandBatchV1>(reqwest::Method::GET, &path, None, Duration::from_millis(s.long_poll_ms));
+        let poll = c.call::<CommandBatchV1>(
+            reqwest::Method::GET,
+            &path,
+            None,
+            Duration::from_millis(s.long_poll_ms),
+        );
         let result = tokio::select! {
             r = poll => r,
             _ = stop.changed() => return,
@@ -552,13 +664,17 @@ async fn run_command(c: &Client, gate: &GatekeeperHandle, cmd: edge_sync::Signed
         Some(Ok(out)) => {
             let recorded = matches!(out.durable.await, Ok(Ok(_)));
             let opened = match out.opened {
-                Some(rx) => rx.await.map_or(Err("driver gone".to_string()), |r| r.map_err(|e| e.to_string())),
+                Some(rx) => rx.await.map_or(Err("driver gone".to_string()), |r| {
+                    r.map_err(|e| e.to_string())
+                }),
                 None => Ok(()),
             };
             match (&out.decision, opened, recorded) {
                 (_, _, false) => (false, "not_recorded".to_string()),
                 (Decision::Deny { .. }, _, _) => (false, out.decision.reason_code().to_string()),
-                (Decision::Allow { .. }, Ok(()), _) => (true, out.decision.reason_code().to_string()),
+                (Decision::Allow { .. }, Ok(()), _) => {
+                    (true, out.decision.reason_code().to_string())
+                }
                 (Decision::Allow { .. }, Err(e), _) => {
                     tracing::warn!(error = %e, "allowed one-tap did not open the door");
                     (false, "device_unavailable".to_string())
@@ -567,10 +683,20 @@ async fn run_command(c: &Client, gate: &GatekeeperHandle, cmd: edge_sync::Signed
         }
     };
     let Some(command_id) = command_id else { return };
-    let outcome = CommandOutcomeV1 { version: SYNC_VERSION, command_id, opened, reason };
+    let outcome = CommandOutcomeV1 {
+        version: SYNC_VERSION,
+        command_id,
+        opened,
+        reason,
+    };
     let body = serde_json::to_vec(&outcome).unwrap_or_default();
     if let Err(e) = c
-        .call::<serde_json::Value>(reqwest::Method::POST, "/v1/edge/commands/outcome", Some(body), Duration::ZERO)
+        .call::<serde_json::Value>(
+            reqwest::Method::POST,
+            "/v1/edge/commands/outcome",
+            Some(body),
+            Duration::ZERO,
+        )
         .await
     {
         tracing::warn!(error = %e, %command_id, "could not report a one-tap outcome (the pass log still goes up)");

@@ -309,21 +309,21 @@ impl EdgeConfig {
             Some(c) => Some(c.resolve(file, &rel)?),
             None => None,
         };
-        let identity = match (&raw.identity, &cloud) {
-            (Some(_), Some(_)) => {
-                return err(
+        let identity =
+            match (&raw.identity, &cloud) {
+                (Some(_), Some(_)) => return err(
                     "box".into(),
-                    "leave [box] out when [cloud] is set: the provisioned identity names the box".into(),
-                )
-            }
-            (Some(b), None) => b.clone(),
-            (None, Some(c)) => BoxIdentity {
-                id: c.identity.box_id.clone(),
-                community: c.identity.community_id.clone(),
-                name: c.identity.box_name.clone(),
-            },
-            (None, None) => return err("box".into(), "missing (or set [cloud])".into()),
-        };
+                    "leave [box] out when [cloud] is set: the provisioned identity names the box"
+                        .into(),
+                ),
+                (Some(b), None) => b.clone(),
+                (None, Some(c)) => BoxIdentity {
+                    id: c.identity.box_id.clone(),
+                    community: c.identity.community_id.clone(),
+                    name: c.identity.box_name.clone(),
+                },
+                (None, None) => return err("box".into(), "missing (or set [cloud])".into()),
+            };
         for (name, v) in [
             ("box.id", &identity.id),
             ("box.community", &identity.community),
@@ -339,7 +339,8 @@ impl EdgeConfig {
             (Some(_), Some(_)) => {
                 return err(
                     "api.onetap_public_key".into(),
-                    "leave it out when [cloud] is set: the cloud's key comes with the identity".into(),
+                    "leave it out when [cloud] is set: the cloud's key comes with the identity"
+                        .into(),
                 )
             }
             (None, None) => return err("api.onetap_public_key".into(), "missing".into()),

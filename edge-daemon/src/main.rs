@@ -130,7 +130,10 @@ fn main() -> ExitCode {
             }
         },
         Cmd::Provision { cloud, code, out } => {
-            let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            let rt = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
                 Ok(rt) => rt,
                 Err(e) => {
                     eprintln!("provision: {e}");
@@ -150,7 +153,10 @@ fn main() -> ExitCode {
                     for d in &id.doors {
                         println!("  door `{}`: {}", d.code, d.name);
                     }
-                    println!("add to the config:\n[cloud]\nidentity_file = \"{}\"", path.display());
+                    println!(
+                        "add to the config:\n[cloud]\nidentity_file = \"{}\"",
+                        path.display()
+                    );
                     ExitCode::SUCCESS
                 }
                 Err(e) => {

@@ -20,7 +20,10 @@ impl IntoDomain for edge_sync::sync::DownDeltaV1 {
     type Domain = DirectoryDelta;
     fn into_domain(self, at: &str) -> Result<DirectoryDelta, WireError> {
         if self.version != edge_sync::sync::SYNC_VERSION {
-            return Err(bad(format!("{at}.version"), format!("{} is not supported", self.version)));
+            return Err(bad(
+                format!("{at}.version"),
+                format!("{} is not supported", self.version),
+            ));
         }
         let people = self
             .people
@@ -40,7 +43,10 @@ impl IntoDomain for edge_sync::sync::DownDeltaV1 {
             .enumerate()
             .map(|(i, d)| match parse_door_mode(&d.mode) {
                 Some(m) => Ok((d.code, m)),
-                None => Err(bad(format!("{at}.doors[{i}].mode"), format!("unknown mode `{}`", d.mode))),
+                None => Err(bad(
+                    format!("{at}.doors[{i}].mode"),
+                    format!("unknown mode `{}`", d.mode),
+                )),
             })
             .collect::<Result<_, _>>()?;
         Ok(DirectoryDelta {

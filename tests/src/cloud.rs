@@ -32,7 +32,10 @@ impl TestDb {
             },
             Engine::Postgres => {
                 let pg = Postgres::start();
-                TestDb { url: pg.url.clone(), _pg: Some(pg) }
+                TestDb {
+                    url: pg.url.clone(),
+                    _pg: Some(pg),
+                }
             }
         }
     }
@@ -73,7 +76,10 @@ impl InProcess {
         )
         .await
         .unwrap_or_else(|e| panic!("bootstrap admin: {e:?}"));
-        InProcess { running: Some(running), base }
+        InProcess {
+            running: Some(running),
+            base,
+        }
     }
 
     pub async fn stop(&mut self) {
@@ -93,7 +99,11 @@ impl CloudProc {
     pub async fn start(dir: &Path, db_url: &str) -> CloudProc {
         let port = crate::free_port();
         let cfg = dir.join("cloud.toml");
-        std::fs::write(&cfg, cloud_config(dir, db_url, &format!("127.0.0.1:{port}"))).unwrap();
+        std::fs::write(
+            &cfg,
+            cloud_config(dir, db_url, &format!("127.0.0.1:{port}")),
+        )
+        .unwrap();
         let cfg_s = cfg.display().to_string();
         let bin = workspace_bin("cloud-core");
         let out = std::process::Command::new(&bin)
@@ -101,8 +111,17 @@ impl CloudProc {
             .env("CLOUD_ADMIN_PASSWORD", PASSWORD)
             .output()
             .expect("run cloud-core create-admin");
-        assert!(out.status.success(), "create-admin failed: {}", String::from_utf8_lossy(&out.stderr));
-        let proc = Proc::spawn(bin, &["run", "--config", &cfg_s], &[("RUST_LOG", "info,sqlx=warn")], dir.join("cloud.log"));
+        assert!(
+            out.status.success(),
+            "create-admin failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let proc = Proc::spawn(
+            bin,
+            &["run", "--config", &cfg_s],
+            &[("RUST_LOG", "info,sqlx=warn")],
+            dir.join("cloud.log"),
+        );
         let base = format!("http://127.0.0.1:{port}");
         crate::wait_http_ok(&format!("{base}/v1/health"), &proc, Duration::from_secs(30)).await;
         CloudProc { proc, base }
@@ -114,7 +133,12 @@ impl CloudProc {
 
     pub async fn restart(&mut self) {
         self.proc.start();
-        crate::wait_http_ok(&format!("{}/v1/health", self.base), &self.proc, Duration::from_secs(30)).await;
+        crate::wait_http_ok(
+            &format!("{}/v1/health", self.base),
+            &self.proc,
+            Duration::from_secs(30),
+        )
+        .await;
     }
 }
 
@@ -128,12 +152,21 @@ pub struct Api {
 
 impl Api {
     pub fn new(base: &str) -> Api {
-        Api { base: base.to_string(), token: None, http: reqwest::Client::new() }
+        Api {
+            base: base.to_string(),
+            token: None,
+            http: reqwest::Client::new(),
+        }
     }
 
     pub async fn login(base: &str, user: &str, password: &str) -> Api {
         let mut api = Api::new(base);
-        let (s, v) = api.post("/v1/auth/login", &json!({"username": user, "password": password})).await;
+        let (s, v) = api
+            .post(
+                "/v1/auth/login",
+                &json!({"username": user, "password": password}),
+            )
+            .await;
         assert_eq!(s, 200, "login {user}: {v}");
         api.token = Some(v["token"].as_str().unwrap().to_string());
         api
@@ -141,31 +174,51 @@ impl Api {
 
     pub async fn call(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
         let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let mut req = self.http.request(m, format!("{}{path}", self.base)).timeout(Duration::from_secs(30));
+        let mut req = self
+            .http
+            .request(m, format!("{}{path}", self.base))
+            .timeout(Duration::from_secs(30));
         if let Some(t) = &self.token {
             req = req.bearer_auth(t);
         }
         if let Some(b) = body {
             req = req.json(b);
         }
-        let resp = req.send().await.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let resp = req
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
         let status = resp.status().as_u16();
         let text = resp.text().await.unwrap_or_default();
-        let v = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        let v = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
         (status, v)
     }
 
     /// A raw body on a connection of its own (a server refusing a huge body closes it).
     pub async fn raw(&self, method: &str, path: &str, body: Vec<u8>) -> (u16, Value) {
         let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let mut req = reqwest::Client::new().request(m, format!("{}{path}", self.base)).timeout(Duration::from_secs(30));
+        let mut req = reqwest::Client::new()
+            .request(m, format!("{}{path}", self.base))
+            .timeout(Duration::from_secs(30));
         if let Some(t) = &self.token {
             req = req.bearer_auth(t);
         }
-        let resp = req.header("content-type", "application/json").body(body).send().await.unwrap();
+        let resp = req
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
         let status = resp.status().as_u16();
         let text = resp.text().await.unwrap_or_default();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     pub async fn get(&self, path: &str) -> (u16, Value) {
@@ -206,8 +259,16 @@ pub struct Community {
 }
 
 /// Build a community through the API as the street admin.
-pub async fn build_community(admin: &Api, name: &str, phone: &str, lat: f64, lon: f64) -> Community {
-    let c = admin.ok("/v1/street/communities", &json!({"name": name})).await;
+pub async fn build_community(
+    admin: &Api,
+    name: &str,
+    phone: &str,
+    lat: f64,
+    lon: f64,
+) -> Community {
+    let c = admin
+        .ok("/v1/street/communities", &json!({"name": name}))
+        .await;
     let cid = c["id"].as_str().unwrap().to_string();
     let staff_user = format!("staff-{name}");
     admin
@@ -215,15 +276,42 @@ pub async fn build_community(admin: &Api, name: &str, phone: &str, lat: f64, lon
         .await;
     let p = |s: &str| format!("/v1/communities/{cid}{s}");
     let id = |v: Value| v["id"].as_str().unwrap().to_string();
-    let estate = id(admin.ok(&p("/estates"), &json!({"name": format!("{name} estate"), "lat": lat, "lon": lon})).await);
-    let building = id(admin.ok(&p(&format!("/estates/{estate}/buildings")), &json!({"name": "B1"})).await);
-    let unit = id(admin.ok(&p(&format!("/buildings/{building}/units")), &json!({"name": "U1"})).await);
-    let room = id(admin.ok(&p(&format!("/units/{unit}/rooms")), &json!({"name": "101"})).await);
+    let estate = id(admin
+        .ok(
+            &p("/estates"),
+            &json!({"name": format!("{name} estate"), "lat": lat, "lon": lon}),
+        )
+        .await);
+    let building = id(admin
+        .ok(
+            &p(&format!("/estates/{estate}/buildings")),
+            &json!({"name": "B1"}),
+        )
+        .await);
+    let unit = id(admin
+        .ok(
+            &p(&format!("/buildings/{building}/units")),
+            &json!({"name": "U1"}),
+        )
+        .await);
+    let room = id(admin
+        .ok(&p(&format!("/units/{unit}/rooms")), &json!({"name": "101"}))
+        .await);
     let resident = id(admin
         .ok(&p("/people"), &json!({"name": format!("{name} resident"), "kind": "local", "phone": phone, "id_number": "110101199003071234"}))
         .await);
-    admin.ok(&p(&format!("/people/{resident}/addresses")), &json!({"room_id": room})).await;
-    let b = admin.ok(&p("/boxes"), &json!({"estate_id": estate, "name": format!("{name} box")})).await;
+    admin
+        .ok(
+            &p(&format!("/people/{resident}/addresses")),
+            &json!({"room_id": room}),
+        )
+        .await;
+    let b = admin
+        .ok(
+            &p("/boxes"),
+            &json!({"estate_id": estate, "name": format!("{name} box")}),
+        )
+        .await;
     let box_id = id(b.clone());
     let code = b["provisioning_code"].as_str().unwrap().to_string();
     let door_code = "east".to_string();

@@ -585,7 +585,11 @@ pub struct Postgres {
 
 fn pg_bin() -> PathBuf {
     let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path().join("bin")).collect())
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.path().join("bin"))
+                .collect()
+        })
         .unwrap_or_default();
     found.retain(|p| p.join("initdb").exists());
     found.sort();
@@ -633,7 +637,17 @@ impl Postgres {
         as_postgres(
             &bin,
             "initdb",
-            &["-D", &data_s, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"],
+            &[
+                "-D",
+                &data_s,
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+                "--no-sync",
+            ],
         );
         let port = free_port();
         let opts = format!(
@@ -641,9 +655,20 @@ impl Postgres {
             run.display()
         );
         let log = dir.path().join("log").display().to_string();
-        as_postgres(&bin, "pg_ctl", &["-D", &data_s, "-l", &log, "-o", &opts, "-w", "-t", "60", "start"]);
+        as_postgres(
+            &bin,
+            "pg_ctl",
+            &[
+                "-D", &data_s, "-l", &log, "-o", &opts, "-w", "-t", "60", "start",
+            ],
+        );
         let url = format!("postgres://postgres@127.0.0.1:{port}/postgres");
-        Postgres { dir, bin, port, url }
+        Postgres {
+            dir,
+            bin,
+            port,
+            url,
+        }
     }
 }
 
@@ -690,7 +715,10 @@ impl Proc {
             log,
             program,
             args: args.iter().map(|s| s.to_string()).collect(),
-            env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
         };
         p.start();
         p
@@ -741,7 +769,10 @@ pub async fn wait_http_ok(url: &str, proc: &Proc, within: Duration) {
             }
         }
         if Instant::now() > deadline {
-            panic!("{url} did not come up within {within:?}; log:\n{}", proc.log_text());
+            panic!(
+                "{url} did not come up within {within:?}; log:\n{}",
+                proc.log_text()
+            );
         }
         sleep(Duration::from_millis(100)).await;
     }

@@ -40,13 +40,30 @@ async fn world(engine: Engine) -> World {
     let admin = Api::login(&cloud.base, "admin", PASSWORD).await;
     let a = build_community(&admin, "alpha", "13800000001", 31.2000, 121.4000).await;
     let b = build_community(&admin, "beta", "13800000002", 31.3000, 121.5000).await;
-    World { _tmp: tmp, _db: db, cloud, admin, a, b }
+    World {
+        _tmp: tmp,
+        _db: db,
+        cloud,
+        admin,
+        a,
+        b,
+    }
 }
 
 /// A box's signed request.
-async fn edge_call(base: &str, box_id: &str, key: &SigningKey, method: &str, pq: &str, body: Vec<u8>) -> (u16, Value) {
+async fn edge_call(
+    base: &str,
+    box_id: &str,
+    key: &SigningKey,
+    method: &str,
+    pq: &str,
+    body: Vec<u8>,
+) -> (u16, Value) {
     let headers = edge_sync::auth::sign_request(key, box_id, method, pq, tests_now(), &body);
-    let mut req = reqwest::Client::new().request(reqwest::Method::from_bytes(method.as_bytes()).unwrap(), format!("{base}{pq}"));
+    let mut req = reqwest::Client::new().request(
+        reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+        format!("{base}{pq}"),
+    );
     for (k, v) in headers {
         req = req.header(k, v);
     }
@@ -83,12 +100,25 @@ async fn registry_visits_and_notifications(engine: Engine) {
     let base = w.cloud.base.clone();
     // ID numbers: masked in lists and for community staff; street admin may reveal.
     let staff = Api::login(&base, &w.a.staff_user, PASSWORD).await;
-    let (s, people) = staff.get(&format!("/v1/communities/{}/people", w.a.id)).await;
+    let (s, people) = staff
+        .get(&format!("/v1/communities/{}/people", w.a.id))
+        .await;
     assert_eq!(s, 200);
     assert_eq!(people["items"][0]["id_number"], "110***********1234");
-    let (s, _) = staff.get(&format!("/v1/communities/{}/people/{}?reveal=true", w.a.id, w.a.resident)).await;
+    let (s, _) = staff
+        .get(&format!(
+            "/v1/communities/{}/people/{}?reveal=true",
+            w.a.id, w.a.resident
+        ))
+        .await;
     assert_eq!(s, 403);
-    let (s, p) = w.admin.get(&format!("/v1/communities/{}/people/{}?reveal=true", w.a.id, w.a.resident)).await;
+    let (s, p) = w
+        .admin
+        .get(&format!(
+            "/v1/communities/{}/people/{}?reveal=true",
+            w.a.id, w.a.resident
+        ))
+        .await;
     assert_eq!(s, 200);
     assert_eq!(p["id_number"], "110101199003071234");
     assert_eq!(p["addresses"][0]["estate_id"], w.a.estate);
@@ -96,60 +126,148 @@ async fn registry_visits_and_notifications(engine: Engine) {
     // A resident signs up with the phone staff registered; a visitor signs up.
     let host = app_user(&base, &w.a.resident_phone, "resident").await;
     let (s, v) = Api::new(&base)
-        .post("/v1/app/signup", &json!({"phone": "13999999999", "name": "x", "password": PASSWORD, "role": "resident"}))
+        .post(
+            "/v1/app/signup",
+            &json!({"phone": "13999999999", "name": "x", "password": PASSWORD, "role": "resident"}),
+        )
         .await;
-    assert_eq!((s, v["error"]["field"].as_str()), (400, Some("phone")), "{v}");
+    assert_eq!(
+        (s, v["error"]["field"].as_str()),
+        (400, Some("phone")),
+        "{v}"
+    );
     let visitor = app_user(&base, "13700000001", "visitor").await;
 
     // Visit: ask → host approves → visitor notified; states in both lists.
     let at = tests_now() + 30 * 60_000;
-    let (s, v) = visitor.post("/v1/app/visits", &json!({"host_phone": w.a.resident_phone, "visit_at_ms": at, "reason": "tea"})).await;
+    let (s, v) = visitor
+        .post(
+            "/v1/app/visits",
+            &json!({"host_phone": w.a.resident_phone, "visit_at_ms": at, "reason": "tea"}),
+        )
+        .await;
     assert_eq!(s, 201, "{v}");
     let visit = v["id"].as_str().unwrap().to_string();
     assert_eq!(v["estate_id"], w.a.estate);
     let (_, hosting) = host.get("/v1/app/visits/hosting").await;
     assert_eq!(hosting["items"][0]["state"], "pending");
     // The visitor cannot approve their own visit; the host can, once.
-    let (s, _) = visitor.post(&format!("/v1/app/visits/{visit}/decide"), &json!({"approve": true})).await;
+    let (s, _) = visitor
+        .post(
+            &format!("/v1/app/visits/{visit}/decide"),
+            &json!({"approve": true}),
+        )
+        .await;
     assert_eq!(s, 409);
-    let (s, v) = host.post(&format!("/v1/app/visits/{visit}/decide"), &json!({"approve": true})).await;
+    let (s, v) = host
+        .post(
+            &format!("/v1/app/visits/{visit}/decide"),
+            &json!({"approve": true}),
+        )
+        .await;
     assert_eq!((s, v["status"].as_str()), (200, Some("approved")), "{v}");
-    let (s, _) = host.post(&format!("/v1/app/visits/{visit}/decide"), &json!({"approve": false})).await;
+    let (s, _) = host
+        .post(
+            &format!("/v1/app/visits/{visit}/decide"),
+            &json!({"approve": false}),
+        )
+        .await;
     assert_eq!(s, 409);
     let (_, mine) = visitor.get("/v1/app/visits/mine").await;
     assert_eq!(mine["items"][0]["state"], "approved");
-    assert_eq!(mine["items"][0]["window"], json!([at - 3_600_000, at + 3_600_000]));
+    assert_eq!(
+        mine["items"][0]["window"],
+        json!([at - 3_600_000, at + 3_600_000])
+    );
     let (_, notes) = visitor.get("/v1/app/notifications").await;
     assert_eq!(notes["items"][0]["kind"], "visit_approved");
     let (_, notes) = host.get("/v1/app/notifications").await;
     assert_eq!(notes["items"][0]["kind"], "visit_requested");
     // A second visit refused; a third cancelled by the visitor.
-    let v2 = visitor.ok("/v1/app/visits", &json!({"host_phone": w.a.resident_phone, "visit_at_ms": at + 1, "reason": "b"})).await;
-    host.ok(&format!("/v1/app/visits/{}/decide", v2["id"].as_str().unwrap()), &json!({"approve": false})).await;
-    let v3 = visitor.ok("/v1/app/visits", &json!({"host_phone": w.a.resident_phone, "visit_at_ms": at + 2, "reason": "c"})).await;
-    visitor.ok(&format!("/v1/app/visits/{}/cancel", v3["id"].as_str().unwrap()), &json!({})).await;
+    let v2 = visitor
+        .ok(
+            "/v1/app/visits",
+            &json!({"host_phone": w.a.resident_phone, "visit_at_ms": at + 1, "reason": "b"}),
+        )
+        .await;
+    host.ok(
+        &format!("/v1/app/visits/{}/decide", v2["id"].as_str().unwrap()),
+        &json!({"approve": false}),
+    )
+    .await;
+    let v3 = visitor
+        .ok(
+            "/v1/app/visits",
+            &json!({"host_phone": w.a.resident_phone, "visit_at_ms": at + 2, "reason": "c"}),
+        )
+        .await;
+    visitor
+        .ok(
+            &format!("/v1/app/visits/{}/cancel", v3["id"].as_str().unwrap()),
+            &json!({}),
+        )
+        .await;
     let (_, mine) = visitor.get("/v1/app/visits/mine").await;
-    let states: BTreeSet<&str> = mine["items"].as_array().unwrap().iter().map(|i| i["state"].as_str().unwrap()).collect();
+    let states: BTreeSet<&str> = mine["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["state"].as_str().unwrap())
+        .collect();
     assert_eq!(states, BTreeSet::from(["approved", "refused", "cancelled"]));
 
     // Multi-address: a room in the same community → community staff decide; a room in another
     // community → only the street decides, and approval adds the address.
-    let app = host.ok("/v1/app/address-applications", &json!({"room_id": w.b.room})).await;
+    let app = host
+        .ok(
+            "/v1/app/address-applications",
+            &json!({"room_id": w.b.room}),
+        )
+        .await;
     assert_eq!(app["crosses_community"], true);
     let app_id = app["id"].as_str().unwrap();
     let staff_b = Api::login(&base, &w.b.staff_user, PASSWORD).await;
     let (s, _) = staff_b
-        .post(&format!("/v1/communities/{}/address-applications/{app_id}/decide", w.b.id), &json!({"approve": true}))
+        .post(
+            &format!(
+                "/v1/communities/{}/address-applications/{app_id}/decide",
+                w.b.id
+            ),
+            &json!({"approve": true}),
+        )
         .await;
-    assert_eq!(s, 403, "community staff must not decide a cross-community application");
+    assert_eq!(
+        s, 403,
+        "community staff must not decide a cross-community application"
+    );
     let (_, pending) = w.admin.get("/v1/street/address-applications").await;
-    assert!(pending["items"].as_array().unwrap().iter().any(|i| i["id"] == app_id));
-    w.admin.ok(&format!("/v1/street/address-applications/{app_id}/decide"), &json!({"approve": true})).await;
-    let (_, p) = w.admin.get(&format!("/v1/communities/{}/people/{}", w.a.id, w.a.resident)).await;
+    assert!(pending["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|i| i["id"] == app_id));
+    w.admin
+        .ok(
+            &format!("/v1/street/address-applications/{app_id}/decide"),
+            &json!({"approve": true}),
+        )
+        .await;
+    let (_, p) = w
+        .admin
+        .get(&format!(
+            "/v1/communities/{}/people/{}",
+            w.a.id, w.a.resident
+        ))
+        .await;
     assert_eq!(p["addresses"].as_array().unwrap().len(), 2, "{p}");
 
     // The estate tree shows what was built.
-    let (_, tree) = staff.get(&format!("/v1/communities/{}/estates/{}", w.a.id, w.a.estate)).await;
+    let (_, tree) = staff
+        .get(&format!(
+            "/v1/communities/{}/estates/{}",
+            w.a.id, w.a.estate
+        ))
+        .await;
     assert_eq!(tree["buildings"][0]["units"][0]["rooms"][0]["id"], w.a.room);
     w.cloud.stop().await;
 }
@@ -168,7 +286,12 @@ async fn scope_matrix(engine: Engine) {
     let anon = Api::new(&base);
     // Something of B's to aim at: a pending application, a visit.
     let resident_b = app_user(&base, &w.b.resident_phone, "resident").await;
-    let appl = resident_b.ok("/v1/app/address-applications", &json!({"room_id": w.b.room})).await;
+    let appl = resident_b
+        .ok(
+            "/v1/app/address-applications",
+            &json!({"room_id": w.b.room}),
+        )
+        .await;
     let appl_b = appl["id"].as_str().unwrap().to_string();
     let visit_b = visitor
         .ok("/v1/app/visits", &json!({"host_phone": w.b.resident_phone, "visit_at_ms": tests_now() + 60_000, "reason": "x"}))
@@ -208,8 +331,12 @@ async fn scope_matrix(engine: Engine) {
             "buildings" | "units" | "rooms" | "estates" | "communities" => json!({"name": "x"}),
             "people" => json!({"name": "x", "kind": "local"}),
             "grids" => json!({"name": "x", "level": 1}),
-            "accounts" => json!({"username": "intruder", "password": PASSWORD, "role": "street_admin"}),
-            "visits" => json!({"host_phone": w.b.resident_phone, "visit_at_ms": tests_now() + 60_000, "reason": "x"}),
+            "accounts" => {
+                json!({"username": "intruder", "password": PASSWORD, "role": "street_admin"})
+            }
+            "visits" => {
+                json!({"host_phone": w.b.resident_phone, "visit_at_ms": tests_now() + 60_000, "reason": "x"})
+            }
             "onetap" => json!({"lat": w.b.lat, "lon": w.b.lon}),
             _ => json!({}),
         }
@@ -242,8 +369,16 @@ async fn scope_matrix(engine: Engine) {
                     ("resident", &resident_a, fill(path, &w.b.id)),
                     ("anonymous", &anon, fill(path, &w.b.id)),
                 ],
-                "app" => vec![("staff_a", &staff_a, fill(path, &w.b.id)), ("street", &w.admin, fill(path, &w.b.id)), ("anonymous", &anon, fill(path, &w.b.id))],
-                "edge" => vec![("staff_a", &staff_a, fill(path, &w.b.id)), ("street", &w.admin, fill(path, &w.b.id)), ("anonymous", &anon, fill(path, &w.b.id))],
+                "app" => vec![
+                    ("staff_a", &staff_a, fill(path, &w.b.id)),
+                    ("street", &w.admin, fill(path, &w.b.id)),
+                    ("anonymous", &anon, fill(path, &w.b.id)),
+                ],
+                "edge" => vec![
+                    ("staff_a", &staff_a, fill(path, &w.b.id)),
+                    ("street", &w.admin, fill(path, &w.b.id)),
+                    ("anonymous", &anon, fill(path, &w.b.id)),
+                ],
                 "account" => vec![("anonymous", &anon, fill(path, &w.b.id))],
                 _ => vec![],
             };
@@ -254,27 +389,59 @@ async fn scope_matrix(engine: Engine) {
                 if (200..300).contains(&s) {
                     successes.push(format!("{who}: {method} {url} → {s} {v}"));
                 } else {
-                    assert!(v["error"]["code"].is_string(), "{who}: {method} {url} → {s} without a JSON error: {v}");
+                    assert!(
+                        v["error"]["code"].is_string(),
+                        "{who}: {method} {url} → {s} without a JSON error: {v}"
+                    );
                 }
             }
         }
     }
-    assert!(tried >= 150, "the matrix must cover the API, tried only {tried}");
-    assert!(successes.is_empty(), "{} wrong callers succeeded:\n{}", successes.len(), successes.join("\n"));
+    assert!(
+        tried >= 150,
+        "the matrix must cover the API, tried only {tried}"
+    );
+    assert!(
+        successes.is_empty(),
+        "{} wrong callers succeeded:\n{}",
+        successes.len(),
+        successes.join("\n")
+    );
 
     // B's data is as it was.
-    let (_, doors) = w.admin.get(&format!("/v1/communities/{}/doors", w.b.id)).await;
+    let (_, doors) = w
+        .admin
+        .get(&format!("/v1/communities/{}/doors", w.b.id))
+        .await;
     assert_eq!(doors["items"][0]["mode"], "normal");
-    let (_, p) = w.admin.get(&format!("/v1/communities/{}/people/{}", w.b.id, w.b.resident)).await;
+    let (_, p) = w
+        .admin
+        .get(&format!(
+            "/v1/communities/{}/people/{}",
+            w.b.id, w.b.resident
+        ))
+        .await;
     assert_eq!(p["enabled"], true);
     assert_eq!(p["addresses"].as_array().unwrap().len(), 1);
-    let (_, boxes) = w.admin.get(&format!("/v1/communities/{}/boxes", w.b.id)).await;
+    let (_, boxes) = w
+        .admin
+        .get(&format!("/v1/communities/{}/boxes", w.b.id))
+        .await;
     assert_eq!(boxes["items"][0]["revoked"], false);
-    let (_, people) = w.admin.get(&format!("/v1/communities/{}/people", w.b.id)).await;
+    let (_, people) = w
+        .admin
+        .get(&format!("/v1/communities/{}/people", w.b.id))
+        .await;
     assert_eq!(people["items"].as_array().unwrap().len(), 1);
     // And A's lists show none of B's.
-    let (_, people_a) = staff_a.get(&format!("/v1/communities/{}/people", w.a.id)).await;
-    assert!(people_a["items"].as_array().unwrap().iter().all(|p| p["id"] != w.b.resident));
+    let (_, people_a) = staff_a
+        .get(&format!("/v1/communities/{}/people", w.a.id))
+        .await;
+    assert!(people_a["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["id"] != w.b.resident));
     eprintln!("scope matrix: {tried} wrong-caller requests, 0 successes");
     w.cloud.stop().await;
 }
@@ -291,22 +458,48 @@ async fn sessions_end_and_logins_are_throttled(engine: Engine) {
     let (_, me) = staff.get("/v1/me").await;
     let account = me["id"].as_str().unwrap().to_string();
     // Disabling ends the session at once.
-    w.admin.ok(&format!("/v1/street/accounts/{account}/disable"), &json!({})).await;
+    w.admin
+        .ok(
+            &format!("/v1/street/accounts/{account}/disable"),
+            &json!({}),
+        )
+        .await;
     let (s, v) = staff.get(&people).await;
     assert_eq!(s, 401, "{v}");
-    let (s, _) = Api::new(&base).post("/v1/auth/login", &json!({"username": w.a.staff_user, "password": PASSWORD})).await;
+    let (s, _) = Api::new(&base)
+        .post(
+            "/v1/auth/login",
+            &json!({"username": w.a.staff_user, "password": PASSWORD}),
+        )
+        .await;
     assert_eq!(s, 401);
     // Logout ends a session.
     let other = Api::login(&base, &w.b.staff_user, PASSWORD).await;
     assert_eq!(other.post("/v1/auth/logout", &json!({})).await.0, 204);
-    assert_eq!(other.get(&format!("/v1/communities/{}/people", w.b.id)).await.0, 401);
+    assert_eq!(
+        other
+            .get(&format!("/v1/communities/{}/people", w.b.id))
+            .await
+            .0,
+        401
+    );
     // Brute force: 5 wrong passwords, then even the right one is refused for a while.
     let anon = Api::new(&base);
     for _ in 0..5 {
-        let (s, _) = anon.post("/v1/auth/login", &json!({"username": w.b.staff_user, "password": "wrong-wrong-wrong"})).await;
+        let (s, _) = anon
+            .post(
+                "/v1/auth/login",
+                &json!({"username": w.b.staff_user, "password": "wrong-wrong-wrong"}),
+            )
+            .await;
         assert_eq!(s, 401);
     }
-    let (s, v) = anon.post("/v1/auth/login", &json!({"username": w.b.staff_user, "password": PASSWORD})).await;
+    let (s, v) = anon
+        .post(
+            "/v1/auth/login",
+            &json!({"username": w.b.staff_user, "password": PASSWORD}),
+        )
+        .await;
     assert_eq!(s, 429, "{v}");
     assert_eq!(v["error"]["code"], "too_many_attempts");
     // A forged token is refused.
@@ -332,25 +525,115 @@ async fn bad_input_is_refused_and_changes_nothing(engine: Engine) {
     );
     let cases: Vec<(&str, String, Value, &str)> = vec![
         ("POST", "/v1/street/communities".into(), json!({}), "name"),
-        ("POST", "/v1/street/communities".into(), json!({"name": 5}), "name"),
-        ("POST", "/v1/street/communities".into(), json!({"name": "  "}), "name"),
-        ("POST", "/v1/street/communities".into(), json!({"name": "x", "extra": 1}), "body"),
+        (
+            "POST",
+            "/v1/street/communities".into(),
+            json!({"name": 5}),
+            "name",
+        ),
+        (
+            "POST",
+            "/v1/street/communities".into(),
+            json!({"name": "  "}),
+            "name",
+        ),
+        (
+            "POST",
+            "/v1/street/communities".into(),
+            json!({"name": "x", "extra": 1}),
+            "body",
+        ),
         ("POST", c("/people"), json!({"name": "x"}), "kind"),
-        ("POST", c("/people"), json!({"name": "x", "kind": "alien"}), "kind"),
-        ("POST", c("/people"), json!({"name": "x", "kind": "local", "phone": "12ab"}), "phone"),
-        ("POST", c("/people"), json!({"name": "x", "kind": "local", "id_number": "1;DROP TABLE people"}), "id_number"),
-        ("POST", c("/people"), json!({"name": "x".repeat(101), "kind": "local"}), "name"),
-        ("POST", c("/estates"), json!({"name": "x", "lat": 95.0}), "lat"),
-        ("POST", c("/estates"), json!({"name": "x", "lat": "north"}), "lat"),
-        ("POST", c("/doors"), json!({"box_id": w.a.box_id, "code": "a b", "name": "x"}), "code"),
-        ("POST", c("/doors"), json!({"box_id": "no-such-box", "code": "ok", "name": "x"}), "box_id"),
-        ("POST", c("/grids"), json!({"name": "x", "level": 4}), "level"),
-        ("POST", c("/grids"), json!({"name": "x", "level": 2}), "parent_id"),
-        ("PUT", c(&format!("/doors/{}/mode", w.a.door)), json!({"mode": "wide_open"}), "mode"),
-        ("POST", c(&format!("/people/{}/addresses", w.a.resident)), json!({"room_id": "nope"}), "room_id"),
-        ("POST", "/v1/street/accounts".into(), json!({"username": "u", "password": "short", "role": "street_admin"}), "password"),
-        ("POST", "/v1/street/accounts".into(), json!({"username": "u", "password": PASSWORD, "role": "community_staff"}), "community_id"),
-        ("POST", "/v1/street/accounts".into(), json!({"username": "u", "password": PASSWORD, "role": "god"}), "role"),
+        (
+            "POST",
+            c("/people"),
+            json!({"name": "x", "kind": "alien"}),
+            "kind",
+        ),
+        (
+            "POST",
+            c("/people"),
+            json!({"name": "x", "kind": "local", "phone": "12ab"}),
+            "phone",
+        ),
+        (
+            "POST",
+            c("/people"),
+            json!({"name": "x", "kind": "local", "id_number": "1;DROP TABLE people"}),
+            "id_number",
+        ),
+        (
+            "POST",
+            c("/people"),
+            json!({"name": "x".repeat(101), "kind": "local"}),
+            "name",
+        ),
+        (
+            "POST",
+            c("/estates"),
+            json!({"name": "x", "lat": 95.0}),
+            "lat",
+        ),
+        (
+            "POST",
+            c("/estates"),
+            json!({"name": "x", "lat": "north"}),
+            "lat",
+        ),
+        (
+            "POST",
+            c("/doors"),
+            json!({"box_id": w.a.box_id, "code": "a b", "name": "x"}),
+            "code",
+        ),
+        (
+            "POST",
+            c("/doors"),
+            json!({"box_id": "no-such-box", "code": "ok", "name": "x"}),
+            "box_id",
+        ),
+        (
+            "POST",
+            c("/grids"),
+            json!({"name": "x", "level": 4}),
+            "level",
+        ),
+        (
+            "POST",
+            c("/grids"),
+            json!({"name": "x", "level": 2}),
+            "parent_id",
+        ),
+        (
+            "PUT",
+            c(&format!("/doors/{}/mode", w.a.door)),
+            json!({"mode": "wide_open"}),
+            "mode",
+        ),
+        (
+            "POST",
+            c(&format!("/people/{}/addresses", w.a.resident)),
+            json!({"room_id": "nope"}),
+            "room_id",
+        ),
+        (
+            "POST",
+            "/v1/street/accounts".into(),
+            json!({"username": "u", "password": "short", "role": "street_admin"}),
+            "password",
+        ),
+        (
+            "POST",
+            "/v1/street/accounts".into(),
+            json!({"username": "u", "password": PASSWORD, "role": "community_staff"}),
+            "community_id",
+        ),
+        (
+            "POST",
+            "/v1/street/accounts".into(),
+            json!({"username": "u", "password": PASSWORD, "role": "god"}),
+            "role",
+        ),
     ];
     for (method, path, body, field) in &cases {
         let (s, v) = w.admin.call(method, path, Some(body)).await;
@@ -361,30 +644,75 @@ async fn bad_input_is_refused_and_changes_nothing(engine: Engine) {
         }
     }
     // Not JSON at all; a huge body; query parameters of the wrong type; unknown ids.
-    let (s, v) = w.admin.raw("POST", "/v1/street/communities", b"{not json".to_vec()).await;
-    assert_eq!((s, v["error"]["code"].as_str()), (400, Some("invalid_field")));
-    let (s, v) = w.admin.raw("POST", "/v1/street/communities", vec![b' '; 3 * 1024 * 1024]).await;
+    let (s, v) = w
+        .admin
+        .raw("POST", "/v1/street/communities", b"{not json".to_vec())
+        .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (400, Some("invalid_field"))
+    );
+    let (s, v) = w
+        .admin
+        .raw(
+            "POST",
+            "/v1/street/communities",
+            vec![b' '; 3 * 1024 * 1024],
+        )
+        .await;
     assert_eq!(s, 413, "{v}");
     let (s, v) = w.admin.get(&c("/passes?limit=lots")).await;
-    assert_eq!((s, v["error"]["field"].as_str()), (400, Some("limit")), "{v}");
+    assert_eq!(
+        (s, v["error"]["field"].as_str()),
+        (400, Some("limit")),
+        "{v}"
+    );
     let (s, v) = w.admin.get(&c("/passes?limit=100000")).await;
-    assert_eq!((s, v["error"]["field"].as_str()), (400, Some("limit")), "{v}");
+    assert_eq!(
+        (s, v["error"]["field"].as_str()),
+        (400, Some("limit")),
+        "{v}"
+    );
     let (s, v) = w.admin.get(&c("/passes?before=yesterday")).await;
-    assert_eq!((s, v["error"]["field"].as_str()), (400, Some("before")), "{v}");
-    let (s, _) = w.admin.get(&c("/people/00000000-0000-0000-0000-000000000000")).await;
+    assert_eq!(
+        (s, v["error"]["field"].as_str()),
+        (400, Some("before")),
+        "{v}"
+    );
+    let (s, _) = w
+        .admin
+        .get(&c("/people/00000000-0000-0000-0000-000000000000"))
+        .await;
     assert_eq!(s, 404);
     let (s, _) = w.admin.get("/v1/communities/nope/estates/nope").await;
     assert_eq!(s, 404);
     let (s, v) = w.admin.get("/v1/no/such/route").await;
-    assert_eq!((s, v["error"]["code"].as_str()), (404, Some("no_such_route")));
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (404, Some("no_such_route"))
+    );
     let (s, v) = w.admin.call("DELETE", "/v1/street/communities", None).await;
-    assert_eq!((s, v["error"]["code"].as_str()), (405, Some("method_not_allowed")));
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (405, Some("method_not_allowed"))
+    );
     // Provisioning with a wrong code, a bad key; uplink without a signature.
     let (s, _) = provision(&base, "WRONG-CODE1", &key(3)).await;
     assert_eq!(s, 401);
-    let (s, v) = Api::new(&base).post("/v1/edge/provision", &json!({"version": 1, "code": w.a.code, "public_key": "AAAA"})).await;
-    assert_eq!((s, v["error"]["field"].as_str()), (400, Some("public_key")), "{v}");
-    let (s, _) = Api::new(&base).post("/v1/edge/sync/up", &json!({"version": 1, "records": []})).await;
+    let (s, v) = Api::new(&base)
+        .post(
+            "/v1/edge/provision",
+            &json!({"version": 1, "code": w.a.code, "public_key": "AAAA"}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"]["field"].as_str()),
+        (400, Some("public_key")),
+        "{v}"
+    );
+    let (s, _) = Api::new(&base)
+        .post("/v1/edge/sync/up", &json!({"version": 1, "records": []}))
+        .await;
     assert_eq!(s, 401);
     let after = (
         count(&w.admin.get("/v1/street/communities").await.1),
@@ -428,29 +756,94 @@ async fn sync_endpoints_as_a_box_sees_them(engine: Engine) {
     assert_eq!(provision(&base, &w.a.code, &key(2)).await.0, 401);
 
     // Down: the resident of A, nobody of B.
-    let (s, d) = edge_call(&base, &w.a.box_id, &k, "GET", "/v1/edge/sync/down?cursor=0", vec![]).await;
+    let (s, d) = edge_call(
+        &base,
+        &w.a.box_id,
+        &k,
+        "GET",
+        "/v1/edge/sync/down?cursor=0",
+        vec![],
+    )
+    .await;
     assert_eq!(s, 200, "{d}");
-    let ids: Vec<&str> = d["people"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = d["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, vec![w.a.resident.as_str()]);
     assert_eq!(d["people"][0]["addresses"][0]["estate"], w.a.estate);
-    assert!(d["removed_people"].as_array().unwrap().iter().any(|p| p == &json!(w.b.resident)));
+    assert!(d["removed_people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p == &json!(w.b.resident)));
     let cursor = d["cursor"].as_i64().unwrap();
     // Nothing new: same cursor, empty. Then a revocation arrives on the next delta.
-    let (_, d2) = edge_call(&base, &w.a.box_id, &k, "GET", &format!("/v1/edge/sync/down?cursor={cursor}"), vec![]).await;
+    let (_, d2) = edge_call(
+        &base,
+        &w.a.box_id,
+        &k,
+        "GET",
+        &format!("/v1/edge/sync/down?cursor={cursor}"),
+        vec![],
+    )
+    .await;
     assert_eq!(d2["cursor"], cursor);
     assert!(d2["people"].as_array().unwrap().is_empty());
-    let (s, _) = w.admin.put(&format!("/v1/communities/{}/people/{}/enabled", w.a.id, w.a.resident), &json!({"enabled": false})).await;
+    let (s, _) = w
+        .admin
+        .put(
+            &format!("/v1/communities/{}/people/{}/enabled", w.a.id, w.a.resident),
+            &json!({"enabled": false}),
+        )
+        .await;
     assert_eq!(s, 204);
-    let (_, d3) = edge_call(&base, &w.a.box_id, &k, "GET", &format!("/v1/edge/sync/down?cursor={cursor}"), vec![]).await;
+    let (_, d3) = edge_call(
+        &base,
+        &w.a.box_id,
+        &k,
+        "GET",
+        &format!("/v1/edge/sync/down?cursor={cursor}"),
+        vec![],
+    )
+    .await;
     assert_eq!(d3["people"][0]["enabled"], false, "{d3}");
 
     // Up: a batch stored once however often it is sent.
-    let batch = UplinkBatchV1 { version: 1, records: (0..300).map(|n| pass(n, "east", &w.a.resident)).collect() };
+    let batch = UplinkBatchV1 {
+        version: 1,
+        records: (0..300).map(|n| pass(n, "east", &w.a.resident)).collect(),
+    };
     let body = serde_json::to_vec(&batch).unwrap();
-    let (s, ack) = edge_call(&base, &w.a.box_id, &k, "POST", "/v1/edge/sync/up", body.clone()).await;
-    assert_eq!((s, ack["stored"].as_u64(), ack["duplicates"].as_u64()), (200, Some(300), Some(0)), "{ack}");
-    let (_, ack) = edge_call(&base, &w.a.box_id, &k, "POST", "/v1/edge/sync/up", body.clone()).await;
-    assert_eq!((ack["stored"].as_u64(), ack["duplicates"].as_u64()), (Some(0), Some(300)));
+    let (s, ack) = edge_call(
+        &base,
+        &w.a.box_id,
+        &k,
+        "POST",
+        "/v1/edge/sync/up",
+        body.clone(),
+    )
+    .await;
+    assert_eq!(
+        (s, ack["stored"].as_u64(), ack["duplicates"].as_u64()),
+        (200, Some(300), Some(0)),
+        "{ack}"
+    );
+    let (_, ack) = edge_call(
+        &base,
+        &w.a.box_id,
+        &k,
+        "POST",
+        "/v1/edge/sync/up",
+        body.clone(),
+    )
+    .await;
+    assert_eq!(
+        (ack["stored"].as_u64(), ack["duplicates"].as_u64()),
+        (Some(0), Some(300))
+    );
     // Staff of A page through all 300 with the door resolved; staff of B see none.
     let staff = Api::login(&base, &w.a.staff_user, PASSWORD).await;
     let mut seen = BTreeSet::new();
@@ -460,10 +853,15 @@ async fn sync_endpoints_as_a_box_sees_them(engine: Engine) {
             Some(n) => format!("?limit=128&door_id={}&before={n}", w.a.door),
             None => format!("?limit=128&door_id={}", w.a.door),
         };
-        let (s, page) = staff.get(&format!("/v1/communities/{}/passes{q}", w.a.id)).await;
+        let (s, page) = staff
+            .get(&format!("/v1/communities/{}/passes{q}", w.a.id))
+            .await;
         assert_eq!(s, 200, "{page}");
         for i in page["items"].as_array().unwrap() {
-            assert!(seen.insert(i["id"].as_str().unwrap().to_string()), "page overlap");
+            assert!(
+                seen.insert(i["id"].as_str().unwrap().to_string()),
+                "page overlap"
+            );
             assert_eq!(i["door_name"], "East gate");
         }
         match page["next"].as_str() {
@@ -473,13 +871,37 @@ async fn sync_endpoints_as_a_box_sees_them(engine: Engine) {
     }
     assert_eq!(seen.len(), 300);
     let staff_b = Api::login(&base, &w.b.staff_user, PASSWORD).await;
-    let (_, pb) = staff_b.get(&format!("/v1/communities/{}/passes", w.b.id)).await;
+    let (_, pb) = staff_b
+        .get(&format!("/v1/communities/{}/passes", w.b.id))
+        .await;
     assert!(pb["items"].as_array().unwrap().is_empty());
     // Oversized batch, wrong version, tampered body: refused.
-    let big = UplinkBatchV1 { version: 1, records: (0..1001).map(|n| pass(n + 10_000, "east", "p")).collect() };
-    let (s, v) = edge_call(&base, &w.a.box_id, &k, "POST", "/v1/edge/sync/up", serde_json::to_vec(&big).unwrap()).await;
-    assert_eq!((s, v["error"]["field"].as_str()), (400, Some("records")), "{v}");
-    let headers = edge_sync::auth::sign_request(&k, &w.a.box_id, "POST", "/v1/edge/sync/up", tests_now(), &body);
+    let big = UplinkBatchV1 {
+        version: 1,
+        records: (0..1001).map(|n| pass(n + 10_000, "east", "p")).collect(),
+    };
+    let (s, v) = edge_call(
+        &base,
+        &w.a.box_id,
+        &k,
+        "POST",
+        "/v1/edge/sync/up",
+        serde_json::to_vec(&big).unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (s, v["error"]["field"].as_str()),
+        (400, Some("records")),
+        "{v}"
+    );
+    let headers = edge_sync::auth::sign_request(
+        &k,
+        &w.a.box_id,
+        "POST",
+        "/v1/edge/sync/up",
+        tests_now(),
+        &body,
+    );
     let mut req = reqwest::Client::new().post(format!("{base}/v1/edge/sync/up"));
     for (hk, hv) in headers {
         req = req.header(hk, hv);
@@ -487,14 +909,40 @@ async fn sync_endpoints_as_a_box_sees_them(engine: Engine) {
     let mut tampered = body.clone();
     let pos = tampered.len() / 2;
     tampered[pos] ^= 1;
-    let r = req.header("content-type", "application/json").body(tampered).send().await.unwrap();
+    let r = req
+        .header("content-type", "application/json")
+        .body(tampered)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 401);
     // Another box's key cannot speak for this box.
-    let (s, _) = edge_call(&base, &w.a.box_id, &key(7), "GET", "/v1/edge/sync/down?cursor=0", vec![]).await;
+    let (s, _) = edge_call(
+        &base,
+        &w.a.box_id,
+        &key(7),
+        "GET",
+        "/v1/edge/sync/down?cursor=0",
+        vec![],
+    )
+    .await;
     assert_eq!(s, 401);
     // Revoked: refused at once.
-    w.admin.ok(&format!("/v1/communities/{}/boxes/{}/revoke", w.a.id, w.a.box_id), &json!({})).await;
-    let (s, v) = edge_call(&base, &w.a.box_id, &k, "GET", "/v1/edge/sync/down?cursor=0", vec![]).await;
+    w.admin
+        .ok(
+            &format!("/v1/communities/{}/boxes/{}/revoke", w.a.id, w.a.box_id),
+            &json!({}),
+        )
+        .await;
+    let (s, v) = edge_call(
+        &base,
+        &w.a.box_id,
+        &k,
+        "GET",
+        "/v1/edge/sync/down?cursor=0",
+        vec![],
+    )
+    .await;
     assert_eq!(s, 403, "{v}");
     w.cloud.stop().await;
 }

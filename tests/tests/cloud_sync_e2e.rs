@@ -1,0 +1,429 @@
+//! Both binaries end to end, with pymodbus as the relay board: provisioning, a visitor's grant
+//! reaching the box, one-tap through the cloud's long-poll, and the outage cases — the cloud
+//! killed while the box keeps deciding, the box killed in the middle of an upload — each
+//! checked by comparing record ids: every pass arrives, exactly once.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use tests::cloud::{
+    app_user, build_community, Api, CloudProc, Community, Engine, TestDb, PASSWORD,
+};
+use tests::{free_port, workspace_bin, ModbusPeer, Proc};
+
+const ADMIN_TOKEN: &str = "edge-admin-token-for-tests";
+
+macro_rules! on_both {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name(tests::cloud::Engine::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name(tests::cloud::Engine::Postgres).await
+            }
+        }
+    };
+}
+
+fn now_ms() -> i64 {
+    edge_daemon::os_clock::wall_ms()
+}
+
+struct Edge {
+    proc: Proc,
+    base: String,
+    store: PathBuf,
+    http: reqwest::Client,
+}
+
+impl Edge {
+    /// Provision with the community's code, write the installer's config, start the binary.
+    async fn provision_and_start(
+        dir: &Path,
+        cloud: &str,
+        c: &Community,
+        relay: std::net::SocketAddr,
+        uplink_batch: usize,
+    ) -> Edge {
+        let out = dir.join("edge-cloud");
+        let prov = std::process::Command::new(workspace_bin("edge-daemon"))
+            .args(["provision", "--cloud", cloud, "--code", &c.code, "--out"])
+            .arg(&out)
+            .output()
+            .expect("run edge-daemon provision");
+        assert!(
+            prov.status.success(),
+            "provision failed: {}",
+            String::from_utf8_lossy(&prov.stderr)
+        );
+        let said = String::from_utf8_lossy(&prov.stdout);
+        assert!(
+            said.contains(&c.box_id) && said.contains("door `east`"),
+            "{said}"
+        );
+        let port = free_port();
+        let store = dir.join("edge-store");
+        let profiles = Path::new(env!("CARGO_MANIFEST_DIR")).join("../device-profiles");
+        let cfg = format!(
+            r#"profiles_dir = "{profiles}"
+[cloud]
+identity_file = "{identity}"
+sync_interval_ms = 300
+uplink_batch = {uplink_batch}
+backoff_max_ms = 1000
+long_poll_ms = 20000
+[store]
+path = "{store}"
+[api]
+listen = "127.0.0.1:{port}"
+admin_token = "{ADMIN_TOKEN}"
+[monitor]
+poll_interval_ms = 100
+[[devices]]
+id = "relay"
+profile = "waveshare-relay-8ch"
+slave_id = 1
+[devices.tcp]
+address = "{relay}"
+[[doors]]
+id = "east"
+name = "East gate"
+device = "relay"
+channel = 1
+monitor_contact = false
+pulse_ms = 300
+"#,
+            profiles = profiles.display(),
+            identity = out.join("cloud-identity.toml").display(),
+            store = store.display(),
+        );
+        let cfg_path = dir.join("edge.toml");
+        std::fs::write(&cfg_path, cfg).unwrap();
+        let check = std::process::Command::new(workspace_bin("edge-daemon"))
+            .arg("check-config")
+            .arg(&cfg_path)
+            .output()
+            .unwrap();
+        assert!(
+            check.status.success(),
+            "check-config: {}",
+            String::from_utf8_lossy(&check.stderr)
+        );
+        let cfg_s = cfg_path.display().to_string();
+        let proc = Proc::spawn(
+            workspace_bin("edge-daemon"),
+            &["run", "--config", &cfg_s],
+            &[("RUST_LOG", "info")],
+            dir.join("edge.log"),
+        );
+        let base = format!("http://127.0.0.1:{port}");
+        tests::wait_http_ok(&format!("{base}/v1/health"), &proc, Duration::from_secs(30)).await;
+        Edge {
+            proc,
+            base,
+            store,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    async fn restart(&mut self) {
+        self.proc.start();
+        tests::wait_http_ok(
+            &format!("{}/v1/health", self.base),
+            &self.proc,
+            Duration::from_secs(30),
+        )
+        .await;
+    }
+
+    /// A face decision on the box's local API (what an on-box recogniser posts).
+    async fn decide(&self, person: &str) -> (u16, Value) {
+        let r = self
+            .http
+            .post(format!("{}/v1/decide", self.base))
+            .bearer_auth(ADMIN_TOKEN)
+            .json(&json!({"door_id": "east", "person_id": person, "method": "face"}))
+            .send()
+            .await
+            .unwrap();
+        let s = r.status().as_u16();
+        (s, r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn status(&self) -> Value {
+        self.http
+            .get(format!("{}/v1/status", self.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// Wait until the cloud acknowledged everything; returns the box's pass count.
+    async fn wait_drained(&self, within: Duration) -> usize {
+        let deadline = Instant::now() + within;
+        loop {
+            let st = self.status().await;
+            if st["outbox_depth"] == 0 {
+                return st["passlog_records"].as_u64().unwrap() as usize;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "outbox never drained: {st}\n{}",
+                self.proc.log_text()
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Decide until the box allows (the directory arrives on a sync).
+    async fn wait_allowed(&self, person: &str, within: Duration) -> Value {
+        let deadline = Instant::now() + within;
+        loop {
+            let (s, v) = self.decide(person).await;
+            if s == 200 {
+                return v;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "box never allowed {person}: {v}\n{}",
+                self.proc.log_text()
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
+
+/// Every pass id the community's staff can page through.
+async fn cloud_pass_ids(staff: &Api, community: &str) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut next: Option<String> = None;
+    loop {
+        let q = next.as_ref().map_or("?limit=500".to_string(), |n| {
+            format!("?limit=500&before={n}")
+        });
+        let (s, page) = staff
+            .get(&format!("/v1/communities/{community}/passes{q}"))
+            .await;
+        assert_eq!(s, 200, "{page}");
+        ids.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["id"].as_str().unwrap().to_string()),
+        );
+        match page["next"].as_str() {
+            Some(n) => next = Some(n.to_string()),
+            None => return ids,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async fn visitor_window_and_one_tap(engine: Engine) {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = TestDb::new(engine, tmp.path());
+    let cloud = CloudProc::start(tmp.path(), &db.url).await;
+    let admin = Api::login(&cloud.base, "admin", PASSWORD).await;
+    let c = build_community(&admin, "alpha", "13800000001", 31.2, 121.4).await;
+    let mut relay = ModbusPeer::tcp(&[1]).await;
+    let edge = Edge::provision_and_start(tmp.path(), &cloud.base, &c, relay.addr(), 500).await;
+
+    // The resident arrives through sync.
+    edge.wait_allowed(&c.resident, Duration::from_secs(20))
+        .await;
+
+    // Two visitors: one appointment 59 min ahead (now is inside its window), one 61 min ahead
+    // (now is one minute before its window opens).
+    let v_in = app_user(&cloud.base, "13700000011", "visitor").await;
+    let v_out = app_user(&cloud.base, "13700000012", "visitor").await;
+    let host = app_user(&cloud.base, &c.resident_phone, "resident").await;
+    let mut visitor_ids = Vec::new();
+    for (v, minutes) in [(&v_in, 59), (&v_out, 61)] {
+        let visit = v
+            .ok("/v1/app/visits", &json!({"host_phone": c.resident_phone, "visit_at_ms": now_ms() + minutes * 60_000, "reason": "visit"}))
+            .await;
+        host.ok(
+            &format!("/v1/app/visits/{}/decide", visit["id"].as_str().unwrap()),
+            &json!({"approve": true}),
+        )
+        .await;
+        let (_, me) = v.get("/v1/me").await;
+        visitor_ids.push(me["person_id"].as_str().unwrap().to_string());
+    }
+    // The grant reaches the box: the visitor inside the window is let in by a face decision…
+    let ok = edge
+        .wait_allowed(&visitor_ids[0], Duration::from_secs(20))
+        .await;
+    assert_eq!(ok["reason"], "visitor", "{ok}");
+    // …and the one a minute outside is refused by the box itself.
+    let (s, v) = edge.decide(&visitor_ids[1]).await;
+    assert_eq!(
+        (s, v["reason"].as_str()),
+        (403, Some("outside_visitor_window")),
+        "{v}"
+    );
+
+    // One-tap through the cloud: the long-poll carries the signed command, the coil pulses.
+    // Let earlier pulses (the face decisions above) finish first.
+    while relay
+        .next_change(Duration::from_millis(600))
+        .await
+        .is_some()
+    {}
+    let (s, r) = v_in
+        .post(
+            "/v1/app/onetap",
+            &json!({"lat": c.lat + 0.0002, "lon": c.lon}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(r["result"], "opened", "{r}\n{}", edge.proc.log_text());
+    let change = relay
+        .next_change(Duration::from_secs(5))
+        .await
+        .expect("the relay coil was written");
+    assert_eq!((change.addr, change.value), (0, 1), "{change:?}");
+    let off = relay
+        .next_change(Duration::from_secs(5))
+        .await
+        .expect("the pulse ended");
+    assert_eq!((off.addr, off.value), (0, 0), "{off:?}");
+    // Outside the window the cloud finds no door this visitor may pass.
+    let (_, r) = v_out
+        .post("/v1/app/onetap", &json!({"lat": c.lat, "lon": c.lon}))
+        .await;
+    assert_eq!(r["result"], "no_door_nearby", "{r}");
+    // Far away: nothing nearby either.
+    let (_, r) = host
+        .post("/v1/app/onetap", &json!({"lat": c.lat + 0.1, "lon": c.lon}))
+        .await;
+    assert_eq!(r["result"], "no_door_nearby", "{r}");
+
+    // A revocation takes effect on the next sync.
+    let (s, _) = admin
+        .put(
+            &format!("/v1/communities/{}/people/{}/enabled", c.id, c.resident),
+            &json!({"enabled": false}),
+        )
+        .await;
+    assert_eq!(s, 204);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (s, v) = edge.decide(&c.resident).await;
+        if s == 403 {
+            assert_eq!(v["reason"], "person_disabled", "{v}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "revocation never reached the box"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // Every decision made on the box reaches the cloud once, with the one-tap among them.
+    let staff = Api::login(&cloud.base, &c.staff_user, PASSWORD).await;
+    let local = edge.wait_drained(Duration::from_secs(20)).await;
+    let ids = cloud_pass_ids(&staff, &c.id).await;
+    let unique: BTreeSet<&String> = ids.iter().collect();
+    assert_eq!((unique.len(), ids.len()), (local, local));
+    let (_, one_tap) = staff
+        .get(&format!("/v1/communities/{}/passes?method=one_tap", c.id))
+        .await;
+    assert_eq!(one_tap["items"].as_array().unwrap().len(), 1, "{one_tap}");
+    assert_eq!(one_tap["items"][0]["person_id"], visitor_ids[0].as_str());
+    drop(edge);
+    drop(cloud);
+}
+on_both!(visitor_window_and_one_tap);
+
+// ---------------------------------------------------------------------------------------------
+
+/// The cloud is SIGKILLed; the box keeps deciding; the cloud comes back; every pass arrives
+/// once. Then the box is SIGKILLed in the middle of draining a backlog; after its restart the
+/// cloud holds exactly the box's records.
+async fn outages_lose_nothing_and_double_nothing(engine: Engine) {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = TestDb::new(engine, tmp.path());
+    let mut cloud = CloudProc::start(tmp.path(), &db.url).await;
+    let admin = Api::login(&cloud.base, "admin", PASSWORD).await;
+    let c = build_community(&admin, "alpha", "13800000001", 31.2, 121.4).await;
+    let relay = ModbusPeer::tcp(&[1]).await;
+    let mut edge = Edge::provision_and_start(tmp.path(), &cloud.base, &c, relay.addr(), 50).await;
+    edge.wait_allowed(&c.resident, Duration::from_secs(20))
+        .await;
+    let staff = Api::login(&cloud.base, &c.staff_user, PASSWORD).await;
+
+    // 1. Cloud down: the box decides on its own.
+    cloud.kill9().await;
+    let mut made = BTreeSet::new();
+    for i in 0..1500 {
+        let who = if i % 3 == 0 {
+            "stranger"
+        } else {
+            c.resident.as_str()
+        };
+        let (s, v) = edge.decide(who).await;
+        assert!(s == 200 || s == 403, "{s} {v}");
+        made.insert(v["record_id"].as_str().unwrap().to_string());
+    }
+    assert_eq!(made.len(), 1500);
+    cloud.restart().await;
+    // 2. Mid-drain (batches of 50), the box is SIGKILLed, then restarted.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut killed_at = None;
+    while killed_at.is_none() {
+        let n = cloud_pass_ids(&staff, &c.id).await.len();
+        if n > 100 && n < 1400 {
+            edge.proc.kill9().await;
+            killed_at = Some(n);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "upload never started: {n}\n{}",
+            edge.proc.log_text()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    edge.restart().await;
+    let local_count = edge.wait_drained(Duration::from_secs(120)).await;
+    let all_cloud = cloud_pass_ids(&staff, &c.id).await;
+    let cloud_ids: BTreeSet<String> = all_cloud.iter().cloned().collect();
+    assert_eq!(cloud_ids.len(), all_cloud.len(), "a record arrived twice");
+    assert_eq!(all_cloud.len(), local_count);
+    assert!(
+        made.is_subset(&cloud_ids),
+        "{} made while the cloud was down are missing",
+        made.difference(&cloud_ids).count()
+    );
+    // Stop the box and compare with its store: the same ids, no more, no less.
+    edge.proc.kill9().await;
+    let store = edge_daemon::store::Store::open(&edge.store).unwrap();
+    let local: BTreeSet<String> = store
+        .recent_passes(usize::MAX)
+        .unwrap()
+        .iter()
+        .map(|p| p.id.to_string())
+        .collect();
+    assert_eq!(local, cloud_ids, "box and cloud disagree");
+    assert_eq!(store.outbox_depth(), 0);
+    eprintln!(
+        "outage: {} passes made offline; box killed after {} arrived; cloud holds {} == box {}",
+        made.len(),
+        killed_at.unwrap_or(0),
+        cloud_ids.len(),
+        local.len()
+    );
+    drop(relay);
+}
+on_both!(outages_lose_nothing_and_double_nothing);
