@@ -6,4 +6,12 @@ cd "$root"
 bash tests/setup.sh
 export EDGE_TEST_PYTHON="$root/.venv/bin/python"
 cargo build --release --locked -p edge-daemon
-EDGE_DAEMON_BIN="$root/target/release/edge-daemon" cargo bench --locked -p tests --bench edge
+# `bash tests/bench.sh` runs both; `bash tests/bench.sh edge|cloud [sections…]` one of them.
+which="${1:-all}"
+[ $# -gt 0 ] && shift
+if [ "$which" = all ] || [ "$which" = edge ]; then
+    EDGE_DAEMON_BIN="$root/target/release/edge-daemon" cargo bench --locked -p tests --bench edge -- "$@"
+fi
+if [ "$which" = all ] || [ "$which" = cloud ]; then
+    cargo bench --locked -p tests --bench cloud -- "$@"
+fi

@@ -1,33 +1,89 @@
 #!/usr/bin/env bash
-# The whole stack on one machine: a simulated 8-channel relay module (pymodbus over Modbus TCP)
-# and the edge daemon on a demo config. Opens the east gate once with a signed one-tap command
-# and shows the pass in the log, then keeps running (Ctrl-C stops everything).
-#   DEMO_EXIT=1 bash edge-daemon/demo/run.sh   # stop after the first open (smoke test)
+# The whole stack on one machine, on embedded defaults: the cloud core on a SQLite file, an edge
+# box provisioned with a one-time code, and a simulated 8-channel relay module (pymodbus over
+# Modbus TCP) standing in for the gate controller. A street admin registers the estate, its
+# door and the box; the box is provisioned; a resident opens the east gate with one tap; a
+# visitor asks, the host approves, and the visitor's tap opens it too; staff see both passes.
+# Then it keeps running (Ctrl-C stops everything).
+#   DEMO_EXIT=1 bash edge-daemon/demo/run.sh   # stop after the checks (smoke test; CI runs it)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
-bash tests/setup.sh                       # socat + pymodbus (.venv), from the registries
-cargo build --locked -p edge-daemon
-bin="$root/target/debug/edge-daemon"
+bash tests/setup.sh                       # socat, PostgreSQL binaries, pymodbus (.venv)
+cargo build --locked -p edge-daemon -p cloud-core
+edge="$root/target/debug/edge-daemon"
+cloud="$root/target/debug/cloud-core"
 
 run="$root/demo-run"
 rm -rf "$run" && mkdir -p "$run"
 sim_port="${DEMO_SIM_PORT:-15020}"
 api_port="${DEMO_API_PORT:-8480}"
-public_key="$("$bin" keygen --secret-out "$run/onetap.key")"
+cloud_port="${DEMO_CLOUD_PORT:-8080}"
+C="http://127.0.0.1:$cloud_port"
+export CLOUD_ADMIN_PASSWORD="demo-admin-password"
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+die() { echo "demo: $*" >&2; exit 1; }
+# json FIELD.PATH < json  — print one field (python3 is on every Debian machine with the tests).
+json() { python3 -c 'import sys,json
+d=json.load(sys.stdin)
+for k in sys.argv[1].split("."):
+    d=d[int(k)] if k.isdigit() else d[k]
+print(d)' "$1"; }
+# call METHOD PATH [BODY] [TOKEN]
+call() {
+  local args=(-sS -X "$1" "$C$2" -H 'content-type: application/json')
+  [ -n "${3:-}" ] && args+=(-d "$3")
+  [ -n "${4:-}" ] && args+=(-H "Authorization: Bearer $4")
+  curl "${args[@]}"
+}
+wait_http() { for _ in $(seq 150); do curl -fsS "$1" >/dev/null 2>&1 && return 0; sleep 0.2; done; die "$2 did not start"; }
+
+# --- the cloud core -------------------------------------------------------------------------
+cat > "$run/cloud.toml" <<TOML
+# Demo config written by edge-daemon/demo/run.sh (see cloud-core/cloud-core.example.toml).
+listen = "127.0.0.1:$cloud_port"
+database_url = "sqlite://$run/cloud.db?mode=rwc"
+data_dir = "$run/cloud-keys"
+TOML
+"$cloud" check-config "$run/cloud.toml"
+"$cloud" create-admin --config "$run/cloud.toml" --username admin
+RUST_LOG="${RUST_LOG:-info,sqlx=warn}" "$cloud" run --config "$run/cloud.toml" &
+pids+=($!)
+wait_http "$C/v1/health" "cloud core"
+
+echo; echo "== street admin registers the community, estate, room, resident, box and door"
+admin="$(call POST /v1/auth/login '{"username":"admin","password":"demo-admin-password"}' | json token)"
+cid="$(call POST /v1/street/communities '{"name":"Huayuan"}' "$admin" | json id)"
+P="/v1/communities/$cid"
+estate="$(call POST "$P/estates" '{"name":"Huayuan East","lat":31.2304,"lon":121.4737}' "$admin" | json id)"
+building="$(call POST "$P/estates/$estate/buildings" '{"name":"Building 3"}' "$admin" | json id)"
+unit="$(call POST "$P/buildings/$building/units" '{"name":"Unit 1"}' "$admin" | json id)"
+room="$(call POST "$P/units/$unit/rooms" '{"name":"1001"}' "$admin" | json id)"
+liwei="$(call POST "$P/people" '{"name":"Li Wei","kind":"local","phone":"13800001001","id_number":"110101199003071234"}' "$admin" | json id)"
+call POST "$P/people/$liwei/addresses" "{\"room_id\":\"$room\"}" "$admin" >/dev/null
+call POST /v1/street/accounts "{\"username\":\"huayuan-staff\",\"password\":\"demo-staff-password\",\"role\":\"community_staff\",\"community_id\":\"$cid\"}" "$admin" >/dev/null
+box="$(call POST "$P/boxes" "{\"estate_id\":\"$estate\",\"name\":\"East gate box\"}" "$admin")"
+box_id="$(echo "$box" | json id)"
+code="$(echo "$box" | json provisioning_code)"
+call POST "$P/doors" "{\"box_id\":\"$box_id\",\"code\":\"east-gate\",\"name\":\"East gate\",\"lat\":31.2305,\"lon\":121.4738}" "$admin" >/dev/null
+echo "box $box_id, one-time code $code"
+
+# --- the edge box -------------------------------------------------------------------------------
+echo; echo "== the installer provisions the box with the code"
+"$edge" provision --cloud "$C" --code "$code" --out "$run/edge-cloud"
 cat > "$run/edge.toml" <<TOML
 # Demo config written by edge-daemon/demo/run.sh (see edge-daemon/edge-daemon.example.toml).
 profiles_dir = "$root/device-profiles"
-seed_file = "$root/edge-daemon/demo/people.json"
-[box]
-id = "demo-box"
-community = "huayuan"
-name = "Demo box"
+[cloud]
+identity_file = "$run/edge-cloud/cloud-identity.toml"
+sync_interval_ms = 500
 [store]
-path = "$run/store"
+path = "$run/edge-store"
 [api]
 listen = "127.0.0.1:$api_port"
-onetap_public_key = "$public_key"
 admin_token = "demo-admin-token-0001"
 [[devices]]
 id = "relay-sim"
@@ -38,25 +94,12 @@ address = "127.0.0.1:$sim_port"
 [[doors]]
 id = "east-gate"
 name = "East gate"
-estate = "huayuan-east"
 device = "relay-sim"
 channel = 1
 pulse_ms = 800
 held_open_seconds = 30
-[[doors]]
-id = "north-gate"
-name = "North gate"
-estate = "huayuan-north"
-device = "relay-sim"
-channel = 2
-pulse_ms = 800
-held_open_seconds = 30
 TOML
-"$bin" check-config "$run/edge.toml"
-
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT INT TERM
+"$edge" check-config "$run/edge.toml"
 
 # The simulated relay module: pymodbus; it prints every coil change ("change co DEV ADDR VALUE
 # T_US"). It exits when its stdin closes, i.e. when this script ends.
@@ -64,31 +107,52 @@ mkfifo "$run/sim.stdin"
 "$root/.venv/bin/python" -u tests/peers/modbus_peer.py --tcp "127.0.0.1:$sim_port" --device 1 <"$run/sim.stdin" &
 pids+=($!)
 exec 3>"$run/sim.stdin"
-for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$sim_port") 2>/dev/null && break; sleep 0.1; done
-(exec 3<>"/dev/tcp/127.0.0.1/$sim_port") 2>/dev/null || { echo "simulated relay module did not start" >&2; exit 1; }
-RUST_LOG="${RUST_LOG:-info}" "$bin" run --config "$run/edge.toml" &
+for _ in $(seq 100); do (exec 4<>"/dev/tcp/127.0.0.1/$sim_port") 2>/dev/null && break; sleep 0.1; done
+(exec 4<>"/dev/tcp/127.0.0.1/$sim_port") 2>/dev/null || die "simulated relay module did not start"
+RUST_LOG="${RUST_LOG:-info}" "$edge" run --config "$run/edge.toml" &
 pids+=($!)
-for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$api_port/v1/health" >/dev/null 2>&1 && break; sleep 0.1; done
-curl -fsS "http://127.0.0.1:$api_port/v1/health" >/dev/null || { echo "daemon did not start" >&2; exit 1; }
-# Wait until the daemon has read the door contacts (the relay module is online).
+wait_http "http://127.0.0.1:$api_port/v1/health" "edge daemon"
+# Wait until the directory has arrived from the cloud (Li Wei is known on the box).
 for _ in $(seq 100); do
-  curl -fsS "http://127.0.0.1:$api_port/v1/status" | grep -q '"contact":"closed"' && break; sleep 0.1
+  [ "$(curl -fsS "http://127.0.0.1:$api_port/v1/status" | json people)" -ge 1 ] && break; sleep 0.2
 done
 
-open_cmd="$bin sign-onetap --key $run/onetap.key --community huayuan --door east-gate --person res-1001 | curl -sS -H 'content-type: application/json' -d @- http://127.0.0.1:$api_port/v1/onetap"
-echo; echo "== one-tap: Li Wei opens the east gate"
-reply="$(sh -c "$open_cmd")"; echo "$reply"
-sleep 1.2
-echo "== the pass log (newest first)"
-curl -sS -H "Authorization: Bearer demo-admin-token-0001" "http://127.0.0.1:$api_port/v1/passes?limit=5"; echo
-echo "== box status"
+# --- the app ---------------------------------------------------------------------------------
+echo; echo "== Li Wei signs up in the app and opens the east gate with one tap"
+call POST /v1/app/signup '{"phone":"13800001001","name":"Li Wei","password":"li-wei-password","role":"resident"}' >/dev/null
+li="$(call POST /v1/auth/login '{"username":"13800001001","password":"li-wei-password"}' | json token)"
+tap() { call POST /v1/app/onetap '{"lat":31.2306,"lon":121.4737}' "$1"; }
+first=""
+for _ in $(seq 30); do first="$(tap "$li")"; case "$first" in *'"opened"'*) break ;; esac; sleep 0.5; done
+echo "$first"
+
+echo; echo "== a visitor asks to visit Li Wei in 30 minutes; Li Wei approves; the visitor taps"
+call POST /v1/app/signup '{"phone":"13900002002","name":"Zhang Min","password":"zhang-min-password","role":"visitor"}' >/dev/null
+zm="$(call POST /v1/auth/login '{"username":"13900002002","password":"zhang-min-password"}' | json token)"
+at=$(( $(date +%s) * 1000 + 30 * 60 * 1000 ))
+visit="$(call POST /v1/app/visits "{\"host_phone\":\"13800001001\",\"visit_at_ms\":$at,\"reason\":\"tea\"}" "$zm" | json id)"
+call POST "/v1/app/visits/$visit/decide" '{"approve":true}' "$li"; echo
+second=""
+for _ in $(seq 30); do sleep 1.2; second="$(tap "$zm")"; case "$second" in *'"opened"'*) break ;; esac; done
+echo "$second"
+
+echo; echo "== community staff see the passes in the cloud (uploaded by the box)"
+staff="$(call POST /v1/auth/login '{"username":"huayuan-staff","password":"demo-staff-password"}' | json token)"
+sleep 1.5
+call GET "$P/passes?limit=5" "" "$staff"; echo
+echo; echo "== box status"
 curl -sS "http://127.0.0.1:$api_port/v1/status"; echo
 echo
-echo "Open again:  $open_cmd"
-echo "Refused (wrong estate): same with --door north-gate"
+echo "Cloud API: $C (OpenAPI at $C/openapi.json); box API: http://127.0.0.1:$api_port"
 if [ "${DEMO_EXIT:-0}" = "1" ]; then
-  # As a smoke test: the gate must really have opened.
-  case "$reply" in *'"actuated":true'*) exit 0 ;; *) echo "demo: the gate did not open" >&2; exit 1 ;; esac
+  # As a smoke test: both taps must really have opened the gate.
+  case "$first" in *'"opened"'*) ;; *) die "the resident's tap did not open the gate" ;; esac
+  case "$second" in *'"opened"'*) ;; *) die "the visitor's tap did not open the gate" ;; esac
+  passes="$(call GET "$P/passes?method=one_tap" "" "$staff")"
+  [ "$(echo "$passes" | python3 -c 'import sys,json; print(len(json.load(sys.stdin)["items"]))')" -ge 2 ] \
+    || die "the passes did not reach the cloud: $passes"
+  echo "demo: ok"
+  exit 0
 fi
 echo "Running; Ctrl-C to stop."
 wait

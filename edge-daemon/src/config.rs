@@ -604,6 +604,63 @@ mod tests {
         EdgeConfig::parse(&example_path(), &text.replacen(replace, by, 1))
     }
 
+    /// `[cloud]` takes the box's identity and the cloud's key from the provisioned files.
+    #[test]
+    fn cloud_section_reads_the_provisioned_identity() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = ed25519_dalek::SigningKey::from_bytes(&[4; 32]);
+        let cloud_key = ed25519_dalek::SigningKey::from_bytes(&[5; 32]);
+        std::fs::write(
+            dir.path().join("box.key"),
+            edge_sync::onetap::encode_signing_key(&key),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("id.toml"),
+            format!(
+                "version = 1\ncloud_url = \"http://127.0.0.1:1\"\nbox_id = \"b-1\"\nbox_name = \"B\"\ncommunity_id = \"c-1\"\nestate_id = \"e-1\"\nonetap_public_key = \"{}\"\nkey_file = \"box.key\"\n",
+                edge_sync::onetap::encode_public_key(&cloud_key.verifying_key())
+            ),
+        )
+        .unwrap();
+        let text = std::fs::read_to_string(example_path()).unwrap();
+        let start = text.find("[box]").unwrap();
+        let end = text.find("[store]").unwrap();
+        let mut linked = format!(
+            "{}[cloud]\nidentity_file = \"{}\"\n{}",
+            &text[..start],
+            dir.path().join("id.toml").display(),
+            &text[end..]
+        );
+        linked = linked.replace(
+            "onetap_public_key = \"LAeqtzrbwBQHCnOoY3HE4Bqijv/oJ+1VCNTNnhXKgWw=\"\n",
+            "",
+        );
+        let cfg = EdgeConfig::parse(&example_path(), &linked).unwrap();
+        assert_eq!(
+            (cfg.identity.id.as_str(), cfg.identity.community.as_str()),
+            ("b-1", "c-1")
+        );
+        assert_eq!(cfg.onetap_key, cloud_key.verifying_key());
+        assert_eq!(
+            cfg.cloud.as_ref().unwrap().key.verifying_key(),
+            key.verifying_key()
+        );
+        // Both identities at once, or a key in [api] as well: refused, naming the field.
+        let both = linked.replace(
+            "\n[cloud]\nidentity_file",
+            "\n[box]\nid = \"x\"\ncommunity = \"y\"\n[cloud]\nidentity_file",
+        );
+        assert_eq!(
+            EdgeConfig::parse(&example_path(), &both).unwrap_err().field,
+            "box"
+        );
+        let missing = linked.replace("id.toml", "nope.toml");
+        let e = EdgeConfig::parse(&example_path(), &missing).unwrap_err();
+        assert_eq!(e.field, "cloud.identity_file");
+        assert!(e.reason.contains("provision"), "{e}");
+    }
+
     #[test]
     fn bad_values_name_the_field() {
         let e = with("pulse_ms = 500", "pulse_ms = 5").unwrap_err();

@@ -188,6 +188,35 @@ impl OutboxItemV1 {
     }
 }
 
+impl OutboxItemV1 {
+    /// The wire form the uplink sends (an explicit conversion: storage and wire may diverge).
+    pub fn to_wire(&self) -> edge_sync::sync::UplinkRecordV1 {
+        use edge_sync::sync::{AlarmV1, PassV1, UplinkRecordV1};
+        match self {
+            OutboxItemV1::Pass(p) => UplinkRecordV1::Pass(PassV1 {
+                id: p.id,
+                at_ms: p.at_ms,
+                door: p.door_id.clone(),
+                person_id: p.person_id.clone(),
+                method: p.method.clone(),
+                allowed: p.allowed,
+                reason: p.reason.clone(),
+                grant_id: p.grant_id.clone(),
+                command_id: p.command_id,
+            }),
+            OutboxItemV1::Alarm(a) => UplinkRecordV1::Alarm(AlarmV1 {
+                id: a.id,
+                at_ms: a.at_ms,
+                source: a.source.clone(),
+                kind: a.kind.clone(),
+                severity: a.severity.clone(),
+                state: a.state.clone(),
+                detail: a.detail.clone(),
+            }),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,34 +252,5 @@ mod tests {
         );
         r.kind = "from_the_future".into();
         assert!(r.to_active().is_none());
-    }
-}
-
-impl OutboxItemV1 {
-    /// The wire form the uplink sends (an explicit conversion: storage and wire may diverge).
-    pub fn to_wire(&self) -> edge_sync::sync::UplinkRecordV1 {
-        use edge_sync::sync::{AlarmV1, PassV1, UplinkRecordV1};
-        match self {
-            OutboxItemV1::Pass(p) => UplinkRecordV1::Pass(PassV1 {
-                id: p.id,
-                at_ms: p.at_ms,
-                door: p.door_id.clone(),
-                person_id: p.person_id.clone(),
-                method: p.method.clone(),
-                allowed: p.allowed,
-                reason: p.reason.clone(),
-                grant_id: p.grant_id.clone(),
-                command_id: p.command_id,
-            }),
-            OutboxItemV1::Alarm(a) => UplinkRecordV1::Alarm(AlarmV1 {
-                id: a.id,
-                at_ms: a.at_ms,
-                source: a.source.clone(),
-                kind: a.kind.clone(),
-                severity: a.severity.clone(),
-                state: a.state.clone(),
-                detail: a.detail.clone(),
-            }),
-        }
     }
 }
