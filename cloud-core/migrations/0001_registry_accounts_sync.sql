@@ -65,6 +65,9 @@ CREATE TABLE people (
     phone            TEXT,
     id_number_sealed TEXT,
     id_number_masked TEXT,
+    -- A resident's app account is linked only with a staff-issued activation code (hash, expiry).
+    activation_hash  TEXT,
+    activation_expires_at_ms BIGINT,
     enabled          BIGINT NOT NULL,
     change_seq       BIGINT NOT NULL,
     created_at_ms    BIGINT NOT NULL

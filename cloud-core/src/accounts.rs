@@ -35,7 +35,7 @@ pub async fn login(
     let user_key = format!("user:{}", b.username.trim().to_lowercase());
     let ip_key = format!("ip:{}", peer.ip());
     {
-        let t = st.throttle.lock().unwrap_or_else(|p| p.into_inner());
+        let mut t = st.throttle.lock().unwrap_or_else(|p| p.into_inner());
         let ip_limit = st.cfg.login_max_failures.saturating_mul(IP_LIMIT_FACTOR);
         for (key, limit) in [(&user_key, st.cfg.login_max_failures), (&ip_key, ip_limit)] {
             if let ThrottleVerdict::Refused { retry_after_ms } = t.check_limit(key, now, limit) {
@@ -49,6 +49,10 @@ pub async fn login(
                 ));
             }
         }
+        // Count the attempt as failed before the (slow) password check, so parallel guesses
+        // cannot all pass the check above; a success forgets the user name's count.
+        t.failure(&user_key, now);
+        t.failure(&ip_key, now);
     }
     let row = sqlx::query(
         "SELECT id, password_hash, role, community_id, person_id, enabled FROM accounts \
@@ -71,9 +75,6 @@ pub async fn login(
         None => false,
     };
     let Some(row) = row.filter(|_| ok && enabled) else {
-        let mut t = st.throttle.lock().unwrap_or_else(|p| p.into_inner());
-        t.failure(&user_key, now);
-        t.failure(&ip_key, now);
         tracing::info!(peer = %peer.ip(), "login refused");
         return Err(ApiError::unauthenticated(
             "user name or password is wrong, or the account is disabled",
@@ -142,6 +143,10 @@ pub struct SignupBody {
     password: String,
     /// visitor | enterprise | resident
     role: String,
+    /// Residents only: the activation code community staff gave them (proves the phone's owner
+    /// is the registered resident).
+    #[serde(default)]
+    activation_code: Option<String>,
 }
 
 /// App sign-up. The phone number is the user name. A resident must already be registered by
@@ -180,20 +185,34 @@ pub async fn signup(
         ));
     }
     let (person_id, community_id) = if role == Role::Resident {
+        let code = b.activation_code.as_deref().ok_or_else(|| {
+            ApiError::invalid(
+                "activation_code",
+                "residents sign up with the code community staff gave them",
+            )
+        })?;
         let row = sqlx::query(
             "SELECT id, community_id FROM people WHERE phone = $1 AND kind <> 'visitor' \
-             ORDER BY created_at_ms LIMIT 1",
+             AND activation_hash = $2 AND activation_expires_at_ms > $3 ORDER BY created_at_ms LIMIT 1",
         )
         .bind(&phone)
+        .bind(auth::provision_code_hash(code))
+        .bind(now)
         .fetch_optional(&mut *tx)
         .await?
         .ok_or_else(|| {
             ApiError::invalid(
-                "phone",
-                "no resident is registered with this phone; ask community staff",
+                "activation_code",
+                "no resident with this phone and this code (codes expire; ask community staff for a new one)",
             )
         })?;
-        (row.s("id")?, row.os("community_id")?)
+        let id = row.s("id")?;
+        // Single use.
+        sqlx::query("UPDATE people SET activation_hash = NULL WHERE id = $1")
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+        (id, row.os("community_id")?)
     } else {
         let id = new_id();
         let seq = crate::db::next_change_seq(&mut tx).await?;

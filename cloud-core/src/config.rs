@@ -137,8 +137,12 @@ impl CloudConfig {
                 "must be within 1000..=120000 (the box refuses longer)",
             );
         }
-        if !(4_096..=64 * 1024 * 1024).contains(&cfg.max_body_bytes) {
-            return bad("max_body_bytes", "must be within 4096..=67108864");
+        // A full uplink batch (1000 records) must always fit, or a box could never drain.
+        if !(1024 * 1024..=64 * 1024 * 1024).contains(&cfg.max_body_bytes) {
+            return bad(
+                "max_body_bytes",
+                "must be within 1048576..=67108864 (a full uplink batch must fit)",
+            );
         }
         if cfg.login_max_failures == 0 {
             return bad("login_max_failures", "must be at least 1");

@@ -80,8 +80,10 @@ pub async fn one_tap(
            AND d.lat IS NOT NULL AND d.lon IS NOT NULL \
            AND EXISTS (SELECT 1 FROM people p WHERE p.id = $1 AND p.enabled = 1) \
            AND (d.estate_id IN (SELECT estate_id FROM addresses WHERE person_id = $1) \
-             OR d.estate_id IN (SELECT estate_id FROM visits WHERE visitor_person_id = $1 AND status = 'approved' \
-                                AND visit_at_ms - $2 <= $3 AND visit_at_ms + $2 >= $3))",
+             OR d.estate_id IN (SELECT v.estate_id FROM visits v JOIN people h ON h.id = v.host_person_id \
+                                WHERE v.visitor_person_id = $1 AND v.status = 'approved' \
+                                AND v.visit_at_ms - $2 <= $3 AND v.visit_at_ms + $2 >= $3 AND h.enabled = 1 \
+                                AND EXISTS (SELECT 1 FROM addresses ha WHERE ha.person_id = h.id AND ha.estate_id = v.estate_id)))",
     )
     .bind(&person)
     .bind(VISIT_WINDOW_MS)

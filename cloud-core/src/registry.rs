@@ -210,7 +210,7 @@ pub async fn estate_tree(
     let rows = sqlx::query(
         "SELECT b.id AS bid, b.name AS bname, u.id AS uid, u.name AS uname, r.id AS rid, r.name AS rname \
          FROM buildings b LEFT JOIN units u ON u.building_id = b.id LEFT JOIN rooms r ON r.unit_id = u.id \
-         WHERE b.estate_id = $1 ORDER BY b.name, u.name, r.name",
+         WHERE b.estate_id = $1 ORDER BY b.name, b.id, u.name, u.id, r.name, r.id",
     )
     .bind(&eid)
     .fetch_all(&st.db.pool)
@@ -412,10 +412,22 @@ pub async fn list_people(
     Q(q): Q<ListQuery>,
 ) -> ApiResult<Json<Value>> {
     let (limit, offset) = page(q.limit, q.offset)?;
-    let pattern = format!("%{}%", q.q.unwrap_or_default().trim());
+    // LIKE behaves the same on both engines only case-folded and with its wildcards escaped.
+    let needle: String =
+        q.q.unwrap_or_default()
+            .trim()
+            .to_lowercase()
+            .chars()
+            .flat_map(|c| match c {
+                '%' | '_' | '\\' => vec!['\\', c],
+                c => vec![c],
+            })
+            .collect();
+    let pattern = format!("%{needle}%");
     let rows = sqlx::query(
         "SELECT id, name, kind, phone, id_number_masked, enabled FROM people \
-         WHERE community_id = $1 AND (name LIKE $2 OR phone LIKE $2) ORDER BY created_at_ms, id LIMIT $3 OFFSET $4",
+         WHERE community_id = $1 AND (LOWER(name) LIKE $2 ESCAPE '\\' OR phone LIKE $2 ESCAPE '\\') \
+         ORDER BY created_at_ms, id LIMIT $3 OFFSET $4",
     )
     .bind(&cid)
     .bind(&pattern)
@@ -493,6 +505,34 @@ pub async fn get_person(
                    "id_number": id_number, "enabled": r.b("enabled")?, "addresses": addrs}),
     ))
 }
+
+/// A one-time activation code for a resident's app sign-up (7 days; a new one replaces the old).
+pub async fn new_activation_code(
+    State(st): State<AppState>,
+    Path((cid, pid)): Path<(String, String)>,
+) -> ApiResult<Created> {
+    let code = crate::auth::new_provision_code();
+    let expires = now_ms() + ACTIVATION_TTL_MS;
+    let n = sqlx::query(
+        "UPDATE people SET activation_hash = $1, activation_expires_at_ms = $2 \
+         WHERE id = $3 AND community_id = $4 AND kind <> 'visitor' AND phone IS NOT NULL",
+    )
+    .bind(crate::auth::provision_code_hash(&code))
+    .bind(expires)
+    .bind(&pid)
+    .bind(&cid)
+    .execute(&st.db.pool)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        return Err(ApiError::not_found("resident with a phone"));
+    }
+    Ok(created(
+        json!({"activation_code": code, "expires_at_ms": expires}),
+    ))
+}
+
+const ACTIVATION_TTL_MS: i64 = 7 * 86_400_000;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -114,6 +114,7 @@ pub fn routes() -> Vec<RouteSpec> {
         r(Method::POST, "/v1/communities/{community_id}/people", Community, "Register a person", post(registry::create_person)),
         r(Method::GET, "/v1/communities/{community_id}/people", Community, "List people (ID numbers masked)", get(registry::list_people)),
         r(Method::GET, "/v1/communities/{community_id}/people/{person_id}", Community, "One person with addresses (ID number masked unless street role asks reveal=true)", get(registry::get_person)),
+        r(Method::POST, "/v1/communities/{community_id}/people/{person_id}/activation", Community, "A one-time code with which the resident signs up in the app (7 days)", post(registry::new_activation_code)),
         r(Method::PUT, "/v1/communities/{community_id}/people/{person_id}/enabled", Community, "Enable or disable a person's door rights (revocation reaches boxes on their next sync)", put(registry::set_person_enabled)),
         r(Method::POST, "/v1/communities/{community_id}/people/{person_id}/addresses", Community, "Link a person to a room", post(registry::add_address)),
         r(Method::DELETE, "/v1/communities/{community_id}/people/{person_id}/addresses/{room_id}", Community, "Remove a person's address (moving out)", axum::routing::delete(registry::remove_address)),
@@ -186,7 +187,13 @@ async fn guard(State(st): State<AppState>, req: Request, next: Next) -> Response
     else {
         return ApiError::internal("route without a matched path").into_response();
     };
-    let Some(access) = st.rules.get(&format!("{} {path}", req.method())).copied() else {
+    // axum answers HEAD with the GET handler: same rule.
+    let method = if req.method() == Method::HEAD {
+        &Method::GET
+    } else {
+        req.method()
+    };
+    let Some(access) = st.rules.get(&format!("{method} {path}")).copied() else {
         return ApiError::internal("route missing from the route table").into_response();
     };
     let (mut parts, body) = req.into_parts();

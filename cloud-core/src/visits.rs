@@ -286,13 +286,24 @@ async fn act_on_visit(
         .apply(action, by, v.i("visit_at_ms")?, now_ms())
         .map_err(|why| ApiError::conflict("invalid_transition", why))?;
     let seq = next_change_seq(&mut tx).await?;
-    sqlx::query("UPDATE visits SET status = $1, decided_at_ms = $2, change_seq = $3 WHERE id = $4")
-        .bind(next.code())
-        .bind(now_ms())
-        .bind(seq)
-        .bind(visit_id)
-        .execute(&mut *tx)
-        .await?;
+    // Only from the status we read: a concurrent decision makes this one a conflict.
+    let n = sqlx::query(
+        "UPDATE visits SET status = $1, decided_at_ms = $2, change_seq = $3 WHERE id = $4 AND status = $5",
+    )
+    .bind(next.code())
+    .bind(now_ms())
+    .bind(seq)
+    .bind(visit_id)
+    .bind(status.code())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if n != 1 {
+        return Err(ApiError::conflict(
+            "invalid_transition",
+            "the visit changed meanwhile; reload it",
+        ));
+    }
     let (to, kind, body) = match (next, by) {
         (VisitStatus::Approved, _) => (&visitor, "visit_approved", "Your visit was approved"),
         (VisitStatus::Refused, _) => (&visitor, "visit_refused", "Your visit was refused"),
@@ -450,7 +461,14 @@ async fn decide_application(
     .fetch_optional(&mut *tx)
     .await?
     .ok_or_else(|| ApiError::not_found("application"))?;
-    if a.b("crosses_community")? && community.is_some() {
+    // Crossing is judged now, not when the resident applied (they may have moved since).
+    let home = sqlx::query("SELECT community_id FROM people WHERE id = $1")
+        .bind(a.s("person_id")?)
+        .fetch_optional(&mut *tx)
+        .await?
+        .and_then(|r| r.os("community_id").ok().flatten());
+    let crosses = home.as_deref() != Some(a.s("community_id")?.as_str());
+    if crosses && community.is_some() {
         let street = matches!(caller, Caller::Account(acct) if acct.role == crate::policy::Role::StreetAdmin);
         if !street {
             return Err(ApiError::forbidden(
@@ -465,14 +483,21 @@ async fn decide_application(
         ));
     }
     let status = if b.approve { "approved" } else { "refused" };
-    sqlx::query("UPDATE address_applications SET status = $1, decided_by = $2, decided_at_ms = $3, note = $4 WHERE id = $5")
+    let n = sqlx::query("UPDATE address_applications SET status = $1, decided_by = $2, decided_at_ms = $3, note = $4 WHERE id = $5 AND status = 'pending'")
         .bind(status)
         .bind(&decided_by)
         .bind(now_ms())
         .bind(&note)
         .bind(app_id)
         .execute(&mut *tx)
-        .await?;
+        .await?
+        .rows_affected();
+    if n != 1 {
+        return Err(ApiError::conflict(
+            "invalid_transition",
+            "the application was decided meanwhile",
+        ));
+    }
     let person = a.s("person_id")?;
     if b.approve {
         crate::registry::insert_address(&mut tx, &person, &a.s("room_id")?, None).await?;

@@ -64,6 +64,8 @@ unit="$(call POST "$P/buildings/$building/units" '{"name":"Unit 1"}' "$admin" | 
 room="$(call POST "$P/units/$unit/rooms" '{"name":"1001"}' "$admin" | json id)"
 liwei="$(call POST "$P/people" '{"name":"Li Wei","kind":"local","phone":"13800001001","id_number":"110101199003071234"}' "$admin" | json id)"
 call POST "$P/people/$liwei/addresses" "{\"room_id\":\"$room\"}" "$admin" >/dev/null
+# Staff hand Li Wei a one-time code for the app (knowing a phone number is not enough).
+li_code="$(call POST "$P/people/$liwei/activation" '{}' "$admin" | json activation_code)"
 call POST /v1/street/accounts "{\"username\":\"huayuan-staff\",\"password\":\"demo-staff-password\",\"role\":\"community_staff\",\"community_id\":\"$cid\"}" "$admin" >/dev/null
 box="$(call POST "$P/boxes" "{\"estate_id\":\"$estate\",\"name\":\"East gate box\"}" "$admin")"
 box_id="$(echo "$box" | json id)"
@@ -118,8 +120,8 @@ for _ in $(seq 100); do
 done
 
 # --- the app ---------------------------------------------------------------------------------
-echo; echo "== Li Wei signs up in the app and opens the east gate with one tap"
-call POST /v1/app/signup '{"phone":"13800001001","name":"Li Wei","password":"li-wei-password","role":"resident"}' >/dev/null
+echo; echo "== Li Wei signs up in the app with the code from staff and opens the east gate with one tap"
+call POST /v1/app/signup "{\"phone\":\"13800001001\",\"name\":\"Li Wei\",\"password\":\"li-wei-password\",\"role\":\"resident\",\"activation_code\":\"$li_code\"}" >/dev/null
 li="$(call POST /v1/auth/login '{"username":"13800001001","password":"li-wei-password"}' | json token)"
 tap() { call POST /v1/app/onetap '{"lat":31.2306,"lon":121.4737}' "$1"; }
 first=""

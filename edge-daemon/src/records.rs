@@ -188,31 +188,78 @@ impl OutboxItemV1 {
     }
 }
 
+/// At most `max` bytes of `s`, cut at a character boundary.
+fn clip(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s[..end].to_string()
+}
+
 impl OutboxItemV1 {
     /// The wire form the uplink sends (an explicit conversion: storage and wire may diverge).
+    /// Text is clipped to the protocol's limits (`edge_sync::sync::limits`): one over-long id
+    /// from a local caller must never make a batch the cloud refuses, or the outbox would stall.
+    /// The record on the box keeps the full text.
     pub fn to_wire(&self) -> edge_sync::sync::UplinkRecordV1 {
+        use edge_sync::sync::limits::{DETAIL, ID, WORD};
         use edge_sync::sync::{AlarmV1, PassV1, UplinkRecordV1};
         match self {
             OutboxItemV1::Pass(p) => UplinkRecordV1::Pass(PassV1 {
                 id: p.id,
                 at_ms: p.at_ms,
-                door: p.door_id.clone(),
-                person_id: p.person_id.clone(),
-                method: p.method.clone(),
+                door: clip(&p.door_id, ID),
+                person_id: clip(&p.person_id, ID),
+                method: clip(&p.method, WORD),
                 allowed: p.allowed,
-                reason: p.reason.clone(),
-                grant_id: p.grant_id.clone(),
+                reason: clip(&p.reason, ID),
+                grant_id: p.grant_id.as_deref().map(|g| clip(g, ID)),
                 command_id: p.command_id,
             }),
             OutboxItemV1::Alarm(a) => UplinkRecordV1::Alarm(AlarmV1 {
                 id: a.id,
                 at_ms: a.at_ms,
-                source: a.source.clone(),
-                kind: a.kind.clone(),
-                severity: a.severity.clone(),
-                state: a.state.clone(),
-                detail: a.detail.clone(),
+                source: clip(&a.source, ID),
+                kind: clip(&a.kind, WORD),
+                severity: clip(&a.severity, WORD),
+                state: clip(&a.state, WORD),
+                detail: clip(&a.detail, DETAIL),
             }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod wire_tests {
+    use super::*;
+
+    #[test]
+    fn over_long_text_is_clipped_on_the_wire_at_a_char_boundary() {
+        let long = "门".repeat(100); // 300 bytes
+        let rec = OutboxItemV1::Pass(PassRecordV1 {
+            v: 1,
+            id: Uuid::from_u128(1),
+            at_ms: 0,
+            box_id: "b".into(),
+            door_id: "d".into(),
+            person_id: long.clone(),
+            method: "face".into(),
+            allowed: false,
+            reason: "unknown_person".into(),
+            grant_id: None,
+            command_id: None,
+        });
+        match rec.to_wire() {
+            edge_sync::sync::UplinkRecordV1::Pass(p) => {
+                assert!(p.person_id.len() <= edge_sync::sync::limits::ID);
+                assert!(long.starts_with(&p.person_id));
+                assert_eq!(p.door, "d");
+            }
+            other => panic!("{other:?}"),
         }
     }
 }

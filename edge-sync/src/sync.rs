@@ -28,6 +28,16 @@ pub const MAX_DELTA_ENTRIES: usize = 1000;
 /// Longest long-poll the cloud holds open.
 pub const MAX_WAIT_MS: u64 = 30_000;
 
+/// Longest text (bytes) the cloud stores per field of an uplink record; the box clips to these.
+pub mod limits {
+    /// ids and codes: door, person, grant, source, reason
+    pub const ID: usize = 64;
+    /// short words: method, kind, severity, state
+    pub const WORD: usize = 32;
+    /// free text: an alarm's detail
+    pub const DETAIL: usize = 1000;
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProvisionRequestV1 {

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use ed25519_dalek::SigningKey;
 use edge_sync::sync::{PassV1, UplinkBatchV1, UplinkRecordV1};
 use serde_json::json;
-use tests::cloud::{app_user, build_community, Api, Engine, InProcess, TestDb, PASSWORD};
+use tests::cloud::{build_community, resident_user, Api, Engine, InProcess, TestDb, PASSWORD};
 use tests::ModbusPeer;
 
 fn bench(name: &str, value: f64, unit: &str) {
@@ -265,7 +265,7 @@ async fn onetap_e2e() {
     )
     .await
     .unwrap();
-    let resident = app_user(&cloud.base, &c.resident_phone, "resident").await;
+    let resident = resident_user(&cloud.base, &c).await;
     // Wait for the directory to arrive and the long-poll to be held.
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {

@@ -250,6 +250,8 @@ pub struct Community {
     pub room: String,
     pub resident: String,
     pub resident_phone: String,
+    /// The staff-issued code the resident signs up in the app with.
+    pub resident_code: String,
     pub box_id: String,
     pub code: String,
     pub door: String,
@@ -306,6 +308,12 @@ pub async fn build_community(
             &json!({"room_id": room}),
         )
         .await;
+    let resident_code = admin
+        .ok(&p(&format!("/people/{resident}/activation")), &json!({}))
+        .await["activation_code"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let b = admin
         .ok(
             &p("/boxes"),
@@ -327,6 +335,7 @@ pub async fn build_community(
         room,
         resident,
         resident_phone: phone.to_string(),
+        resident_code,
         box_id,
         code,
         door,
@@ -336,12 +345,24 @@ pub async fn build_community(
     }
 }
 
-/// Sign up an app user and log in.
+/// Sign up an app user (visitor or enterprise) and log in.
 pub async fn app_user(base: &str, phone: &str, role: &str) -> Api {
+    signup(base, json!({"phone": phone, "name": format!("user {phone}"), "password": PASSWORD, "role": role}), phone).await
+}
+
+/// The community's resident signs up with the staff-issued code and logs in.
+pub async fn resident_user(base: &str, c: &Community) -> Api {
+    signup(
+        base,
+        json!({"phone": c.resident_phone, "name": "resident", "password": PASSWORD, "role": "resident", "activation_code": c.resident_code}),
+        &c.resident_phone,
+    )
+    .await
+}
+
+async fn signup(base: &str, body: Value, phone: &str) -> Api {
     let anon = Api::new(base);
-    let (s, v) = anon
-        .post("/v1/app/signup", &json!({"phone": phone, "name": format!("user {phone}"), "password": PASSWORD, "role": role}))
-        .await;
+    let (s, v) = anon.post("/v1/app/signup", &body).await;
     assert_eq!(s, 201, "signup {phone}: {v}");
     Api::login(base, phone, PASSWORD).await
 }

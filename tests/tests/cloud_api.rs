@@ -7,7 +7,9 @@ use std::collections::BTreeSet;
 use ed25519_dalek::SigningKey;
 use edge_sync::sync::{PassV1, UplinkBatchV1, UplinkRecordV1};
 use serde_json::{json, Value};
-use tests::cloud::{app_user, build_community, Api, Engine, InProcess, TestDb, PASSWORD};
+use tests::cloud::{
+    app_user, build_community, resident_user, Api, Engine, InProcess, TestDb, PASSWORD,
+};
 
 macro_rules! on_both {
     ($name:ident) => {
@@ -123,19 +125,25 @@ async fn registry_visits_and_notifications(engine: Engine) {
     assert_eq!(p["id_number"], "110101199003071234");
     assert_eq!(p["addresses"][0]["estate_id"], w.a.estate);
 
-    // A resident signs up with the phone staff registered; a visitor signs up.
-    let host = app_user(&base, &w.a.resident_phone, "resident").await;
-    let (s, v) = Api::new(&base)
-        .post(
-            "/v1/app/signup",
-            &json!({"phone": "13999999999", "name": "x", "password": PASSWORD, "role": "resident"}),
-        )
+    // Knowing a resident's phone is not enough: sign-up needs the staff-issued code.
+    for body in [
+        json!({"phone": w.a.resident_phone, "name": "x", "password": PASSWORD, "role": "resident"}),
+        json!({"phone": w.a.resident_phone, "name": "x", "password": PASSWORD, "role": "resident", "activation_code": "WRONG-CODE1"}),
+        json!({"phone": w.b.resident_phone, "name": "x", "password": PASSWORD, "role": "resident", "activation_code": w.a.resident_code}),
+    ] {
+        let (s, v) = Api::new(&base).post("/v1/app/signup", &body).await;
+        assert_eq!(
+            (s, v["error"]["field"].as_str()),
+            (400, Some("activation_code")),
+            "{v}"
+        );
+    }
+    // With the code the resident signs up, once.
+    let host = resident_user(&base, &w.a).await;
+    let (s, _) = Api::new(&base)
+        .post("/v1/app/signup", &json!({"phone": "13600000000", "name": "x", "password": PASSWORD, "role": "resident", "activation_code": w.a.resident_code}))
         .await;
-    assert_eq!(
-        (s, v["error"]["field"].as_str()),
-        (400, Some("phone")),
-        "{v}"
-    );
+    assert_eq!(s, 400);
     let visitor = app_user(&base, "13700000001", "visitor").await;
 
     // Visit: ask → host approves → visitor notified; states in both lists.
@@ -281,11 +289,11 @@ async fn scope_matrix(engine: Engine) {
     let mut w = world(engine).await;
     let base = w.cloud.base.clone();
     let staff_a = Api::login(&base, &w.a.staff_user, PASSWORD).await;
-    let resident_a = app_user(&base, &w.a.resident_phone, "resident").await;
+    let resident_a = resident_user(&base, &w.a).await;
     let visitor = app_user(&base, "13700000002", "visitor").await;
     let anon = Api::new(&base);
     // Something of B's to aim at: a pending application, a visit.
-    let resident_b = app_user(&base, &w.b.resident_phone, "resident").await;
+    let resident_b = resident_user(&base, &w.b).await;
     let appl = resident_b
         .ok(
             "/v1/app/address-applications",
@@ -714,6 +722,60 @@ async fn bad_input_is_refused_and_changes_nothing(engine: Engine) {
         .post("/v1/edge/sync/up", &json!({"version": 1, "records": []}))
         .await;
     assert_eq!(s, 401);
+    // Generated from the OpenAPI document: every route that takes a body gets, from a caller
+    // allowed to use it, a body that is not JSON, one of the wrong shape, and one with an
+    // unknown field. Each answer is a 4xx with a JSON error.
+    let app = app_user(&base, "13700000009", "visitor").await;
+    let (_, doc) = Api::new(&base).get("/openapi.json").await;
+    let mut probed = 0;
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            let method = method.to_uppercase();
+            if method == "GET" || method == "DELETE" || path == "/v1/auth/logout" {
+                continue;
+            }
+            let caller = match op["x-access"].as_str().unwrap() {
+                "street" | "community" | "account" => &w.admin,
+                "app" => &app,
+                "public" => &w.admin,
+                _ => continue, // edge routes: signed, covered in sync_endpoints_as_a_box_sees_them
+            };
+            let url = path
+                .replace("{community_id}", &w.a.id)
+                .replace("{person_id}", &w.a.resident)
+                .replace("{estate_id}", &w.a.estate)
+                .replace("{building_id}", &w.a.building)
+                .replace("{unit_id}", &w.a.unit)
+                .replace("{room_id}", &w.a.room)
+                .replace("{box_id}", &w.a.box_id)
+                .replace("{door_id}", &w.a.door)
+                .replace("{application_id}", "none")
+                .replace("{account_id}", "none")
+                .replace("{visit_id}", "none");
+            // Routes that take no body (revoke, cancel, new code, disable) ignore it by design.
+            if ["revoke", "code", "cancel", "disable", "activation"]
+                .iter()
+                .any(|t| url.ends_with(t))
+            {
+                continue;
+            }
+            for body in [
+                b"{not json".to_vec(),
+                b"[1,2,3]".to_vec(),
+                br#"{"zzz_unknown": true}"#.to_vec(),
+            ] {
+                let (s, v) = caller.raw(&method, &url, body.clone()).await;
+                probed += 1;
+                assert!(
+                    (400..500).contains(&s),
+                    "{method} {url} {:?} → {s} {v}",
+                    String::from_utf8_lossy(&body)
+                );
+                assert!(v["error"]["code"].is_string(), "{method} {url} → {v}");
+            }
+        }
+    }
+    assert!(probed >= 60, "probed only {probed}");
     let after = (
         count(&w.admin.get("/v1/street/communities").await.1),
         count(&w.admin.get(&c("/people")).await.1),

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use tests::cloud::{
-    app_user, build_community, Api, CloudProc, Community, Engine, TestDb, PASSWORD,
+    app_user, build_community, resident_user, Api, CloudProc, Community, Engine, TestDb, PASSWORD,
 };
 use tests::{free_port, workspace_bin, ModbusPeer, Proc};
 
@@ -246,7 +246,7 @@ async fn visitor_window_and_one_tap(engine: Engine) {
     // (now is one minute before its window opens).
     let v_in = app_user(&cloud.base, "13700000011", "visitor").await;
     let v_out = app_user(&cloud.base, "13700000012", "visitor").await;
-    let host = app_user(&cloud.base, &c.resident_phone, "resident").await;
+    let host = resident_user(&cloud.base, &c).await;
     let mut visitor_ids = Vec::new();
     for (v, minutes) in [(&v_in, 59), (&v_out, 61)] {
         let visit = v
