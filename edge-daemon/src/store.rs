@@ -382,6 +382,7 @@ impl Store {
     fn append_group(&self, group: &[Append]) -> Result<(), StoreError> {
         let mut batch = sled::Batch::default();
         let mut alarms = sled::Batch::default();
+        let mut has_alarms = false;
         for a in group {
             // Monotonic across crashes (sled reserves ranges), unlike wall-clock UUIDv7s: the
             // log order survives a clock that jumps back.
@@ -393,12 +394,16 @@ impl Store {
             batch.insert(&key[..], a.bytes.as_slice());
             if a.bytes.first() == Some(&TAG_ALARM) {
                 alarms.insert(&key[..], &[]);
+                has_alarms = true;
             }
         }
         self.events.apply_batch(batch)?;
         // After the events: an index entry never points at a record that is not there. (An
-        // alarm whose index entry was lost in a crash still goes up with the passes.)
-        self.alarm_outbox.apply_batch(alarms)?;
+        // alarm whose index entry was lost in a crash still goes up with the passes.) Only when
+        // there are alarms: a pass-only group writes exactly what it wrote before the index.
+        if has_alarms {
+            self.alarm_outbox.apply_batch(alarms)?;
+        }
         self.db.flush()?;
         Ok(())
     }
