@@ -366,15 +366,11 @@ impl Store {
     /// The oldest `limit` records the cloud has not acknowledged, in log order (what the uplink
     /// sends first).
     pub fn outbox_head(&self, limit: usize) -> Result<Vec<OutboxItemV1>, StoreError> {
-        let from = self.acked_seq().saturating_add(1);
-        self.events
-            .range(from.to_be_bytes()..)
-            .take(limit)
-            .map(|r| {
-                let (k, v) = r?;
-                decode_event(&k, &v)
-            })
-            .collect()
+        Ok(self
+            .outbox_entries(limit)?
+            .into_iter()
+            .map(|(_, item)| item)
+            .collect())
     }
 
     /// Insert a group of encoded records in arrival order and make them durable. Only

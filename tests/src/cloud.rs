@@ -8,6 +8,24 @@ use serde_json::{json, Value};
 
 use crate::{workspace_bin, Postgres, Proc};
 
+/// Run an `async fn scenario(Engine)` as two tests, `sqlite` and `postgres`, in a module named
+/// after it: every cloud scenario runs on both engines.
+#[macro_export]
+macro_rules! on_both {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::cloud::Engine::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::cloud::Engine::Postgres).await
+            }
+        }
+    };
+}
+
 pub const PASSWORD: &str = "correct-horse-battery";
 
 /// Which database a cloud test runs on.

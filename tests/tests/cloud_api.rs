@@ -11,20 +11,7 @@ use tests::cloud::{
     app_user, build_community, resident_user, Api, Engine, InProcess, TestDb, PASSWORD,
 };
 
-macro_rules! on_both {
-    ($name:ident) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name(tests::cloud::Engine::Sqlite).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$name(tests::cloud::Engine::Postgres).await
-            }
-        }
-    };
-}
+use tests::on_both;
 
 struct World {
     _tmp: tempfile::TempDir,

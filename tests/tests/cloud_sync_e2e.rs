@@ -15,20 +15,7 @@ use tests::{free_port, workspace_bin, ModbusPeer, Proc};
 
 const ADMIN_TOKEN: &str = "edge-admin-token-for-tests";
 
-macro_rules! on_both {
-    ($name:ident) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name(tests::cloud::Engine::Sqlite).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$name(tests::cloud::Engine::Postgres).await
-            }
-        }
-    };
-}
+use tests::on_both;
 
 fn now_ms() -> i64 {
     edge_daemon::os_clock::wall_ms()
