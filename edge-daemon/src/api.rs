@@ -28,6 +28,8 @@ pub struct ApiState {
     /// Bearer token for the admin endpoints (import, door modes). None = admin endpoints off.
     pub admin_token: Option<Arc<str>>,
     pub box_id: Arc<str>,
+    /// Set when sensors are configured (`[mqtt]`).
+    pub sensors: Option<crate::sensorkeeper::SensorHandle>,
 }
 
 pub fn router(state: ApiState) -> Router {
@@ -40,6 +42,12 @@ pub fn router(state: ApiState) -> Router {
         .route("/v1/doors/{id}/mode", put(set_mode))
         .route("/v1/passes", get(passes))
         .route("/v1/clock/confirm", post(confirm_clock))
+        .route("/v1/sensors", get(sensors))
+        .route(
+            "/v1/sensors/{id}/alarms/{alarm}/ack",
+            post(ack_sensor_alarm),
+        )
+        .route("/v1/fire/restore", post(fire_restore))
         .with_state(state)
 }
 
@@ -371,5 +379,119 @@ async fn confirm_clock(State(s): State<ApiState>, headers: HeaderMap) -> Respons
     match s.gk.confirm_clock().await {
         None => unavailable(),
         Some(wall) => Json(json!({"confirmed_wall_ms": wall})).into_response(),
+    }
+}
+
+fn sensors_of(s: &ApiState) -> Result<&crate::sensorkeeper::SensorHandle, Box<Response>> {
+    s.sensors.as_ref().ok_or_else(|| {
+        Box::new(error(
+            StatusCode::NOT_FOUND,
+            "no_sensors",
+            "this box has no [mqtt] sensors configured",
+        ))
+    })
+}
+
+/// Sensors with their last state, open alarms, ingest counters and fire-released doors.
+async fn sensors(State(s): State<ApiState>, headers: HeaderMap) -> Response {
+    if let Err(r) = authorised(&s, &headers) {
+        return *r;
+    }
+    let h = match sensors_of(&s) {
+        Ok(h) => h,
+        Err(r) => return *r,
+    };
+    match h.snapshot().await {
+        Some(snap) => Json(snap).into_response(),
+        None => unavailable(),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AckBody {
+    /// Who acknowledges (recorded with the alarm).
+    by: String,
+}
+
+async fn ack_sensor_alarm(
+    State(s): State<ApiState>,
+    headers: HeaderMap,
+    Path((id, alarm)): Path<(String, String)>,
+    body: Result<Json<AckBody>, JsonRejection>,
+) -> Response {
+    if let Err(r) = authorised(&s, &headers) {
+        return *r;
+    }
+    let h = match sensors_of(&s) {
+        Ok(h) => h,
+        Err(r) => return *r,
+    };
+    let Json(b) = match body {
+        Ok(b) => b,
+        Err(rej) => return bad_json(rej),
+    };
+    if b.by.trim().is_empty() || b.by.len() > 64 {
+        return error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "malformed_body",
+            "field `by`: 1 to 64 characters",
+        );
+    }
+    let Some(kind) = crate::sensor::SensorAlarm::parse(&alarm) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "unknown_alarm",
+            format!("path `alarm`: `{alarm}` is not a sensor alarm kind"),
+        );
+    };
+    match h.ack(id.clone(), kind, b.by.trim().to_string()).await {
+        None => unavailable(),
+        Some(Ok(())) => {
+            Json(json!({"device": id, "alarm": alarm, "acked_by": b.by.trim()})).into_response()
+        }
+        Some(Err(e @ crate::sensor::AckError::NoSuchAlarm { .. })) => {
+            error(StatusCode::NOT_FOUND, "no_such_alarm", e)
+        }
+        Some(Err(e)) => error(StatusCode::CONFLICT, "already_acked", e),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RestoreBody {
+    /// Restore the exits released for this building; leave out for every released door.
+    #[serde(default)]
+    building: Option<String>,
+    by: String,
+}
+
+/// An authorised person ends a fire release: the doors go back to normal.
+async fn fire_restore(
+    State(s): State<ApiState>,
+    headers: HeaderMap,
+    body: Result<Json<RestoreBody>, JsonRejection>,
+) -> Response {
+    if let Err(r) = authorised(&s, &headers) {
+        return *r;
+    }
+    let h = match sensors_of(&s) {
+        Ok(h) => h,
+        Err(r) => return *r,
+    };
+    let Json(b) = match body {
+        Ok(b) => b,
+        Err(rej) => return bad_json(rej),
+    };
+    if b.by.trim().is_empty() || b.by.len() > 64 {
+        return error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "malformed_body",
+            "field `by`: 1 to 64 characters",
+        );
+    }
+    match h.restore(b.building, b.by.trim().to_string()).await {
+        None => unavailable(),
+        Some(doors) => Json(json!({"restored": doors})).into_response(),
     }
 }

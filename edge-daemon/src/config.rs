@@ -233,6 +233,14 @@ struct RawConfig {
     devices: Vec<DeviceConfig>,
     #[serde(default)]
     doors: Vec<DoorConfig>,
+    /// The box's MQTT broker (smoke detectors, elevator monitors); leave out without sensors.
+    mqtt: Option<crate::sensor_config::MqttConfig>,
+    #[serde(default)]
+    sensors: Vec<crate::sensor_config::SensorConfig>,
+    #[serde(default)]
+    fire_release: Vec<crate::sensor_config::FireReleaseConfig>,
+    #[serde(default)]
+    sensor_rules: crate::sensor_config::RulesConfig,
 }
 
 /// Where a device's requests travel. Devices with the same bus share one owner task.
@@ -281,6 +289,8 @@ pub struct EdgeConfig {
     pub monitor: MonitorConfig,
     pub devices: Vec<DeviceConfig>,
     pub doors: Vec<DoorConfig>,
+    /// Set when `[mqtt]` is configured: broker, sensors with their profiles, fire release.
+    pub sensors: Option<crate::sensor_config::SensorSetup>,
     pub profiles: BTreeMap<String, DeviceProfile>,
     pub buses: Vec<BusPlan>,
 }
@@ -552,6 +562,15 @@ impl EdgeConfig {
             }
         }
 
+        let sensors = crate::sensor_config::resolve(
+            file,
+            &rel(&raw.profiles_dir),
+            raw.mqtt.clone(),
+            &raw.sensors,
+            &raw.fire_release,
+            &raw.sensor_rules,
+            &raw.doors,
+        )?;
         Ok(EdgeConfig {
             file: file.to_path_buf(),
             identity,
@@ -568,6 +587,7 @@ impl EdgeConfig {
                 .map(|(_, p)| (p.model.clone(), (*p).clone()))
                 .collect(),
             devices: raw.devices,
+            sensors,
             doors: raw.doors,
             buses: buses.into_values().collect(),
         })

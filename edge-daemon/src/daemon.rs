@@ -101,9 +101,48 @@ impl Daemon {
         }
         drop((alarm_tx, gate_tx));
 
+        let sensor_writer = writer.clone();
         let (gk, handle) =
             Gatekeeper::new(&cfg, store.clone(), writer, drivers, &restored).map_err(store_err)?;
         let gk_task = tokio::spawn(gk.run());
+
+        // Sensors: one keeper owns the rule engine; the MQTT task feeds it; a ticker drives time.
+        let sensors = match &cfg.sensors {
+            Some(setup) => {
+                let (keeper, sh) = crate::sensorkeeper::SensorKeeper::new(
+                    &cfg.identity.id,
+                    setup.clone(),
+                    store.clone(),
+                    sensor_writer,
+                    handle.clone(),
+                );
+                let filters = keeper.filters();
+                tasks.push(tokio::spawn(keeper.run()));
+                tasks.push(tokio::spawn(crate::mqtt::run(
+                    setup.mqtt.clone(),
+                    setup.password.clone(),
+                    filters,
+                    sh.clone(),
+                    stop_rx.clone(),
+                )));
+                let (t, mut stop) = (sh.clone(), stop_rx.clone());
+                tasks.push(tokio::spawn(async move {
+                    let mut every = tokio::time::interval(Duration::from_secs(1));
+                    loop {
+                        tokio::select! {
+                            _ = every.tick() => if t.tx.send(crate::sensorkeeper::SensorMsg::Tick).await.is_err() { break },
+                            _ = stop.changed() => break,
+                        }
+                    }
+                }));
+                tracing::info!(sensors = setup.sensors.len(), broker = %format!("{}:{}", setup.mqtt.host, setup.mqtt.port), "sensors started");
+                Some(sh)
+            }
+            None => {
+                drop(sensor_writer);
+                None
+            }
+        };
 
         // Forwarders: drivers and bus owners speak their own event types; the gatekeeper one queue.
         let h = handle.clone();
@@ -167,6 +206,7 @@ impl Daemon {
             store: store.clone(),
             admin_token: cfg.api.admin_token.as_deref().map(Arc::from),
             box_id: Arc::from(cfg.identity.id.as_str()),
+            sensors,
         };
         let mut stop_api = shutdown.subscribe();
         let api = tokio::spawn(async move {

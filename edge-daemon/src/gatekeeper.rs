@@ -267,6 +267,17 @@ impl Gatekeeper {
     }
 
     pub async fn run(mut self) {
+        // Doors left in emergency release (a fire alarm, an operator) are held released again:
+        // drivers switch every relay off at start.
+        let released: Vec<String> = self
+            .doors
+            .keys()
+            .filter(|d| self.engine.door_mode(d) == Some(DoorMode::EmergencyRelease))
+            .cloned()
+            .collect();
+        for d in released {
+            self.hold(&d, true);
+        }
         while let Some(msg) = self.rx.recv().await {
             self.handle(msg).await;
         }
@@ -577,9 +588,18 @@ impl Gatekeeper {
             self.engine.upsert_grant(g);
         }
         for (door, mode) in modes {
+            let before = self.engine.door_mode(&door);
             self.engine.set_door_mode(&door, mode);
             if let Some(m) = self.doors.get_mut(&door).and_then(|x| x.monitor.as_mut()) {
                 m.door_mode(mode);
+            }
+            match (
+                before == Some(DoorMode::EmergencyRelease),
+                mode == DoorMode::EmergencyRelease,
+            ) {
+                (false, true) => self.hold(&door, true),
+                (true, false) => self.hold(&door, false),
+                _ => {}
             }
         }
         tracing::info!(
@@ -592,12 +612,47 @@ impl Gatekeeper {
         Ok(())
     }
 
+    /// Ask the door's driver to hold it released or to end the hold. The outcome is logged by
+    /// a small task (the gatekeeper does not wait for the bus); an unreachable controller also
+    /// shows as its `device_offline` alarm.
+    fn hold(&self, door_id: &str, on: bool) {
+        let Some(driver) = self
+            .doors
+            .get(door_id)
+            .and_then(|d| self.drivers.get(&d.device))
+        else {
+            return;
+        };
+        let rx = driver.hold(door_id, on);
+        let door = door_id.to_string();
+        tokio::spawn(async move {
+            match rx.await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    tracing::error!(door = %door, on, error = %e, "could not change the door's emergency hold")
+                }
+                Err(_) => {
+                    tracing::error!(door = %door, on, "driver gone while changing the emergency hold")
+                }
+            }
+        });
+    }
+
     fn set_mode(&mut self, door_id: &str, mode: DoorMode) -> Result<bool, StoreError> {
         if !self.doors.contains_key(door_id) {
             return Ok(false);
         }
+        let before = self.engine.door_mode(door_id);
         self.store.set_door_mode(door_id, mode)?;
         self.engine.set_door_mode(door_id, mode);
+        match (
+            before == Some(DoorMode::EmergencyRelease),
+            mode == DoorMode::EmergencyRelease,
+        ) {
+            (false, true) => self.hold(door_id, true),
+            (true, false) => self.hold(door_id, false),
+            _ => {}
+        }
         if let Some(m) = self.doors.get_mut(door_id).and_then(|d| d.monitor.as_mut()) {
             m.door_mode(mode);
         }

@@ -466,6 +466,31 @@ impl Store {
         Ok(())
     }
 
+    /// A small JSON value kept in `meta` (sensor rule state, released doors). Unreadable or
+    /// missing: None (the owner starts afresh and says so).
+    pub fn meta_json<T: serde::de::DeserializeOwned>(&self, key: &str) -> Option<T> {
+        let v = self.meta.get(key.as_bytes()).ok().flatten()?;
+        match serde_json::from_slice(&v) {
+            Ok(x) => Some(x),
+            Err(e) => {
+                tracing::error!(key, error = %e, "stored state unreadable; starting without it");
+                None
+            }
+        }
+    }
+
+    /// Store a small JSON value in `meta` and flush.
+    pub fn put_meta_json<T: serde::Serialize>(&self, key: &str, v: &T) {
+        let r = self
+            .meta
+            .insert(key.as_bytes(), encode(v))
+            .map_err(StoreError::from)
+            .and_then(|_| self.flush());
+        if let Err(e) = r {
+            tracing::error!(key, error = %e, "could not store state");
+        }
+    }
+
     pub fn pending_alarm_count(&self) -> usize {
         self.alarm_outbox.len()
     }

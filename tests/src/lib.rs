@@ -777,3 +777,122 @@ pub async fn wait_http_ok(url: &str, proc: &Proc, within: Duration) {
         sleep(Duration::from_millis(100)).await;
     }
 }
+
+// ---- mosquitto ----------------------------------------------------------------------------
+
+/// A mosquitto broker on its own port and temp dir, with persistence (saved every second and on
+/// stop), so a restart keeps persistent sessions and their queued QoS 1 messages. Killed on drop.
+pub struct Mosquitto {
+    dir: tempfile::TempDir,
+    pub port: u16,
+    child: Option<std::process::Child>,
+}
+
+impl Mosquitto {
+    pub async fn start() -> Mosquitto {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("temp dir for mosquitto");
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777))
+            .expect("chmod mosquitto dir");
+        let port = free_port();
+        let conf = dir.path().join("mosquitto.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "listener {port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location {}/\nautosave_interval 1\nmax_queued_messages 1000000\nmax_inflight_messages 100\nlog_dest stderr\nlog_type error\nlog_type warning\n",
+                dir.path().display()
+            ),
+        )
+        .expect("write mosquitto.conf");
+        let mut m = Mosquitto {
+            dir,
+            port,
+            child: None,
+        };
+        m.restart().await;
+        m
+    }
+
+    /// (Re)start the broker on the same port and persistence directory.
+    pub async fn restart(&mut self) {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.path().join("broker.log"))
+            .expect("broker log");
+        let child = std::process::Command::new("mosquitto")
+            .arg("-c")
+            .arg(self.dir.path().join("mosquitto.conf"))
+            .stdout(log.try_clone().expect("dup"))
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start mosquitto (run tests/setup.sh): {e}"));
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            if Instant::now() > deadline {
+                panic!("mosquitto did not listen on {}: {}", self.port, self.log());
+            }
+            sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Stop the broker: `graceful` = SIGTERM (it saves its state), else SIGKILL.
+    pub async fn stop(&mut self, graceful: bool) {
+        if let Some(mut c) = self.child.take() {
+            let sig = if graceful { "-TERM" } else { "-KILL" };
+            let _ = std::process::Command::new("kill")
+                .arg(sig)
+                .arg(c.id().to_string())
+                .status();
+            let _ = tokio::task::spawn_blocking(move || c.wait()).await;
+        }
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("broker.log")).unwrap_or_default()
+    }
+
+    /// Publish with `mosquitto_pub` (a separate process, as a sensor would).
+    pub fn publish(&self, topic: &str, payload: &[u8], qos: u8) {
+        use std::io::Write;
+        let mut child = std::process::Command::new("mosquitto_pub")
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-q",
+                &qos.to_string(),
+                "-t",
+                topic,
+                "-s",
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run mosquitto_pub (run tests/setup.sh): {e}"));
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(payload)
+            .expect("write payload");
+        let out = child.wait_with_output().expect("mosquitto_pub");
+        assert!(
+            out.status.success(),
+            "mosquitto_pub failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+impl Drop for Mosquitto {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}

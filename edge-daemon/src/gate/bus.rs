@@ -56,6 +56,8 @@ pub enum GateError {
     BusGone { bus: String },
     #[error("device `{device}` is busy (command queue full)")]
     Busy { device: String },
+    #[error("device `{device}` cannot hold a door open (its profile opens by a one-shot register write)")]
+    CannotHold { device: String },
 }
 
 /// Per-slave request parameters, from the device's profile.

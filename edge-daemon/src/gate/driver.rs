@@ -41,6 +41,12 @@ pub enum DriverCmd {
         deadline: Instant,
         reply: oneshot::Sender<Result<(), GateError>>,
     },
+    /// Hold the door released (emergency release, fire) or end the hold.
+    Hold {
+        door_id: String,
+        on: bool,
+        reply: oneshot::Sender<Result<(), GateError>>,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -58,12 +64,29 @@ impl DriverHandle {
             deadline: Instant::now() + OPEN_DEADLINE,
             reply,
         }) {
-            let DriverCmd::Open { reply, .. } = e.into_inner();
-            let _ = reply.send(Err(GateError::Busy {
-                device: self.device_id.clone(),
-            }));
+            self.refuse(e.into_inner());
         }
         rx
+    }
+
+    /// Hold a door released (`on`) or end the hold; returns the receiver of the outcome.
+    pub fn hold(&self, door_id: &str, on: bool) -> oneshot::Receiver<Result<(), GateError>> {
+        let (reply, rx) = oneshot::channel();
+        if let Err(e) = self.tx.try_send(DriverCmd::Hold {
+            door_id: door_id.to_string(),
+            on,
+            reply,
+        }) {
+            self.refuse(e.into_inner());
+        }
+        rx
+    }
+
+    fn refuse(&self, cmd: DriverCmd) {
+        let (DriverCmd::Open { reply, .. } | DriverCmd::Hold { reply, .. }) = cmd;
+        let _ = reply.send(Err(GateError::Busy {
+            device: self.device_id.clone(),
+        }));
     }
 }
 
@@ -94,6 +117,8 @@ pub struct DeviceDriver {
     pulses: BTreeMap<u16, Instant>,
     /// Relays whose switch-off failed at least once (so the error is logged once, not per retry).
     failing_off: BTreeSet<u16>,
+    /// Relays held on (emergency release): no pulse ends them; they stay on through a stop.
+    held: BTreeSet<u16>,
     events: mpsc::Sender<GateEvent>,
     cmds: mpsc::Receiver<DriverCmd>,
 }
@@ -152,6 +177,7 @@ impl DeviceDriver {
             poll_every: Duration::from_millis(cfg.monitor.poll_interval_ms),
             pulses: BTreeMap::new(),
             failing_off: BTreeSet::new(),
+            held: BTreeSet::new(),
             events,
             cmds,
         };
@@ -188,6 +214,10 @@ impl DeviceDriver {
                         };
                         let _ = reply.send(r);
                     }
+                    Some(DriverCmd::Hold { door_id, on, reply }) => {
+                        let r = self.hold_door(&door_id, on).await;
+                        let _ = reply.send(r);
+                    }
                     None => break,
                 },
                 _ = sleep_until_opt(next_off) => self.end_due_pulses().await,
@@ -213,6 +243,8 @@ impl DeviceDriver {
         let addr = out.point.address;
         let pulse = out.pulse;
         match self.open {
+            // Held released already: nothing to pulse, and no pulse may end the hold.
+            OpenMethod::PulseCoil if self.held.contains(&addr) => {}
             OpenMethod::PulseCoil => {
                 // Schedule the switch-off before the switch-on: if the relay closes but its reply
                 // is lost, the off-write still follows (and is retried until it succeeds).
@@ -229,6 +261,36 @@ impl DeviceDriver {
                     .request(&self.device_id, Op::WriteRegister { addr, value }, true)
                     .await?;
             }
+        }
+        Ok(())
+    }
+
+    async fn hold_door(&mut self, door_id: &str, on: bool) -> Result<(), GateError> {
+        let Some(out) = self.outputs.get(door_id) else {
+            return Err(GateError::Link {
+                device: self.device_id.clone(),
+                reason: format!("door `{door_id}` is not driven by this device"),
+            });
+        };
+        let addr = out.point.address;
+        if !matches!(self.open, OpenMethod::PulseCoil) {
+            return Err(GateError::CannotHold {
+                device: self.device_id.clone(),
+            });
+        }
+        if on {
+            // Remembered before the write: if the reply is lost, no pulse end switches it off.
+            self.held.insert(addr);
+            self.pulses.remove(&addr);
+            self.bus
+                .request(&self.device_id, Op::WriteCoil { addr, on: true }, true)
+                .await?;
+            tracing::warn!(device = %self.device_id, door = door_id, coil = addr, "door held released");
+        } else if self.held.remove(&addr) {
+            // Ended like a pulse: retried until the relay is off.
+            self.pulses.insert(addr, Instant::now());
+            self.end_due_pulses().await;
+            tracing::info!(device = %self.device_id, door = door_id, coil = addr, "door hold ended");
         }
         Ok(())
     }

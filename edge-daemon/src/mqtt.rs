@@ -1,0 +1,86 @@
+//! The MQTT link to the box's broker (rumqttc): the only code that talks MQTT. A persistent
+//! session (`clean_session = false`) with QoS 1 subscriptions, so messages published while the
+//! daemon or the link was down are delivered when it comes back. Acknowledgements are manual
+//! and sent only after the sensor keeper has made everything a message caused durable, in
+//! arrival order: a crash before that means the broker delivers the message again.
+
+use std::time::Duration;
+
+use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
+use tokio::sync::{oneshot, watch};
+
+use crate::sensor_config::MqttConfig;
+use crate::sensorkeeper::{SensorHandle, SensorMsg};
+
+/// Largest MQTT packet accepted (profiles refuse big payloads; this bounds memory first).
+const MAX_PACKET_BYTES: usize = 256 * 1024;
+
+pub async fn run(
+    cfg: MqttConfig,
+    password: Option<String>,
+    filters: Vec<String>,
+    keeper: SensorHandle,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut opts = MqttOptions::new(cfg.client_id.clone(), cfg.host.clone(), cfg.port);
+    opts.set_keep_alive(Duration::from_secs(cfg.keep_alive_seconds));
+    opts.set_clean_session(false);
+    opts.set_manual_acks(true);
+    opts.set_max_packet_size(MAX_PACKET_BYTES, MAX_PACKET_BYTES);
+    if let Some(user) = &cfg.username {
+        opts.set_credentials(user.clone(), password.clone().unwrap_or_default());
+    }
+    let (client, mut events) = AsyncClient::new(opts, 256);
+    let mut failures: u32 = 0;
+    loop {
+        let ev = tokio::select! {
+            ev = events.poll() => ev,
+            _ = stop.changed() => break,
+        };
+        match ev {
+            Ok(Event::Incoming(Packet::ConnAck(ack))) => {
+                failures = 0;
+                tracing::info!(host = %cfg.host, port = cfg.port, session_present = ack.session_present, "MQTT connected");
+                // A broker that lost our session (or a first start) needs the subscriptions.
+                if !ack.session_present {
+                    for f in &filters {
+                        if let Err(e) = client.try_subscribe(f.clone(), QoS::AtLeastOnce) {
+                            tracing::error!(filter = %f, error = %e, "cannot subscribe");
+                        }
+                    }
+                }
+            }
+            Ok(Event::Incoming(Packet::Publish(p))) => {
+                let (done, wait) = oneshot::channel();
+                let msg = SensorMsg::Message {
+                    topic: p.topic.clone(),
+                    payload: p.payload.to_vec(),
+                    done,
+                };
+                if keeper.tx.send(msg).await.is_err() {
+                    break;
+                }
+                // Acked only once processed: a message is never acknowledged and then lost.
+                if wait.await.is_err() {
+                    break;
+                }
+                if let Err(e) = client.try_ack(&p) {
+                    tracing::warn!(error = %e, "could not queue an MQTT ack");
+                }
+            }
+            Ok(_) => {}
+            Err(e) => {
+                failures = failures.saturating_add(1);
+                let wait = Duration::from_millis(200 * u64::from(failures.min(25)));
+                if failures == 1 || failures % 20 == 0 {
+                    tracing::warn!(host = %cfg.host, port = cfg.port, error = %e, failures, retry_in_ms = wait.as_millis() as u64, "MQTT link down; retrying");
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = stop.changed() => break,
+                }
+            }
+        }
+    }
+    let _ = client.try_disconnect();
+}
