@@ -6,7 +6,7 @@ cd "$root"
 bash tests/setup.sh
 export EDGE_TEST_PYTHON="$root/.venv/bin/python"
 cargo build --release --locked -p edge-daemon
-# `bash tests/bench.sh` runs both; `bash tests/bench.sh edge|cloud [sections…]` one of them.
+# `bash tests/bench.sh` runs all; `bash tests/bench.sh edge|cloud|sensors [sections…]` one of them.
 which="${1:-all}"
 [ $# -gt 0 ] && shift
 if [ "$which" = all ] || [ "$which" = edge ]; then
@@ -14,4 +14,7 @@ if [ "$which" = all ] || [ "$which" = edge ]; then
 fi
 if [ "$which" = all ] || [ "$which" = cloud ]; then
     cargo bench --locked -p tests --bench cloud -- "$@"
+fi
+if [ "$which" = all ] || [ "$which" = sensors ]; then
+    EDGE_DAEMON_BIN="$root/target/release/edge-daemon" cargo bench --locked -p tests --bench sensors -- "$@"
 fi

@@ -6,8 +6,8 @@
 
 use std::time::Duration;
 
-use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
-use tokio::sync::{oneshot, watch};
+use rumqttc::{AsyncClient, Event, MqttOptions, Packet, Publish, QoS};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::sensor_config::MqttConfig;
 use crate::sensorkeeper::{SensorHandle, SensorMsg};
@@ -30,7 +30,24 @@ pub async fn run(
     if let Some(user) = &cfg.username {
         opts.set_credentials(user.clone(), password.clone().unwrap_or_default());
     }
-    let (client, mut events) = AsyncClient::new(opts, 256);
+    let (client, mut events) = AsyncClient::new(opts, 4096);
+    // Acks go out from their own task, in arrival order, each once its message is processed.
+    // They must not be sent from this loop: the client's request queue drains only while the
+    // event loop is polled, so a full queue would either block the loop or lose acks (a lost
+    // ack stalls the broker's in-flight window until the next reconnect; the benchmark found it).
+    let (ack_tx, mut ack_rx) = mpsc::unbounded_channel::<(Publish, oneshot::Receiver<()>)>();
+    let acker_client = client.clone();
+    let acker = tokio::spawn(async move {
+        while let Some((p, processed)) = ack_rx.recv().await {
+            if processed.await.is_err() {
+                break;
+            }
+            if let Err(e) = acker_client.ack(&p).await {
+                tracing::warn!(error = %e, "could not send an MQTT ack; the broker will deliver again");
+                break;
+            }
+        }
+    });
     let mut failures: u32 = 0;
     loop {
         let ev = tokio::select! {
@@ -61,11 +78,8 @@ pub async fn run(
                     break;
                 }
                 // Acked only once processed: a message is never acknowledged and then lost.
-                if wait.await.is_err() {
+                if ack_tx.send((p, wait)).is_err() {
                     break;
-                }
-                if let Err(e) = client.try_ack(&p) {
-                    tracing::warn!(error = %e, "could not queue an MQTT ack");
                 }
             }
             Ok(_) => {}
@@ -82,5 +96,7 @@ pub async fn run(
             }
         }
     }
+    drop(ack_tx);
+    acker.abort();
     let _ = client.try_disconnect();
 }

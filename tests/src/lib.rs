@@ -789,7 +789,14 @@ pub struct Mosquitto {
 }
 
 impl Mosquitto {
+    /// For tests: state saved every second, so a restart loses next to nothing.
     pub async fn start() -> Mosquitto {
+        Mosquitto::start_with_autosave(1).await
+    }
+
+    /// `autosave_seconds`: how often the broker writes its whole state (mosquitto's default is
+    /// 1800; every second costs it a full write of its queue per second under load).
+    pub async fn start_with_autosave(autosave_seconds: u32) -> Mosquitto {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().expect("temp dir for mosquitto");
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777))
@@ -799,7 +806,7 @@ impl Mosquitto {
         std::fs::write(
             &conf,
             format!(
-                "listener {port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location {}/\nautosave_interval 1\nmax_queued_messages 1000000\nmax_inflight_messages 100\nlog_dest stderr\nlog_type error\nlog_type warning\n",
+                "listener {port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location {}/\nautosave_interval {autosave_seconds}\nmax_queued_messages 1000000\nmax_inflight_messages 100\nlog_dest stderr\nlog_type error\nlog_type warning\n",
                 dir.path().display()
             ),
         )
