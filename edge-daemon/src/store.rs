@@ -73,7 +73,6 @@ pub struct Store {
     meta: sled::Tree,
     seen: sled::Tree,
     events: sled::Tree,
-    alarm_outbox: sled::Tree,
 }
 
 /// An outbox entry: its event key (log position) and the record.
@@ -142,7 +141,6 @@ impl Store {
             meta: db.open_tree(T_META)?,
             seen: db.open_tree(T_SEEN)?,
             events: db.open_tree(T_EVENTS)?,
-            alarm_outbox: db.open_tree(T_ALARM_OUTBOX)?,
             db,
         })
     }
@@ -398,7 +396,7 @@ impl Store {
         // alarm whose index entry was lost in a crash still goes up with the passes.) Only when
         // there are alarms: a pass-only group writes exactly what it wrote before the index.
         if has_alarms {
-            self.alarm_outbox.apply_batch(alarms)?;
+            self.alarm_outbox()?.apply_batch(alarms)?;
         }
         self.db.flush()?;
         Ok(())
@@ -406,16 +404,24 @@ impl Store {
 
     // ---- uplink: what to send, and what the cloud acknowledged ------------------------------
 
+    /// The alarm index tree, opened on first use (sled caches open trees). Not opened at start:
+    /// a box that never records an alarm keeps exactly the trees it had before the index
+    /// existed (the SIGKILL durability test exercises that store shape).
+    fn alarm_outbox(&self) -> Result<sled::Tree, StoreError> {
+        Ok(self.db.open_tree(T_ALARM_OUTBOX)?)
+    }
+
     /// Unacknowledged alarms, oldest first: they travel before any pass backlog.
     pub fn pending_alarms(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
         let mut out = Vec::new();
-        for k in self.alarm_outbox.iter().keys().take(limit) {
+        let index = self.alarm_outbox()?;
+        for k in index.iter().keys().take(limit) {
             let k = k?;
             match self.events.get(&k)? {
                 Some(v) => out.push((k.to_vec(), decode_event(&k, &v)?)),
                 // Not in the log (cannot happen by construction): drop the stale index entry.
                 None => {
-                    self.alarm_outbox.remove(&k)?;
+                    index.remove(&k)?;
                 }
             }
         }
@@ -441,7 +447,7 @@ impl Store {
         for k in keys {
             b.remove(k.as_slice());
         }
-        self.alarm_outbox.apply_batch(b)?;
+        self.alarm_outbox()?.apply_batch(b)?;
         self.db.flush()?;
         Ok(())
     }
@@ -457,10 +463,11 @@ impl Store {
             return Ok(());
         }
         let mut b = sled::Batch::default();
-        for k in self.alarm_outbox.range(..=key.to_vec()).keys() {
+        let index = self.alarm_outbox()?;
+        for k in index.range(..=key.to_vec()).keys() {
             b.remove(k?);
         }
-        self.alarm_outbox.apply_batch(b)?;
+        index.apply_batch(b)?;
         self.meta.insert(K_ACKED_SEQ, &seq.to_be_bytes())?;
         self.db.flush()?;
         Ok(())
@@ -492,7 +499,7 @@ impl Store {
     }
 
     pub fn pending_alarm_count(&self) -> usize {
-        self.alarm_outbox.len()
+        self.alarm_outbox().map_or(0, |t| t.len())
     }
 
     // ---- cloud directory -------------------------------------------------------------------
