@@ -716,6 +716,22 @@ mod tests {
         assert_eq!(store.outbox_head(1).unwrap()[0].id(), ids[0]);
     }
 
+    /// sled lets go of its file lock from a background thread after the last handle drops:
+    /// an immediate reopen in the same process can race it, so retry for a moment.
+    fn reopen(path: &Path) -> Store {
+        let deadline = Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            match Store::open(path) {
+                Ok(s) => return s,
+                Err(e) if Instant::now() < deadline => {
+                    let _ = e;
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(e) => panic!("store does not reopen: {e}"),
+            }
+        }
+    }
+
     #[test]
     fn directory_and_modes_round_trip_through_storage_types() {
         let tmp = tempfile::tempdir().unwrap();
@@ -731,7 +747,7 @@ mod tests {
         assert!(store.mark_command_used(Uuid::from_u128(1), 10).unwrap());
         store.flush().unwrap();
         drop(store);
-        let store = Store::open(tmp.path()).unwrap();
+        let store = reopen(tmp.path());
         assert_eq!(
             store.door_modes().unwrap(),
             vec![("d1".to_string(), DoorMode::EmergencyRelease)]
