@@ -355,3 +355,13 @@ pub async fn disable(
     tracing::info!(account_id, "account disabled; sessions ended");
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// An account's user name, for "by whom" records.
+pub async fn username(st: &AppState, account_id: &str) -> ApiResult<String> {
+    Ok(sqlx::query("SELECT username FROM accounts WHERE id = $1")
+        .bind(account_id)
+        .fetch_optional(&st.db.pool)
+        .await?
+        .ok_or_else(|| ApiError::unauthenticated("the account no longer exists"))?
+        .s("username")?)
+}

@@ -37,11 +37,18 @@ pub enum DbError {
 }
 
 /// Migrations, applied in order, each once, each in its own transaction. Additive only.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "0001_registry_accounts_sync",
-    include_str!("../migrations/0001_registry_accounts_sync.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "0001_registry_accounts_sync",
+        include_str!("../migrations/0001_registry_accounts_sync.sql"),
+    ),
+    (
+        2,
+        "0002_devices_alarms",
+        include_str!("../migrations/0002_devices_alarms.sql"),
+    ),
+];
 
 impl Db {
     /// Connect and migrate. `sqlite://path?mode=rwc` or `postgres://…`.

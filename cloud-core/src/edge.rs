@@ -12,9 +12,9 @@ use axum::http::StatusCode;
 use axum::{Extension, Json};
 use edge_sync::directory::{AddressV1, GrantV1, PersonV1};
 use edge_sync::sync::{
-    CommandBatchV1, CommandOutcomeV1, DoorV1, DownDeltaV1, ProvisionRequestV1, ProvisionResponseV1,
-    UplinkAckV1, UplinkBatchV1, UplinkRecordV1, MAX_DELTA_ENTRIES, MAX_UPLINK_BATCH, MAX_WAIT_MS,
-    SYNC_VERSION,
+    AlarmActionV1, CommandBatchV1, CommandOutcomeV1, DeviceStateV1, DoorV1, DownDeltaV1,
+    ProvisionRequestV1, ProvisionResponseV1, SensorV1, UplinkAckV1, UplinkBatchV1, UplinkRecordV1,
+    MAX_DELTA_ENTRIES, MAX_UPLINK_BATCH, MAX_WAIT_MS, SYNC_VERSION,
 };
 use serde::Deserialize;
 
@@ -183,7 +183,7 @@ pub async fn sync_down(
     let estate = &bx.estate_id;
     // Everything ≤ upper is committed (see db::next_change_seq); rows above wait.
     let upper = current_change_seq(&st.db).await?;
-    let limit = MAX_DELTA_ENTRIES / 3;
+    let limit = MAX_DELTA_ENTRIES / 5;
     let people = sqlx::query(
         "SELECT id, name, kind, enabled, change_seq FROM people WHERE change_seq > $1 AND change_seq <= $2 \
          ORDER BY change_seq LIMIT $3",
@@ -213,13 +213,71 @@ pub async fn sync_down(
     .bind(limit as i64)
     .fetch_all(&st.db.pool)
     .await?;
+    let sensors = sqlx::query(
+        "SELECT * FROM devices WHERE box_id = $1 AND change_seq > $2 AND change_seq <= $3 \
+         ORDER BY change_seq LIMIT $4",
+    )
+    .bind(&bx.box_id)
+    .bind(q.cursor)
+    .bind(upper)
+    .bind(limit as i64)
+    .fetch_all(&st.db.pool)
+    .await?;
+    let actions = sqlx::query(
+        "SELECT * FROM alarm_actions WHERE box_id = $1 AND change_seq > $2 AND change_seq <= $3 \
+         ORDER BY change_seq LIMIT $4",
+    )
+    .bind(&bx.box_id)
+    .bind(q.cursor)
+    .bind(upper)
+    .bind(limit as i64)
+    .fetch_all(&st.db.pool)
+    .await?;
     let seqs = |rows: &[sqlx::any::AnyRow]| {
         rows.iter()
             .map(|r| r.i("change_seq"))
             .collect::<Result<Vec<_>, _>>()
     };
     let (ps, vs, ds) = (seqs(&people)?, seqs(&visits)?, seqs(&doors)?);
-    let (cursor, more) = delta_end(&[&ps, &vs, &ds], limit, upper);
+    let (ss, acts) = (seqs(&sensors)?, seqs(&actions)?);
+    let (cursor, more) = delta_end(&[&ps, &vs, &ds, &ss, &acts], limit, upper);
+    let sensors = sensors
+        .iter()
+        .zip(ss)
+        .filter(|(_, s)| *s <= cursor)
+        .map(|(r, _)| {
+            Ok(SensorV1 {
+                code: r.s("code")?,
+                kind: r.s("kind")?,
+                profile: r.s("profile")?,
+                name: r.s("name")?,
+                estate: r.s("estate_id")?,
+                building: r.s("building_id")?,
+                unit: r.os("unit_id")?.unwrap_or_default(),
+                floor: r.oi("floor")?,
+                heartbeat_seconds: u32::try_from(r.i("heartbeat_seconds")?).unwrap_or(u32::MAX),
+                enabled: r.b("enabled")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let alarm_actions = actions
+        .iter()
+        .zip(acts)
+        .filter(|(_, s)| *s <= cursor)
+        .map(|(r, _)| {
+            Ok(AlarmActionV1 {
+                id: r
+                    .s("id")?
+                    .parse()
+                    .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+                source: r.s("source")?,
+                kind: r.s("kind")?,
+                action: r.s("action")?,
+                by: r.s("by_name")?,
+                at_ms: r.i("at_ms")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
 
     // People: rights here (an address in this estate, or a visit here) → upsert; else removal.
     let people: Vec<_> = people
@@ -351,6 +409,8 @@ pub async fn sync_down(
         removed_people: removed,
         grants,
         doors,
+        sensors,
+        alarm_actions,
     }))
 }
 
@@ -396,6 +456,14 @@ fn check_record(i: usize, r: &UplinkRecordV1) -> ApiResult<()> {
             short("state", &a.state, WORD)?;
             short("detail", &a.detail, DETAIL)?;
         }
+        UplinkRecordV1::DeviceState(d) => {
+            short("device", &d.device, ID)?;
+            short("state", &d.state, DETAIL)?;
+            if serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&d.state).is_err()
+            {
+                return Err(ApiError::invalid(&f("state"), "must be a JSON object"));
+            }
+        }
     }
     Ok(())
 }
@@ -427,11 +495,12 @@ pub async fn sync_up(
             .map(|r| Ok((r.s("code")?, r.s("id")?)))
             .collect::<Result<_, sqlx::Error>>()?;
     let received = now_ms();
-    let (mut passes, mut alarms) = (Vec::new(), Vec::new());
+    let (mut passes, mut alarms, mut states) = (Vec::new(), Vec::new(), Vec::new());
     for r in &b.records {
         match r {
             UplinkRecordV1::Pass(p) => passes.push(p),
             UplinkRecordV1::Alarm(a) => alarms.push(a),
+            UplinkRecordV1::DeviceState(d) => states.push(d),
         }
     }
     let mut tx = st.db.pool.begin().await?;
@@ -471,37 +540,13 @@ pub async fn sync_up(
         }
         stored += qy.execute(&mut *tx).await?.rows_affected();
     }
-    const ALARM_COLS: usize = 11;
-    for chunk in alarms.chunks(st.db.max_params() / ALARM_COLS) {
-        let rows: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                format!(
-                    "({})",
-                    bulk_placeholders(st.db.engine, i * ALARM_COLS + 1, ALARM_COLS)
-                )
-            })
-            .collect();
-        let sql = format!(
-            "INSERT INTO alarm_events (id, community_id, estate_id, box_id, source, kind, severity, state, detail, at_ms, received_at_ms) \
-             VALUES {} ON CONFLICT (id) DO NOTHING",
-            rows.join(", ")
-        );
-        let mut qy = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for a in chunk {
-            qy = qy
-                .bind(a.id.to_string())
-                .bind(&bx.community_id)
-                .bind(&bx.estate_id)
-                .bind(&bx.box_id)
-                .bind(&a.source)
-                .bind(&a.kind)
-                .bind(&a.severity)
-                .bind(&a.state)
-                .bind(&a.detail)
-                .bind(a.at_ms)
-                .bind(received);
-        }
-        stored += qy.execute(&mut *tx).await?.rows_affected();
+    // Alarms are few: one by one, so that a transition is folded into its alarm exactly when
+    // its record is stored for the first time.
+    for a in &alarms {
+        stored += store_alarm(&mut tx, &bx, a, received).await?;
+    }
+    for d in &states {
+        stored += store_state(&mut tx, &bx, d).await?;
     }
     sqlx::query("UPDATE edge_boxes SET last_seen_ms = $1 WHERE id = $2")
         .bind(received)
@@ -516,6 +561,75 @@ pub async fn sync_up(
         stored: stored as u32,
         duplicates: total.saturating_sub(stored) as u32,
     }))
+}
+
+async fn store_alarm(
+    tx: &mut sqlx::AnyConnection,
+    bx: &EdgeBox,
+    a: &edge_sync::sync::AlarmV1,
+    received: i64,
+) -> Result<u64, sqlx::Error> {
+    let n = sqlx::query(
+        "INSERT INTO alarm_events (id, community_id, estate_id, box_id, source, kind, severity, state, detail, at_ms, received_at_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(a.id.to_string())
+    .bind(&bx.community_id)
+    .bind(&bx.estate_id)
+    .bind(&bx.box_id)
+    .bind(&a.source)
+    .bind(&a.kind)
+    .bind(&a.severity)
+    .bind(&a.state)
+    .bind(&a.detail)
+    .bind(a.at_ms)
+    .bind(received)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        return Ok(0);
+    }
+    if let Some(t) = crate::alarms::Transition::from_record(&a.state, &a.severity, &a.detail) {
+        let key = crate::alarms::AlarmKey {
+            community_id: &bx.community_id,
+            estate_id: &bx.estate_id,
+            box_id: &bx.box_id,
+            source: &a.source,
+            kind: &a.kind,
+        };
+        let (alarm_id, _) = crate::alarms::fold(tx, &key, &t, a.at_ms).await?;
+        if let Some(alarm_id) = alarm_id {
+            sqlx::query("UPDATE alarm_events SET alarm_id = $1 WHERE id = $2")
+                .bind(alarm_id)
+                .bind(a.id.to_string())
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    Ok(n)
+}
+
+/// A device's latest state; an older report (by the box's clock) never overwrites a newer one.
+async fn store_state(
+    tx: &mut sqlx::AnyConnection,
+    bx: &EdgeBox,
+    d: &DeviceStateV1,
+) -> Result<u64, sqlx::Error> {
+    sqlx::query(
+        "UPDATE devices SET online = $1, last_state = $2, last_seen_ms = $3, state_at_ms = $4 \
+         WHERE box_id = $5 AND code = $6 AND (state_at_ms IS NULL OR state_at_ms < $4)",
+    )
+    .bind(i64::from(d.online))
+    .bind(&d.state)
+    .bind(d.last_seen_ms)
+    .bind(d.at_ms)
+    .bind(&bx.box_id)
+    .bind(&d.device)
+    .execute(&mut *tx)
+    .await?;
+    // Counted as stored: a state is applied or superseded, never kept as a record.
+    Ok(1)
 }
 
 #[derive(Deserialize)]

@@ -11,9 +11,11 @@
 #![forbid(unsafe_code)]
 
 pub mod accounts;
+pub mod alarms;
 pub mod auth;
 pub mod config;
 pub mod db;
+pub mod devices;
 pub mod edge;
 pub mod error;
 pub mod hub;

@@ -12,7 +12,7 @@ use crate::error::{ApiError, ApiResult, Q};
 use crate::server::AppState;
 
 /// A WHERE clause built from optional filters, with `$n` placeholders in bind order.
-struct Filter {
+pub(crate) struct Filter {
     clauses: Vec<String>,
     binds: Vec<Bind>,
 }
@@ -24,28 +24,32 @@ enum Bind {
 }
 
 impl Filter {
-    fn new(community: &str, table: &str) -> Filter {
+    pub(crate) fn new(community: &str, table: &str) -> Filter {
         Filter {
             clauses: vec![format!("{table}.community_id = $1")],
             binds: vec![Bind::S(community.into())],
         }
+    }
+    /// A clause without a value.
+    pub(crate) fn raw(&mut self, sql: &str) {
+        self.clauses.push(sql.to_string());
     }
     fn add(&mut self, sql: &str, b: Bind) {
         let n = self.binds.len() + 1;
         self.clauses.push(sql.replace("$?", &format!("${n}")));
         self.binds.push(b);
     }
-    fn opt_s(&mut self, sql: &str, v: &Option<String>) {
+    pub(crate) fn opt_s(&mut self, sql: &str, v: &Option<String>) {
         if let Some(v) = v {
             self.add(sql, Bind::S(v.clone()));
         }
     }
-    fn opt_i(&mut self, sql: &str, v: Option<i64>) {
+    pub(crate) fn opt_i(&mut self, sql: &str, v: Option<i64>) {
         if let Some(v) = v {
             self.add(sql, Bind::I(v));
         }
     }
-    fn before(&mut self, table: &str, before: &Option<String>) -> ApiResult<()> {
+    pub(crate) fn before(&mut self, table: &str, before: &Option<String>) -> ApiResult<()> {
         let Some(b) = before else { return Ok(()) };
         let (at, id) = b
             .split_once(':')
@@ -62,7 +66,7 @@ impl Filter {
         self.binds.push(Bind::S(id));
         Ok(())
     }
-    async fn fetch(
+    pub(crate) async fn fetch(
         self,
         st: &AppState,
         select: &str,
@@ -85,7 +89,7 @@ impl Filter {
     }
 }
 
-fn limit(v: Option<i64>) -> ApiResult<i64> {
+pub(crate) fn limit(v: Option<i64>) -> ApiResult<i64> {
     let l = v.unwrap_or(50);
     if !(1..=500).contains(&l) {
         return Err(ApiError::invalid("limit", "must be within 1..=500"));
@@ -156,7 +160,7 @@ pub async fn passes(
     Ok(Json(page(items, lim)))
 }
 
-fn page(items: Vec<Value>, lim: i64) -> Value {
+pub(crate) fn page(items: Vec<Value>, lim: i64) -> Value {
     let next = if items.len() as i64 == lim {
         items
             .last()

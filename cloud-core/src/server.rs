@@ -21,7 +21,7 @@ use crate::error::ApiError;
 use crate::hub::CommandHub;
 use crate::keys::Keys;
 use crate::policy::{self, Access, Account, Caller, Denied, EdgeBox, Role};
-use crate::{accounts, edge, queries, registry, visits};
+use crate::{accounts, alarms, devices, edge, queries, registry, visits};
 
 /// Everything handlers share. Shared mutable parts, each with its reason:
 /// - `throttle`: login failure counts must be seen by every request; a std mutex, never held
@@ -126,7 +126,19 @@ pub fn routes() -> Vec<RouteSpec> {
         r(Method::GET, "/v1/communities/{community_id}/doors", Community, "List doors", get(registry::list_doors)),
         r(Method::PUT, "/v1/communities/{community_id}/doors/{door_id}/mode", Community, "Set a door's mode (normal, held_open, locked, emergency_release)", put(registry::set_door_mode)),
         r(Method::GET, "/v1/communities/{community_id}/passes", Community, "Pass logs, newest first, filtered and paginated", get(queries::passes)),
-        r(Method::GET, "/v1/communities/{community_id}/alarms", Community, "Alarm events, newest first, filtered and paginated", get(queries::alarms)),
+        r(Method::GET, "/v1/communities/{community_id}/alarm-events", Community, "Alarm transitions as boxes reported them, newest first, filtered and paginated", get(queries::alarms)),
+        r(Method::GET, "/v1/communities/{community_id}/alarms", Community, "Alarms (one per device and type until closed), newest first; filter by status, kind, severity, place, time", get(alarms::list)),
+        r(Method::GET, "/v1/communities/{community_id}/alarms/{alarm_id}", Community, "One alarm with its whole history", get(alarms::get)),
+        r(Method::POST, "/v1/communities/{community_id}/alarms/{alarm_id}/ack", Community, "Acknowledge an alarm with a comment (who and when are recorded; the box hears of it)", post(alarms::ack)),
+        r(Method::POST, "/v1/communities/{community_id}/alarms/{alarm_id}/clear", Community, "Clear an alarm by hand with a comment", post(alarms::clear)),
+        r(Method::POST, "/v1/communities/{community_id}/devices", Community, "Register a smoke detector or elevator on a box (the box learns it on its next sync)", post(devices::create)),
+        r(Method::GET, "/v1/communities/{community_id}/devices", Community, "Devices with last state and last seen", get(devices::list)),
+        r(Method::GET, "/v1/communities/{community_id}/devices/tree", Community, "Devices grouped estate → building → unit", get(devices::tree)),
+        r(Method::GET, "/v1/communities/{community_id}/devices/{device_id}", Community, "One device with its open alarms and latest records", get(devices::get)),
+        r(Method::PUT, "/v1/communities/{community_id}/devices/{device_id}", Community, "Move or re-describe a device", put(devices::update)),
+        r(Method::DELETE, "/v1/communities/{community_id}/devices/{device_id}", Community, "Remove a device (its box forgets it; history stays)", axum::routing::delete(devices::remove)),
+        r(Method::POST, "/v1/communities/{community_id}/devices/{device_id}/records", Community, "Add an elevator maintenance record or a repair record", post(devices::add_record)),
+        r(Method::GET, "/v1/communities/{community_id}/devices/{device_id}/records", Community, "A device's maintenance and repair records, newest first", get(devices::records)),
         r(Method::GET, "/v1/communities/{community_id}/address-applications", Community, "Multi-address applications for rooms in this community", get(visits::community_applications)),
         r(Method::POST, "/v1/communities/{community_id}/address-applications/{application_id}/decide", Community, "Approve or refuse an address application within this community", post(visits::community_decide_application)),
         // the app

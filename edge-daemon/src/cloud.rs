@@ -52,6 +52,9 @@ pub struct CloudLinkConfig {
     /// Timeout of one request (the long-poll gets this on top of its wait).
     #[serde(default = "default_request_timeout_ms")]
     pub request_timeout_ms: u64,
+    /// How often changed sensor states (reading, online) are reported to the cloud's registry.
+    #[serde(default = "default_device_state_interval_ms")]
+    pub device_state_interval_ms: u64,
 }
 
 fn default_sync_interval_ms() -> u64 {
@@ -68,6 +71,9 @@ fn default_long_poll_ms() -> u64 {
 }
 fn default_request_timeout_ms() -> u64 {
     10_000
+}
+fn default_device_state_interval_ms() -> u64 {
+    30_000
 }
 
 /// What `provision` writes: who the box is and whom it trusts. Versioned; additive changes.
@@ -133,6 +139,12 @@ impl CloudLinkConfig {
             return Err(bad(
                 "cloud.request_timeout_ms",
                 "must be within 500..=120000".into(),
+            ));
+        }
+        if !(100..=3_600_000).contains(&self.device_state_interval_ms) {
+            return Err(bad(
+                "cloud.device_state_interval_ms",
+                "must be within 100..=3600000".into(),
             ));
         }
         let path = rel(&self.identity_file);
@@ -414,6 +426,7 @@ pub fn spawn(
     link: &CloudLink,
     store: Store,
     gate: GatekeeperHandle,
+    sensors: Option<crate::sensorkeeper::SensorHandle>,
     stop: watch::Receiver<bool>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
     let client = Client {
@@ -430,6 +443,7 @@ pub fn spawn(
             s.clone(),
             store.clone(),
             gate.clone(),
+            sensors,
             stop.clone(),
         )),
         tokio::spawn(uplink(client.clone(), s.clone(), store, stop.clone())),
@@ -453,6 +467,7 @@ async fn downlink(
     s: CloudLinkConfig,
     store: Store,
     gate: GatekeeperHandle,
+    sensors: Option<crate::sensorkeeper::SensorHandle>,
     mut stop: watch::Receiver<bool>,
 ) {
     let mut backoff = Backoff::new(500, s.backoff_max_ms);
@@ -478,7 +493,9 @@ async fn downlink(
                 let empty = delta.people.is_empty()
                     && delta.removed_people.is_empty()
                     && delta.grants.is_empty()
-                    && delta.doors.is_empty();
+                    && delta.doors.is_empty()
+                    && delta.sensors.is_empty()
+                    && delta.alarm_actions.is_empty();
                 match delta.into_domain("delta") {
                     Err(e) => {
                         // A delta we cannot read is not applied (and the cursor stays): retry
@@ -491,21 +508,38 @@ async fn downlink(
                         backoff.succeeded();
                         Duration::from_millis(s.sync_interval_ms)
                     }
-                    Ok(d) => match gate.apply_delta(d).await {
-                        Some(Ok(())) => {
-                            backoff.succeeded();
-                            if more {
-                                Duration::ZERO
-                            } else {
-                                Duration::from_millis(s.sync_interval_ms)
+                    Ok(d) => {
+                        let (cloud_sensors, actions) = (d.sensors.clone(), d.alarm_actions.clone());
+                        match gate.apply_delta(d).await {
+                            Some(Ok(())) => {
+                                // After the commit: the sensor keeper registers what is now stored.
+                                // An alarm action is applied at most once on the box (a crash here
+                                // loses it); the cloud keeps the acknowledgement either way.
+                                if let Some(sh) = &sensors {
+                                    if !cloud_sensors.is_empty() || !actions.is_empty() {
+                                        let _ = sh
+                                            .tx
+                                            .send(crate::sensorkeeper::SensorMsg::Cloud {
+                                                sensors: cloud_sensors,
+                                                actions,
+                                            })
+                                            .await;
+                                    }
+                                }
+                                backoff.succeeded();
+                                if more {
+                                    Duration::ZERO
+                                } else {
+                                    Duration::from_millis(s.sync_interval_ms)
+                                }
                             }
+                            Some(Err(e)) => {
+                                tracing::error!(error = %e, "directory delta could not be stored");
+                                backoff.failed(jitter())
+                            }
+                            None => return,
                         }
-                        Some(Err(e)) => {
-                            tracing::error!(error = %e, "directory delta could not be stored");
-                            backoff.failed(jitter())
-                        }
-                        None => return,
-                    },
+                    }
                 }
             }
             Ok(None) => backoff.failed(jitter()),

@@ -115,6 +115,9 @@ impl Daemon {
                     store.clone(),
                     sensor_writer,
                     handle.clone(),
+                    cfg.cloud
+                        .as_ref()
+                        .map(|c| Duration::from_millis(c.settings.device_state_interval_ms)),
                 );
                 let filters = keeper.filters();
                 tasks.push(tokio::spawn(keeper.run()));
@@ -206,7 +209,7 @@ impl Daemon {
             store: store.clone(),
             admin_token: cfg.api.admin_token.as_deref().map(Arc::from),
             box_id: Arc::from(cfg.identity.id.as_str()),
-            sensors,
+            sensors: sensors.clone(),
         };
         let mut stop_api = shutdown.subscribe();
         let api = tokio::spawn(async move {
@@ -223,6 +226,7 @@ impl Daemon {
                 link,
                 store.clone(),
                 handle.clone(),
+                sensors.clone(),
                 shutdown.subscribe(),
             ));
             tracing::info!(cloud = %link.identity.cloud_url, "cloud link started");

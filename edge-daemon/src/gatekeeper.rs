@@ -575,6 +575,7 @@ impl Gatekeeper {
             removed_people: &d.removed_people,
             grants: &d.grants,
             door_modes: &modes,
+            sensors: &d.sensors,
             cursor: d.cursor,
         })?;
         let counts = (d.people.len(), d.removed_people.len(), d.grants.len());

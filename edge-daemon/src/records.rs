@@ -66,6 +66,19 @@ pub fn method_code(m: &Method) -> &'static str {
     }
 }
 
+/// A sensor's latest reading and whether it reports, for the cloud's device registry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceStateRecordV1 {
+    pub v: u32,
+    pub id: Uuid,
+    pub at_ms: i64,
+    pub device: String,
+    pub online: bool,
+    pub last_seen_ms: Option<i64>,
+    /// The reading as a JSON object.
+    pub state: String,
+}
+
 /// One alarm transition (raised or cleared).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AlarmRecordV1 {
@@ -177,6 +190,7 @@ pub fn severity_code(s: Severity) -> &'static str {
 pub enum OutboxItemV1 {
     Pass(PassRecordV1),
     Alarm(AlarmRecordV1),
+    DeviceState(DeviceStateRecordV1),
 }
 
 impl OutboxItemV1 {
@@ -184,6 +198,7 @@ impl OutboxItemV1 {
         match self {
             OutboxItemV1::Pass(p) => p.id,
             OutboxItemV1::Alarm(a) => a.id,
+            OutboxItemV1::DeviceState(d) => d.id,
         }
     }
 }
@@ -207,7 +222,7 @@ impl OutboxItemV1 {
     /// The record on the box keeps the full text.
     pub fn to_wire(&self) -> edge_sync::sync::UplinkRecordV1 {
         use edge_sync::sync::limits::{DETAIL, ID, WORD};
-        use edge_sync::sync::{AlarmV1, PassV1, UplinkRecordV1};
+        use edge_sync::sync::{AlarmV1, DeviceStateV1, PassV1, UplinkRecordV1};
         match self {
             OutboxItemV1::Pass(p) => UplinkRecordV1::Pass(PassV1 {
                 id: p.id,
@@ -228,6 +243,19 @@ impl OutboxItemV1 {
                 severity: clip(&a.severity, WORD),
                 state: clip(&a.state, WORD),
                 detail: clip(&a.detail, DETAIL),
+            }),
+            OutboxItemV1::DeviceState(d) => UplinkRecordV1::DeviceState(DeviceStateV1 {
+                id: d.id,
+                at_ms: d.at_ms,
+                device: clip(&d.device, ID),
+                online: d.online,
+                last_seen_ms: d.last_seen_ms,
+                // Clipping would break the JSON: an oversized state goes up empty instead.
+                state: if d.state.len() <= DETAIL {
+                    d.state.clone()
+                } else {
+                    "{}".into()
+                },
             }),
         }
     }

@@ -215,6 +215,8 @@ pub enum AckError {
     NoSuchAlarm { device: String, alarm: &'static str },
     #[error("the alarm is already acknowledged")]
     AlreadyAcked,
+    #[error("the alarm is already cleared")]
+    AlreadyCleared,
 }
 
 /// Everything the engine remembers: persisted by its owner, restored at start.
@@ -577,6 +579,46 @@ impl SensorEngine {
             }
         }
         out
+    }
+
+    /// Forget a device removed from the registry: its rule state and open alarms go with it
+    /// (nothing could clear them any more).
+    pub fn forget(&mut self, device: &str) {
+        self.registry.remove(device);
+        self.st.devices.remove(device);
+        self.st.alarms.retain(|(d, _), _| d != device);
+    }
+
+    /// Staff clear an alarm by hand. An acknowledged alarm is then closed; a condition that
+    /// persists raises it again with the next reading.
+    pub fn clear(
+        &mut self,
+        device: &str,
+        alarm: SensorAlarm,
+        now: EpochMs,
+    ) -> Result<SensorEvent, AckError> {
+        let key = (device.to_string(), alarm);
+        let a = self.st.alarms.get_mut(&key).ok_or(AckError::NoSuchAlarm {
+            device: device.to_string(),
+            alarm: alarm.code(),
+        })?;
+        if !a.is_active() {
+            return Err(AckError::AlreadyCleared);
+        }
+        a.cleared_at = Some(now);
+        a.updated_at = now;
+        let ev = SensorEvent {
+            device: device.to_string(),
+            alarm,
+            change: Change::Cleared,
+            severity: a.severity,
+            at: now,
+            detail: a.detail.clone(),
+        };
+        if a.is_acked() {
+            self.st.alarms.remove(&key);
+        }
+        Ok(ev)
     }
 
     /// Staff acknowledge an alarm. A cleared alarm that is acknowledged is closed.
@@ -1032,10 +1074,11 @@ mod tests {
         Read(bool, Reading),
         Tick,
         Ack(bool, usize),
+        Clear(bool, usize),
     }
 
     proptest! {
-        /// Any sequence of readings, ticks and acknowledgements: per (device, kind) the events
+        /// Any sequence of readings, ticks, acknowledgements and manual clears: per (device, kind) the events
         /// form a valid lifecycle (raised only when not active, cleared only when active, at
         /// most one ack per alarm), the book agrees with the events, and severities never drop
         /// while an alarm is open.
@@ -1044,6 +1087,7 @@ mod tests {
             (any::<bool>(), arb_reading()).prop_map(|(d, r)| Op::Read(d, r)),
             Just(Op::Tick),
             (any::<bool>(), 0usize..9).prop_map(|(d, k)| Op::Ack(d, k)),
+            (any::<bool>(), 0usize..9).prop_map(|(d, k)| Op::Clear(d, k)),
         ], 0..80), step in 1i64..200_000) {
             let mut e = engine();
             let mut now = 0;
@@ -1057,6 +1101,10 @@ mod tests {
                     Op::Ack(d, k) => {
                         let dev = if d { "smoke-1" } else { "lift-1" };
                         e.ack(dev, SensorAlarm::ALL[k], "p", now).map(|x| vec![x]).unwrap_or_default()
+                    }
+                    Op::Clear(d, k) => {
+                        let dev = if d { "smoke-1" } else { "lift-1" };
+                        e.clear(dev, SensorAlarm::ALL[k], now).map(|x| vec![x]).unwrap_or_default()
                     }
                 };
                 for ev in events {

@@ -43,6 +43,12 @@ pub enum SensorMsg {
     Snapshot {
         reply: oneshot::Sender<SensorSnapshot>,
     },
+    /// What a directory delta brought (already stored): devices registered, changed or removed
+    /// in the cloud, and acknowledgements or clears staff made there.
+    Cloud {
+        sensors: Vec<crate::wire::CloudSensor>,
+        actions: Vec<crate::wire::AlarmAction>,
+    },
     Tick,
 }
 
@@ -130,6 +136,8 @@ pub struct SensorSnapshot {
 }
 
 const K_STATE: &str = "sensor_state_v1";
+/// A device that keeps reporting the same reading is re-reported (for "last seen") this often.
+const STATE_REFRESH_MS: i64 = 15 * 60 * 1000;
 const K_RELEASED: &str = "fire_released_doors_v1";
 /// Rule state is saved at most this often when only readings changed (alarm changes save at once).
 const SAVE_EVERY: Duration = Duration::from_secs(5);
@@ -149,6 +157,12 @@ pub struct SensorKeeper {
     rx: mpsc::Receiver<SensorMsg>,
     dirty: bool,
     last_save: std::time::Instant,
+    /// Cloud-linked: changed device states are reported up at most this often (a box without
+    /// a cloud keeps no such log).
+    report_every: Option<Duration>,
+    /// Per device: (online, reading JSON, when reported) as last reported.
+    reported: BTreeMap<String, (bool, String, i64)>,
+    last_report: std::time::Instant,
 }
 
 impl SensorKeeper {
@@ -158,13 +172,27 @@ impl SensorKeeper {
         store: Store,
         writer: StoreWriter,
         gate: GatekeeperHandle,
+        report_every: Option<Duration>,
     ) -> (SensorKeeper, SensorHandle) {
         let now = wall_ms();
         let mut engine = SensorEngine::new(setup.rules.clone());
-        for s in &setup.sensors {
+        // Configured sensors, then those the cloud registered (the cloud's registry wins for
+        // a device both name).
+        let mut sensors: BTreeMap<String, Sensor> = setup
+            .sensors
+            .iter()
+            .map(|s| (s.id.clone(), s.clone()))
+            .collect();
+        match store.cloud_sensors() {
+            Ok(list) => sensors.extend(list.into_iter().map(|s| (s.id.clone(), s))),
+            Err(e) => tracing::error!(error = %e, "cloud-registered sensors unreadable"),
+        }
+        for s in sensors.values() {
             let kind = setup.profiles.get(&s.model).map(|p| p.kind);
             if let Some(kind) = kind {
                 engine.register(&s.id, kind, s.heartbeat_ms, now);
+            } else {
+                tracing::error!(device = %s.id, profile = %s.model, "sensor names a profile this box does not have");
             }
         }
         if let Some(saved) = store.meta_json::<crate::sensor::EngineState>(K_STATE) {
@@ -173,22 +201,17 @@ impl SensorKeeper {
         let released = store
             .meta_json::<Vec<String>>(K_RELEASED)
             .unwrap_or_default();
+        // Every profile's topics: a device the cloud registers later needs no new subscription.
         let mut patterns = Vec::new();
         for (model, p) in &setup.profiles {
-            if setup.sensors.iter().any(|s| &s.model == model) {
-                for (pat, point) in p.patterns() {
-                    patterns.push((pat, model.clone(), point));
-                }
+            for (pat, point) in p.patterns() {
+                patterns.push((pat, model.clone(), point));
             }
         }
         let (tx, rx) = mpsc::channel(4096);
         let keeper = SensorKeeper {
             box_id: box_id.to_string(),
-            sensors: setup
-                .sensors
-                .iter()
-                .map(|s| (s.id.clone(), s.clone()))
-                .collect(),
+            sensors,
             setup,
             engine,
             patterns,
@@ -200,6 +223,9 @@ impl SensorKeeper {
             rx,
             dirty: false,
             last_save: std::time::Instant::now(),
+            report_every,
+            reported: BTreeMap::new(),
+            last_report: std::time::Instant::now(),
         };
         (keeper, SensorHandle { tx })
     }
@@ -250,9 +276,16 @@ impl SensorKeeper {
                 SensorMsg::Snapshot { reply } => {
                     let _ = reply.send(self.snapshot());
                 }
+                SensorMsg::Cloud { sensors, actions } => self.cloud(sensors, actions).await,
                 SensorMsg::Tick => {
                     let events = self.engine.tick(wall_ms());
                     self.record(events).await;
+                    if self
+                        .report_every
+                        .is_some_and(|every| self.last_report.elapsed() >= every)
+                    {
+                        self.report_states().await;
+                    }
                     if self.dirty && self.last_save.elapsed() >= SAVE_EVERY {
                         self.save();
                     }
@@ -264,20 +297,28 @@ impl SensorKeeper {
 
     async fn message(&mut self, topic: &str, payload: &[u8]) {
         self.counters.received += 1;
-        let Some((device, model, point)) = self
-            .patterns
-            .iter()
-            .find_map(|(p, m, i)| p.device(topic).map(|d| (d.to_string(), m.clone(), *i)))
-        else {
-            self.counters.unknown_topic += 1;
-            tracing::debug!(topic, "message on a topic no profile describes");
+        // The first pattern whose device is registered with that pattern's profile.
+        let mut matched = false;
+        let mut found = None;
+        for (p, m, i) in &self.patterns {
+            if let Some(d) = p.device(topic) {
+                matched = true;
+                if self.sensors.get(d).is_some_and(|s| &s.model == m) {
+                    found = Some((d.to_string(), m.clone(), *i));
+                    break;
+                }
+            }
+        }
+        let Some((device, model, point)) = found else {
+            if matched {
+                self.counters.unknown_device += 1;
+                tracing::debug!(topic, "message from a device not registered");
+            } else {
+                self.counters.unknown_topic += 1;
+                tracing::debug!(topic, "message on a topic no profile describes");
+            }
             return;
         };
-        if self.sensors.get(&device).is_none_or(|s| s.model != model) {
-            self.counters.unknown_device += 1;
-            tracing::debug!(device, topic, "message from a device not in [[sensors]]");
-            return;
-        }
         let Some(profile) = self.setup.profiles.get(&model) else {
             return;
         };
@@ -363,6 +404,107 @@ impl SensorKeeper {
         }
         for device in fire_from {
             self.fire_release(&device).await;
+        }
+    }
+
+    async fn cloud(
+        &mut self,
+        sensors: Vec<crate::wire::CloudSensor>,
+        actions: Vec<crate::wire::AlarmAction>,
+    ) {
+        let now = wall_ms();
+        for c in sensors {
+            let id = c.sensor.id.clone();
+            if !c.enabled {
+                if self.sensors.remove(&id).is_some() {
+                    self.engine.forget(&id);
+                    self.reported.remove(&id);
+                    tracing::info!(device = %id, "sensor removed by the cloud");
+                }
+                continue;
+            }
+            let Some(kind) = self.setup.profiles.get(&c.sensor.model).map(|p| p.kind) else {
+                *self
+                    .counters
+                    .rejected
+                    .entry("unknown_profile".into())
+                    .or_default() += 1;
+                tracing::error!(device = %id, profile = %c.sensor.model, "the cloud registered a sensor with a profile this box does not have");
+                continue;
+            };
+            if let Some(old) = self.sensors.get(&id) {
+                if old.model != c.sensor.model {
+                    // Another kind of device under the same id: its old rule state means nothing.
+                    self.engine.forget(&id);
+                }
+            }
+            self.engine.register(&id, kind, c.sensor.heartbeat_ms, now);
+            tracing::info!(device = %id, profile = %c.sensor.model, "sensor registered by the cloud");
+            self.sensors.insert(id, c.sensor);
+        }
+        let mut events = Vec::new();
+        for a in actions {
+            let r = if a.clear {
+                self.engine.clear(&a.device, a.alarm, now)
+            } else {
+                self.engine.ack(&a.device, a.alarm, &a.by, now)
+            };
+            match r {
+                Ok(ev) => events.push(ev),
+                // Already done here, or the alarm closed meanwhile: nothing to do.
+                Err(e) => {
+                    tracing::debug!(device = %a.device, alarm = a.alarm.code(), error = %e, "cloud alarm action not applied")
+                }
+            }
+        }
+        self.record(events).await;
+        self.save();
+    }
+
+    /// Report devices whose reading or reporting changed (and, now and then, those that did not,
+    /// so the cloud's "last seen" stays fresh).
+    async fn report_states(&mut self) {
+        self.last_report = std::time::Instant::now();
+        let now = wall_ms();
+        let st = self.engine.state();
+        let mut out = Vec::new();
+        for id in self.sensors.keys() {
+            let Some(d) = st.devices.get(id) else {
+                continue;
+            };
+            let online = self
+                .engine
+                .alarm(id, SensorAlarm::SensorOffline)
+                .is_none_or(|a| !a.is_active());
+            let reading = serde_json::to_string(&d.last).unwrap_or_else(|_| "{}".into());
+            let due = match self.reported.get(id) {
+                None => true,
+                Some((o, r, at)) => *o != online || *r != reading || now - at >= STATE_REFRESH_MS,
+            };
+            if due {
+                out.push((id.clone(), online, d.last_seen_ms, reading));
+            }
+        }
+        for (id, online, last_seen_ms, reading) in out {
+            let rec = crate::records::DeviceStateRecordV1 {
+                v: RECORD_VERSION,
+                id: Uuid::now_v7(),
+                at_ms: now,
+                device: id.clone(),
+                online,
+                last_seen_ms,
+                state: reading.clone(),
+            };
+            // Not awaited: a state lost in a crash is sent again at the next report.
+            if self
+                .writer
+                .enqueue(OutboxItemV1::DeviceState(rec))
+                .await
+                .is_err()
+            {
+                return;
+            }
+            self.reported.insert(id, (online, reading, now));
         }
     }
 

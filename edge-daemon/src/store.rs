@@ -85,7 +85,25 @@ pub struct DeltaWrite<'a> {
     pub removed_people: &'a [String],
     pub grants: &'a [VisitorGrant],
     pub door_modes: &'a [(String, DoorMode)],
+    pub sensors: &'a [crate::wire::CloudSensor],
     pub cursor: i64,
+}
+
+/// Prefix of the meta keys that hold the cloud's sensor registrations (one key per device),
+/// written in the same transaction as the directory cursor.
+const K_CLOUD_SENSOR: &str = "cloud_sensor_v1:";
+
+/// A cloud-registered sensor as stored (the storage form of `sensor_config::Sensor`).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct StoredSensorV1 {
+    id: String,
+    name: String,
+    profile: String,
+    estate: String,
+    building: String,
+    unit: String,
+    floor: Option<i64>,
+    heartbeat_ms: i64,
 }
 
 impl std::fmt::Debug for Store {
@@ -475,6 +493,26 @@ impl Store {
 
     /// A small JSON value kept in `meta` (sensor rule state, released doors). Unreadable or
     /// missing: None (the owner starts afresh and says so).
+    /// The sensors the cloud registered for this box (see [`DeltaWrite::sensors`]).
+    pub fn cloud_sensors(&self) -> Result<Vec<crate::sensor_config::Sensor>, StoreError> {
+        let mut out = Vec::new();
+        for r in self.meta.scan_prefix(K_CLOUD_SENSOR.as_bytes()) {
+            let (k, v) = r?;
+            let s: StoredSensorV1 = decode(T_META, &k, &v)?;
+            out.push(crate::sensor_config::Sensor {
+                id: s.id,
+                name: s.name,
+                model: s.profile,
+                estate: s.estate,
+                building: s.building,
+                unit: s.unit,
+                floor: s.floor,
+                heartbeat_ms: s.heartbeat_ms,
+            });
+        }
+        Ok(out)
+    }
+
     pub fn meta_json<T: serde::de::DeserializeOwned>(&self, key: &str) -> Option<T> {
         let v = self.meta.get(key.as_bytes()).ok().flatten()?;
         match serde_json::from_slice(&v) {
@@ -526,8 +564,35 @@ impl Store {
             .iter()
             .map(|g| (g.id.clone(), encode(&GrantV1::from(g))))
             .collect();
+        let sensors: Vec<(String, Option<Vec<u8>>)> = d
+            .sensors
+            .iter()
+            .map(|c| {
+                let s = &c.sensor;
+                let key = format!("{K_CLOUD_SENSOR}{}", s.id);
+                let v = c.enabled.then(|| {
+                    encode(&StoredSensorV1 {
+                        id: s.id.clone(),
+                        name: s.name.clone(),
+                        profile: s.model.clone(),
+                        estate: s.estate.clone(),
+                        building: s.building.clone(),
+                        unit: s.unit.clone(),
+                        floor: s.floor,
+                        heartbeat_ms: s.heartbeat_ms,
+                    })
+                });
+                (key, v)
+            })
+            .collect();
         (&self.people, &self.grants, &self.door_modes, &self.meta)
             .transaction(|(tp, tg, td, tm)| {
+                for (k, v) in &sensors {
+                    match v {
+                        Some(v) => tm.insert(k.as_bytes(), v.as_slice())?,
+                        None => tm.remove(k.as_bytes())?,
+                    };
+                }
                 for (id, v) in &people {
                     tp.insert(id.as_bytes(), v.as_slice())?;
                 }
@@ -551,10 +616,11 @@ impl Store {
 
 const TAG_PASS: u8 = b'P';
 const TAG_ALARM: u8 = b'A';
+const TAG_STATE: u8 = b'S';
 
 fn decode_event(key: &[u8], v: &[u8]) -> Result<OutboxItemV1, StoreError> {
     match v.split_first() {
-        Some((&TAG_PASS | &TAG_ALARM, json)) => decode(T_EVENTS, key, json),
+        Some((&TAG_PASS | &TAG_ALARM | &TAG_STATE, json)) => decode(T_EVENTS, key, json),
         _ => Err(corrupt(T_EVENTS, key, "unknown record tag")),
     }
 }
@@ -641,6 +707,7 @@ impl StoreWriter {
         let tag = match item {
             OutboxItemV1::Pass(_) => TAG_PASS,
             OutboxItemV1::Alarm(_) => TAG_ALARM,
+            OutboxItemV1::DeviceState(_) => TAG_STATE,
         };
         let mut bytes = Vec::with_capacity(320);
         bytes.push(tag);

@@ -13,7 +13,28 @@ pub struct DirectoryDelta {
     pub removed_people: Vec<String>,
     pub grants: Vec<VisitorGrant>,
     pub door_modes: Vec<(String, DoorMode)>,
+    /// MQTT devices the cloud registered for this box (new, changed, or removed).
+    pub sensors: Vec<CloudSensor>,
+    /// Acknowledgements and clears staff made in the cloud, for the sensor engine.
+    pub alarm_actions: Vec<AlarmAction>,
     pub cursor: i64,
+}
+
+/// An MQTT device from the cloud's registry; `enabled = false` means forget it.
+#[derive(Debug, Clone)]
+pub struct CloudSensor {
+    pub sensor: crate::sensor_config::Sensor,
+    pub enabled: bool,
+}
+
+/// What staff did to a sensor alarm in the cloud.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlarmAction {
+    pub device: String,
+    pub alarm: crate::sensor::SensorAlarm,
+    /// true: clear; false: acknowledge.
+    pub clear: bool,
+    pub by: String,
 }
 
 impl IntoDomain for edge_sync::sync::DownDeltaV1 {
@@ -49,11 +70,68 @@ impl IntoDomain for edge_sync::sync::DownDeltaV1 {
                 )),
             })
             .collect::<Result<_, _>>()?;
+        let sensors = self
+            .sensors
+            .into_iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let at = format!("{at}.sensors[{i}]");
+                if s.code.is_empty() || s.code.len() > 64 || s.code.contains(['/', '+', '#']) {
+                    return Err(bad(
+                        format!("{at}.code"),
+                        "must be 1 to 64 characters without / + #",
+                    ));
+                }
+                if !(5..=86_400).contains(&s.heartbeat_seconds) {
+                    return Err(bad(
+                        format!("{at}.heartbeat_seconds"),
+                        "must be within 5..=86400",
+                    ));
+                }
+                Ok(CloudSensor {
+                    enabled: s.enabled,
+                    sensor: crate::sensor_config::Sensor {
+                        name: if s.name.is_empty() {
+                            s.code.clone()
+                        } else {
+                            s.name
+                        },
+                        id: s.code,
+                        model: s.profile,
+                        estate: s.estate,
+                        building: s.building,
+                        unit: s.unit,
+                        floor: s.floor,
+                        heartbeat_ms: i64::from(s.heartbeat_seconds) * 1000,
+                    },
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        // Actions on alarms this box's sensor engine does not own (door alarms, fire release
+        // audits) are the cloud's business only: skipped, not an error.
+        let alarm_actions = self
+            .alarm_actions
+            .into_iter()
+            .filter_map(|a| {
+                Some(AlarmAction {
+                    alarm: crate::sensor::SensorAlarm::parse(&a.kind)?,
+                    clear: match a.action.as_str() {
+                        "clear" => true,
+                        "ack" => false,
+                        _ => return None,
+                    },
+                    device: a.source,
+                    by: a.by,
+                })
+            })
+            .collect();
         Ok(DirectoryDelta {
             people,
             removed_people: self.removed_people,
             grants,
             door_modes,
+            sensors,
+            alarm_actions,
             cursor: self.cursor,
         })
     }

@@ -93,6 +93,49 @@ pub struct DownDeltaV1 {
     /// Doors of this box whose configuration changed.
     #[serde(default)]
     pub doors: Vec<DoorV1>,
+    /// MQTT devices (smoke detectors, elevators) of this box, new, changed or disabled.
+    #[serde(default)]
+    pub sensors: Vec<SensorV1>,
+    /// Acknowledgements and clears staff made in the cloud, for the box's own alarm engine.
+    #[serde(default)]
+    pub alarm_actions: Vec<AlarmActionV1>,
+}
+
+/// An MQTT device registered in the cloud, as its box needs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SensorV1 {
+    /// The id in the device's topics.
+    pub code: String,
+    /// smoke_detector | elevator
+    pub kind: String,
+    /// The device profile's name on the box.
+    pub profile: String,
+    pub name: String,
+    pub estate: String,
+    pub building: String,
+    #[serde(default)]
+    pub unit: String,
+    #[serde(default)]
+    pub floor: Option<i64>,
+    pub heartbeat_seconds: u32,
+    /// false: the device was removed; the box forgets it.
+    pub enabled: bool,
+}
+
+/// Something staff did to an alarm in the cloud.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlarmActionV1 {
+    pub id: Uuid,
+    /// The alarm's source (device code) and kind, as the box reported them.
+    pub source: String,
+    pub kind: String,
+    /// ack | clear
+    pub action: String,
+    /// Who, for the box's audit ("cloud:<user name>").
+    pub by: String,
+    pub at_ms: i64,
 }
 
 /// One pass log record as it travels up.
@@ -131,11 +174,30 @@ pub struct AlarmV1 {
     pub detail: String,
 }
 
+/// A device's latest reading and whether it is reporting, sent when it changes (coalesced).
+/// Last write by `at_ms` wins in the cloud.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceStateV1 {
+    pub id: Uuid,
+    pub at_ms: i64,
+    pub device: String,
+    pub online: bool,
+    /// Epoch ms of the last message from the device, if any.
+    #[serde(default)]
+    pub last_seen_ms: Option<i64>,
+    /// The decoded points (`{"smoke": false, "battery_percent": 87, …}`), at most
+    /// `limits::DETAIL` bytes of JSON.
+    pub state: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum UplinkRecordV1 {
     Pass(PassV1),
     Alarm(AlarmV1),
+    /// Added with the device registry; a cloud must be upgraded before its boxes.
+    DeviceState(DeviceStateV1),
 }
 
 impl UplinkRecordV1 {
@@ -143,6 +205,7 @@ impl UplinkRecordV1 {
         match self {
             UplinkRecordV1::Pass(p) => p.id,
             UplinkRecordV1::Alarm(a) => a.id,
+            UplinkRecordV1::DeviceState(d) => d.id,
         }
     }
 }

@@ -6,7 +6,13 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::{workspace_bin, Postgres, Proc};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crate::{free_port, workspace_bin, Postgres, Proc};
+
+/// The local API token of boxes the cloud tests start.
+pub const ADMIN_TOKEN: &str = "edge-admin-token-for-tests";
 
 /// Run an `async fn scenario(Engine)` as two tests, `sqlite` and `postgres`, in a module named
 /// after it: every cloud scenario runs on both engines.
@@ -383,4 +389,176 @@ async fn signup(base: &str, body: Value, phone: &str) -> Api {
     let (s, v) = anon.post("/v1/app/signup", &body).await;
     assert_eq!(s, 201, "signup {phone}: {v}");
     Api::login(base, phone, PASSWORD).await
+}
+
+/// A box provisioned with a community's code and running as its real binary, with pymodbus
+/// as its relay (door `east`, channel 1). `extra` is appended to its config.
+pub struct LinkedBox {
+    pub proc: Proc,
+    pub base: String,
+    pub store: PathBuf,
+    pub http: reqwest::Client,
+}
+
+impl LinkedBox {
+    /// Provision with the community's code, write the installer's config, start the binary.
+    pub async fn provision_and_start(
+        dir: &Path,
+        cloud: &str,
+        c: &Community,
+        relay: std::net::SocketAddr,
+        uplink_batch: usize,
+        extra: &str,
+    ) -> LinkedBox {
+        let out = dir.join("edge-cloud");
+        let prov = std::process::Command::new(workspace_bin("edge-daemon"))
+            .args(["provision", "--cloud", cloud, "--code", &c.code, "--out"])
+            .arg(&out)
+            .output()
+            .expect("run edge-daemon provision");
+        assert!(
+            prov.status.success(),
+            "provision failed: {}",
+            String::from_utf8_lossy(&prov.stderr)
+        );
+        let said = String::from_utf8_lossy(&prov.stdout);
+        assert!(
+            said.contains(&c.box_id) && said.contains("door `east`"),
+            "{said}"
+        );
+        let port = free_port();
+        let store = dir.join("edge-store");
+        let profiles = Path::new(env!("CARGO_MANIFEST_DIR")).join("../device-profiles");
+        let cfg = format!(
+            r#"profiles_dir = "{profiles}"
+[cloud]
+identity_file = "{identity}"
+sync_interval_ms = 300
+uplink_batch = {uplink_batch}
+backoff_max_ms = 1000
+long_poll_ms = 20000
+device_state_interval_ms = 500
+[store]
+path = "{store}"
+[api]
+listen = "127.0.0.1:{port}"
+admin_token = "{ADMIN_TOKEN}"
+[monitor]
+poll_interval_ms = 100
+[[devices]]
+id = "relay"
+profile = "waveshare-relay-8ch"
+slave_id = 1
+[devices.tcp]
+address = "{relay}"
+[[doors]]
+id = "east"
+name = "East gate"
+device = "relay"
+channel = 1
+monitor_contact = false
+pulse_ms = 300
+{extra}
+"#,
+            profiles = profiles.display(),
+            identity = out.join("cloud-identity.toml").display(),
+            store = store.display(),
+        );
+        let cfg_path = dir.join("edge.toml");
+        std::fs::write(&cfg_path, cfg).unwrap();
+        let check = std::process::Command::new(workspace_bin("edge-daemon"))
+            .arg("check-config")
+            .arg(&cfg_path)
+            .output()
+            .unwrap();
+        assert!(
+            check.status.success(),
+            "check-config: {}",
+            String::from_utf8_lossy(&check.stderr)
+        );
+        let cfg_s = cfg_path.display().to_string();
+        let proc = Proc::spawn(
+            workspace_bin("edge-daemon"),
+            &["run", "--config", &cfg_s],
+            &[("RUST_LOG", "info")],
+            dir.join("edge.log"),
+        );
+        let base = format!("http://127.0.0.1:{port}");
+        crate::wait_http_ok(&format!("{base}/v1/health"), &proc, Duration::from_secs(30)).await;
+        LinkedBox {
+            proc,
+            base,
+            store,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub async fn restart(&mut self) {
+        self.proc.start();
+        crate::wait_http_ok(
+            &format!("{}/v1/health", self.base),
+            &self.proc,
+            Duration::from_secs(30),
+        )
+        .await;
+    }
+
+    /// A face decision on the box's local API (what an on-box recogniser posts).
+    pub async fn decide(&self, person: &str) -> (u16, Value) {
+        let r = self
+            .http
+            .post(format!("{}/v1/decide", self.base))
+            .bearer_auth(ADMIN_TOKEN)
+            .json(&json!({"door_id": "east", "person_id": person, "method": "face"}))
+            .send()
+            .await
+            .unwrap();
+        let s = r.status().as_u16();
+        (s, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn status(&self) -> Value {
+        self.http
+            .get(format!("{}/v1/status", self.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// Wait until the cloud acknowledged everything; returns the box's pass count.
+    pub async fn wait_drained(&self, within: Duration) -> usize {
+        let deadline = Instant::now() + within;
+        loop {
+            let st = self.status().await;
+            if st["outbox_depth"] == 0 {
+                return st["passlog_records"].as_u64().unwrap() as usize;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "outbox never drained: {st}\n{}",
+                self.proc.log_text()
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Decide until the box allows (the directory arrives on a sync).
+    pub async fn wait_allowed(&self, person: &str, within: Duration) -> Value {
+        let deadline = Instant::now() + within;
+        loop {
+            let (s, v) = self.decide(person).await;
+            if s == 200 {
+                return v;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "box never allowed {person}: {v}\n{}",
+                self.proc.log_text()
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
 }

@@ -4,188 +4,18 @@
 //! checked by comparing record ids: every pass arrives, exactly once.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
+use serde_json::json;
 use tests::cloud::{
-    app_user, build_community, resident_user, Api, CloudProc, Community, Engine, TestDb, PASSWORD,
+    app_user, build_community, resident_user, Api, CloudProc, Engine, LinkedBox, TestDb, PASSWORD,
 };
-use tests::{free_port, workspace_bin, ModbusPeer, Proc};
-
-const ADMIN_TOKEN: &str = "edge-admin-token-for-tests";
+use tests::ModbusPeer;
 
 use tests::on_both;
 
 fn now_ms() -> i64 {
     edge_daemon::os_clock::wall_ms()
-}
-
-struct Edge {
-    proc: Proc,
-    base: String,
-    store: PathBuf,
-    http: reqwest::Client,
-}
-
-impl Edge {
-    /// Provision with the community's code, write the installer's config, start the binary.
-    async fn provision_and_start(
-        dir: &Path,
-        cloud: &str,
-        c: &Community,
-        relay: std::net::SocketAddr,
-        uplink_batch: usize,
-    ) -> Edge {
-        let out = dir.join("edge-cloud");
-        let prov = std::process::Command::new(workspace_bin("edge-daemon"))
-            .args(["provision", "--cloud", cloud, "--code", &c.code, "--out"])
-            .arg(&out)
-            .output()
-            .expect("run edge-daemon provision");
-        assert!(
-            prov.status.success(),
-            "provision failed: {}",
-            String::from_utf8_lossy(&prov.stderr)
-        );
-        let said = String::from_utf8_lossy(&prov.stdout);
-        assert!(
-            said.contains(&c.box_id) && said.contains("door `east`"),
-            "{said}"
-        );
-        let port = free_port();
-        let store = dir.join("edge-store");
-        let profiles = Path::new(env!("CARGO_MANIFEST_DIR")).join("../device-profiles");
-        let cfg = format!(
-            r#"profiles_dir = "{profiles}"
-[cloud]
-identity_file = "{identity}"
-sync_interval_ms = 300
-uplink_batch = {uplink_batch}
-backoff_max_ms = 1000
-long_poll_ms = 20000
-[store]
-path = "{store}"
-[api]
-listen = "127.0.0.1:{port}"
-admin_token = "{ADMIN_TOKEN}"
-[monitor]
-poll_interval_ms = 100
-[[devices]]
-id = "relay"
-profile = "waveshare-relay-8ch"
-slave_id = 1
-[devices.tcp]
-address = "{relay}"
-[[doors]]
-id = "east"
-name = "East gate"
-device = "relay"
-channel = 1
-monitor_contact = false
-pulse_ms = 300
-"#,
-            profiles = profiles.display(),
-            identity = out.join("cloud-identity.toml").display(),
-            store = store.display(),
-        );
-        let cfg_path = dir.join("edge.toml");
-        std::fs::write(&cfg_path, cfg).unwrap();
-        let check = std::process::Command::new(workspace_bin("edge-daemon"))
-            .arg("check-config")
-            .arg(&cfg_path)
-            .output()
-            .unwrap();
-        assert!(
-            check.status.success(),
-            "check-config: {}",
-            String::from_utf8_lossy(&check.stderr)
-        );
-        let cfg_s = cfg_path.display().to_string();
-        let proc = Proc::spawn(
-            workspace_bin("edge-daemon"),
-            &["run", "--config", &cfg_s],
-            &[("RUST_LOG", "info")],
-            dir.join("edge.log"),
-        );
-        let base = format!("http://127.0.0.1:{port}");
-        tests::wait_http_ok(&format!("{base}/v1/health"), &proc, Duration::from_secs(30)).await;
-        Edge {
-            proc,
-            base,
-            store,
-            http: reqwest::Client::new(),
-        }
-    }
-
-    async fn restart(&mut self) {
-        self.proc.start();
-        tests::wait_http_ok(
-            &format!("{}/v1/health", self.base),
-            &self.proc,
-            Duration::from_secs(30),
-        )
-        .await;
-    }
-
-    /// A face decision on the box's local API (what an on-box recogniser posts).
-    async fn decide(&self, person: &str) -> (u16, Value) {
-        let r = self
-            .http
-            .post(format!("{}/v1/decide", self.base))
-            .bearer_auth(ADMIN_TOKEN)
-            .json(&json!({"door_id": "east", "person_id": person, "method": "face"}))
-            .send()
-            .await
-            .unwrap();
-        let s = r.status().as_u16();
-        (s, r.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn status(&self) -> Value {
-        self.http
-            .get(format!("{}/v1/status", self.base))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
-    }
-
-    /// Wait until the cloud acknowledged everything; returns the box's pass count.
-    async fn wait_drained(&self, within: Duration) -> usize {
-        let deadline = Instant::now() + within;
-        loop {
-            let st = self.status().await;
-            if st["outbox_depth"] == 0 {
-                return st["passlog_records"].as_u64().unwrap() as usize;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "outbox never drained: {st}\n{}",
-                self.proc.log_text()
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    }
-
-    /// Decide until the box allows (the directory arrives on a sync).
-    async fn wait_allowed(&self, person: &str, within: Duration) -> Value {
-        let deadline = Instant::now() + within;
-        loop {
-            let (s, v) = self.decide(person).await;
-            if s == 200 {
-                return v;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "box never allowed {person}: {v}\n{}",
-                self.proc.log_text()
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    }
 }
 
 /// Every pass id the community's staff can page through.
@@ -223,7 +53,8 @@ async fn visitor_window_and_one_tap(engine: Engine) {
     let admin = Api::login(&cloud.base, "admin", PASSWORD).await;
     let c = build_community(&admin, "alpha", "13800000001", 31.2, 121.4).await;
     let mut relay = ModbusPeer::tcp(&[1]).await;
-    let edge = Edge::provision_and_start(tmp.path(), &cloud.base, &c, relay.addr(), 500).await;
+    let edge =
+        LinkedBox::provision_and_start(tmp.path(), &cloud.base, &c, relay.addr(), 500, "").await;
 
     // The resident arrives through sync.
     edge.wait_allowed(&c.resident, Duration::from_secs(20))
@@ -346,7 +177,8 @@ async fn outages_lose_nothing_and_double_nothing(engine: Engine) {
     let admin = Api::login(&cloud.base, "admin", PASSWORD).await;
     let c = build_community(&admin, "alpha", "13800000001", 31.2, 121.4).await;
     let relay = ModbusPeer::tcp(&[1]).await;
-    let mut edge = Edge::provision_and_start(tmp.path(), &cloud.base, &c, relay.addr(), 50).await;
+    let mut edge =
+        LinkedBox::provision_and_start(tmp.path(), &cloud.base, &c, relay.addr(), 50, "").await;
     edge.wait_allowed(&c.resident, Duration::from_secs(20))
         .await;
     let staff = Api::login(&cloud.base, &c.staff_user, PASSWORD).await;

@@ -1,0 +1,667 @@
+//! Alarms as staff manage them: the lifecycle (sans-IO, `Life::apply`), folding the boxes'
+//! alarm transitions into one row per alarm, and the staff routes: list with filters, one
+//! alarm with its history, acknowledge with a comment, clear with a comment.
+//!
+//! Lifecycle (ThingsBoard's): active/cleared × unacknowledged/acknowledged. One open alarm per
+//! (box, source, kind), updated rather than duplicated; closed once cleared *and* acknowledged,
+//! after which the next raise opens a new alarm. An acknowledgement or clear made in the cloud
+//! is also queued for the box (`alarm_actions`, down with the directory cursor) so the box's
+//! engine stops escalating; the box's echo of it changes nothing here.
+
+use axum::extract::{Path, State};
+use axum::{Extension, Json};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::db::{next_change_seq, RowExt};
+use crate::error::{text, ApiError, ApiResult, Body, Q};
+use crate::policy::Caller;
+use crate::server::AppState;
+use crate::{new_id, now_ms};
+
+/// The state of one alarm.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Life {
+    pub severity: String,
+    pub active: bool,
+    pub acked: bool,
+    pub raised_at_ms: i64,
+    pub updated_at_ms: i64,
+    pub cleared_at_ms: Option<i64>,
+    pub cleared_by: Option<String>,
+    pub clear_comment: Option<String>,
+    pub acked_at_ms: Option<i64>,
+    pub acked_by: Option<String>,
+    pub ack_comment: Option<String>,
+    pub detail: String,
+}
+
+impl Life {
+    pub fn closed(&self) -> bool {
+        !self.active && self.acked
+    }
+}
+
+/// What happened to an alarm: from a box's record or from staff in the cloud.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transition {
+    Raised {
+        severity: String,
+        detail: String,
+    },
+    /// Still active with a new detail or severity (escalation is one).
+    Updated {
+        severity: String,
+        detail: String,
+    },
+    Cleared {
+        by: Option<String>,
+        comment: Option<String>,
+    },
+    Acked {
+        by: String,
+        comment: Option<String>,
+    },
+}
+
+impl Transition {
+    /// A box's record state (`raised`, `updated`, `escalated`, `cleared`, `acked:<by>`).
+    /// Anything else is history only.
+    pub fn from_record(state: &str, severity: &str, detail: &str) -> Option<Transition> {
+        Some(match state {
+            "raised" => Transition::Raised {
+                severity: severity.into(),
+                detail: detail.into(),
+            },
+            "updated" | "escalated" => Transition::Updated {
+                severity: severity.into(),
+                detail: detail.into(),
+            },
+            "cleared" => Transition::Cleared {
+                by: None,
+                comment: None,
+            },
+            s => Transition::Acked {
+                by: s.strip_prefix("acked:")?.to_string(),
+                comment: None,
+            },
+        })
+    }
+}
+
+/// What `apply` decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// A new alarm with this state.
+    Open(Life),
+    /// The open alarm now has this state.
+    Update(Life),
+    /// Nothing changes (the reason is for the caller's error or log).
+    Unchanged(Refusal),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("there is no open alarm to change")]
+    NoOpenAlarm,
+    #[error("the alarm is already acknowledged")]
+    AlreadyAcked,
+    #[error("the alarm is already cleared")]
+    AlreadyCleared,
+}
+
+impl Life {
+    /// Fold one transition at `at` into the open alarm (if any). Pure.
+    pub fn apply(open: Option<&Life>, t: &Transition, at: i64) -> Step {
+        let fresh = |severity: &str, detail: &str| Life {
+            severity: severity.into(),
+            active: true,
+            acked: false,
+            raised_at_ms: at,
+            updated_at_ms: at,
+            cleared_at_ms: None,
+            cleared_by: None,
+            clear_comment: None,
+            acked_at_ms: None,
+            acked_by: None,
+            ack_comment: None,
+            detail: detail.into(),
+        };
+        match (open, t) {
+            (None, Transition::Raised { severity, detail })
+            | (None, Transition::Updated { severity, detail }) => {
+                Step::Open(fresh(severity, detail))
+            }
+            (None, _) => Step::Unchanged(Refusal::NoOpenAlarm),
+            (Some(l), Transition::Raised { severity, detail })
+            | (Some(l), Transition::Updated { severity, detail }) => {
+                let mut n = l.clone();
+                // A raise of a cleared (unacknowledged) alarm makes it active again: one alarm
+                // per device and type, not a new one each time the condition flaps.
+                n.active = true;
+                n.cleared_at_ms = None;
+                n.cleared_by = None;
+                n.clear_comment = None;
+                if !severity.is_empty() {
+                    n.severity = severity.clone();
+                }
+                if !detail.is_empty() {
+                    n.detail = detail.clone();
+                }
+                n.updated_at_ms = at;
+                Step::Update(n)
+            }
+            (Some(l), Transition::Cleared { by, comment }) => {
+                if !l.active {
+                    return Step::Unchanged(Refusal::AlreadyCleared);
+                }
+                let mut n = l.clone();
+                n.active = false;
+                n.cleared_at_ms = Some(at);
+                n.cleared_by = by.clone();
+                n.clear_comment = comment.clone();
+                n.updated_at_ms = at;
+                Step::Update(n)
+            }
+            (Some(l), Transition::Acked { by, comment }) => {
+                if l.acked {
+                    return Step::Unchanged(Refusal::AlreadyAcked);
+                }
+                let mut n = l.clone();
+                n.acked = true;
+                n.acked_at_ms = Some(at);
+                n.acked_by = Some(by.clone());
+                n.ack_comment = comment.clone();
+                n.updated_at_ms = at;
+                Step::Update(n)
+            }
+        }
+    }
+
+    /// ThingsBoard's four-way status.
+    pub fn status(&self) -> &'static str {
+        match (self.active, self.acked) {
+            (true, false) => "active_unack",
+            (true, true) => "active_ack",
+            (false, false) => "cleared_unack",
+            (false, true) => "cleared_ack",
+        }
+    }
+}
+
+fn life_of(r: &sqlx::any::AnyRow) -> Result<Life, sqlx::Error> {
+    Ok(Life {
+        severity: r.s("severity")?,
+        active: r.b("active")?,
+        acked: r.b("acked")?,
+        raised_at_ms: r.i("at_ms")?,
+        updated_at_ms: r.i("updated_at_ms")?,
+        cleared_at_ms: r.oi("cleared_at_ms")?,
+        cleared_by: r.os("cleared_by")?,
+        clear_comment: r.os("clear_comment")?,
+        acked_at_ms: r.oi("acked_at_ms")?,
+        acked_by: r.os("acked_by")?,
+        ack_comment: r.os("ack_comment")?,
+        detail: r.s("detail")?,
+    })
+}
+
+/// Where an alarm belongs.
+pub struct AlarmKey<'a> {
+    pub community_id: &'a str,
+    pub estate_id: &'a str,
+    pub box_id: &'a str,
+    pub source: &'a str,
+    pub kind: &'a str,
+}
+
+/// Fold a transition into the alarms table inside the caller's transaction; returns the id of
+/// the alarm it belongs to (None when there was no alarm to change) and the decision.
+pub async fn fold(
+    tx: &mut sqlx::AnyConnection,
+    k: &AlarmKey<'_>,
+    t: &Transition,
+    at: i64,
+) -> Result<(Option<String>, Step), sqlx::Error> {
+    let open = sqlx::query(
+        "SELECT * FROM alarms WHERE box_id = $1 AND source = $2 AND kind = $3 AND closed = 0",
+    )
+    .bind(k.box_id)
+    .bind(k.source)
+    .bind(k.kind)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let (id, life) = match &open {
+        Some(r) => (Some(r.s("id")?), Some(life_of(r)?)),
+        None => (None, None),
+    };
+    let step = Life::apply(life.as_ref(), t, at);
+    match &step {
+        Step::Open(l) => {
+            let id = new_id();
+            let device: Option<String> =
+                sqlx::query("SELECT id FROM devices WHERE box_id = $1 AND code = $2")
+                    .bind(k.box_id)
+                    .bind(k.source)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .map(|r| r.s("id"))
+                    .transpose()?;
+            sqlx::query(
+                "INSERT INTO alarms (id, community_id, estate_id, box_id, source, device_id, kind, severity, \
+                 active, acked, closed, at_ms, updated_at_ms, detail) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, 0, 0, $9, $9, $10)",
+            )
+            .bind(&id)
+            .bind(k.community_id)
+            .bind(k.estate_id)
+            .bind(k.box_id)
+            .bind(k.source)
+            .bind(device)
+            .bind(k.kind)
+            .bind(&l.severity)
+            .bind(at)
+            .bind(&l.detail)
+            .execute(&mut *tx)
+            .await?;
+            Ok((Some(id), step))
+        }
+        Step::Update(l) => {
+            let id = id.unwrap_or_default();
+            sqlx::query(
+                "UPDATE alarms SET severity = $1, active = $2, acked = $3, closed = $4, updated_at_ms = $5, \
+                 cleared_at_ms = $6, cleared_by = $7, clear_comment = $8, acked_at_ms = $9, acked_by = $10, \
+                 ack_comment = $11, detail = $12 WHERE id = $13",
+            )
+            .bind(&l.severity)
+            .bind(i64::from(l.active))
+            .bind(i64::from(l.acked))
+            .bind(i64::from(l.closed()))
+            .bind(l.updated_at_ms)
+            .bind(l.cleared_at_ms)
+            .bind(l.cleared_by.clone())
+            .bind(l.clear_comment.clone())
+            .bind(l.acked_at_ms)
+            .bind(l.acked_by.clone())
+            .bind(l.ack_comment.clone())
+            .bind(&l.detail)
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+            Ok((Some(id), step))
+        }
+        Step::Unchanged(_) => Ok((id, step)),
+    }
+}
+
+fn alarm_json(r: &sqlx::any::AnyRow) -> Result<Value, sqlx::Error> {
+    let l = life_of(r)?;
+    Ok(json!({
+        "id": r.s("id")?, "estate_id": r.s("estate_id")?, "box_id": r.s("box_id")?,
+        "source": r.s("source")?, "device_id": r.os("device_id")?, "kind": r.s("kind")?,
+        "severity": l.severity, "status": l.status(), "active": l.active, "acked": l.acked,
+        "closed": l.closed(), "at_ms": l.raised_at_ms, "updated_at_ms": l.updated_at_ms,
+        "cleared_at_ms": l.cleared_at_ms, "cleared_by": l.cleared_by, "clear_comment": l.clear_comment,
+        "acked_at_ms": l.acked_at_ms, "acked_by": l.acked_by, "ack_comment": l.ack_comment,
+        "detail": l.detail,
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlarmListQuery {
+    estate_id: Option<String>,
+    box_id: Option<String>,
+    device_id: Option<String>,
+    building_id: Option<String>,
+    kind: Option<String>,
+    severity: Option<String>,
+    /// active_unack | active_ack | cleared_unack | cleared_ack | open
+    status: Option<String>,
+    from_ms: Option<i64>,
+    to_ms: Option<i64>,
+    limit: Option<i64>,
+    before: Option<String>,
+}
+
+/// Alarms of a community, newest raise first, keyset-paginated.
+pub async fn list(
+    State(st): State<AppState>,
+    Path(cid): Path<String>,
+    Q(q): Q<AlarmListQuery>,
+) -> ApiResult<Json<Value>> {
+    let mut f = crate::queries::Filter::new(&cid, "alarms");
+    let lim = crate::queries::limit(q.limit)?;
+    f.opt_s("alarms.estate_id = $?", &q.estate_id);
+    f.opt_s("alarms.box_id = $?", &q.box_id);
+    f.opt_s("alarms.device_id = $?", &q.device_id);
+    f.opt_s(
+        "alarms.device_id IN (SELECT id FROM devices WHERE building_id = $?)",
+        &q.building_id,
+    );
+    f.opt_s("alarms.kind = $?", &q.kind);
+    f.opt_s("alarms.severity = $?", &q.severity);
+    if let Some(s) = &q.status {
+        let clause = match s.as_str() {
+            "active_unack" => "alarms.active = 1 AND alarms.acked = 0",
+            "active_ack" => "alarms.active = 1 AND alarms.acked = 1",
+            "cleared_unack" => "alarms.active = 0 AND alarms.acked = 0",
+            "cleared_ack" => "alarms.active = 0 AND alarms.acked = 1",
+            "open" => "alarms.closed = 0",
+            _ => {
+                return Err(ApiError::invalid(
+                    "status",
+                    "must be active_unack, active_ack, cleared_unack, cleared_ack or open",
+                ))
+            }
+        };
+        f.raw(clause);
+    }
+    f.opt_i("alarms.at_ms >= $?", q.from_ms);
+    f.opt_i("alarms.at_ms < $?", q.to_ms);
+    f.before("alarms", &q.before)?;
+    let rows = f
+        .fetch(&st, "SELECT alarms.* FROM alarms", lim, "alarms")
+        .await?;
+    let items = rows.iter().map(alarm_json).collect::<Result<Vec<_>, _>>()?;
+    Ok(Json(crate::queries::page(items, lim)))
+}
+
+async fn one(st: &AppState, cid: &str, id: &str) -> ApiResult<sqlx::any::AnyRow> {
+    sqlx::query("SELECT * FROM alarms WHERE id = $1 AND community_id = $2")
+        .bind(id)
+        .bind(cid)
+        .fetch_optional(&st.db.pool)
+        .await?
+        .ok_or_else(|| ApiError::not_found("alarm"))
+}
+
+/// One alarm with its whole history, oldest first.
+pub async fn get(
+    State(st): State<AppState>,
+    Path((cid, id)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let row = one(&st, &cid, &id).await?;
+    let history = sqlx::query(
+        "SELECT id, at_ms, state, severity, detail, actor FROM alarm_events WHERE alarm_id = $1 \
+         ORDER BY at_ms, id",
+    )
+    .bind(&id)
+    .fetch_all(&st.db.pool)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(
+            json!({"id": r.s("id")?, "at_ms": r.i("at_ms")?, "state": r.s("state")?,
+                  "severity": r.s("severity")?, "detail": r.s("detail")?, "actor": r.os("actor")?}),
+        )
+    })
+    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let mut v = alarm_json(&row)?;
+    v["history"] = Value::Array(history);
+    Ok(Json(v))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommentBody {
+    #[serde(default)]
+    comment: String,
+}
+
+/// Acknowledge: who and when are recorded, with the comment.
+pub async fn ack(
+    st: State<AppState>,
+    caller: Extension<Caller>,
+    path: Path<(String, String)>,
+    body: Body<CommentBody>,
+) -> ApiResult<Json<Value>> {
+    act(st, caller, path, body, "ack").await
+}
+
+/// Clear by hand (a condition the box cannot see end, or a stale alarm).
+pub async fn clear(
+    st: State<AppState>,
+    caller: Extension<Caller>,
+    path: Path<(String, String)>,
+    body: Body<CommentBody>,
+) -> ApiResult<Json<Value>> {
+    act(st, caller, path, body, "clear").await
+}
+
+async fn act(
+    State(st): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path((cid, id)): Path<(String, String)>,
+    Body(b): Body<CommentBody>,
+    action: &'static str,
+) -> ApiResult<Json<Value>> {
+    let comment = if b.comment.is_empty() {
+        None
+    } else {
+        Some(text("comment", &b.comment, 500)?)
+    };
+    let Caller::Account(acct) = &caller else {
+        return Err(ApiError::forbidden("an account is needed"));
+    };
+    let by = crate::accounts::username(&st, &acct.id).await?;
+    let now = now_ms();
+    let mut tx = st.db.pool.begin().await?;
+    let row = sqlx::query("SELECT * FROM alarms WHERE id = $1 AND community_id = $2")
+        .bind(&id)
+        .bind(&cid)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| ApiError::not_found("alarm"))?;
+    let life = life_of(&row)?;
+    if life.closed() {
+        return Err(ApiError::conflict(
+            "alarm_closed",
+            "the alarm is closed (cleared and acknowledged)",
+        ));
+    }
+    let t = match action {
+        "ack" => Transition::Acked {
+            by: by.clone(),
+            comment: comment.clone(),
+        },
+        _ => Transition::Cleared {
+            by: Some(by.clone()),
+            comment: comment.clone(),
+        },
+    };
+    let key = AlarmKey {
+        community_id: &cid,
+        estate_id: &row.s("estate_id")?,
+        box_id: &row.s("box_id")?,
+        source: &row.s("source")?,
+        kind: &row.s("kind")?,
+    };
+    let (_, step) = fold(&mut tx, &key, &t, now).await?;
+    if let Step::Unchanged(why) = step {
+        let code = match why {
+            Refusal::AlreadyAcked => "already_acknowledged",
+            Refusal::AlreadyCleared => "already_cleared",
+            Refusal::NoOpenAlarm => "alarm_closed",
+        };
+        return Err(ApiError::conflict(code, why.to_string()));
+    }
+    let state = if action == "ack" { "acked" } else { "cleared" };
+    sqlx::query(
+        "INSERT INTO alarm_events (id, community_id, estate_id, box_id, source, kind, severity, state, detail, \
+         at_ms, received_at_ms, alarm_id, actor) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12)",
+    )
+    .bind(new_id())
+    .bind(&cid)
+    .bind(key.estate_id)
+    .bind(key.box_id)
+    .bind(key.source)
+    .bind(key.kind)
+    .bind(&life.severity)
+    .bind(state)
+    .bind(comment.clone().unwrap_or_default())
+    .bind(now)
+    .bind(&id)
+    .bind(&by)
+    .execute(&mut *tx)
+    .await?;
+    let seq = next_change_seq(&mut tx).await?;
+    sqlx::query(
+        "INSERT INTO alarm_actions (id, box_id, source, kind, action, by_name, at_ms, change_seq) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(uuid::Uuid::now_v7().to_string())
+    .bind(key.box_id)
+    .bind(key.source)
+    .bind(key.kind)
+    .bind(action)
+    .bind(format!("cloud:{by}"))
+    .bind(now)
+    .bind(seq)
+    .execute(&mut *tx)
+    .await?;
+    let row = sqlx::query("SELECT * FROM alarms WHERE id = $1")
+        .bind(&id)
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    tracing::info!(alarm_id = %id, action, "alarm changed by staff");
+    Ok(Json(alarm_json(&row)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn raised() -> Transition {
+        Transition::Raised {
+            severity: "critical".into(),
+            detail: "smoke".into(),
+        }
+    }
+    fn cleared() -> Transition {
+        Transition::Cleared {
+            by: None,
+            comment: None,
+        }
+    }
+    fn acked() -> Transition {
+        Transition::Acked {
+            by: "amy".into(),
+            comment: Some("on my way".into()),
+        }
+    }
+
+    fn run(ts: &[Transition]) -> Vec<Step> {
+        let mut open: Option<Life> = None;
+        let mut out = Vec::new();
+        for (i, t) in ts.iter().enumerate() {
+            let s = Life::apply(open.as_ref(), t, i as i64);
+            match &s {
+                Step::Open(l) | Step::Update(l) => {
+                    open = if l.closed() { None } else { Some(l.clone()) }
+                }
+                Step::Unchanged(_) => {}
+            }
+            out.push(s);
+        }
+        out
+    }
+
+    #[test]
+    fn raise_ack_clear_closes_and_the_next_raise_opens_a_new_alarm() {
+        let s = run(&[raised(), acked(), cleared(), raised()]);
+        assert!(matches!(s[0], Step::Open(_)));
+        let Step::Update(l) = &s[1] else { panic!() };
+        assert_eq!(l.status(), "active_ack");
+        assert_eq!(l.ack_comment.as_deref(), Some("on my way"));
+        let Step::Update(l) = &s[2] else { panic!() };
+        assert!(l.closed());
+        assert!(matches!(s[3], Step::Open(_)));
+    }
+
+    #[test]
+    fn a_flapping_condition_updates_one_alarm() {
+        let s = run(&[raised(), cleared(), raised()]);
+        let Step::Update(l) = &s[2] else { panic!() };
+        assert_eq!(l.status(), "active_unack");
+        assert_eq!(l.raised_at_ms, 0, "still the first raise");
+    }
+
+    #[test]
+    fn refusals_name_what_is_wrong() {
+        assert_eq!(run(&[cleared()])[0], Step::Unchanged(Refusal::NoOpenAlarm));
+        assert_eq!(
+            run(&[raised(), acked(), acked()])[2],
+            Step::Unchanged(Refusal::AlreadyAcked)
+        );
+        assert_eq!(
+            run(&[raised(), cleared(), cleared()])[2],
+            Step::Unchanged(Refusal::AlreadyCleared)
+        );
+    }
+
+    #[test]
+    fn box_record_states_map_to_transitions() {
+        assert_eq!(
+            Transition::from_record("acked:cloud:amy", "", ""),
+            Some(Transition::Acked {
+                by: "cloud:amy".into(),
+                comment: None
+            })
+        );
+        assert!(matches!(
+            Transition::from_record("escalated", "critical", ""),
+            Some(Transition::Updated { .. })
+        ));
+        assert_eq!(Transition::from_record("restored", "", ""), None);
+    }
+
+    fn any_t() -> impl Strategy<Value = Transition> {
+        prop_oneof![
+            Just(raised()),
+            Just(Transition::Updated {
+                severity: "major".into(),
+                detail: String::new()
+            }),
+            Just(cleared()),
+            Just(acked()),
+        ]
+    }
+
+    proptest! {
+        /// Any sequence: at most one open alarm; an open alarm is never closed; acknowledgement
+        /// is sticky within an alarm; a closed alarm came from a clear and an ack.
+        #[test]
+        fn any_sequence_keeps_one_consistent_alarm(ts in proptest::collection::vec(any_t(), 0..40)) {
+            let mut open: Option<Life> = None;
+            for (i, t) in ts.iter().enumerate() {
+                let step = Life::apply(open.as_ref(), t, i as i64);
+                match step {
+                    Step::Open(l) => {
+                        prop_assert!(open.is_none());
+                        prop_assert!(l.active && !l.acked);
+                        open = Some(l);
+                    }
+                    Step::Update(l) => {
+                        let before = open.take().unwrap();
+                        prop_assert!(!before.acked || l.acked, "ack is sticky");
+                        prop_assert_eq!(before.raised_at_ms, l.raised_at_ms);
+                        prop_assert!(l.updated_at_ms >= before.updated_at_ms);
+                        if l.closed() {
+                            prop_assert!(l.cleared_at_ms.is_some() && l.acked_at_ms.is_some());
+                        } else {
+                            open = Some(l);
+                        }
+                    }
+                    Step::Unchanged(_) => {}
+                }
+                if let Some(l) = &open {
+                    prop_assert!(!l.closed());
+                    prop_assert_eq!(l.active, l.cleared_at_ms.is_none());
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,505 @@
+//! The device registry of a community: smoke detectors and elevators on the boxes' MQTT brokers,
+//! with location (estate → building → unit, floor), profile, last state and last seen (reported
+//! by the box), and their maintenance and repair records. Registering, changing or removing a
+//! device is a directory change: its box registers or forgets it on its next sync.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::db::{next_change_seq, RowExt};
+use crate::error::{text, ApiError, ApiResult, Body, Q};
+use crate::policy::Caller;
+use crate::server::AppState;
+use crate::{new_id, now_ms};
+
+pub const KINDS: [&str; 2] = ["smoke_detector", "elevator"];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceBody {
+    box_id: String,
+    /// The id in the device's MQTT topics.
+    code: String,
+    kind: String,
+    profile: String,
+    name: String,
+    building_id: String,
+    #[serde(default)]
+    unit_id: Option<String>,
+    #[serde(default)]
+    floor: Option<i64>,
+    heartbeat_seconds: u32,
+}
+
+fn code_ok(field: &str, v: &str) -> ApiResult<()> {
+    if v.is_empty()
+        || v.len() > 64
+        || !v
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_' || c == b'.')
+    {
+        return Err(ApiError::invalid(
+            field,
+            "must be 1 to 64 of A-Z a-z 0-9 - _ .",
+        ));
+    }
+    Ok(())
+}
+
+/// Checks that do not need the database.
+fn check(b: &DeviceBody) -> ApiResult<()> {
+    code_ok("code", &b.code)?;
+    code_ok("profile", &b.profile)?;
+    if !KINDS.contains(&b.kind.as_str()) {
+        return Err(ApiError::invalid(
+            "kind",
+            "must be smoke_detector or elevator",
+        ));
+    }
+    if !(5..=86_400).contains(&b.heartbeat_seconds) {
+        return Err(ApiError::invalid(
+            "heartbeat_seconds",
+            "must be within 5..=86400",
+        ));
+    }
+    if let Some(f) = b.floor {
+        if !(-10..=300).contains(&f) {
+            return Err(ApiError::invalid("floor", "must be within -10..=300"));
+        }
+    }
+    Ok(())
+}
+
+/// The box, the building's estate (which must be the box's), and the unit within the building.
+async fn place(tx: &mut sqlx::AnyConnection, cid: &str, b: &DeviceBody) -> ApiResult<String> {
+    let bx = sqlx::query("SELECT estate_id FROM edge_boxes WHERE id = $1 AND community_id = $2")
+        .bind(&b.box_id)
+        .bind(cid)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| ApiError::invalid("box_id", "no such box in this community"))?;
+    let building =
+        sqlx::query("SELECT estate_id FROM buildings WHERE id = $1 AND community_id = $2")
+            .bind(&b.building_id)
+            .bind(cid)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| {
+                ApiError::invalid("building_id", "no such building in this community")
+            })?;
+    let estate = building.s("estate_id")?;
+    if estate != bx.s("estate_id")? {
+        return Err(ApiError::invalid(
+            "building_id",
+            "the building is not in the estate this box serves",
+        ));
+    }
+    if let Some(u) = &b.unit_id {
+        sqlx::query("SELECT id FROM units WHERE id = $1 AND building_id = $2")
+            .bind(u)
+            .bind(&b.building_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| ApiError::invalid("unit_id", "no such unit in this building"))?;
+    }
+    Ok(estate)
+}
+
+/// Register a device.
+pub async fn create(
+    State(st): State<AppState>,
+    Path(cid): Path<String>,
+    Body(b): Body<DeviceBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    check(&b)?;
+    let name = text("name", &b.name, 100)?;
+    let mut tx = st.db.pool.begin().await?;
+    let estate = place(&mut tx, &cid, &b).await?;
+    if sqlx::query("SELECT id FROM devices WHERE box_id = $1 AND code = $2")
+        .bind(&b.box_id)
+        .bind(&b.code)
+        .fetch_optional(&mut *tx)
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::conflict(
+            "device_exists",
+            "this box already has a device with that code",
+        ));
+    }
+    let seq = next_change_seq(&mut tx).await?;
+    let id = new_id();
+    sqlx::query(
+        "INSERT INTO devices (id, community_id, box_id, code, kind, profile, name, estate_id, building_id, \
+         unit_id, floor, heartbeat_seconds, enabled, created_at_ms, change_seq) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13, $14)",
+    )
+    .bind(&id)
+    .bind(&cid)
+    .bind(&b.box_id)
+    .bind(&b.code)
+    .bind(&b.kind)
+    .bind(&b.profile)
+    .bind(&name)
+    .bind(&estate)
+    .bind(&b.building_id)
+    .bind(b.unit_id.clone())
+    .bind(b.floor)
+    .bind(i64::from(b.heartbeat_seconds))
+    .bind(now_ms())
+    .bind(seq)
+    .execute(&mut *tx)
+    .await?;
+    let row = sqlx::query("SELECT * FROM devices WHERE id = $1")
+        .bind(&id)
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(device_json(&row)?)))
+}
+
+/// Move or re-describe a device (same body as registering; the box and code stay).
+pub async fn update(
+    State(st): State<AppState>,
+    Path((cid, id)): Path<(String, String)>,
+    Body(b): Body<DeviceBody>,
+) -> ApiResult<Json<Value>> {
+    check(&b)?;
+    let name = text("name", &b.name, 100)?;
+    let mut tx = st.db.pool.begin().await?;
+    let cur = sqlx::query("SELECT box_id, code FROM devices WHERE id = $1 AND community_id = $2")
+        .bind(&id)
+        .bind(&cid)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| ApiError::not_found("device"))?;
+    if cur.s("box_id")? != b.box_id {
+        return Err(ApiError::invalid(
+            "box_id",
+            "a device cannot move to another box; remove it and register it there",
+        ));
+    }
+    if cur.s("code")? != b.code {
+        return Err(ApiError::invalid("code", "a device's code cannot change"));
+    }
+    let estate = place(&mut tx, &cid, &b).await?;
+    let seq = next_change_seq(&mut tx).await?;
+    sqlx::query(
+        "UPDATE devices SET kind = $1, profile = $2, name = $3, estate_id = $4, building_id = $5, unit_id = $6, \
+         floor = $7, heartbeat_seconds = $8, enabled = 1, change_seq = $9 WHERE id = $10",
+    )
+    .bind(&b.kind)
+    .bind(&b.profile)
+    .bind(&name)
+    .bind(&estate)
+    .bind(&b.building_id)
+    .bind(b.unit_id.clone())
+    .bind(b.floor)
+    .bind(i64::from(b.heartbeat_seconds))
+    .bind(seq)
+    .bind(&id)
+    .execute(&mut *tx)
+    .await?;
+    let row = sqlx::query("SELECT * FROM devices WHERE id = $1")
+        .bind(&id)
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Json(device_json(&row)?))
+}
+
+/// Remove a device: the box forgets it on its next sync; its alarms and records stay.
+pub async fn remove(
+    State(st): State<AppState>,
+    Path((cid, id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let mut tx = st.db.pool.begin().await?;
+    let seq = next_change_seq(&mut tx).await?;
+    let n = sqlx::query(
+        "UPDATE devices SET enabled = 0, change_seq = $1 WHERE id = $2 AND community_id = $3 AND enabled = 1",
+    )
+    .bind(seq)
+    .bind(&id)
+    .bind(&cid)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        return Err(ApiError::not_found("device"));
+    }
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn device_json(r: &sqlx::any::AnyRow) -> Result<Value, sqlx::Error> {
+    let state: Value = r
+        .os("last_state")?
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or(Value::Null);
+    let online = r.oi("online")?.map(|v| v != 0);
+    Ok(json!({
+        "id": r.s("id")?, "box_id": r.s("box_id")?, "code": r.s("code")?, "kind": r.s("kind")?,
+        "profile": r.s("profile")?, "name": r.s("name")?, "estate_id": r.s("estate_id")?,
+        "building_id": r.s("building_id")?, "unit_id": r.os("unit_id")?, "floor": r.oi("floor")?,
+        "heartbeat_seconds": r.i("heartbeat_seconds")?, "enabled": r.b("enabled")?,
+        "online": online, "last_state": state, "last_seen_ms": r.oi("last_seen_ms")?,
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceQuery {
+    kind: Option<String>,
+    estate_id: Option<String>,
+    building_id: Option<String>,
+    box_id: Option<String>,
+    /// Include removed devices.
+    #[serde(default)]
+    removed: bool,
+}
+
+async fn fetch(st: &AppState, cid: &str, q: &DeviceQuery) -> ApiResult<Vec<sqlx::any::AnyRow>> {
+    if let Some(k) = &q.kind {
+        if !KINDS.contains(&k.as_str()) {
+            return Err(ApiError::invalid(
+                "kind",
+                "must be smoke_detector or elevator",
+            ));
+        }
+    }
+    Ok(sqlx::query(
+        "SELECT * FROM devices WHERE community_id = $1 AND ($2 = '' OR kind = $2) \
+         AND ($3 = '' OR estate_id = $3) AND ($4 = '' OR building_id = $4) AND ($5 = '' OR box_id = $5) \
+         AND (enabled = 1 OR $6 = 1) ORDER BY estate_id, building_id, unit_id, floor, name, id",
+    )
+    .bind(cid)
+    .bind(q.kind.clone().unwrap_or_default())
+    .bind(q.estate_id.clone().unwrap_or_default())
+    .bind(q.building_id.clone().unwrap_or_default())
+    .bind(q.box_id.clone().unwrap_or_default())
+    .bind(i64::from(q.removed))
+    .fetch_all(&st.db.pool)
+    .await?)
+}
+
+/// Devices, flat, in location order.
+pub async fn list(
+    State(st): State<AppState>,
+    Path(cid): Path<String>,
+    Q(q): Q<DeviceQuery>,
+) -> ApiResult<Json<Value>> {
+    let items = fetch(&st, &cid, &q)
+        .await?
+        .iter()
+        .map(device_json)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Json(json!({ "items": items })))
+}
+
+/// Devices grouped estate → building → unit, with names, each with its last state and how
+/// many open alarms it has.
+pub async fn tree(
+    State(st): State<AppState>,
+    Path(cid): Path<String>,
+    Q(q): Q<DeviceQuery>,
+) -> ApiResult<Json<Value>> {
+    let rows = fetch(&st, &cid, &q).await?;
+    let names = |table: &'static str| {
+        let st = st.clone();
+        let cid = cid.clone();
+        async move {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT id, name FROM {table} WHERE community_id = $1"
+            )))
+            .bind(&cid)
+            .fetch_all(&st.db.pool)
+            .await?
+            .iter()
+            .map(|r| Ok((r.s("id")?, r.s("name")?)))
+            .collect::<Result<std::collections::HashMap<String, String>, sqlx::Error>>()
+        }
+    };
+    let (estates, buildings, units) = (
+        names("estates").await?,
+        names("buildings").await?,
+        names("units").await?,
+    );
+    let open: std::collections::HashMap<String, i64> = sqlx::query(
+        "SELECT device_id, COUNT(*) AS n FROM alarms WHERE community_id = $1 AND closed = 0 \
+         AND device_id IS NOT NULL GROUP BY device_id",
+    )
+    .bind(&cid)
+    .fetch_all(&st.db.pool)
+    .await?
+    .iter()
+    .map(|r| Ok((r.s("device_id")?, r.i("n")?)))
+    .collect::<Result<_, sqlx::Error>>()?;
+    // Rows come sorted by estate, building, unit: group consecutive runs.
+    let mut out: Vec<Value> = Vec::new();
+    for r in &rows {
+        let (e, b) = (r.s("estate_id")?, r.s("building_id")?);
+        let u = r.os("unit_id")?.unwrap_or_default();
+        let mut d = device_json(r)?;
+        d["open_alarms"] = json!(open.get(&r.s("id")?).copied().unwrap_or(0));
+        if out.last().is_none_or(|x| x["id"] != e.as_str()) {
+            out.push(json!({"id": e, "name": estates.get(&e), "buildings": []}));
+        }
+        let est = out.last_mut().expect("pushed above");
+        let bs = est["buildings"].as_array_mut().expect("array");
+        if bs.last().is_none_or(|x| x["id"] != b.as_str()) {
+            bs.push(json!({"id": b, "name": buildings.get(&b), "units": []}));
+        }
+        let bl = bs.last_mut().expect("pushed above");
+        let us = bl["units"].as_array_mut().expect("array");
+        if us.last().is_none_or(|x| x["id"] != u.as_str()) {
+            us.push(json!({"id": u, "name": units.get(&u), "devices": []}));
+        }
+        let un = us.last_mut().expect("pushed above");
+        un["devices"].as_array_mut().expect("array").push(d);
+    }
+    Ok(Json(json!({ "estates": out })))
+}
+
+/// One device with its open alarms and its latest records.
+pub async fn get(
+    State(st): State<AppState>,
+    Path((cid, id)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let row = sqlx::query("SELECT * FROM devices WHERE id = $1 AND community_id = $2")
+        .bind(&id)
+        .bind(&cid)
+        .fetch_optional(&st.db.pool)
+        .await?
+        .ok_or_else(|| ApiError::not_found("device"))?;
+    let mut v = device_json(&row)?;
+    let alarms = sqlx::query(
+        "SELECT id, kind, severity, active, acked, at_ms FROM alarms WHERE device_id = $1 AND closed = 0 \
+         ORDER BY at_ms DESC",
+    )
+    .bind(&id)
+    .fetch_all(&st.db.pool)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(json!({"id": r.s("id")?, "kind": r.s("kind")?, "severity": r.s("severity")?,
+                  "active": r.b("active")?, "acked": r.b("acked")?, "at_ms": r.i("at_ms")?}))
+    })
+    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    v["open_alarms"] = Value::Array(alarms);
+    v["records"] = Value::Array(records_of(&st, &id, 20).await?);
+    Ok(Json(v))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordBody {
+    /// maintenance (elevators) | repair
+    kind: String,
+    content: String,
+    /// When the work was done; now if absent.
+    #[serde(default)]
+    done_at_ms: Option<i64>,
+}
+
+/// Add a maintenance record (elevators) or a repair record (any device).
+pub async fn add_record(
+    State(st): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path((cid, id)): Path<(String, String)>,
+    Body(b): Body<RecordBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let content = text("content", &b.content, 2000)?;
+    let now = now_ms();
+    let done = b.done_at_ms.unwrap_or(now);
+    // Records are of work done: not in the future (a minute of clock skew allowed), not before 2000.
+    if !(946_684_800_000..=now + 60_000).contains(&done) {
+        return Err(ApiError::invalid(
+            "done_at_ms",
+            "must be a past time (epoch ms) after 2000",
+        ));
+    }
+    let Caller::Account(acct) = &caller else {
+        return Err(ApiError::forbidden("an account is needed"));
+    };
+    let dev = sqlx::query("SELECT kind FROM devices WHERE id = $1 AND community_id = $2")
+        .bind(&id)
+        .bind(&cid)
+        .fetch_optional(&st.db.pool)
+        .await?
+        .ok_or_else(|| ApiError::not_found("device"))?;
+    match (b.kind.as_str(), dev.s("kind")?.as_str()) {
+        ("repair", _) | ("maintenance", "elevator") => {}
+        ("maintenance", _) => {
+            return Err(ApiError::invalid(
+                "kind",
+                "maintenance records are for elevators; use repair",
+            ))
+        }
+        _ => return Err(ApiError::invalid("kind", "must be maintenance or repair")),
+    }
+    let by = crate::accounts::username(&st, &acct.id).await?;
+    let rid = new_id();
+    sqlx::query(
+        "INSERT INTO device_records (id, community_id, device_id, kind, content, done_at_ms, by_account, by_name, created_at_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(&rid)
+    .bind(&cid)
+    .bind(&id)
+    .bind(&b.kind)
+    .bind(&content)
+    .bind(done)
+    .bind(&acct.id)
+    .bind(&by)
+    .bind(now)
+    .execute(&st.db.pool)
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            json!({"id": rid, "device_id": id, "kind": b.kind, "content": content, "done_at_ms": done, "by": by}),
+        ),
+    ))
+}
+
+async fn records_of(st: &AppState, device: &str, limit: i64) -> ApiResult<Vec<Value>> {
+    Ok(sqlx::query(
+        "SELECT id, kind, content, done_at_ms, by_name, created_at_ms FROM device_records WHERE device_id = $1 \
+         ORDER BY done_at_ms DESC, id DESC LIMIT $2",
+    )
+    .bind(device)
+    .bind(limit)
+    .fetch_all(&st.db.pool)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(json!({"id": r.s("id")?, "kind": r.s("kind")?, "content": r.s("content")?,
+                  "done_at_ms": r.i("done_at_ms")?, "by": r.s("by_name")?, "created_at_ms": r.i("created_at_ms")?}))
+    })
+    .collect::<Result<Vec<_>, sqlx::Error>>()?)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordQuery {
+    limit: Option<i64>,
+}
+
+/// A device's maintenance and repair records, newest first.
+pub async fn records(
+    State(st): State<AppState>,
+    Path((cid, id)): Path<(String, String)>,
+    Q(q): Q<RecordQuery>,
+) -> ApiResult<Json<Value>> {
+    let lim = crate::queries::limit(q.limit)?;
+    sqlx::query("SELECT id FROM devices WHERE id = $1 AND community_id = $2")
+        .bind(&id)
+        .bind(&cid)
+        .fetch_optional(&st.db.pool)
+        .await?
+        .ok_or_else(|| ApiError::not_found("device"))?;
+    Ok(Json(json!({"items": records_of(&st, &id, lim).await?})))
+}
