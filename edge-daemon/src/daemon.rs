@@ -124,6 +124,7 @@ impl Daemon {
                 tasks.push(tokio::spawn(crate::mqtt::run(
                     setup.mqtt.clone(),
                     setup.password.clone(),
+                    setup.tls.clone(),
                     filters,
                     sh.clone(),
                     stop_rx.clone(),

@@ -18,6 +18,7 @@ const MAX_PACKET_BYTES: usize = 256 * 1024;
 pub async fn run(
     cfg: MqttConfig,
     password: Option<String>,
+    tls: Option<std::sync::Arc<rustls::ClientConfig>>,
     filters: Vec<String>,
     keeper: SensorHandle,
     mut stop: watch::Receiver<bool>,
@@ -27,6 +28,11 @@ pub async fn run(
     opts.set_clean_session(false);
     opts.set_manual_acks(true);
     opts.set_max_packet_size(MAX_PACKET_BYTES, MAX_PACKET_BYTES);
+    if let Some(tls) = tls {
+        opts.set_transport(rumqttc::Transport::Tls(rumqttc::TlsConfiguration::Rustls(
+            tls,
+        )));
+    }
     if let Some(user) = &cfg.username {
         opts.set_credentials(user.clone(), password.clone().unwrap_or_default());
     }

@@ -28,6 +28,16 @@ pub struct MqttConfig {
     pub password_file: Option<PathBuf>,
     #[serde(default = "default_keep_alive_seconds")]
     pub keep_alive_seconds: u64,
+    /// PEM file of the CA(s) that signed the broker's certificate. Set: the connection uses TLS
+    /// and the broker must present a certificate for `host` signed by one of them.
+    #[serde(default)]
+    pub tls_ca_file: Option<PathBuf>,
+    /// PEM certificate chain and private key for brokers that require client certificates
+    /// (both or neither; only with `tls_ca_file`).
+    #[serde(default)]
+    pub tls_client_cert_file: Option<PathBuf>,
+    #[serde(default)]
+    pub tls_client_key_file: Option<PathBuf>,
 }
 
 fn default_host() -> String {
@@ -132,6 +142,8 @@ pub struct Sensor {
 pub struct SensorSetup {
     pub mqtt: MqttConfig,
     pub password: Option<String>,
+    /// Built from the `tls_*` files when TLS is configured (errors surface at `check-config`).
+    pub tls: Option<std::sync::Arc<rustls::ClientConfig>>,
     pub profiles: BTreeMap<String, SensorProfile>,
     pub sensors: Vec<Sensor>,
     pub fire_release: Vec<FireReleaseConfig>,
@@ -189,6 +201,7 @@ pub fn resolve(
         }
         None => None,
     };
+    let tls = tls_config(file, base, &mqtt)?;
     let profiles = SensorProfiles::load_dir(&profiles_dir.join("mqtt"))?.by_model;
     let mut seen = HashSet::new();
     let mut out = Vec::new();
@@ -274,6 +287,7 @@ pub fn resolve(
     Ok(Some(SensorSetup {
         mqtt,
         password,
+        tls,
         profiles,
         sensors: out,
         fire_release: fire.to_vec(),
@@ -285,4 +299,124 @@ pub fn resolve(
             escalate_after_ms: (rules.escalate_after_seconds * 1000) as i64,
         },
     }))
+}
+
+/// The rustls client config for `[mqtt] tls_*`, or None when TLS is not configured.
+fn tls_config(
+    file: &Path,
+    base: &Path,
+    mqtt: &MqttConfig,
+) -> Result<Option<std::sync::Arc<rustls::ClientConfig>>, ConfigError> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let abs = |p: &PathBuf| {
+        if p.is_absolute() {
+            p.clone()
+        } else {
+            base.join(p)
+        }
+    };
+    let bad = |field: &str, reason: String| ConfigError::new(file, field, reason);
+    let Some(ca_file) = &mqtt.tls_ca_file else {
+        if mqtt.tls_client_cert_file.is_some() || mqtt.tls_client_key_file.is_some() {
+            return Err(bad(
+                "mqtt.tls_ca_file",
+                "client certificates need TLS: set tls_ca_file too".into(),
+            ));
+        }
+        return Ok(None);
+    };
+    let certs = |field: &str, p: &PathBuf| -> Result<Vec<CertificateDer<'static>>, ConfigError> {
+        let p = abs(p);
+        let v = CertificateDer::pem_file_iter(&p)
+            .and_then(|it| it.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| bad(field, format!("{}: {e}", p.display())))?;
+        if v.is_empty() {
+            return Err(bad(
+                field,
+                format!("{}: no PEM certificate in it", p.display()),
+            ));
+        }
+        Ok(v)
+    };
+    let mut roots = rustls::RootCertStore::empty();
+    for c in certs("mqtt.tls_ca_file", ca_file)? {
+        roots
+            .add(c)
+            .map_err(|e| bad("mqtt.tls_ca_file", format!("unusable CA certificate: {e}")))?;
+    }
+    let builder = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| bad("mqtt.tls_ca_file", e.to_string()))?
+    .with_root_certificates(roots);
+    let cfg = match (&mqtt.tls_client_cert_file, &mqtt.tls_client_key_file) {
+        (None, None) => builder.with_no_client_auth(),
+        (Some(c), Some(k)) => {
+            let chain = certs("mqtt.tls_client_cert_file", c)?;
+            let kp = abs(k);
+            let key = PrivateKeyDer::from_pem_file(&kp)
+                .map_err(|e| bad("mqtt.tls_client_key_file", format!("{}: {e}", kp.display())))?;
+            builder
+                .with_client_auth_cert(chain, key)
+                .map_err(|e| bad("mqtt.tls_client_key_file", e.to_string()))?
+        }
+        (Some(_), None) => {
+            return Err(bad(
+                "mqtt.tls_client_key_file",
+                "needed with tls_client_cert_file".into(),
+            ))
+        }
+        (None, Some(_)) => {
+            return Err(bad(
+                "mqtt.tls_client_cert_file",
+                "needed with tls_client_key_file".into(),
+            ))
+        }
+    };
+    Ok(Some(std::sync::Arc::new(cfg)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mqtt(extra: &str) -> MqttConfig {
+        toml::from_str(&format!("client_id = \"box\"\n{extra}")).unwrap()
+    }
+
+    fn err(extra: &str) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("empty.pem"), "not a certificate\n").unwrap();
+        tls_config(Path::new("edge.toml"), dir.path(), &mqtt(extra))
+            .map(|_| ())
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn plain_mqtt_needs_no_tls_files() {
+        let c = tls_config(Path::new("edge.toml"), Path::new("."), &mqtt("")).unwrap();
+        assert!(c.is_none());
+    }
+
+    #[test]
+    fn tls_errors_name_the_field() {
+        let e = err("tls_ca_file = \"missing.pem\"");
+        assert!(
+            e.contains("mqtt.tls_ca_file") && e.contains("missing.pem"),
+            "{e}"
+        );
+        let e = err("tls_ca_file = \"empty.pem\"");
+        assert!(
+            e.contains("mqtt.tls_ca_file") && e.contains("no PEM certificate"),
+            "{e}"
+        );
+        let e = err("tls_client_cert_file = \"c.pem\"\ntls_client_key_file = \"k.pem\"");
+        assert!(
+            e.contains("mqtt.tls_ca_file") && e.contains("need TLS"),
+            "{e}"
+        );
+    }
 }

@@ -786,6 +786,98 @@ pub struct Mosquitto {
     dir: tempfile::TempDir,
     pub port: u16,
     child: Option<std::process::Child>,
+    /// Set for a TLS listener: the CA that signed its certificate (publishers verify it).
+    pub ca_file: Option<PathBuf>,
+}
+
+/// A throwaway certificate authority and a broker certificate for 127.0.0.1, made with the
+/// `openssl` command line (no test key is ever committed).
+pub struct TestPki {
+    pub ca_cert: PathBuf,
+    pub server_cert: PathBuf,
+    pub server_key: PathBuf,
+}
+
+impl TestPki {
+    pub fn generate(dir: &Path) -> TestPki {
+        let run = |args: &[&str]| {
+            let out = std::process::Command::new("openssl")
+                .args(args)
+                .current_dir(dir)
+                .output()
+                .unwrap_or_else(|e| panic!("cannot run openssl: {e}"));
+            assert!(
+                out.status.success(),
+                "openssl {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        std::fs::write(
+            dir.join("san.ext"),
+            "subjectAltName=IP:127.0.0.1,DNS:localhost\n",
+        )
+        .expect("write san.ext");
+        run(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=edge test CA",
+        ]);
+        run(&[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        ]);
+        run(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "san.ext",
+        ]);
+        // The broker may drop root for its own user: let it read the (throwaway) files.
+        use std::os::unix::fs::PermissionsExt;
+        for f in [
+            dir.to_path_buf(),
+            dir.join("server.key"),
+            dir.join("server.pem"),
+            dir.join("ca.pem"),
+        ] {
+            let mode = if f.is_dir() { 0o755 } else { 0o644 };
+            std::fs::set_permissions(&f, std::fs::Permissions::from_mode(mode)).expect("chmod pki");
+        }
+        TestPki {
+            ca_cert: dir.join("ca.pem"),
+            server_cert: dir.join("server.pem"),
+            server_key: dir.join("server.key"),
+        }
+    }
 }
 
 impl Mosquitto {
@@ -797,6 +889,15 @@ impl Mosquitto {
     /// `autosave_seconds`: how often the broker writes its whole state (mosquitto's default is
     /// 1800; every second costs it a full write of its queue per second under load).
     pub async fn start_with_autosave(autosave_seconds: u32) -> Mosquitto {
+        Mosquitto::start_with(autosave_seconds, None).await
+    }
+
+    /// A broker whose only listener speaks TLS with `pki`'s server certificate.
+    pub async fn start_tls(pki: &TestPki) -> Mosquitto {
+        Mosquitto::start_with(1, Some(pki)).await
+    }
+
+    async fn start_with(autosave_seconds: u32, pki: Option<&TestPki>) -> Mosquitto {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().expect("temp dir for mosquitto");
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777))
@@ -808,13 +909,21 @@ impl Mosquitto {
             format!(
                 "listener {port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location {}/\nautosave_interval {autosave_seconds}\nmax_queued_messages 1000000\nmax_inflight_messages 100\nlog_dest stderr\nlog_type error\nlog_type warning\n",
                 dir.path().display()
-            ),
+            ) + &pki.map_or(String::new(), |k| {
+                format!(
+                    "cafile {}\ncertfile {}\nkeyfile {}\nrequire_certificate false\n",
+                    k.ca_cert.display(),
+                    k.server_cert.display(),
+                    k.server_key.display()
+                )
+            }),
         )
         .expect("write mosquitto.conf");
         let mut m = Mosquitto {
             dir,
             port,
             child: None,
+            ca_file: pki.map(|k| k.ca_cert.clone()),
         };
         m.restart().await;
         m
@@ -875,6 +984,11 @@ impl Mosquitto {
                 topic,
                 "-s",
             ])
+            .args(
+                self.ca_file
+                    .iter()
+                    .flat_map(|ca| ["--cafile".into(), ca.display().to_string()]),
+            )
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

@@ -7,9 +7,14 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use serde_json::Value;
-use tests::{ModbusPeer, Mosquitto};
+use tests::{ModbusPeer, Mosquitto, TestPki};
 
 fn sensor_config(broker: u16, extra: &str) -> String {
+    sensor_config_with(broker, "", extra)
+}
+
+/// `mqtt_extra`: more `[mqtt]` keys (TLS).
+fn sensor_config_with(broker: u16, mqtt_extra: &str, extra: &str) -> String {
     format!(
         r#"
 [mqtt]
@@ -17,6 +22,7 @@ host = "127.0.0.1"
 port = {broker}
 client_id = "edge-test-box"
 keep_alive_seconds = 5
+{mqtt_extra}
 
 [sensor_rules]
 escalate_after_seconds = 0
@@ -414,4 +420,63 @@ async fn broker_restart_mid_stream_loses_no_qos1_message() {
     let want: std::collections::BTreeSet<i64> = (1..=40).collect();
     assert_eq!(seen, want, "every fault code arrived");
     b.stop().await;
+}
+
+/// TLS to the broker: with the CA that signed the broker's certificate the box connects and a
+/// smoke message raises the alarm; a box that trusts another CA never connects.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_broker_is_verified() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pki_dir = tmp.path().join("pki");
+    let other_dir = tmp.path().join("other-pki");
+    std::fs::create_dir_all(&pki_dir).unwrap();
+    std::fs::create_dir_all(&other_dir).unwrap();
+    let pki = TestPki::generate(&pki_dir);
+    let other = TestPki::generate(&other_dir);
+    let relay = ModbusPeer::tcp(&[1]).await;
+    let broker = Mosquitto::start_tls(&pki).await;
+
+    let start_with_ca = |dir: std::path::PathBuf, ca: std::path::PathBuf| {
+        let relay_addr = relay.addr();
+        let port = broker.port;
+        async move {
+            std::fs::create_dir_all(&dir).unwrap();
+            let key = test_key();
+            let devices = tcp_device("relay", RELAY, 1, relay_addr);
+            let doors = format!(
+                "{}monitor_contact = false\n",
+                door("exit-b3", ESTATE, "relay", 1, 300, 30)
+            );
+            let cfg = config_text(&dir, &key, &profiles_dir(), &devices, &doors)
+                + &sensor_config_with(port, &format!("tls_ca_file = \"{}\"", ca.display()), "");
+            EdgeBox::start(&dir, key, &cfg).await
+        }
+    };
+    let b = start_with_ca(tmp.path().join("good"), pki.ca_cert.clone()).await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        broker.publish("zigbee2mqtt/smoke-b3", br#"{"smoke": true}"#, 1);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        if alarm(&sensors(&b).await, "smoke-b3", "smoke").is_some() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no alarm over TLS; broker log: {}",
+            broker.log()
+        );
+    }
+    drop(b);
+
+    let wrong = start_with_ca(tmp.path().join("wrong"), other.ca_cert.clone()).await;
+    for _ in 0..5 {
+        broker.publish("zigbee2mqtt/smoke-b3", br#"{"smoke": true}"#, 1);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let v = sensors(&wrong).await;
+    assert_eq!(
+        v["counters"]["received"], 0,
+        "a broker with an unknown CA was trusted: {v}"
+    );
+    assert!(v["alarms"].as_array().unwrap().is_empty(), "{v}");
 }
