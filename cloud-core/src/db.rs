@@ -48,6 +48,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0002_devices_alarms",
         include_str!("../migrations/0002_devices_alarms.sql"),
     ),
+    (
+        3,
+        "0003_cases",
+        include_str!("../migrations/0003_cases.sql"),
+    ),
 ];
 
 impl Db {

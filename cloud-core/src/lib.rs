@@ -13,6 +13,8 @@
 pub mod accounts;
 pub mod alarms;
 pub mod auth;
+pub mod cases;
+pub mod cases_api;
 pub mod config;
 pub mod db;
 pub mod devices;
@@ -20,7 +22,9 @@ pub mod edge;
 pub mod error;
 pub mod hub;
 pub mod keys;
+pub mod objects;
 pub mod onetap;
+pub mod open311;
 pub mod policy;
 pub mod queries;
 pub mod registry;

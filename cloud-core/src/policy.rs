@@ -17,15 +17,26 @@ pub enum Role {
     Resident,
     Visitor,
     Enterprise,
+    /// Back-office case workers (§2.6): app-side staff and volunteers (工作端), seat operators
+    /// (坐席员), co-handling units (协办) and dispatchers (分转员). They reach only the case
+    /// routes, of their community (or of every community when street-wide).
+    FieldStaff,
+    SeatOperator,
+    CoHandler,
+    Dispatcher,
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 9] = [
         Role::StreetAdmin,
         Role::CommunityStaff,
         Role::Resident,
         Role::Visitor,
         Role::Enterprise,
+        Role::FieldStaff,
+        Role::SeatOperator,
+        Role::CoHandler,
+        Role::Dispatcher,
     ];
     pub fn code(self) -> &'static str {
         match self {
@@ -34,7 +45,18 @@ impl Role {
             Role::Resident => "resident",
             Role::Visitor => "visitor",
             Role::Enterprise => "enterprise",
+            Role::FieldStaff => "field_staff",
+            Role::SeatOperator => "seat_operator",
+            Role::CoHandler => "co_handler",
+            Role::Dispatcher => "dispatcher",
         }
+    }
+    /// Case workers that are not community staff.
+    pub fn is_case_worker(self) -> bool {
+        matches!(
+            self,
+            Role::FieldStaff | Role::SeatOperator | Role::CoHandler | Role::Dispatcher
+        )
     }
     pub fn parse(s: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|r| r.code() == s)
@@ -86,6 +108,9 @@ pub enum Access {
     App,
     /// A provisioned, unrevoked edge box, by its request signature.
     Edge,
+    /// Path has `{community_id}`: a street account, staff of that community, or a case worker
+    /// of that community (or street-wide). What each may do to a case is the case core's call.
+    Cases,
 }
 
 impl Access {
@@ -97,6 +122,7 @@ impl Access {
             Access::Community => "community",
             Access::App => "app",
             Access::Edge => "edge",
+            Access::Cases => "cases",
         }
     }
 }
@@ -142,6 +168,23 @@ pub fn decide(access: Access, caller: &Caller, path_community: Option<&str>) -> 
                     }
                     (_, None) => Err(Forbidden("route has no community in its path")),
                     _ => Err(Forbidden("needs a staff account")),
+                },
+                Access::Cases => match (acct.role, path_community) {
+                    (_, None) => Err(Forbidden("route has no community in its path")),
+                    (Role::StreetAdmin, Some(_)) => Ok(()),
+                    (Role::CommunityStaff, Some(c)) if acct.community_id.as_deref() == Some(c) => {
+                        Ok(())
+                    }
+                    (r, Some(c))
+                        if r.is_case_worker()
+                            && acct.community_id.as_deref().is_none_or(|own| own == c) =>
+                    {
+                        Ok(())
+                    }
+                    (r, Some(_)) if r == Role::CommunityStaff || r.is_case_worker() => {
+                        Err(Forbidden("this community is outside your account's scope"))
+                    }
+                    _ => Err(Forbidden("needs a staff or case-worker account")),
                 },
                 Access::Public | Access::Edge => Ok(()),
             }
@@ -206,6 +249,24 @@ mod tests {
         assert!(!ok(Access::App, &street, None));
         assert!(ok(Access::Edge, &edge, None));
         assert!(!ok(Access::Edge, &street, None));
+        // Case routes: staff of the community, case workers of it or street-wide; nobody else.
+        let seat1 = acct(Role::SeatOperator, Some("c1"));
+        let dispatcher_all = acct(Role::Dispatcher, None);
+        let field2 = acct(Role::FieldStaff, Some("c2"));
+        for c in [&street, &staff1, &seat1, &dispatcher_all] {
+            assert!(ok(Access::Cases, c, Some("c1")), "{c:?}");
+        }
+        for c in [&field2, &res, &vis, &edge] {
+            assert!(!ok(Access::Cases, c, Some("c1")), "{c:?}");
+        }
+        assert!(!ok(Access::Cases, &staff1, Some("c2")));
+        assert!(!ok(Access::Cases, &street, None));
+        // Case workers reach nothing else.
+        for a in [Access::Community, Access::Street, Access::App] {
+            for c in [&seat1, &dispatcher_all, &field2] {
+                assert!(!ok(a, c, Some("c1")), "{a:?} {c:?}");
+            }
+        }
         assert_eq!(
             decide(Access::Edge, &Caller::Anonymous, None),
             Err(Denied::Unauthenticated)

@@ -21,7 +21,7 @@ use crate::error::ApiError;
 use crate::hub::CommandHub;
 use crate::keys::Keys;
 use crate::policy::{self, Access, Account, Caller, Denied, EdgeBox, Role};
-use crate::{accounts, alarms, devices, edge, queries, registry, visits};
+use crate::{accounts, alarms, cases_api, devices, edge, open311, queries, registry, visits};
 
 /// Everything handlers share. Shared mutable parts, each with its reason:
 /// - `throttle`: login failure counts must be seen by every request; a std mutex, never held
@@ -34,6 +34,7 @@ pub struct AppState {
     pub keys: Arc<Keys>,
     pub throttle: Arc<Mutex<Throttle>>,
     pub hub: Arc<CommandHub>,
+    pub objects: Arc<dyn crate::objects::ObjectStore>,
     rules: Arc<std::collections::HashMap<String, Access>>,
 }
 
@@ -47,8 +48,12 @@ impl AppState {
             .into_iter()
             .map(|r| (format!("{} {}", r.method, r.path), r.access))
             .collect();
+        let objects: Arc<dyn crate::objects::ObjectStore> = Arc::new(
+            crate::objects::LocalFiles::new(cfg.data_dir.join("objects")),
+        );
         AppState {
             db,
+            objects,
             cfg: Arc::new(cfg),
             keys: Arc::new(keys),
             throttle: Arc::new(Mutex::new(throttle)),
@@ -131,6 +136,26 @@ pub fn routes() -> Vec<RouteSpec> {
         r(Method::GET, "/v1/communities/{community_id}/alarms/{alarm_id}", Community, "One alarm with its whole history", get(alarms::get)),
         r(Method::POST, "/v1/communities/{community_id}/alarms/{alarm_id}/ack", Community, "Acknowledge an alarm with a comment (who and when are recorded; the box hears of it)", post(alarms::ack)),
         r(Method::POST, "/v1/communities/{community_id}/alarms/{alarm_id}/clear", Community, "Clear an alarm by hand with a comment", post(alarms::clear)),
+        r(Method::GET, "/v1/communities/{community_id}/case-categories", Cases, "The case category tree (major → middle → minor)", get(cases_api::get_categories)),
+        r(Method::POST, "/v1/communities/{community_id}/cases", Cases, "Report a case (staff, seat operators, field staff; the source must suit the role)", post(cases_api::report)),
+        r(Method::GET, "/v1/communities/{community_id}/cases", Cases, "Case lists (view = all, pending, finished, co_handling, dispatch, mine, self_handled, supervision) with filters, newest first, keyset pages", get(cases_api::list)),
+        r(Method::GET, "/v1/communities/{community_id}/cases/{case_id}", Cases, "One case with its whole history and the operations the caller may start", get(cases_api::get)),
+        r(Method::GET, "/v1/communities/{community_id}/cases/{case_id}/duplicates", Cases, "Open cases this one may repeat, ranked, with the signals that matched", get(cases_api::duplicates)),
+        r(Method::GET, "/v1/communities/{community_id}/cases/{case_id}/export.docx", Cases, "One case as a Word document: details, pictures, full history", get(cases_api::export_docx)),
+        r(Method::GET, "/v1/communities/{community_id}/cases/{case_id}/print", Cases, "One case as a print-friendly HTML page", get(cases_api::print)),
+        r(Method::GET, "/v1/communities/{community_id}/cases/export.xlsx", Cases, "A case list (same views and filters) as a spreadsheet", get(cases_api::export_xlsx)),
+        r(Method::POST, "/v1/communities/{community_id}/cases/{case_id}/ops", Cases, "One workflow operation ({\"op\": \"file\" | \"void\" | \"assign\" | …})", post(cases_api::operate)),
+        r(Method::POST, "/v1/communities/{community_id}/alarms/{alarm_id}/case", Community, "Turn an alarm into a case in one call (linked to it)", post(cases_api::from_alarm)),
+        r(Method::POST, "/v1/communities/{community_id}/attachments", Cases, "Upload a file for a case (raw body; Content-Type image/jpeg, image/png or application/pdf; ?name=)", post(cases_api::upload)),
+        r(Method::GET, "/v1/communities/{community_id}/attachments/{attachment_id}", Cases, "Download an uploaded file", get(cases_api::download)),
+        r(Method::POST, "/v1/app/attachments", App, "Upload a photo for a report from the app (?community_id= for non-residents)", post(cases_api::app_upload)),
+        r(Method::GET, "/open311/v2/services.json", Public, "Open311 GeoReport v2: services (one per minor case category); ?jurisdiction_id=<community id>", get(open311::services)),
+        r(Method::GET, "/open311/v2/requests.json", Public, "Open311 GeoReport v2: service requests of a jurisdiction (status open/closed; x_workflow_status)", get(open311::list_requests)),
+        r(Method::POST, "/open311/v2/requests.json", Public, "Open311 GeoReport v2: file a request (form; api_key = an app session token)", post(open311::create_request)),
+        r(Method::GET, "/open311/v2/requests/{request_file}", Public, "Open311 GeoReport v2: one request ({id}.json)", get(open311::get_request)),
+        r(Method::PUT, "/v1/street/case-categories", Street, "Replace the case category tree", put(cases_api::put_categories)),
+        r(Method::POST, "/v1/app/cases", App, "Report a case from the app (residents: in their community)", post(cases_api::app_report)),
+        r(Method::GET, "/v1/app/cases/mine", App, "Cases I reported, with their state", get(cases_api::app_mine)),
         r(Method::POST, "/v1/communities/{community_id}/devices", Community, "Register a smoke detector or elevator on a box (the box learns it on its next sync)", post(devices::create)),
         r(Method::GET, "/v1/communities/{community_id}/devices", Community, "Devices with last state and last seen", get(devices::list)),
         r(Method::GET, "/v1/communities/{community_id}/devices/tree", Community, "Devices grouped estate → building → unit", get(devices::tree)),
@@ -253,6 +278,11 @@ async fn account_caller(st: &AppState, headers: &HeaderMap) -> Result<Caller, Ap
         .ok()
         .and_then(|v| v.strip_prefix("Bearer "))
         .ok_or_else(|| ApiError::unauthenticated("Authorization must be `Bearer TOKEN`"))?;
+    account_by_token(st, token).await.map(Caller::Account)
+}
+
+/// The account a live session token belongs to (also Open311's `api_key`).
+pub async fn account_by_token(st: &AppState, token: &str) -> Result<Account, ApiError> {
     let row = sqlx::query(
         "SELECT a.id, a.role, a.community_id, a.person_id FROM sessions s \
          JOIN accounts a ON a.id = s.account_id \
@@ -269,12 +299,12 @@ async fn account_caller(st: &AppState, headers: &HeaderMap) -> Result<Caller, Ap
     };
     let role = Role::parse(&row.s("role")?)
         .ok_or_else(|| ApiError::internal("account has an unknown role"))?;
-    Ok(Caller::Account(Account {
+    Ok(Account {
         id: row.s("id")?,
         role,
         community_id: row.os("community_id")?,
         person_id: row.os("person_id")?,
-    }))
+    })
 }
 
 /// Verify a box's signed request. The body is read here (bounded) because the signature covers

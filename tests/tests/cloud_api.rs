@@ -298,6 +298,37 @@ async fn scope_matrix(engine: Engine) {
     let kb = key(9);
     assert_eq!(provision(&base, &w.b.code, &kb).await.0, 200);
 
+    // B's device, grid and case, and a case worker of A.
+    let pb = |s: &str| format!("/v1/communities/{}{s}", w.b.id);
+    let device_b = w
+        .admin
+        .ok(&pb("/devices"), &json!({"box_id": w.b.box_id, "code": "smoke-b", "kind": "smoke_detector",
+            "profile": "zigbee2mqtt-smoke", "name": "x", "building_id": w.b.building, "heartbeat_seconds": 60}))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let grid_b = w
+        .admin
+        .ok(&pb("/grids"), &json!({"name": "G1", "level": 1}))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let case_body = |grid: &str| {
+        json!({"kind": "event", "category": {"major": "safety", "middle": "fire", "minor": "fire_lane_blocked"},
+               "grid": {"level1": grid}, "source": "staff", "location": {"text": "B1 east"},
+               "severity": "moderate", "problem": "Fire lane blocked"})
+    };
+    let case_b = w.admin.ok(&pb("/cases"), &case_body(&grid_b)).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    w.admin
+        .ok("/v1/street/accounts", &json!({"username": "seat-a", "password": PASSWORD, "role": "seat_operator", "community_id": w.a.id}))
+        .await;
+    let seat_a = Api::login(&base, "seat-a", PASSWORD).await;
+
     let (_, doc) = anon.get("/openapi.json").await;
     let paths = doc["paths"].as_object().unwrap();
     let fill = |path: &str, community: &str| {
@@ -312,6 +343,9 @@ async fn scope_matrix(engine: Engine) {
             .replace("{application_id}", &appl_b)
             .replace("{account_id}", "nobody")
             .replace("{visit_id}", &visit_b)
+            .replace("{device_id}", &device_b)
+            .replace("{case_id}", &case_b)
+            .replace("{alarm_id}", "none")
     };
     // Bodies valid enough to reach the handler's own checks.
     let body_for = |path: &str| -> Value {
@@ -333,6 +367,14 @@ async fn scope_matrix(engine: Engine) {
                 json!({"host_phone": w.b.resident_phone, "visit_at_ms": tests_now() + 60_000, "reason": "x"})
             }
             "onetap" => json!({"lat": w.b.lat, "lon": w.b.lon}),
+            "cases" => case_body(&grid_b),
+            "ops" => json!({"op": "void", "reason": "intruder"}),
+            "devices" => {
+                json!({"box_id": w.b.box_id, "code": "x2", "kind": "elevator", "profile": "p",
+                                "name": "x", "building_id": w.b.building, "heartbeat_seconds": 60})
+            }
+            "records" => json!({"kind": "repair", "content": "x"}),
+            "ack" | "clear" => json!({"comment": "x"}),
             _ => json!({}),
         }
     };
@@ -359,8 +401,23 @@ async fn scope_matrix(engine: Engine) {
                     }
                     v
                 }
+                "cases" => {
+                    let mut v = vec![
+                        ("staff_a@B", &staff_a, fill(path, &w.b.id)),
+                        ("seat_a@B", &seat_a, fill(path, &w.b.id)),
+                        ("resident@A", &resident_a, fill(path, &w.a.id)),
+                        ("visitor@B", &visitor, fill(path, &w.b.id)),
+                        ("anonymous", &anon, fill(path, &w.b.id)),
+                    ];
+                    if path.matches('{').count() > 1 {
+                        v.push(("staff_a@A-with-B-ids", &staff_a, fill(path, &w.a.id)));
+                        v.push(("seat_a@A-with-B-ids", &seat_a, fill(path, &w.a.id)));
+                    }
+                    v
+                }
                 "street" => vec![
                     ("staff_a", &staff_a, fill(path, &w.b.id)),
+                    ("seat_a", &seat_a, fill(path, &w.b.id)),
                     ("resident", &resident_a, fill(path, &w.b.id)),
                     ("anonymous", &anon, fill(path, &w.b.id)),
                 ],
@@ -437,6 +494,12 @@ async fn scope_matrix(engine: Engine) {
         .unwrap()
         .iter()
         .all(|p| p["id"] != w.b.resident));
+    let (_, c) = w.admin.get(&pb(&format!("/cases/{case_b}"))).await;
+    assert_eq!(
+        (c["status"].as_str(), c["version"].as_i64()),
+        (Some("pending"), Some(1)),
+        "{c}"
+    );
     eprintln!("scope matrix: {tried} wrong-caller requests, 0 successes");
     w.cloud.stop().await;
 }
@@ -722,7 +785,7 @@ async fn bad_input_is_refused_and_changes_nothing(engine: Engine) {
                 continue;
             }
             let caller = match op["x-access"].as_str().unwrap() {
-                "street" | "community" | "account" => &w.admin,
+                "street" | "community" | "account" | "cases" => &w.admin,
                 "app" => &app,
                 "public" => &w.admin,
                 _ => continue, // edge routes: signed, covered in sync_endpoints_as_a_box_sees_them
@@ -738,7 +801,10 @@ async fn bad_input_is_refused_and_changes_nothing(engine: Engine) {
                 .replace("{door_id}", &w.a.door)
                 .replace("{application_id}", "none")
                 .replace("{account_id}", "none")
-                .replace("{visit_id}", "none");
+                .replace("{visit_id}", "none")
+                .replace("{device_id}", "none")
+                .replace("{case_id}", "none")
+                .replace("{alarm_id}", "none");
             // Routes that take no body (revoke, cancel, new code, disable) ignore it by design.
             if ["revoke", "code", "cancel", "disable", "activation"]
                 .iter()
@@ -758,7 +824,12 @@ async fn bad_input_is_refused_and_changes_nothing(engine: Engine) {
                     "{method} {url} {:?} → {s} {v}",
                     String::from_utf8_lossy(&body)
                 );
-                assert!(v["error"]["code"].is_string(), "{method} {url} → {v}");
+                // Open311 routes answer in GeoReport's error shape.
+                assert!(
+                    v["error"]["code"].is_string()
+                        || (url.starts_with("/open311/") && v[0]["code"].is_number()),
+                    "{method} {url} → {v}"
+                );
             }
         }
     }

@@ -367,6 +367,41 @@ doors = ["east"]
     })
     .await;
 
+    // The trapped alarm becomes a case in one call, linked to it and placed at the lift.
+    let grid = staff
+        .ok(&p("/grids"), &json!({"name": "Grid 1", "level": 1}))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let body = json!({"category": {"major": "facilities", "middle": "elevator", "minor": "elevator_trapped"},
+                      "grid": {"level1": grid}});
+    let case = staff
+        .ok(&p(&format!("/alarms/{trapped}/case")), &body)
+        .await;
+    assert_eq!(
+        (
+            case["data"]["source"].as_str(),
+            case["data"]["source_ref"].as_str(),
+            case["data"]["location"]["building_id"].as_str()
+        ),
+        (
+            Some("edge_alarm"),
+            Some(trapped.as_str()),
+            Some(c.building.as_str())
+        ),
+        "{case}"
+    );
+    assert_eq!(case["data"]["severity"], "critical", "{case}");
+    let (s, v) = staff
+        .post(&p(&format!("/alarms/{trapped}/case")), &body)
+        .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (409, Some("case_exists")),
+        "{v}"
+    );
+
     // Device states reach the registry; the tree groups estate → building → unit.
     let v = wait_cloud(
         &staff,

@@ -1,0 +1,1214 @@
+//! Case management over HTTP and SQL: reporting (staff, seat operators, residents from the app,
+//! an edge alarm in one call), the lists with their filters, one case with its history and the
+//! operations the caller may start, and every workflow operation. The rules are the sans-IO
+//! core's (`crate::cases`); this module checks what only the database knows (referenced
+//! accounts, cases, grids, buildings and attachments exist in scope), picks the duplicate
+//! candidates, and stores what the core returns: the case row and one history entry, in one
+//! transaction guarded by the case's version.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+use crate::cases::{
+    self, Actor, Applied, Case, CaseError, CaseOp, CaseStatus, CategoryTree, DupConfig, DupSubject,
+    ErrorClass, NewCase, Timeliness,
+};
+use crate::db::RowExt;
+use crate::error::{ApiError, ApiResult, Body, Q};
+use crate::policy::{Caller, Role};
+use crate::server::AppState;
+use crate::{new_id, now_ms};
+
+/// The category tree a new street starts with (replace it with `PUT /v1/street/case-categories`).
+const DEFAULT_TREE: &str = include_str!("../case-categories.default.json");
+
+/// How a case is stored in `cases.body`: the core's case, versioned so the core may change.
+#[derive(Serialize, Deserialize)]
+struct StoredCaseV1 {
+    v: u32,
+    case: Case,
+}
+
+fn encode(c: &Case) -> ApiResult<String> {
+    serde_json::to_string(&StoredCaseV1 {
+        v: 1,
+        case: c.clone(),
+    })
+    .map_err(|e| ApiError::internal(format!("case not encodable: {e}")))
+}
+
+fn decode(body: &str) -> ApiResult<Case> {
+    let s: StoredCaseV1 = serde_json::from_str(body)
+        .map_err(|e| ApiError::internal(format!("stored case unreadable: {e}")))?;
+    if s.v != 1 {
+        return Err(ApiError::internal(format!(
+            "stored case has version {}, this build reads 1",
+            s.v
+        )));
+    }
+    Ok(s.case)
+}
+
+/// The core's refusal as an API error: 400 naming the field, 403, or 409.
+fn case_err(e: CaseError) -> ApiError {
+    let (status, code) = match (e.class(), &e) {
+        (ErrorClass::BadRequest, _) => (StatusCode::BAD_REQUEST, "invalid_field"),
+        (ErrorClass::Forbidden, _) => (StatusCode::FORBIDDEN, "forbidden"),
+        (_, CaseError::LikelyDuplicate { .. }) => (StatusCode::CONFLICT, "likely_duplicate"),
+        (_, CaseError::IllegalTransition { .. }) => (StatusCode::CONFLICT, "illegal_transition"),
+        _ => (StatusCode::CONFLICT, "case_conflict"),
+    };
+    let mut a = ApiError::new(status, code, e.to_string());
+    a.field = e.field().map(str::to_string);
+    a
+}
+
+fn unit_code(k: cases::UnitKind) -> String {
+    serde_json::to_value(k)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+fn actor(caller: &Caller) -> ApiResult<Actor> {
+    match caller {
+        Caller::Account(a) => Ok(Actor::new(&a.id, a.role.into(), a.community_id.as_deref())),
+        _ => Err(ApiError::forbidden("an account is needed")),
+    }
+}
+
+pub async fn category_tree(st: &AppState) -> ApiResult<CategoryTree> {
+    let stored = sqlx::query("SELECT tree FROM case_categories WHERE id = 'street'")
+        .fetch_optional(&st.db.pool)
+        .await?;
+    let text = match &stored {
+        Some(r) => r.s("tree")?,
+        None => DEFAULT_TREE.to_string(),
+    };
+    serde_json::from_str(&text)
+        .map_err(|e| ApiError::internal(format!("category tree unreadable: {e}")))
+}
+
+/// `GET …/case-categories`: the tree reports choose from.
+pub async fn get_categories(State(st): State<AppState>) -> ApiResult<Json<CategoryTree>> {
+    Ok(Json(category_tree(&st).await?))
+}
+
+/// `PUT /v1/street/case-categories`: replace the tree (existing cases keep their codes).
+pub async fn put_categories(
+    State(st): State<AppState>,
+    Body(tree): Body<CategoryTree>,
+) -> ApiResult<Json<CategoryTree>> {
+    tree.check().map_err(|r| ApiError::invalid("majors", r))?;
+    let text = serde_json::to_string(&tree).map_err(|e| ApiError::internal(e.to_string()))?;
+    sqlx::query(
+        "INSERT INTO case_categories (id, tree, updated_at_ms) VALUES ('street', $1, $2) \
+         ON CONFLICT (id) DO UPDATE SET tree = $1, updated_at_ms = $2",
+    )
+    .bind(&text)
+    .bind(now_ms())
+    .execute(&st.db.pool)
+    .await?;
+    Ok(Json(tree))
+}
+
+/// Checks only the database can make about a report: the grids, the building, linked people and
+/// attachments are this community's.
+async fn check_refs(st: &AppState, new: &NewCase) -> ApiResult<()> {
+    let cid = &new.community_id;
+    let mut grids = vec![("grid.level1", Some(&new.grid.level1))];
+    grids.push(("grid.level2", new.grid.level2.as_ref()));
+    grids.push(("grid.level3", new.grid.level3.as_ref()));
+    for (field, g) in grids {
+        if let Some(g) = g {
+            exists(st, "grids", g, cid, field, "no such grid in this community").await?;
+        }
+    }
+    if let Some(b) = &new.location.building_id {
+        exists(
+            st,
+            "buildings",
+            b,
+            cid,
+            "location.building_id",
+            "no such building in this community",
+        )
+        .await?;
+    }
+    for (i, p) in new.linked.person_ids.iter().enumerate() {
+        exists(
+            st,
+            "people",
+            p,
+            cid,
+            &format!("linked.person_ids[{i}]"),
+            "no such person in this community",
+        )
+        .await?;
+    }
+    for (i, h) in new.linked.house_ids.iter().enumerate() {
+        exists(
+            st,
+            "rooms",
+            h,
+            cid,
+            &format!("linked.house_ids[{i}]"),
+            "no such room in this community",
+        )
+        .await?;
+    }
+    check_attachments(st, cid, "attachments", &new.attachments).await
+}
+
+async fn exists(
+    st: &AppState,
+    table: &'static str,
+    id: &str,
+    cid: &str,
+    field: &str,
+    reason: &str,
+) -> ApiResult<()> {
+    let sql = format!("SELECT id FROM {table} WHERE id = $1 AND community_id = $2");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .bind(cid)
+        .fetch_optional(&st.db.pool)
+        .await?
+        .map(|_| ())
+        .ok_or_else(|| ApiError::invalid(field, reason))
+}
+
+async fn check_attachments(
+    st: &AppState,
+    cid: &str,
+    field: &str,
+    list: &[cases::AttachmentRef],
+) -> ApiResult<()> {
+    for (i, a) in list.iter().enumerate() {
+        exists(
+            st,
+            "attachments",
+            &a.id,
+            cid,
+            &format!("{field}[{i}].id"),
+            "no such uploaded file in this community",
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The next case number of the day, inside the caller's transaction.
+async fn next_number(tx: &mut sqlx::AnyConnection, now: i64) -> ApiResult<String> {
+    let day = cases::deadline::local_day(now);
+    let last = sqlx::query(
+        "INSERT INTO case_numbers (day, last) VALUES ($1, 1) \
+         ON CONFLICT (day) DO UPDATE SET last = case_numbers.last + 1 RETURNING last",
+    )
+    .bind(&day)
+    .fetch_one(&mut *tx)
+    .await?
+    .i("last")?;
+    Ok(cases::case_number(
+        now,
+        u32::try_from(last).unwrap_or(u32::MAX),
+    ))
+}
+
+/// Write a new or changed case and its one new history entry. `old_version` None = insert.
+async fn store(
+    tx: &mut sqlx::AnyConnection,
+    applied: &Applied,
+    old_version: Option<u32>,
+) -> ApiResult<()> {
+    let c = &applied.case;
+    let ix = c.index();
+    let body = encode(c)?;
+    let point = c.data.location.point;
+    let binds = |q: sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments>| {
+        q.bind(ix.status)
+            .bind(ix.source)
+            .bind(c.data.source_ref.clone())
+            .bind(i64::from(ix.supervision))
+            .bind(i64::from(ix.self_handled))
+            .bind(ix.category_major.clone())
+            .bind(ix.category_middle.clone())
+            .bind(ix.category_minor.clone())
+            .bind(ix.grid_level1.clone())
+            .bind(ix.grid_level2.clone())
+            .bind(ix.grid_level3.clone())
+            .bind(ix.handling_kind.map(unit_code))
+            .bind(ix.handling_unit.clone())
+            .bind(ix.handler.clone())
+            .bind(ix.inspector.clone())
+            .bind(ix.dispatcher.clone())
+            .bind(ix.assignee.clone())
+            .bind(ix.active_deadline_ms)
+            .bind(i64::from(ix.extension_open))
+            .bind(ix.updated_at_ms)
+            .bind(ix.keywords.clone())
+            .bind(c.data.problem.clone())
+            .bind(c.data.location.text.clone())
+            .bind(point.map(|p| p.lat))
+            .bind(point.map(|p| p.lon))
+            .bind(i64::from(ix.version))
+            .bind(body.clone())
+    };
+    match old_version {
+        None => {
+            let q = sqlx::query(
+                "INSERT INTO cases (status, source, source_ref, supervision, self_handled, category_major, \
+                 category_middle, category_minor, grid1, grid2, grid3, handling_kind, handling_unit, handler, \
+                 inspector, dispatcher, assignee, deadline_ms, extension_open, updated_at_ms, keywords, problem, \
+                 location_text, lat, lon, version, body, id, community_id, number, reported_by, at_ms) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, \
+                 $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32)",
+            );
+            binds(q)
+                .bind(c.id.clone())
+                .bind(c.data.community_id.clone())
+                .bind(c.number.clone())
+                .bind(ix.reported_by.clone())
+                .bind(ix.reported_at_ms)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Some(old) => {
+            let q = sqlx::query(
+                "UPDATE cases SET status = $1, source = $2, source_ref = $3, supervision = $4, self_handled = $5, \
+                 category_major = $6, category_middle = $7, category_minor = $8, grid1 = $9, grid2 = $10, \
+                 grid3 = $11, handling_kind = $12, handling_unit = $13, handler = $14, inspector = $15, \
+                 dispatcher = $16, assignee = $17, deadline_ms = $18, extension_open = $19, updated_at_ms = $20, \
+                 keywords = $21, problem = $22, location_text = $23, lat = $24, lon = $25, version = $26, \
+                 body = $27 WHERE id = $28 AND version = $29",
+            );
+            let n = binds(q)
+                .bind(c.id.clone())
+                .bind(i64::from(old))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if n == 0 {
+                return Err(ApiError::conflict(
+                    "case_changed",
+                    "the case changed meanwhile; reload it and try again",
+                ));
+            }
+            sqlx::query("DELETE FROM case_co_handlers WHERE case_id = $1")
+                .bind(&c.id)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    for co in &c.co_handlers {
+        sqlx::query(
+            "INSERT INTO case_co_handlers (case_id, account_id, kind) VALUES ($1, $2, $3) \
+             ON CONFLICT (case_id, account_id) DO NOTHING",
+        )
+        .bind(&c.id)
+        .bind(&co.who.account_id)
+        .bind(unit_code(co.who.kind))
+        .execute(&mut *tx)
+        .await?;
+    }
+    let e = &applied.entry;
+    let entry = serde_json::to_string(e).map_err(|e| ApiError::internal(e.to_string()))?;
+    sqlx::query(
+        "INSERT INTO case_history (case_id, seq, at_ms, actor, op, from_status, to_status, entry) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&c.id)
+    .bind(i64::from(e.seq))
+    .bind(e.at_ms)
+    .bind(&e.actor.account_id)
+    .bind(e.op.code())
+    .bind(e.from.map(|s| s.code().to_string()))
+    .bind(e.to.code())
+    .bind(entry)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// Report a case as `actor` into `new.community_id` (for other front doors: Open311).
+pub async fn report_new(st: &AppState, actor: &Actor, new: NewCase) -> ApiResult<Value> {
+    report_as(st, actor, new).await
+}
+
+/// Report a case as `actor` into `new.community_id`.
+async fn report_as(st: &AppState, actor: &Actor, new: NewCase) -> ApiResult<Value> {
+    check_refs(st, &new).await?;
+    let tree = category_tree(st).await?;
+    let now = now_ms();
+    let mut tx = st.db.pool.begin().await?;
+    let number = next_number(&mut tx, now).await?;
+    let id = new_id();
+    let applied = Case::report(&id, &number, &new, actor, &tree, now).map_err(case_err)?;
+    store(&mut tx, &applied, None).await?;
+    tx.commit().await?;
+    tracing::info!(case_id = %id, number = %number, source = applied.case.data.source.code(), "case reported");
+    Ok(case_json(&applied.case, actor, now))
+}
+
+/// A report body: the core's `NewCase`, with the community taken from the path.
+fn new_case(mut body: Map<String, Value>, community: &str) -> ApiResult<NewCase> {
+    match body.get("community_id") {
+        None => {}
+        Some(Value::String(c)) if c == community => {}
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "community_id",
+                "leave it out, or give the community of the path",
+            ))
+        }
+    }
+    body.insert("community_id".into(), Value::String(community.to_string()));
+    let bytes = serde_json::to_vec(&body).map_err(|e| ApiError::internal(e.to_string()))?;
+    crate::error::parse_json::<NewCase>(&bytes)
+}
+
+/// `POST /v1/communities/{id}/cases`: staff, seat operators and field staff report.
+pub async fn report(
+    State(st): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(cid): Path<String>,
+    Body(body): Body<Map<String, Value>>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let actor = actor(&caller)?;
+    let new = new_case(body, &cid)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(report_as(&st, &actor, new).await?),
+    ))
+}
+
+/// `POST /v1/app/cases`: a resident reports in their own community; a visitor or enterprise
+/// account names the community.
+pub async fn app_report(
+    State(st): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Body(body): Body<Map<String, Value>>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let Caller::Account(acct) = &caller else {
+        return Err(ApiError::forbidden("an account is needed"));
+    };
+    let community = match (&acct.community_id, body.get("community_id")) {
+        (Some(own), None) => own.clone(),
+        (Some(own), Some(Value::String(c))) if c == own => own.clone(),
+        (Some(_), Some(_)) => {
+            return Err(ApiError::invalid(
+                "community_id",
+                "residents report in their own community",
+            ))
+        }
+        (None, Some(Value::String(c))) => {
+            if !crate::registry::community_exists(&st, c).await? {
+                return Err(ApiError::invalid("community_id", "no such community"));
+            }
+            c.clone()
+        }
+        (None, _) => return Err(ApiError::invalid("community_id", "required")),
+    };
+    let actor = actor(&caller)?;
+    let new = new_case(body, &community)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(report_as(&st, &actor, new).await?),
+    ))
+}
+
+/// `GET /v1/app/cases/mine`: what I reported, newest first, with its state.
+pub async fn app_mine(
+    State(st): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> ApiResult<Json<Value>> {
+    let actor = actor(&caller)?;
+    let rows = sqlx::query(
+        "SELECT * FROM cases WHERE reported_by = $1 ORDER BY at_ms DESC, id DESC LIMIT 200",
+    )
+    .bind(&actor.account_id)
+    .fetch_all(&st.db.pool)
+    .await?;
+    let now = now_ms();
+    let items = rows
+        .iter()
+        .map(|r| row_json(r, now))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Json(json!({ "items": items })))
+}
+
+fn timeliness_code(t: Timeliness) -> &'static str {
+    match t {
+        Timeliness::NoDeadline => "no_deadline",
+        Timeliness::OnTime { .. } => "on_time",
+        Timeliness::DueSoon { .. } => "due_soon",
+        Timeliness::Overdue { .. } => "overdue",
+    }
+}
+
+/// A list row, from the index columns only.
+fn row_json(r: &sqlx::any::AnyRow, now: i64) -> Result<Value, sqlx::Error> {
+    let deadline = r.oi("deadline_ms")?;
+    let t = cases::timeliness(deadline, now, cases::DUE_SOON_MS);
+    Ok(json!({
+        "id": r.s("id")?, "number": r.s("number")?, "status": r.s("status")?, "source": r.s("source")?,
+        "supervision": r.b("supervision")?, "self_handled": r.b("self_handled")?,
+        "category": {"major": r.s("category_major")?, "middle": r.s("category_middle")?, "minor": r.s("category_minor")?},
+        "grid": {"level1": r.s("grid1")?, "level2": r.os("grid2")?, "level3": r.os("grid3")?},
+        "problem": r.s("problem")?, "location": r.s("location_text")?,
+        "handling_kind": r.os("handling_kind")?, "handling_unit": r.os("handling_unit")?,
+        "handler": r.os("handler")?, "assignee": r.os("assignee")?, "deadline_ms": deadline,
+        "timeliness": timeliness_code(t), "reported_by": r.s("reported_by")?,
+        "at_ms": r.i("at_ms")?, "updated_at_ms": r.i("updated_at_ms")?,
+    }))
+}
+
+/// One case as the caller sees it: everything, timeliness, and what they may do next.
+fn case_json(c: &Case, actor: &Actor, now: i64) -> Value {
+    let t = c.timeliness(now, cases::DUE_SOON_MS);
+    let mut v = serde_json::to_value(c).unwrap_or(Value::Null);
+    v["timeliness"] = json!(timeliness_code(t));
+    v["available_ops"] = json!(c
+        .available_ops(actor)
+        .iter()
+        .map(|o| o.code())
+        .collect::<Vec<_>>());
+    v
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// all | pending | finished | co_handling | dispatch | mine | self_handled | supervision
+    #[serde(default)]
+    view: Option<String>,
+    status: Option<String>,
+    source: Option<String>,
+    /// The handling unit's kind (`city_bureau`, `grid_worker`, …).
+    handling_kind: Option<String>,
+    unit: Option<String>,
+    number: Option<String>,
+    /// Any grid level.
+    grid: Option<String>,
+    category: Option<String>,
+    keyword: Option<String>,
+    /// overdue | due_soon
+    timeliness: Option<String>,
+    from_ms: Option<i64>,
+    to_ms: Option<i64>,
+    limit: Option<i64>,
+    before: Option<String>,
+}
+
+/// `GET /v1/communities/{id}/cases`: the lists of §2.1 with filters, newest first, keyset pages.
+pub async fn list(
+    State(st): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(cid): Path<String>,
+    Q(q): Q<ListQuery>,
+) -> ApiResult<Json<Value>> {
+    let actor = actor(&caller)?;
+    let lim = crate::queries::limit(q.limit)?;
+    let now = now_ms();
+    let rows = query_cases(&st, &actor, &cid, &q, lim, now).await?;
+    let items = rows
+        .iter()
+        .map(|r| row_json(r, now))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Json(crate::queries::page(items, lim)))
+}
+
+/// The rows of a list: its view and filters, newest first, at most `lim`.
+async fn query_cases(
+    st: &AppState,
+    actor: &Actor,
+    cid: &str,
+    q: &ListQuery,
+    lim: i64,
+    now: i64,
+) -> ApiResult<Vec<sqlx::any::AnyRow>> {
+    let me = actor.account_id.clone();
+    let mut f = crate::queries::Filter::new(cid, "cases");
+    match q.view.as_deref().unwrap_or("all") {
+        "all" => {}
+        "pending" => f.raw("cases.status = 'pending'"),
+        "finished" => f.raw("cases.status IN ('closed', 'voided')"),
+        "co_handling" => f.opt_s(
+            "cases.id IN (SELECT case_id FROM case_co_handlers WHERE account_id = $?)",
+            &Some(me.clone()),
+        ),
+        "dispatch" => f.opt_s("cases.dispatcher = $?", &Some(me.clone())),
+        "mine" => f.opt_s("cases.assignee = $?", &Some(me.clone())),
+        "self_handled" => f.raw("cases.self_handled = 1"),
+        "supervision" => f.raw("cases.supervision = 1"),
+        _ => {
+            return Err(ApiError::invalid(
+                "view",
+                "must be all, pending, finished, co_handling, dispatch, mine, self_handled or supervision",
+            ))
+        }
+    }
+    // Case workers who are not managers see only the cases they take part in.
+    let manager = matches!(
+        actor.role,
+        cases::CaseRole::StreetAdmin | cases::CaseRole::CommunityStaff
+    );
+    if !manager {
+        f.opt_s(
+            "(cases.reported_by = $? OR cases.assignee = $? OR cases.handler = $? OR cases.inspector = $? \
+             OR cases.dispatcher = $? OR cases.id IN (SELECT case_id FROM case_co_handlers WHERE account_id = $?))",
+            &Some(me.clone()),
+        );
+    }
+    if let Some(s) = &q.status {
+        if CaseStatus::parse(s).is_none() {
+            return Err(ApiError::invalid("status", "not a case status"));
+        }
+        f.opt_s("cases.status = $?", &q.status);
+    }
+    if let Some(s) = &q.source {
+        if cases::Source::parse(s).is_none() {
+            return Err(ApiError::invalid("source", "not a case source"));
+        }
+        f.opt_s("cases.source = $?", &q.source);
+    }
+    f.opt_s("cases.handling_kind = $?", &q.handling_kind);
+    f.opt_s("cases.handling_unit = $?", &q.unit);
+    f.opt_s("cases.number = $?", &q.number);
+    f.opt_s("cases.category_minor = $?", &q.category);
+    f.opt_s(
+        "(cases.grid1 = $? OR cases.grid2 = $? OR cases.grid3 = $?)",
+        &q.grid,
+    );
+    if let Some(k) = &q.keyword {
+        let k = k.trim();
+        if k.is_empty() || k.chars().count() > 50 {
+            return Err(ApiError::invalid("keyword", "must be 1 to 50 characters"));
+        }
+        let escaped = k
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        f.opt_s(
+            "cases.keywords LIKE $? ESCAPE '\\'",
+            &Some(format!("%{escaped}%")),
+        );
+    }
+    match q.timeliness.as_deref() {
+        None => {}
+        Some("overdue") => f.opt_i("cases.deadline_ms < $?", Some(now)),
+        Some("due_soon") => {
+            f.opt_i("cases.deadline_ms >= $?", Some(now));
+            f.opt_i("cases.deadline_ms <= $?", Some(now + cases::DUE_SOON_MS));
+        }
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "timeliness",
+                "must be overdue or due_soon",
+            ))
+        }
+    }
+    f.opt_i("cases.at_ms >= $?", q.from_ms);
+    f.opt_i("cases.at_ms < $?", q.to_ms);
+    f.before("cases", &q.before)?;
+    f.fetch(st, "SELECT cases.* FROM cases", lim, "cases").await
+}
+
+/// Display names an export needs: account user names, grid names, the category tree.
+async fn display_names(st: &AppState, cid: &str) -> ApiResult<cases::export::DisplayNames> {
+    let mut names = cases::export::DisplayNames::default();
+    for r in sqlx::query("SELECT id, username FROM accounts")
+        .fetch_all(&st.db.pool)
+        .await?
+    {
+        names.accounts.insert(r.s("id")?, r.s("username")?);
+    }
+    for r in sqlx::query("SELECT id, name FROM grids WHERE community_id = $1")
+        .bind(cid)
+        .fetch_all(&st.db.pool)
+        .await?
+    {
+        names.grids.insert(r.s("id")?, r.s("name")?);
+    }
+    names.add_categories(&category_tree(st).await?);
+    Ok(names)
+}
+
+async fn export_view(
+    st: &AppState,
+    cid: &str,
+    id: &str,
+    actor: &Actor,
+    with_bytes: bool,
+) -> ApiResult<cases::export::CaseExport> {
+    let case = load(st, cid, id, actor).await?;
+    let history = sqlx::query("SELECT entry FROM case_history WHERE case_id = $1 ORDER BY seq")
+        .bind(id)
+        .fetch_all(&st.db.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            serde_json::from_str::<cases::HistoryEntry>(&r.s("entry")?)
+                .map_err(|e| ApiError::internal(format!("history entry unreadable: {e}")))
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    let mut files = Vec::new();
+    for r in cases::export::CaseExport::attachment_refs(&case, &history) {
+        let (name, media, bytes) = attachment(st, cid, &r.id).await?;
+        files.push(cases::export::ExportFile {
+            id: r.id.clone(),
+            name,
+            media_type: media,
+            bytes: if with_bytes { bytes } else { Vec::new() },
+        });
+    }
+    Ok(cases::export::CaseExport {
+        case,
+        history,
+        files,
+        names: display_names(st, cid).await?,
+        now_ms: now_ms(),
+    })
+}
+
+fn download_as(media: &'static str, file: String, bytes: Vec<u8>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, media.to_string()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// `GET …/cases/{id}/export.docx`: the case as a Word document (details, pictures, history).
+pub async fn export_docx(
+    State(st): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path((cid, id)): Path<(String, String)>,
+) -> ApiResult<axum::response::Response> {
+    let view = export_view(&st, &cid, &id, &actor(&caller)?, true).await?;
+    let bytes = cases::export::case_docx(&view).map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok(download_as(
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        format!("{}.docx", view.case.number),
+        bytes,
+    ))
+}
+
+/// `GET …/cases/{id}/print`: a print-friendly HTML page.
+pub async fn print(
+    State(st): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path((cid, id)): Path<(String, String)>,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let view = export_view(&st, &cid, &id, &actor(&caller)?, false).await?;
+    let html = cases::export::case_html(&view, &format!("/v1/communities/{cid}/attachments/"));
+    Ok(axum::response::Html(html).into_response())
+}
+
+/// `GET …/cases/export.xlsx?view=…&filters…`: a list as a spreadsheet (at most 5,000 rows).
+pub async fn export_xlsx(
+    State(st): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(cid): Path<String>,
+    Q(q): Q<ListQuery>,
+) -> ApiResult<axum::response::Response> {
+    let actor = actor(&caller)?;
+    if q.limit.is_some() || q.before.is_some() {
+        return Err(ApiError::invalid(
+            "limit",
+            "an export takes the whole list (no paging)",
+        ));
+    }
+    let now = now_ms();
+    let rows = query_cases(&st, &actor, &cid, &q, 5_000, now).await?;
+    let names = display_names(&st, &cid).await?;
+    let list = rows
+        .iter()
+        .map(|r| {
+            Ok(cases::export::CaseRow::from_case(
+                &decode(&r.s("body")?)?,
+                &names,
+            ))
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    let bytes =
+        cases::export::cases_xlsx(&list, now).map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok(download_as(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "cases.xlsx".into(),
+        bytes,
+    ))
+}
+
+/// Load a case of this community that the caller may see: managers see all; others see the
+/// cases they reported or take part in (a case they may not see is not found).
+async fn load(st: &AppState, cid: &str, id: &str, actor: &Actor) -> ApiResult<Case> {
+    let row = sqlx::query("SELECT body FROM cases WHERE id = $1 AND community_id = $2")
+        .bind(id)
+        .bind(cid)
+        .fetch_optional(&st.db.pool)
+        .await?
+        .ok_or_else(|| ApiError::not_found("case"))?;
+    let c = decode(&row.s("body")?)?;
+    if c.is_manager(actor) || takes_part(&c, &actor.account_id) {
+        Ok(c)
+    } else {
+        Err(ApiError::not_found("case"))
+    }
+}
+
+fn takes_part(c: &Case, me: &str) -> bool {
+    c.reported_by.account_id == me
+        || c.dispatch.as_ref().is_some_and(|d| d.dispatcher == me)
+        || c.handling
+            .as_ref()
+            .is_some_and(|h| h.handler.account_id == me)
+        || c.inspection
+            .as_ref()
+            .is_some_and(|i| i.inspector.account_id == me)
+        || c.co_handlers.iter().any(|co| co.who.account_id == me)
+}
+
+/// `GET …/cases/{id}`: the case, its whole history (oldest first), what the caller may do.
+pub async fn get(
+    State(st): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path((cid, id)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let actor = actor(&caller)?;
+    let c = load(&st, &cid, &id, &actor).await?;
+    let history = history(&st, &id).await?;
+    let mut v = case_json(&c, &actor, now_ms());
+    v["history"] = Value::Array(history);
+    Ok(Json(v))
+}
+
+pub async fn history(st: &AppState, id: &str) -> ApiResult<Vec<Value>> {
+    sqlx::query("SELECT entry FROM case_history WHERE case_id = $1 ORDER BY seq")
+        .bind(id)
+        .fetch_all(&st.db.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            serde_json::from_str::<Value>(&r.s("entry")?)
+                .map_err(|e| ApiError::internal(format!("history entry unreadable: {e}")))
+        })
+        .collect()
+}
+
+/// Open cases of the street reported within the duplicate window around `at`.
+async fn dup_pool(
+    st: &AppState,
+    cfg: &DupConfig,
+    at: i64,
+    except: &str,
+) -> ApiResult<Vec<DupSubject>> {
+    let rows = sqlx::query(
+        "SELECT body FROM cases WHERE at_ms >= $1 AND at_ms <= $2 AND id <> $3 \
+         AND status NOT IN ('closed', 'voided') ORDER BY at_ms DESC LIMIT 2000",
+    )
+    .bind(at - cfg.window_ms)
+    .bind(at + cfg.window_ms)
+    .bind(except)
+    .fetch_all(&st.db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| Ok(DupSubject::of_case(&decode(&r.s("body")?)?)))
+        .collect()
+}
+
+/// `GET …/cases/{id}/duplicates`: the ranked candidates staff see before filing.
+pub async fn duplicates(
+    State(st): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path((cid, id)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let actor = actor(&caller)?;
+    let c = load(&st, &cid, &id, &actor).await?;
+    let cfg = DupConfig::default();
+    let pool = dup_pool(&st, &cfg, c.reported_at_ms, &c.id).await?;
+    let ranked = cases::rank(&DupSubject::of_case(&c), &pool, &cfg);
+    Ok(Json(json!({ "items": ranked })))
+}
+
+/// An account referenced by an operation must exist, be enabled, and have a fitting role.
+async fn check_account(st: &AppState, field: &str, id: &str, roles: &[Role]) -> ApiResult<()> {
+    let row = sqlx::query("SELECT role, enabled FROM accounts WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&st.db.pool)
+        .await?
+        .ok_or_else(|| ApiError::invalid(field, "no such account"))?;
+    if !row.b("enabled")? {
+        return Err(ApiError::invalid(field, "the account is disabled"));
+    }
+    let role =
+        Role::parse(&row.s("role")?).ok_or_else(|| ApiError::invalid(field, "unknown role"))?;
+    if !roles.contains(&role) {
+        let names: Vec<&str> = roles.iter().map(|r| r.code()).collect();
+        return Err(ApiError::invalid(
+            field,
+            format!("must be an account of role {}", names.join(" or ")),
+        ));
+    }
+    Ok(())
+}
+
+const WORKERS: &[Role] = &[
+    Role::StreetAdmin,
+    Role::CommunityStaff,
+    Role::FieldStaff,
+    Role::CoHandler,
+    Role::Dispatcher,
+];
+
+async fn check_op_refs(st: &AppState, cid: &str, op: &CaseOp) -> ApiResult<()> {
+    match op {
+        CaseOp::Dispatch { dispatcher, .. } => {
+            check_account(st, "dispatcher", dispatcher, &[Role::Dispatcher]).await
+        }
+        CaseOp::Assign {
+            handler,
+            co_handlers,
+            ..
+        } => {
+            check_account(st, "handler.account_id", &handler.account_id, WORKERS).await?;
+            for (i, c) in co_handlers.iter().enumerate() {
+                check_account(
+                    st,
+                    &format!("co_handlers[{i}].account_id"),
+                    &c.account_id,
+                    &[Role::CoHandler],
+                )
+                .await?;
+            }
+            Ok(())
+        }
+        CaseOp::AddCoHandler { co_handler } => {
+            check_account(
+                st,
+                "co_handler.account_id",
+                &co_handler.account_id,
+                &[Role::CoHandler],
+            )
+            .await
+        }
+        CaseOp::Reassign { to, .. } => {
+            check_account(st, "to.account_id", &to.account_id, WORKERS).await
+        }
+        CaseOp::AssignInspection { inspector, .. } => {
+            check_account(st, "inspector.account_id", &inspector.account_id, WORKERS).await
+        }
+        CaseOp::MarkDuplicate {
+            of_case_id,
+            of_number,
+            ..
+        } => {
+            let row = sqlx::query("SELECT number FROM cases WHERE id = $1 AND community_id = $2")
+                .bind(of_case_id)
+                .bind(cid)
+                .fetch_optional(&st.db.pool)
+                .await?
+                .ok_or_else(|| ApiError::invalid("of_case_id", "no such case in this community"))?;
+            if &row.s("number")? != of_number {
+                return Err(ApiError::invalid("of_number", "is not that case's number"));
+            }
+            Ok(())
+        }
+        CaseOp::SelfResolve { materials, .. }
+        | CaseOp::AddMaterials { materials, .. }
+        | CaseOp::CompleteHandling { materials, .. } => {
+            check_attachments(st, cid, "materials", materials).await
+        }
+        CaseOp::SubmitEvidence { evidence, .. } => {
+            check_attachments(st, cid, "evidence", evidence).await
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `POST …/cases/{id}/ops`: one workflow operation (`{"op": "file", …}`). At filing the
+/// duplicate candidates are the server's; only `not_duplicate_reason` is taken from the body.
+pub async fn operate(
+    State(st): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path((cid, id)): Path<(String, String)>,
+    Body(mut op): Body<CaseOp>,
+) -> ApiResult<Json<Value>> {
+    let actor = actor(&caller)?;
+    let c = load(&st, &cid, &id, &actor).await?;
+    // Refuse early (no database checks for an op the actor may not start).
+    c.authorize(op.kind(), &actor).map_err(case_err)?;
+    check_op_refs(&st, &cid, &op).await?;
+    if let CaseOp::File { check } | CaseOp::Refile { check, .. } = &mut op {
+        let cfg = DupConfig::default();
+        let pool = dup_pool(&st, &cfg, c.reported_at_ms, &c.id).await?;
+        check.candidates = cases::rank(&DupSubject::of_case(&c), &pool, &cfg);
+    }
+    let now = now_ms();
+    let applied = c.apply(&op, &actor, now).map_err(case_err)?;
+    let mut tx = st.db.pool.begin().await?;
+    store(&mut tx, &applied, Some(c.version)).await?;
+    tx.commit().await?;
+    tracing::info!(case_id = %id, op = op.kind().code(), to = applied.case.status.code(), "case operation");
+    Ok(Json(case_json(&applied.case, &actor, now)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FromAlarmBody {
+    category: cases::CategoryPath,
+    grid: cases::GridPath,
+    #[serde(default)]
+    severity: Option<cases::Severity>,
+    #[serde(default)]
+    description: Option<String>,
+}
+
+/// `POST …/alarms/{alarm_id}/case`: an edge alarm becomes a case in one call, linked to it
+/// (`source = edge_alarm`, `source_ref` = the alarm id), placed at its device's building.
+pub async fn from_alarm(
+    State(st): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path((cid, alarm_id)): Path<(String, String)>,
+    Body(b): Body<FromAlarmBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let actor = actor(&caller)?;
+    let a = sqlx::query("SELECT * FROM alarms WHERE id = $1 AND community_id = $2")
+        .bind(&alarm_id)
+        .bind(&cid)
+        .fetch_optional(&st.db.pool)
+        .await?
+        .ok_or_else(|| ApiError::not_found("alarm"))?;
+    if sqlx::query("SELECT id FROM cases WHERE source = 'edge_alarm' AND source_ref = $1")
+        .bind(&alarm_id)
+        .fetch_optional(&st.db.pool)
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::conflict(
+            "case_exists",
+            "this alarm already has a case",
+        ));
+    }
+    let device = match a.os("device_id")? {
+        Some(d) => {
+            sqlx::query("SELECT name, building_id FROM devices WHERE id = $1")
+                .bind(d)
+                .fetch_optional(&st.db.pool)
+                .await?
+        }
+        None => None,
+    };
+    let (where_, building) = match &device {
+        Some(d) => (d.s("name")?, Some(d.s("building_id")?)),
+        None => (
+            format!("{} on box {}", a.s("source")?, a.s("box_id")?),
+            None,
+        ),
+    };
+    let severity = b.severity.unwrap_or(match a.s("severity")?.as_str() {
+        "critical" => cases::Severity::Critical,
+        "major" => cases::Severity::Major,
+        _ => cases::Severity::Moderate,
+    });
+    let problem = format!("{} alarm: {}", a.s("kind")?, a.s("detail")?);
+    let new = NewCase {
+        community_id: cid.clone(),
+        kind: cases::CaseKind::Event,
+        category: b.category,
+        grid: b.grid,
+        source: cases::Source::EdgeAlarm,
+        supervision: false,
+        area: None,
+        location: cases::Location {
+            text: where_,
+            point: None,
+            building_id: building,
+        },
+        severity,
+        problem: problem.chars().take(cases::MAX_SHORT_CHARS).collect(),
+        description: b.description.unwrap_or(problem),
+        linked: cases::Linked::default(),
+        attachments: Vec::new(),
+        source_ref: Some(alarm_id),
+        self_handled: false,
+    };
+    // Only the system may claim an edge alarm as a case's source; it reports here on behalf of
+    // the staff member who asked, whose account is recorded as the actor.
+    let system = Actor {
+        role: cases::CaseRole::System,
+        ..actor
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(report_as(&st, &system, new).await?),
+    ))
+}
+
+/// File types a case may carry, by what the bytes are (the declared type must agree).
+fn sniff(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else {
+        None
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UploadQuery {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    community_id: Option<String>,
+}
+
+async fn store_upload(
+    st: &AppState,
+    community: &str,
+    by: &str,
+    name: Option<String>,
+    headers: &axum::http::HeaderMap,
+    bytes: &[u8],
+) -> ApiResult<Value> {
+    if bytes.is_empty() {
+        return Err(ApiError::invalid("body", "the file is empty"));
+    }
+    let declared = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let kind = sniff(bytes)
+        .ok_or_else(|| ApiError::invalid("body", "only JPEG, PNG and PDF files are taken"))?;
+    if declared != kind {
+        return Err(ApiError::invalid(
+            "content-type",
+            format!("the file is {kind}, not `{declared}`"),
+        ));
+    }
+    let name = crate::error::text("name", name.as_deref().unwrap_or("file"), 200)?;
+    let id = new_id();
+    use sha2::Digest;
+    let sha = sha2::Sha256::digest(bytes);
+    let sha: String = sha.iter().map(|b| format!("{b:02x}")).collect();
+    // Bytes first, then the row: a row never points at a file that is not there.
+    let store = st.objects.clone();
+    let (key, data) = (id.clone(), bytes.to_vec());
+    tokio::task::spawn_blocking(move || store.put(&key, &data))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?
+        .map_err(|e| ApiError::internal(format!("object store: {e}")))?;
+    sqlx::query(
+        "INSERT INTO attachments (id, community_id, name, media_type, size_bytes, sha256, storage_key, uploaded_by, created_at_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6, $1, $7, $8)",
+    )
+    .bind(&id)
+    .bind(community)
+    .bind(&name)
+    .bind(kind)
+    .bind(bytes.len() as i64)
+    .bind(&sha)
+    .bind(by)
+    .bind(now_ms())
+    .execute(&st.db.pool)
+    .await?;
+    Ok(
+        json!({"id": id, "name": name, "media_type": kind, "size_bytes": bytes.len(), "sha256": sha}),
+    )
+}
+
+/// `POST …/attachments`: store a photo or document; refer to it by id in a report or operation.
+pub async fn upload(
+    State(st): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(cid): Path<String>,
+    Q(q): Q<UploadQuery>,
+    headers: axum::http::HeaderMap,
+    bytes: axum::body::Bytes,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let a = actor(&caller)?;
+    if q.community_id.is_some() {
+        return Err(ApiError::invalid(
+            "community_id",
+            "the path names the community",
+        ));
+    }
+    let v = store_upload(&st, &cid, &a.account_id, q.name, &headers, &bytes).await?;
+    Ok((StatusCode::CREATED, Json(v)))
+}
+
+/// `POST /v1/app/attachments`: the same from the app.
+pub async fn app_upload(
+    State(st): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Q(q): Q<UploadQuery>,
+    headers: axum::http::HeaderMap,
+    bytes: axum::body::Bytes,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let Caller::Account(acct) = &caller else {
+        return Err(ApiError::forbidden("an account is needed"));
+    };
+    let community = match (&acct.community_id, &q.community_id) {
+        (Some(own), None) => own.clone(),
+        (Some(own), Some(c)) if c == own => own.clone(),
+        (Some(_), Some(_)) => {
+            return Err(ApiError::invalid(
+                "community_id",
+                "residents upload for their own community",
+            ))
+        }
+        (None, Some(c)) if crate::registry::community_exists(&st, c).await? => c.clone(),
+        (None, Some(_)) => return Err(ApiError::invalid("community_id", "no such community")),
+        (None, None) => return Err(ApiError::invalid("community_id", "required")),
+    };
+    let v = store_upload(&st, &community, &acct.id, q.name, &headers, &bytes).await?;
+    Ok((StatusCode::CREATED, Json(v)))
+}
+
+/// Metadata and bytes of an attachment of this community.
+pub async fn attachment(
+    st: &AppState,
+    cid: &str,
+    id: &str,
+) -> ApiResult<(String, String, Vec<u8>)> {
+    let row = sqlx::query(
+        "SELECT name, media_type, storage_key, sha256 FROM attachments WHERE id = $1 AND community_id = $2",
+    )
+    .bind(id)
+    .bind(cid)
+    .fetch_optional(&st.db.pool)
+    .await?
+    .ok_or_else(|| ApiError::not_found("attachment"))?;
+    let store = st.objects.clone();
+    let key = row.s("storage_key")?;
+    let bytes = tokio::task::spawn_blocking(move || store.get(&key))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?
+        .map_err(|e| ApiError::internal(format!("object store: {e}")))?;
+    Ok((row.s("name")?, row.s("media_type")?, bytes))
+}
+
+/// `GET …/attachments/{id}`.
+pub async fn download(
+    State(st): State<AppState>,
+    Path((cid, id)): Path<(String, String)>,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let (_, media, bytes) = attachment(&st, &cid, &id).await?;
+    Ok(([(axum::http::header::CONTENT_TYPE, media)], bytes).into_response())
+}

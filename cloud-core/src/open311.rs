@@ -1,0 +1,322 @@
+//! Open311 GeoReport v2, so standard civic-reporting clients can file and follow cases:
+//! `services.json` (one service per minor category of the case tree), `requests.json` (create,
+//! list) and `requests/{id}.json`. `jurisdiction_id` is a community id. Filing needs `api_key`:
+//! an app account's session token (the report is that account's, source `resident_report`).
+//! Status is GeoReport's `open`/`closed`; the workflow state travels as the extension field
+//! `x_workflow_status`. Errors use GeoReport's shape: `[{"code": <http status>, "description"}]`.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Value};
+
+use crate::cases::{self, CaseStatus};
+use crate::db::RowExt;
+use crate::error::ApiError;
+use crate::server::AppState;
+
+/// An error in GeoReport's shape.
+pub struct GeoError(ApiError);
+
+impl From<ApiError> for GeoError {
+    fn from(e: ApiError) -> GeoError {
+        GeoError(e)
+    }
+}
+impl From<sqlx::Error> for GeoError {
+    fn from(e: sqlx::Error) -> GeoError {
+        GeoError(e.into())
+    }
+}
+
+impl IntoResponse for GeoError {
+    fn into_response(self) -> Response {
+        let e = self.0;
+        (
+            e.status,
+            Json(json!([{"code": e.status.as_u16(), "description": e.message}])),
+        )
+            .into_response()
+    }
+}
+
+pub type GeoResult<T> = Result<T, GeoError>;
+
+fn bad(field: &str, reason: &str) -> GeoError {
+    GeoError(ApiError::invalid(field, reason))
+}
+
+/// Query or form parameters as pairs (GeoReport sends forms, not JSON).
+fn params(raw: &[u8]) -> Vec<(String, String)> {
+    form_urlencoded::parse(raw).into_owned().collect()
+}
+
+fn param<'a>(p: &'a [(String, String)], k: &str) -> Option<&'a str> {
+    p.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
+}
+
+async fn jurisdiction(st: &AppState, p: &[(String, String)]) -> GeoResult<String> {
+    let j = param(p, "jurisdiction_id").ok_or_else(|| bad("jurisdiction_id", "required"))?;
+    if !crate::registry::community_exists(st, j).await? {
+        return Err(GeoError(ApiError::not_found("jurisdiction")));
+    }
+    Ok(j.to_string())
+}
+
+/// `GET /open311/v2/services.json?jurisdiction_id=`.
+pub async fn services(State(st): State<AppState>, RawQuery(q): RawQuery) -> GeoResult<Json<Value>> {
+    let p = params(q.unwrap_or_default().as_bytes());
+    jurisdiction(&st, &p).await?;
+    let tree = crate::cases_api::category_tree(&st).await?;
+    let mut out = Vec::new();
+    for major in &tree.majors {
+        for middle in &major.children {
+            for minor in &middle.children {
+                out.push(json!({
+                    "service_code": format!("{}.{}.{}", major.code, middle.code, minor.code),
+                    "service_name": minor.name,
+                    "description": format!("{} / {} / {}", major.name, middle.name, minor.name),
+                    "metadata": false,
+                    "type": "realtime",
+                    "keywords": "",
+                    "group": major.name,
+                }));
+            }
+        }
+    }
+    Ok(Json(Value::Array(out)))
+}
+
+fn request_json(r: &sqlx::any::AnyRow) -> Result<Value, sqlx::Error> {
+    let status = CaseStatus::parse(&r.s("status")?).unwrap_or(CaseStatus::Pending);
+    let iso = |ms: i64| {
+        // RFC 3339 in UTC, as GeoReport asks (W3C datetime).
+        let secs = ms.div_euclid(1000);
+        let days = secs.div_euclid(86_400);
+        let (y, m, d) = civil(days);
+        let t = secs.rem_euclid(86_400);
+        format!(
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+            t / 3600,
+            t % 3600 / 60,
+            t % 60
+        )
+    };
+    Ok(json!({
+        "service_request_id": r.s("id")?,
+        "status": status.open311(),
+        "x_workflow_status": status.code(),
+        "x_case_number": r.s("number")?,
+        "service_code": format!("{}.{}.{}", r.s("category_major")?, r.s("category_middle")?, r.s("category_minor")?),
+        "description": r.s("problem")?,
+        "requested_datetime": iso(r.i("at_ms")?),
+        "updated_datetime": iso(r.i("updated_at_ms")?),
+        "address": r.s("location_text")?,
+        "lat": r.of("lat")?,
+        "long": r.of("lon")?,
+    }))
+}
+
+/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian.
+fn civil(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// `GET /open311/v2/requests.json?jurisdiction_id=&service_request_id=&service_code=&status=`.
+pub async fn list_requests(
+    State(st): State<AppState>,
+    RawQuery(q): RawQuery,
+) -> GeoResult<Json<Value>> {
+    let p = params(q.unwrap_or_default().as_bytes());
+    let j = jurisdiction(&st, &p).await?;
+    let status = match param(&p, "status") {
+        None => "",
+        Some("open") => "open",
+        Some("closed") => "closed",
+        Some(_) => return Err(bad("status", "must be open or closed")),
+    };
+    let ids: Vec<&str> = param(&p, "service_request_id")
+        .map(|s| s.split(',').collect())
+        .unwrap_or_default();
+    let rows = sqlx::query(
+        "SELECT * FROM cases WHERE community_id = $1 \
+         AND ($2 = '' OR ($2 = 'closed' AND status IN ('closed', 'voided')) OR ($2 = 'open' AND status NOT IN ('closed', 'voided'))) \
+         ORDER BY at_ms DESC, id DESC LIMIT 1000",
+    )
+    .bind(&j)
+    .bind(status)
+    .fetch_all(&st.db.pool)
+    .await?;
+    let code = param(&p, "service_code");
+    let mut out = Vec::new();
+    for r in &rows {
+        let v = request_json(r)?;
+        if !ids.is_empty() && !ids.contains(&v["service_request_id"].as_str().unwrap_or("")) {
+            continue;
+        }
+        if code.is_some_and(|c| v["service_code"] != c) {
+            continue;
+        }
+        out.push(v);
+    }
+    Ok(Json(Value::Array(out)))
+}
+
+/// `GET /open311/v2/requests/{id}.json?jurisdiction_id=`.
+pub async fn get_request(
+    State(st): State<AppState>,
+    Path(file): Path<String>,
+    RawQuery(q): RawQuery,
+) -> GeoResult<Json<Value>> {
+    let p = params(q.unwrap_or_default().as_bytes());
+    let j = jurisdiction(&st, &p).await?;
+    let id = file
+        .strip_suffix(".json")
+        .ok_or_else(|| bad("format", "only .json is served"))?;
+    let r = sqlx::query("SELECT * FROM cases WHERE id = $1 AND community_id = $2")
+        .bind(id)
+        .bind(&j)
+        .fetch_optional(&st.db.pool)
+        .await?
+        .ok_or_else(|| GeoError(ApiError::not_found("service request")))?;
+    Ok(Json(json!([request_json(&r)?])))
+}
+
+/// `POST /open311/v2/requests.json` (form): jurisdiction_id, service_code, lat/long or
+/// address_string, description, api_key.
+pub async fn create_request(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> GeoResult<(StatusCode, Json<Value>)> {
+    let form = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !form {
+        return Err(bad(
+            "content-type",
+            "GeoReport requests are application/x-www-form-urlencoded",
+        ));
+    }
+    let p = params(&body);
+    let j = jurisdiction(&st, &p).await?;
+    let key = param(&p, "api_key").ok_or_else(|| bad("api_key", "required to file a request"))?;
+    let acct = crate::server::account_by_token(&st, key)
+        .await
+        .map_err(|_| GeoError(ApiError::forbidden("api_key is not a valid session token")))?;
+    if !acct.role.is_app() {
+        return Err(GeoError(ApiError::forbidden(
+            "api_key must belong to an app account",
+        )));
+    }
+    if acct.community_id.as_deref().is_some_and(|c| c != j) {
+        return Err(bad(
+            "jurisdiction_id",
+            "residents report in their own community",
+        ));
+    }
+    let code = param(&p, "service_code").ok_or_else(|| bad("service_code", "required"))?;
+    let mut parts = code.split('.');
+    let category = match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(a), Some(b), Some(c), None) => cases::CategoryPath {
+            major: a.into(),
+            middle: b.into(),
+            minor: c.into(),
+        },
+        _ => return Err(bad("service_code", "not a service code of services.json")),
+    };
+    let coord = |k: &str| -> GeoResult<Option<f64>> {
+        param(&p, k)
+            .map(|v| v.parse::<f64>().map_err(|_| bad(k, "must be a number")))
+            .transpose()
+    };
+    let point = match (coord("lat")?, coord("long")?) {
+        (Some(lat), Some(lon)) => {
+            crate::error::lat_lon(Some(lat), Some(lon))?;
+            Some(cases::GeoPoint { lat, lon })
+        }
+        (None, None) => None,
+        _ => return Err(bad("long", "lat and long come together")),
+    };
+    let address = param(&p, "address_string").unwrap_or("").to_string();
+    if point.is_none() && address.is_empty() {
+        return Err(bad(
+            "lat",
+            "a location is required: lat & long, or address_string",
+        ));
+    }
+    let description = param(&p, "description").unwrap_or("").to_string();
+    // GeoReport knows no grids: the case goes to the community's first level-1 grid.
+    let grid = sqlx::query(
+        "SELECT id FROM grids WHERE community_id = $1 AND level = 1 ORDER BY name, id LIMIT 1",
+    )
+    .bind(&j)
+    .fetch_optional(&st.db.pool)
+    .await?
+    .ok_or_else(|| {
+        bad(
+            "jurisdiction_id",
+            "this community has no grid to receive reports yet",
+        )
+    })?
+    .s("id")?;
+    let new = cases::NewCase {
+        community_id: j.clone(),
+        kind: cases::CaseKind::Event,
+        category,
+        grid: cases::GridPath {
+            level1: grid,
+            level2: None,
+            level3: None,
+        },
+        source: cases::Source::ResidentReport,
+        supervision: false,
+        area: None,
+        location: cases::Location {
+            text: if address.is_empty() {
+                "(from coordinates)".into()
+            } else {
+                address
+            },
+            point,
+            building_id: None,
+        },
+        severity: cases::Severity::Moderate,
+        problem: description.chars().take(cases::MAX_SHORT_CHARS).collect(),
+        description,
+        linked: cases::Linked::default(),
+        attachments: Vec::new(),
+        source_ref: None,
+        self_handled: false,
+    };
+    let actor = cases::Actor::new(&acct.id, acct.role.into(), acct.community_id.as_deref());
+    let v = crate::cases_api::report_new(&st, &actor, new).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            json!([{"service_request_id": v["id"], "service_notice": format!("case {}", v["number"].as_str().unwrap_or("")), "account_id": acct.id}]),
+        ),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::civil;
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil(0), (1970, 1, 1));
+        assert_eq!(civil(11_016), (2000, 2, 29));
+        assert_eq!(civil(20_786), (2026, 11, 29));
+    }
+}
