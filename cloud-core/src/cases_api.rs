@@ -339,7 +339,7 @@ pub async fn report_new(st: &AppState, actor: &Actor, new: NewCase) -> ApiResult
 }
 
 /// Report a case as `actor` into `new.community_id`.
-async fn report_as(st: &AppState, actor: &Actor, new: NewCase) -> ApiResult<Value> {
+pub(crate) async fn report_as(st: &AppState, actor: &Actor, new: NewCase) -> ApiResult<Value> {
     check_refs(st, &new).await?;
     let tree = category_tree(st).await?;
     let now = now_ms();
@@ -395,29 +395,38 @@ pub async fn app_report(
     let Caller::Account(acct) = &caller else {
         return Err(ApiError::forbidden("an account is needed"));
     };
-    let community = match (&acct.community_id, body.get("community_id")) {
-        (Some(own), None) => own.clone(),
-        (Some(own), Some(Value::String(c))) if c == own => own.clone(),
-        (Some(_), Some(_)) => {
-            return Err(ApiError::invalid(
-                "community_id",
-                "residents report in their own community",
-            ))
-        }
-        (None, Some(Value::String(c))) => {
-            if !crate::registry::community_exists(&st, c).await? {
-                return Err(ApiError::invalid("community_id", "no such community"));
-            }
-            c.clone()
-        }
-        (None, _) => return Err(ApiError::invalid("community_id", "required")),
+    let given = match body.get("community_id") {
+        None => None,
+        Some(Value::String(c)) => Some(c.as_str()),
+        Some(_) => return Err(ApiError::invalid("community_id", "must be a string")),
     };
+    let community = app_community(&st, acct, given).await?;
     let actor = actor(&caller)?;
     let new = new_case(body, &community)?;
     Ok((
         StatusCode::CREATED,
         Json(report_as(&st, &actor, new).await?),
     ))
+}
+
+/// The community an app account acts in: a resident's own (naming another is refused); a
+/// visitor or enterprise account must name an existing one.
+pub(crate) async fn app_community(
+    st: &AppState,
+    acct: &crate::policy::Account,
+    given: Option<&str>,
+) -> ApiResult<String> {
+    match (&acct.community_id, given) {
+        (Some(own), None) => Ok(own.clone()),
+        (Some(own), Some(c)) if c == own => Ok(own.clone()),
+        (Some(_), Some(_)) => Err(ApiError::invalid(
+            "community_id",
+            "residents act in their own community",
+        )),
+        (None, Some(c)) if crate::registry::community_exists(st, c).await? => Ok(c.to_string()),
+        (None, Some(_)) => Err(ApiError::invalid("community_id", "no such community")),
+        (None, None) => Err(ApiError::invalid("community_id", "required")),
+    }
 }
 
 /// `GET /v1/app/cases/mine`: what I reported, newest first, with its state.
@@ -1163,19 +1172,7 @@ pub async fn app_upload(
     let Caller::Account(acct) = &caller else {
         return Err(ApiError::forbidden("an account is needed"));
     };
-    let community = match (&acct.community_id, &q.community_id) {
-        (Some(own), None) => own.clone(),
-        (Some(own), Some(c)) if c == own => own.clone(),
-        (Some(_), Some(_)) => {
-            return Err(ApiError::invalid(
-                "community_id",
-                "residents upload for their own community",
-            ))
-        }
-        (None, Some(c)) if crate::registry::community_exists(&st, c).await? => c.clone(),
-        (None, Some(_)) => return Err(ApiError::invalid("community_id", "no such community")),
-        (None, None) => return Err(ApiError::invalid("community_id", "required")),
-    };
+    let community = app_community(&st, acct, q.community_id.as_deref()).await?;
     let v = store_upload(&st, &community, &acct.id, q.name, &headers, &bytes).await?;
     Ok((StatusCode::CREATED, Json(v)))
 }

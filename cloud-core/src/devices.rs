@@ -108,6 +108,45 @@ async fn place(tx: &mut sqlx::AnyConnection, cid: &str, b: &DeviceBody) -> ApiRe
     Ok(estate)
 }
 
+/// Write a device's registration (new, or over the old one: box and code never change), enabled,
+/// with a new change number so its box hears of it.
+async fn save(
+    tx: &mut sqlx::AnyConnection,
+    id: &str,
+    cid: &str,
+    b: &DeviceBody,
+    name: &str,
+    estate: &str,
+    seq: i64,
+) -> ApiResult<()> {
+    sqlx::query(
+        "INSERT INTO devices (id, community_id, box_id, code, kind, profile, name, estate_id, building_id, \
+         unit_id, floor, heartbeat_seconds, enabled, created_at_ms, change_seq) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13, $14) \
+         ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, profile = excluded.profile, name = excluded.name, \
+         estate_id = excluded.estate_id, building_id = excluded.building_id, unit_id = excluded.unit_id, \
+         floor = excluded.floor, heartbeat_seconds = excluded.heartbeat_seconds, enabled = 1, \
+         change_seq = excluded.change_seq",
+    )
+    .bind(id)
+    .bind(cid)
+    .bind(&b.box_id)
+    .bind(&b.code)
+    .bind(&b.kind)
+    .bind(&b.profile)
+    .bind(name)
+    .bind(estate)
+    .bind(&b.building_id)
+    .bind(b.unit_id.clone())
+    .bind(b.floor)
+    .bind(i64::from(b.heartbeat_seconds))
+    .bind(now_ms())
+    .bind(seq)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
 /// Register a device.
 pub async fn create(
     State(st): State<AppState>,
@@ -132,27 +171,7 @@ pub async fn create(
     }
     let seq = next_change_seq(&mut tx).await?;
     let id = new_id();
-    sqlx::query(
-        "INSERT INTO devices (id, community_id, box_id, code, kind, profile, name, estate_id, building_id, \
-         unit_id, floor, heartbeat_seconds, enabled, created_at_ms, change_seq) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13, $14)",
-    )
-    .bind(&id)
-    .bind(&cid)
-    .bind(&b.box_id)
-    .bind(&b.code)
-    .bind(&b.kind)
-    .bind(&b.profile)
-    .bind(&name)
-    .bind(&estate)
-    .bind(&b.building_id)
-    .bind(b.unit_id.clone())
-    .bind(b.floor)
-    .bind(i64::from(b.heartbeat_seconds))
-    .bind(now_ms())
-    .bind(seq)
-    .execute(&mut *tx)
-    .await?;
+    save(&mut tx, &id, &cid, &b, &name, &estate, seq).await?;
     let row = sqlx::query("SELECT * FROM devices WHERE id = $1")
         .bind(&id)
         .fetch_one(&mut *tx)
@@ -187,22 +206,7 @@ pub async fn update(
     }
     let estate = place(&mut tx, &cid, &b).await?;
     let seq = next_change_seq(&mut tx).await?;
-    sqlx::query(
-        "UPDATE devices SET kind = $1, profile = $2, name = $3, estate_id = $4, building_id = $5, unit_id = $6, \
-         floor = $7, heartbeat_seconds = $8, enabled = 1, change_seq = $9 WHERE id = $10",
-    )
-    .bind(&b.kind)
-    .bind(&b.profile)
-    .bind(&name)
-    .bind(&estate)
-    .bind(&b.building_id)
-    .bind(b.unit_id.clone())
-    .bind(b.floor)
-    .bind(i64::from(b.heartbeat_seconds))
-    .bind(seq)
-    .bind(&id)
-    .execute(&mut *tx)
-    .await?;
+    save(&mut tx, &id, &cid, &b, &name, &estate, seq).await?;
     let row = sqlx::query("SELECT * FROM devices WHERE id = $1")
         .bind(&id)
         .fetch_one(&mut *tx)

@@ -193,46 +193,34 @@ pub async fn sync_down(
     .bind(limit as i64)
     .fetch_all(&st.db.pool)
     .await?;
-    let visits = sqlx::query(
-        "SELECT id, visitor_person_id, host_person_id, visit_at_ms, status, change_seq FROM visits \
-         WHERE estate_id = $1 AND change_seq > $2 AND change_seq <= $3 ORDER BY change_seq LIMIT $4",
+    let changed = |cols: &'static str, table: &'static str, key_col: &'static str, key: String| {
+        changed_rows(
+            st.clone(),
+            cols,
+            table,
+            key_col,
+            key,
+            q.cursor,
+            upper,
+            limit as i64,
+        )
+    };
+    let visits = changed(
+        "id, visitor_person_id, host_person_id, visit_at_ms, status, change_seq",
+        "visits",
+        "estate_id",
+        estate.clone(),
     )
-    .bind(estate)
-    .bind(q.cursor)
-    .bind(upper)
-    .bind(limit as i64)
-    .fetch_all(&st.db.pool)
     .await?;
-    let doors = sqlx::query(
-        "SELECT code, name, estate_id, mode, change_seq FROM doors WHERE box_id = $1 AND change_seq > $2 \
-         AND change_seq <= $3 ORDER BY change_seq LIMIT $4",
+    let doors = changed(
+        "code, name, estate_id, mode, change_seq",
+        "doors",
+        "box_id",
+        bx.box_id.clone(),
     )
-    .bind(&bx.box_id)
-    .bind(q.cursor)
-    .bind(upper)
-    .bind(limit as i64)
-    .fetch_all(&st.db.pool)
     .await?;
-    let sensors = sqlx::query(
-        "SELECT * FROM devices WHERE box_id = $1 AND change_seq > $2 AND change_seq <= $3 \
-         ORDER BY change_seq LIMIT $4",
-    )
-    .bind(&bx.box_id)
-    .bind(q.cursor)
-    .bind(upper)
-    .bind(limit as i64)
-    .fetch_all(&st.db.pool)
-    .await?;
-    let actions = sqlx::query(
-        "SELECT * FROM alarm_actions WHERE box_id = $1 AND change_seq > $2 AND change_seq <= $3 \
-         ORDER BY change_seq LIMIT $4",
-    )
-    .bind(&bx.box_id)
-    .bind(q.cursor)
-    .bind(upper)
-    .bind(limit as i64)
-    .fetch_all(&st.db.pool)
-    .await?;
+    let sensors = changed("*", "devices", "box_id", bx.box_id.clone()).await?;
+    let actions = changed("*", "alarm_actions", "box_id", bx.box_id.clone()).await?;
     let seqs = |rows: &[sqlx::any::AnyRow]| {
         rows.iter()
             .map(|r| r.i("change_seq"))
@@ -412,6 +400,31 @@ pub async fn sync_down(
         sensors,
         alarm_actions,
     }))
+}
+
+/// Rows of `table` whose `key_col` is `key`, changed in (cursor, upper], oldest change first.
+#[allow(clippy::too_many_arguments)]
+async fn changed_rows(
+    st: AppState,
+    cols: &'static str,
+    table: &'static str,
+    key_col: &'static str,
+    key: String,
+    cursor: i64,
+    upper: i64,
+    limit: i64,
+) -> Result<Vec<sqlx::any::AnyRow>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {cols} FROM {table} WHERE {key_col} = $1 AND change_seq > $2 AND change_seq <= $3 \
+         ORDER BY change_seq LIMIT $4"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(key)
+        .bind(cursor)
+        .bind(upper)
+        .bind(limit)
+        .fetch_all(&st.db.pool)
+        .await
 }
 
 async fn touch(st: &AppState, box_id: &str) {

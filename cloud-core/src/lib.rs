@@ -29,6 +29,7 @@ pub mod policy;
 pub mod queries;
 pub mod registry;
 pub mod server;
+pub mod suggestions;
 pub mod visits;
 
 use std::net::SocketAddr;

@@ -21,7 +21,9 @@ use crate::error::ApiError;
 use crate::hub::CommandHub;
 use crate::keys::Keys;
 use crate::policy::{self, Access, Account, Caller, Denied, EdgeBox, Role};
-use crate::{accounts, alarms, cases_api, devices, edge, open311, queries, registry, visits};
+use crate::{
+    accounts, alarms, cases_api, devices, edge, open311, queries, registry, suggestions, visits,
+};
 
 /// Everything handlers share. Shared mutable parts, each with its reason:
 /// - `throttle`: login failure counts must be seen by every request; a std mutex, never held
@@ -153,6 +155,9 @@ pub fn routes() -> Vec<RouteSpec> {
         r(Method::GET, "/open311/v2/requests.json", Public, "Open311 GeoReport v2: service requests of a jurisdiction (status open/closed; x_workflow_status)", get(open311::list_requests)),
         r(Method::POST, "/open311/v2/requests.json", Public, "Open311 GeoReport v2: file a request (form; api_key = an app session token)", post(open311::create_request)),
         r(Method::GET, "/open311/v2/requests/{request_file}", Public, "Open311 GeoReport v2: one request ({id}.json)", get(open311::get_request)),
+        r(Method::POST, "/v1/app/suggestions", App, "Send a suggestion to one's community", post(suggestions::post)),
+        r(Method::GET, "/v1/communities/{community_id}/suggestions", Community, "Residents' suggestions, newest first", get(suggestions::list)),
+        r(Method::POST, "/v1/communities/{community_id}/suggestions/{suggestion_id}/case", Community, "Turn a suggestion into a case in one call (linked to it)", post(suggestions::to_case)),
         r(Method::PUT, "/v1/street/case-categories", Street, "Replace the case category tree", put(cases_api::put_categories)),
         r(Method::POST, "/v1/app/cases", App, "Report a case from the app (residents: in their community)", post(cases_api::app_report)),
         r(Method::GET, "/v1/app/cases/mine", App, "Cases I reported, with their state", get(cases_api::app_mine)),

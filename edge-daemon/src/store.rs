@@ -144,6 +144,7 @@ impl Store {
 
     /// `cache_bytes` bounds sled's page cache (its default, 1 GiB, is far more than a box has).
     pub fn open_with_cache(path: &Path, cache_bytes: u64) -> Result<Store, StoreError> {
+        remove_unfinished_snapshots(path)?;
         let db = sled::Config::new()
             .path(path)
             .cache_capacity(cache_bytes)
@@ -625,6 +626,29 @@ fn decode_event(key: &[u8], v: &[u8]) -> Result<OutboxItemV1, StoreError> {
     }
 }
 
+/// sled 0.34 writes a snapshot as `snap.<lsn>.generating`, fsyncs it, then renames it to
+/// `snap.<lsn>`. A process killed before the rename leaves the half-written file behind, and the
+/// next open picks it (it sorts after the finished one) and refuses the whole store as "Read
+/// corrupted data" — three SIGKILL rounds of `tests/tests/durability.rs` hit exactly that. Such
+/// a file is never a finished snapshot, so it is removed before opening: sled then starts from
+/// the last finished snapshot and replays its log, which holds everything flushed.
+fn remove_unfinished_snapshots(dir: &Path) -> Result<(), StoreError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(StoreError::Sled(sled::Error::Io(e))),
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with("snap.") && name.ends_with(".generating") {
+            tracing::warn!(file = %name, "removing an unfinished sled snapshot left by a crash");
+            std::fs::remove_file(e.path()).map_err(|e| StoreError::Sled(sled::Error::Io(e)))?;
+        }
+    }
+    Ok(())
+}
+
 /// A record on its way to the writer, already encoded by the caller's task (so the single
 /// writer thread spends its time on the log, not on JSON).
 struct Append {
@@ -797,6 +821,29 @@ mod tests {
                 Err(e) => panic!("store does not reopen: {e}"),
             }
         }
+    }
+
+    /// A kill while sled writes a snapshot leaves `snap.<lsn>.generating` half-written; the
+    /// store must still open with everything that was flushed (sled alone refuses it).
+    #[tokio::test]
+    async fn a_half_written_snapshot_left_by_a_kill_does_not_brick_the_store() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::open(tmp.path()).unwrap();
+        let (writer, thread) = StoreWriter::start_joinable(store.clone());
+        for i in 1..=50u128 {
+            writer.append(pass(Uuid::from_u128(i))).await.unwrap();
+        }
+        drop(writer);
+        thread.unwrap().join().unwrap();
+        drop(store);
+        std::fs::write(
+            tmp.path().join("snap.FFFFFFFFFFFFFFFF.generating"),
+            b"half a snapshot, no crc",
+        )
+        .unwrap();
+        let store = reopen(tmp.path());
+        assert_eq!(store.record_ids().unwrap().len(), 50);
+        assert!(!tmp.path().join("snap.FFFFFFFFFFFFFFFF.generating").exists());
     }
 
     #[test]

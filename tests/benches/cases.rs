@@ -166,8 +166,15 @@ async fn seed(
                     .bind(None::<String>)
                     .bind((status == "filed").then(|| format!("disp-{}", i % 5)))
                     .bind(assignee)
-                    // A tenth of the active cases are overdue.
-                    .bind(active.then(|| now + if i % 10 == 0 { -DAY } else { 3 * DAY }))
+                    // Of the active cases (statuses 2..=5 of the cycle), those at i % 20 == 2
+                    // are overdue and those at i % 20 == 3 due within a day: 5 % of all cases each.
+                    .bind(active.then(|| {
+                        now + match i % 20 {
+                            2 => -DAY,
+                            3 => DAY / 2,
+                            _ => 3 * DAY,
+                        }
+                    }))
                     .bind(0i64)
                     .bind(staff_id.to_string())
                     .bind(at)
@@ -305,9 +312,19 @@ async fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
-    let which = std::env::args().nth(1).unwrap_or_default();
+    // `cargo bench` passes `--bench`; anything else names the engines to run.
+    let wanted: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    for w in &wanted {
+        assert!(
+            w == "sqlite" || w == "postgres",
+            "unknown argument `{w}`: sqlite | postgres"
+        );
+    }
     for engine in [Engine::Sqlite, Engine::Postgres] {
-        if which.is_empty() || which == engine_name(engine) {
+        if wanted.is_empty() || wanted.iter().any(|w| w == engine_name(engine)) {
             run(engine, n).await;
         }
     }

@@ -256,6 +256,15 @@ impl Api {
     }
 
     /// POST that must succeed (2xx); returns the body.
+    /// POST that must succeed; the new object's `id`.
+    pub async fn create(&self, path: &str, body: &Value) -> String {
+        let v = self.ok(path, body).await;
+        v["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("POST {path} answered no id: {v}"))
+            .to_string()
+    }
+
     pub async fn ok(&self, path: &str, body: &Value) -> Value {
         let (s, v) = self.post(path, body).await;
         assert!((200..300).contains(&s), "POST {path} → {s}: {v}");

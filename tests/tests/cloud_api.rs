@@ -289,11 +289,7 @@ async fn scope_matrix(engine: Engine) {
         .await;
     let appl_b = appl["id"].as_str().unwrap().to_string();
     let visit_b = visitor
-        .ok("/v1/app/visits", &json!({"host_phone": w.b.resident_phone, "visit_at_ms": tests_now() + 60_000, "reason": "x"}))
-        .await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+        .create("/v1/app/visits", &json!({"host_phone": w.b.resident_phone, "visit_at_ms": tests_now() + 60_000, "reason": "x"})).await;
     // A box of B provisioned: edge routes exist for real.
     let kb = key(9);
     assert_eq!(provision(&base, &w.b.code, &kb).await.0, 200);
@@ -302,28 +298,18 @@ async fn scope_matrix(engine: Engine) {
     let pb = |s: &str| format!("/v1/communities/{}{s}", w.b.id);
     let device_b = w
         .admin
-        .ok(&pb("/devices"), &json!({"box_id": w.b.box_id, "code": "smoke-b", "kind": "smoke_detector",
-            "profile": "zigbee2mqtt-smoke", "name": "x", "building_id": w.b.building, "heartbeat_seconds": 60}))
-        .await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+        .create(&pb("/devices"), &json!({"box_id": w.b.box_id, "code": "smoke-b", "kind": "smoke_detector",
+            "profile": "zigbee2mqtt-smoke", "name": "x", "building_id": w.b.building, "heartbeat_seconds": 60})).await;
     let grid_b = w
         .admin
-        .ok(&pb("/grids"), &json!({"name": "G1", "level": 1}))
-        .await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+        .create(&pb("/grids"), &json!({"name": "G1", "level": 1}))
+        .await;
     let case_body = |grid: &str| {
         json!({"kind": "event", "category": {"major": "safety", "middle": "fire", "minor": "fire_lane_blocked"},
                "grid": {"level1": grid}, "source": "staff", "location": {"text": "B1 east"},
                "severity": "moderate", "problem": "Fire lane blocked"})
     };
-    let case_b = w.admin.ok(&pb("/cases"), &case_body(&grid_b)).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let case_b = w.admin.create(&pb("/cases"), &case_body(&grid_b)).await;
     w.admin
         .ok("/v1/street/accounts", &json!({"username": "seat-a", "password": PASSWORD, "role": "seat_operator", "community_id": w.a.id}))
         .await;

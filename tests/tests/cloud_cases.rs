@@ -46,10 +46,7 @@ async fn account(
     if let Some(c) = community {
         body["community_id"] = json!(c);
     }
-    let id = admin.ok("/v1/street/accounts", &body).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = admin.create("/v1/street/accounts", &body).await;
     (Api::login(base, name, PASSWORD).await, id)
 }
 
@@ -81,11 +78,8 @@ async fn lifecycle_roles_duplicates_and_lists(engine: Engine) {
     let (seat, _) = account(&admin, &base, "seat", "seat_operator", Some(&c.id)).await;
     let resident = resident_user(&base, &c).await;
     let grid = staff
-        .ok(&p("/grids"), &json!({"name": "Grid 1", "level": 1}))
-        .await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+        .create(&p("/grids"), &json!({"name": "Grid 1", "level": 1}))
+        .await;
 
     // Reporting: bad input names the field; sources must suit the role.
     let (s, v) = staff.post(&p("/cases"), &json!({"kind": "event"})).await;
@@ -535,6 +529,43 @@ print("ok")
         "{mine}"
     );
     assert_eq!(n(&staff.get(&q("?view=pending")).await.1), 2);
+
+    // A resident's suggestion becomes a case in one call, linked to it.
+    let sug = resident
+        .create(
+            "/v1/app/suggestions",
+            &json!({"text": "建议在2号门增加路灯 More lights at gate 2"}),
+        )
+        .await;
+    let (_, list) = staff.get(&p("/suggestions")).await;
+    assert_eq!(list["items"][0]["id"], sug.as_str(), "{list}");
+    let to_case = json!({"category": {"major": "community", "middle": "suggestion", "minor": "general_suggestion"},
+                         "grid": {"level1": grid}});
+    let v = staff
+        .ok(&p(&format!("/suggestions/{sug}/case")), &to_case)
+        .await;
+    assert_eq!(
+        (
+            v["data"]["source"].as_str(),
+            v["data"]["source_ref"].as_str()
+        ),
+        (Some("suggestion"), Some(sug.as_str())),
+        "{v}"
+    );
+    let (s, e) = staff
+        .post(&p(&format!("/suggestions/{sug}/case")), &to_case)
+        .await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (409, Some("case_exists")),
+        "{e}"
+    );
+    let (_, list) = staff.get(&p("/suggestions")).await;
+    assert_eq!(list["items"][0]["case_id"], v["id"], "{list}");
+    let (s, _) = foreign
+        .get(&format!("/v1/communities/{}/suggestions", c.id))
+        .await;
+    assert_eq!(s, 403);
 
     // Open311: an independent client, written from the GeoReport v2 spec (Python, stdlib
     // only), discovers services, files with the resident's token as api_key, reads it back.

@@ -369,11 +369,8 @@ doors = ["east"]
 
     // The trapped alarm becomes a case in one call, linked to it and placed at the lift.
     let grid = staff
-        .ok(&p("/grids"), &json!({"name": "Grid 1", "level": 1}))
-        .await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+        .create(&p("/grids"), &json!({"name": "Grid 1", "level": 1}))
+        .await;
     let body = json!({"category": {"major": "facilities", "middle": "elevator", "minor": "elevator_trapped"},
                       "grid": {"level1": grid}});
     let case = staff

@@ -1,0 +1,172 @@
+//! Residents' suggestions (意见建议): posted from the app, read by their community's staff, and
+//! turned into a case in one call (source `suggestion`, linked by `source_ref`).
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::cases::{self, NewCase};
+use crate::db::RowExt;
+use crate::error::{text, ApiError, ApiResult, Body, Q};
+use crate::policy::Caller;
+use crate::server::AppState;
+use crate::{new_id, now_ms};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SuggestionBody {
+    text: String,
+    /// For accounts without a home community (visitors, enterprises).
+    #[serde(default)]
+    community_id: Option<String>,
+}
+
+/// `POST /v1/app/suggestions`.
+pub async fn post(
+    State(st): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Body(b): Body<SuggestionBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let Caller::Account(acct) = &caller else {
+        return Err(ApiError::forbidden("an account is needed"));
+    };
+    let body = text("text", &b.text, 2000)?;
+    let community = crate::cases_api::app_community(&st, acct, b.community_id.as_deref()).await?;
+    let id = new_id();
+    sqlx::query(
+        "INSERT INTO suggestions (id, community_id, account_id, text, created_at_ms) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&id)
+    .bind(&community)
+    .bind(&acct.id)
+    .bind(&body)
+    .bind(now_ms())
+    .execute(&st.db.pool)
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"id": id, "community_id": community})),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    limit: Option<i64>,
+    before: Option<String>,
+}
+
+/// `GET /v1/communities/{id}/suggestions`: newest first, keyset pages.
+pub async fn list(
+    State(st): State<AppState>,
+    Path(cid): Path<String>,
+    Q(q): Q<ListQuery>,
+) -> ApiResult<Json<Value>> {
+    let lim = crate::queries::limit(q.limit)?;
+    let mut f = crate::queries::Filter::new(&cid, "s");
+    f.before("s", &q.before)?;
+    let rows = f
+        .fetch(
+            &st,
+            "SELECT s.* FROM (SELECT id, community_id, text, case_id, created_at_ms AS at_ms FROM suggestions) s",
+            lim,
+            "s",
+        )
+        .await?;
+    let items = rows
+        .iter()
+        .map(|r| {
+            Ok(json!({"id": r.s("id")?, "text": r.s("text")?, "case_id": r.os("case_id")?, "at_ms": r.i("at_ms")?}))
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(Json(crate::queries::page(items, lim)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ToCaseBody {
+    category: cases::CategoryPath,
+    grid: cases::GridPath,
+    #[serde(default)]
+    location: Option<cases::Location>,
+}
+
+/// `POST /v1/communities/{id}/suggestions/{suggestion_id}/case`.
+pub async fn to_case(
+    State(st): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path((cid, sid)): Path<(String, String)>,
+    Body(b): Body<ToCaseBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let Caller::Account(acct) = &caller else {
+        return Err(ApiError::forbidden("an account is needed"));
+    };
+    let row =
+        sqlx::query("SELECT text, case_id FROM suggestions WHERE id = $1 AND community_id = $2")
+            .bind(&sid)
+            .bind(&cid)
+            .fetch_optional(&st.db.pool)
+            .await?
+            .ok_or_else(|| ApiError::not_found("suggestion"))?;
+    if row.os("case_id")?.is_some() {
+        return Err(ApiError::conflict(
+            "case_exists",
+            "this suggestion already has a case",
+        ));
+    }
+    let said = row.s("text")?;
+    let new = NewCase {
+        community_id: cid.clone(),
+        kind: cases::CaseKind::Event,
+        category: b.category,
+        grid: b.grid,
+        source: cases::Source::Suggestion,
+        supervision: false,
+        area: None,
+        location: b.location.unwrap_or(cases::Location {
+            text: "(from a suggestion)".into(),
+            point: None,
+            building_id: None,
+        }),
+        severity: cases::Severity::Minor,
+        problem: said.chars().take(cases::MAX_SHORT_CHARS).collect(),
+        description: said,
+        linked: cases::Linked::default(),
+        attachments: Vec::new(),
+        source_ref: Some(sid.clone()),
+        self_handled: false,
+    };
+    let actor = cases::Actor::new(&acct.id, acct.role.into(), acct.community_id.as_deref());
+    // Claim the suggestion first, so two clicks at once make one case; release it if the
+    // report is refused.
+    let claimed =
+        sqlx::query("UPDATE suggestions SET case_id = 'claimed' WHERE id = $1 AND case_id IS NULL")
+            .bind(&sid)
+            .execute(&st.db.pool)
+            .await?
+            .rows_affected();
+    if claimed == 0 {
+        return Err(ApiError::conflict(
+            "case_exists",
+            "this suggestion already has a case",
+        ));
+    }
+    let link = match crate::cases_api::report_as(&st, &actor, new).await {
+        Ok(v) => Ok(v),
+        Err(e) => {
+            sqlx::query("UPDATE suggestions SET case_id = NULL WHERE id = $1")
+                .bind(&sid)
+                .execute(&st.db.pool)
+                .await?;
+            Err(e)
+        }
+    }?;
+    sqlx::query("UPDATE suggestions SET case_id = $1 WHERE id = $2")
+        .bind(link["id"].as_str())
+        .bind(&sid)
+        .execute(&st.db.pool)
+        .await?;
+    Ok((StatusCode::CREATED, Json(link)))
+}
