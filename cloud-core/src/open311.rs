@@ -94,7 +94,7 @@ fn request_json(r: &sqlx::any::AnyRow) -> Result<Value, sqlx::Error> {
         // RFC 3339 in UTC, as GeoReport asks (W3C datetime).
         let secs = ms.div_euclid(1000);
         let days = secs.div_euclid(86_400);
-        let (y, m, d) = civil(days);
+        let (y, m, d) = cases::deadline::civil_from_days(days);
         let t = secs.rem_euclid(86_400);
         format!(
             "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
@@ -116,19 +116,6 @@ fn request_json(r: &sqlx::any::AnyRow) -> Result<Value, sqlx::Error> {
         "lat": r.of("lat")?,
         "long": r.of("lon")?,
     }))
-}
-
-/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian.
-fn civil(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 /// `GET /open311/v2/requests.json?jurisdiction_id=&service_request_id=&service_code=&status=`.
@@ -307,16 +294,4 @@ pub async fn create_request(
             json!([{"service_request_id": v["id"], "service_notice": format!("case {}", v["number"].as_str().unwrap_or("")), "account_id": acct.id}]),
         ),
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::civil;
-
-    #[test]
-    fn civil_dates() {
-        assert_eq!(civil(0), (1970, 1, 1));
-        assert_eq!(civil(11_016), (2000, 2, 29));
-        assert_eq!(civil(20_786), (2026, 11, 29));
-    }
 }

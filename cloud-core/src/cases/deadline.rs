@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 /// A deadline is "due soon" within this much of it, unless the caller picks another window.
 pub const DUE_SOON_MS: i64 = 24 * 3_600_000;
 /// Case numbers use the street's local date (China Standard Time, UTC+8, no daylight saving).
-const LOCAL_OFFSET_MS: i64 = 8 * 3_600_000;
+pub const LOCAL_OFFSET_MS: i64 = 8 * 3_600_000;
 
 /// Where a case stands against its active deadline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,7 +58,7 @@ pub fn timeliness(deadline_ms: Option<i64>, now_ms: i64, due_soon_ms: i64) -> Ti
 }
 
 /// Civil (year, month, day) of a day count since 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);

@@ -409,22 +409,7 @@ fn duration_text(ms: i64) -> (String, String) {
 
 // ---- time ---------------------------------------------------------------------------------
 
-/// The street's local offset: China Standard Time, UTC+8, no daylight saving.
-const LOCAL_OFFSET_MS: i64 = 8 * 3_600_000;
-
-/// Civil (year, month, day) of a day count since 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
+use super::deadline::{civil_from_days, LOCAL_OFFSET_MS};
 
 fn civil(ms: i64) -> (i64, u32, u32, i64, i64, i64) {
     let days = ms.div_euclid(86_400_000);
