@@ -364,27 +364,6 @@ async fn one_tap_latency(label: &str, rtu: bool) {
 /// one, not back to back.
 const IDLE_BETWEEN: Duration = Duration::from_millis(30);
 
-fn release_daemon() -> PathBuf {
-    let p = std::env::var_os("EDGE_DAEMON_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| tests::workspace_root().join("target/release/edge-daemon"));
-    assert!(
-        p.exists(),
-        "{} missing: run `cargo build --release -p edge-daemon` (tests/bench.sh does)",
-        p.display()
-    );
-    p
-}
-
-fn rss_kb(pid: u32, field: &str) -> u64 {
-    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    s.lines()
-        .find(|l| l.starts_with(field))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap()
-}
-
 /// The release daemon with 50 doors on 7 relay modules (one TCP gateway) and 10,000 people.
 async fn daemon_rss() {
     let tmp = tempfile::tempdir().unwrap();
@@ -427,19 +406,9 @@ async fn daemon_rss() {
         .nth(1)
         .unwrap()
         .to_string();
-    let mut child = std::process::Command::new(release_daemon())
-        .args(["run", "--config"])
-        .arg(&cfg_path)
-        .env("RUST_LOG", "warn")
-        .spawn()
-        .unwrap();
-    let http = reqwest::Client::new();
     let base = format!("http://{listen}");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while http.get(format!("{base}/v1/health")).send().await.is_err() {
-        assert!(Instant::now() < deadline, "daemon did not come up");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let mut child = tests::start_release_daemon(&cfg_path, &base).await;
+    let http = reqwest::Client::new();
     let (ps, gs) = people(10_000, 50);
     let dir = serde_json::json!({
         "version": 1,
@@ -472,8 +441,8 @@ async fn daemon_rss() {
         .unwrap();
     assert_eq!(status["people"], 10_000);
     assert_eq!(status["doors"].as_array().unwrap().len(), 50);
-    let rss = rss_kb(child.id(), "VmRSS:");
-    let hwm = rss_kb(child.id(), "VmHWM:");
+    let rss = tests::rss_kb(child.id(), "VmRSS:");
+    let hwm = tests::rss_kb(child.id(), "VmHWM:");
     let _ = child.kill();
     let _ = child.wait();
     bench("daemon_rss_50_doors_10k_people", rss as f64 / 1024.0, "MB");

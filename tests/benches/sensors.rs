@@ -221,15 +221,6 @@ async fn latency() {
     b.stop().await;
 }
 
-fn rss_kb(pid: u32, field: &str) -> u64 {
-    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    s.lines()
-        .find(|l| l.starts_with(field))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap()
-}
-
 async fn rss() {
     const N: usize = 2000;
     let tmp = tempfile::tempdir().unwrap();
@@ -239,27 +230,9 @@ async fn rss() {
         .replace("127.0.0.1:0", &format!("127.0.0.1:{port}"));
     let cfg_path = tmp.path().join("edge.toml");
     std::fs::write(&cfg_path, cfg).unwrap();
-    let bin = std::env::var_os("EDGE_DAEMON_BIN")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| tests::workspace_root().join("target/release/edge-daemon"));
-    assert!(
-        bin.exists(),
-        "{} missing: run tests/bench.sh",
-        bin.display()
-    );
-    let mut child = std::process::Command::new(bin)
-        .args(["run", "--config"])
-        .arg(&cfg_path)
-        .env("RUST_LOG", "warn")
-        .spawn()
-        .unwrap();
-    let http = reqwest::Client::new();
     let base = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while http.get(format!("{base}/v1/health")).send().await.is_err() {
-        assert!(Instant::now() < deadline, "daemon did not come up");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let mut child = tests::start_release_daemon(&cfg_path, &base).await;
+    let http = reqwest::Client::new();
     tokio::time::sleep(Duration::from_millis(500)).await;
     // Every sensor reports once.
     let mut opts = rumqttc::MqttOptions::new("bench-rss-pub", "127.0.0.1", broker.port);
@@ -299,8 +272,8 @@ async fn rss() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let rss = rss_kb(child.id(), "VmRSS:");
-    let hwm = rss_kb(child.id(), "VmHWM:");
+    let rss = tests::rss_kb(child.id(), "VmRSS:");
+    let hwm = tests::rss_kb(child.id(), "VmHWM:");
     let _ = child.kill();
     let _ = child.wait();
     bench("daemon_rss_2000_sensors", rss as f64 / 1024.0, "MB");

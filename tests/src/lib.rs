@@ -1017,3 +1017,45 @@ impl Drop for Mosquitto {
         }
     }
 }
+
+// ---- benchmark helpers ----------------------------------------------------------------------
+
+/// The release daemon the benchmarks run (`EDGE_DAEMON_BIN`, else `target/release`).
+pub fn release_daemon() -> PathBuf {
+    let p = std::env::var_os("EDGE_DAEMON_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target/release/edge-daemon"));
+    assert!(
+        p.exists(),
+        "{} missing: run `cargo build --release -p edge-daemon` (tests/bench.sh does)",
+        p.display()
+    );
+    p
+}
+
+/// Start the release daemon with `config` and wait until `base` answers `/v1/health`.
+pub async fn start_release_daemon(config: &Path, base: &str) -> std::process::Child {
+    let child = std::process::Command::new(release_daemon())
+        .args(["run", "--config"])
+        .arg(config)
+        .env("RUST_LOG", "warn")
+        .spawn()
+        .expect("start the release daemon");
+    let http = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while http.get(format!("{base}/v1/health")).send().await.is_err() {
+        assert!(Instant::now() < deadline, "daemon did not come up");
+        sleep(Duration::from_millis(50)).await;
+    }
+    child
+}
+
+/// A `/proc/<pid>/status` figure in kB (`VmRSS:`, `VmHWM:`).
+pub fn rss_kb(pid: u32, field: &str) -> u64 {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    s.lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap()
+}
