@@ -802,7 +802,7 @@ mod tests {
         drop(writer);
         thread.unwrap().join().unwrap();
         drop(store);
-        let store = Store::open(tmp.path()).unwrap();
+        let store = reopen(tmp.path());
         assert_eq!(store.record_ids().unwrap().len(), 4);
         assert_eq!(store.outbox_head(1).unwrap()[0].id(), ids[0]);
     }
