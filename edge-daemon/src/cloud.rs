@@ -344,6 +344,11 @@ impl Backoff {
     pub fn failures(&self) -> u32 {
         self.failures
     }
+    /// Log the first failure of a streak and every 20th after it: a link down for hours
+    /// stays visible without flooding the journal.
+    pub fn worth_logging(&self) -> bool {
+        self.failures == 1 || self.failures.is_multiple_of(20)
+    }
 }
 
 /// A signed HTTP client for one box.
@@ -545,7 +550,7 @@ async fn downlink(
             Ok(None) => backoff.failed(jitter()),
             Err(e) => {
                 let d = backoff.failed(jitter());
-                if backoff.failures() == 1 || backoff.failures() % 20 == 0 {
+                if backoff.worth_logging() {
                     tracing::warn!(error = %e, retry_in_ms = d.as_millis() as u64, failures = backoff.failures(), "directory sync failed");
                 }
                 d
@@ -571,7 +576,7 @@ async fn uplink(c: Client, s: CloudLinkConfig, store: Store, mut stop: watch::Re
             }
             Err(e) => {
                 let d = backoff.failed(jitter());
-                if backoff.failures() == 1 || backoff.failures() % 20 == 0 {
+                if backoff.worth_logging() {
                     tracing::warn!(error = %e, retry_in_ms = d.as_millis() as u64, failures = backoff.failures(), outbox = store.outbox_depth(), "uplink failed; records stay in the outbox");
                 }
                 d
@@ -666,7 +671,7 @@ async fn commands(
             Ok(None) => {}
             Err(e) => {
                 let d = backoff.failed(jitter());
-                if backoff.failures() == 1 || backoff.failures() % 20 == 0 {
+                if backoff.worth_logging() {
                     tracing::warn!(error = %e, retry_in_ms = d.as_millis() as u64, "command poll failed");
                 }
                 if pause(&mut stop, d).await {

@@ -92,7 +92,7 @@ pub async fn run(
             Err(e) => {
                 failures = failures.saturating_add(1);
                 let wait = Duration::from_millis(200 * u64::from(failures.min(25)));
-                if failures == 1 || failures % 20 == 0 {
+                if failures == 1 || failures.is_multiple_of(20) {
                     tracing::warn!(host = %cfg.host, port = cfg.port, error = %e, failures, retry_in_ms = wait.as_millis() as u64, "MQTT link down; retrying");
                 }
                 tokio::select! {

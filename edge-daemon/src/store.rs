@@ -37,6 +37,53 @@ pub enum StoreError {
     Commit(String),
     #[error("the store writer has stopped")]
     WriterGone,
+    #[error(
+        "the store at {path} is locked by another process (waited {waited_ms} ms); is a second edge-daemon running on it?"
+    )]
+    Locked { path: String, waited_ms: u64 },
+}
+
+/// How long `open` waits for another holder to let go of sled's file lock. A restart under
+/// systemd (or in-process, where sled drops the lock from its flusher thread) can overlap the
+/// old holder's exit by a few milliseconds; a second daemon on the same store waits this long
+/// and then gets `Locked`.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Take `<dir>/edge-daemon.lock`, waiting up to `wait` from `started` for a previous
+/// holder to exit.
+fn take_lock(
+    dir: &Path,
+    started: std::time::Instant,
+    wait: std::time::Duration,
+) -> Result<std::fs::File, StoreError> {
+    let io = |e| StoreError::Sled(sled::Error::Io(e));
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join("edge-daemon.lock"))
+        .map_err(io)?;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) if started.elapsed() < wait => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(StoreError::Locked {
+                    path: dir.display().to_string(),
+                    waited_ms: started.elapsed().as_millis() as u64,
+                })
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
+        }
+    }
+}
+
+fn is_lock_error(e: &sled::Error) -> bool {
+    // sled reports the flock failure as `io::ErrorKind::Other` with this message.
+    matches!(e, sled::Error::Io(io) if io.to_string().contains("could not acquire lock"))
 }
 
 const T_PEOPLE: &str = "people";
@@ -65,6 +112,10 @@ const BATCH_CHUNK: usize = 256;
 /// Handle to the store. Cheap to clone (sled trees are reference counted).
 #[derive(Clone)]
 pub struct Store {
+    /// Our own exclusive lock on `<store>/edge-daemon.lock`, held by every clone: a second
+    /// daemon on the same store waits and then fails with `Locked`, and crash clean-up
+    /// (`remove_unfinished_snapshots`) only ever runs while no one else can be writing.
+    _lock: std::sync::Arc<std::fs::File>,
     db: sled::Db,
     people: sled::Tree,
     grants: sled::Tree,
@@ -144,15 +195,41 @@ impl Store {
 
     /// `cache_bytes` bounds sled's page cache (its default, 1 GiB, is far more than a box has).
     pub fn open_with_cache(path: &Path, cache_bytes: u64) -> Result<Store, StoreError> {
+        Store::open_waiting(path, cache_bytes, LOCK_WAIT)
+    }
+
+    fn open_waiting(
+        path: &Path,
+        cache_bytes: u64,
+        lock_wait: std::time::Duration,
+    ) -> Result<Store, StoreError> {
+        let started = std::time::Instant::now();
+        let lock = take_lock(path, started, lock_wait)?;
         remove_unfinished_snapshots(path)?;
-        let db = sled::Config::new()
-            .path(path)
-            .cache_capacity(cache_bytes)
-            .mode(sled::Mode::HighThroughput)
-            // sled's own timer flush is off: durability points are explicit flushes.
-            .flush_every_ms(None)
-            .open()?;
+        let db = loop {
+            let opened = sled::Config::new()
+                .path(path)
+                .cache_capacity(cache_bytes)
+                .mode(sled::Mode::HighThroughput)
+                // sled's own timer flush is off: durability points are explicit flushes.
+                .flush_every_ms(None)
+                .open();
+            match opened {
+                Ok(db) => break db,
+                Err(e) if is_lock_error(&e) => {
+                    if started.elapsed() >= lock_wait {
+                        return Err(StoreError::Locked {
+                            path: path.display().to_string(),
+                            waited_ms: started.elapsed().as_millis() as u64,
+                        });
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        };
         Ok(Store {
+            _lock: std::sync::Arc::new(lock),
             people: db.open_tree(T_PEOPLE)?,
             grants: db.open_tree(T_GRANTS)?,
             revoked: db.open_tree(T_REVOKED)?,
@@ -807,19 +884,42 @@ mod tests {
         assert_eq!(store.outbox_head(1).unwrap()[0].id(), ids[0]);
     }
 
-    /// sled lets go of its file lock from a background thread after the last handle drops:
-    /// an immediate reopen in the same process can race it, so retry for a moment.
+    /// sled lets go of its file lock from a background thread after the last handle drops;
+    /// `open` itself waits that out, so an immediate reopen in the same process works.
     fn reopen(path: &Path) -> Store {
-        let deadline = Instant::now() + std::time::Duration::from_secs(5);
-        loop {
-            match Store::open(path) {
-                Ok(s) => return s,
-                Err(e) if Instant::now() < deadline => {
-                    let _ = e;
-                    std::thread::sleep(std::time::Duration::from_millis(20));
-                }
-                Err(e) => panic!("store does not reopen: {e}"),
+        Store::open(path).unwrap_or_else(|e| panic!("store does not reopen: {e}"))
+    }
+
+    #[test]
+    fn a_second_holder_waits_and_then_gets_locked() {
+        let tmp = tempfile::tempdir().unwrap();
+        let first = Store::open(tmp.path()).unwrap();
+        let wait = std::time::Duration::from_millis(200);
+        let started = Instant::now();
+        match Store::open_waiting(tmp.path(), DEFAULT_CACHE_BYTES, wait) {
+            Err(StoreError::Locked { waited_ms, .. }) => {
+                assert!(waited_ms >= 200, "gave up after {waited_ms} ms");
+                assert!(started.elapsed() >= wait);
             }
+            Err(e) => panic!("expected Locked, got {e}"),
+            Ok(_) => panic!("two stores opened on one directory"),
+        }
+        // A clone keeps the lock; dropping every handle frees it, and the reopen sees the data.
+        first.meta.insert(b"k", b"v".as_slice()).unwrap();
+        first.flush().unwrap();
+        let clone = first.clone();
+        drop(first);
+        assert!(matches!(
+            Store::open_waiting(tmp.path(), DEFAULT_CACHE_BYTES, wait),
+            Err(StoreError::Locked { .. })
+        ));
+        drop(clone);
+        for _ in 0..20 {
+            let again = reopen(tmp.path());
+            assert_eq!(
+                again.meta.get(b"k").unwrap().as_deref(),
+                Some(b"v".as_slice())
+            );
         }
     }
 
