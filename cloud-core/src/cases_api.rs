@@ -1067,15 +1067,7 @@ pub async fn from_alarm(
 
 /// File types a case may carry, by what the bytes are (the declared type must agree).
 fn sniff(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else if bytes.starts_with(b"%PDF-") {
-        Some("application/pdf")
-    } else {
-        None
-    }
+    crate::faces::sniff(bytes).or_else(|| bytes.starts_with(b"%PDF-").then_some("application/pdf"))
 }
 
 #[derive(Deserialize)]

@@ -58,6 +58,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0004_suggestions",
         include_str!("../migrations/0004_suggestions.sql"),
     ),
+    (
+        5,
+        "0005_faces",
+        include_str!("../migrations/0005_faces.sql"),
+    ),
 ];
 
 impl Db {

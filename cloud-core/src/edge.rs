@@ -1,7 +1,8 @@
 //! The cloud's side of the sync protocol (`edge_sync::sync`): provisioning by one-time code,
-//! directory deltas down, pass logs and alarms up (idempotent by record id, acknowledged only
-//! after commit), and the command long-poll. Every call but provisioning arrives already
-//! authenticated by the guard as `Caller::Edge`.
+//! directory deltas down (people with their approved face photos, the community's face
+//! settings), pass logs, alarms, device states and face enrolment verdicts up (idempotent by
+//! record id, acknowledged only after commit), and the command long-poll. Every call but
+//! provisioning arrives already authenticated by the guard as `Caller::Edge`.
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
@@ -153,7 +154,7 @@ pub fn delta_end(lists: &[&[i64]], limit: usize, upper: i64) -> (i64, bool) {
     }
 }
 
-fn placeholders(start: usize, n: usize) -> String {
+pub(crate) fn placeholders(start: usize, n: usize) -> String {
     (start..start + n)
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
@@ -289,6 +290,8 @@ pub async fn sync_down(
     let mut addresses: HashMap<String, Vec<AddressV1>> = HashMap::new();
     let mut visiting: HashSet<String> = HashSet::new();
     let mut extra_people = Vec::new();
+    // All approved photos of each person whose consent is given (the box diffs the list).
+    let mut photos = crate::faces_api::photos_for(&st.db.pool, &wanted).await?;
     for chunk in wanted.chunks(500) {
         let sql = format!(
             "SELECT person_id, building_id, unit_id, room_id FROM addresses WHERE estate_id = $1 AND person_id IN ({})",
@@ -346,6 +349,7 @@ pub async fn sync_down(
             removed.push(id);
             continue;
         }
+        let face_photos = photos.remove(&id).unwrap_or_default();
         out_people.push(PersonV1 {
             id,
             name: r.s("name")?,
@@ -359,6 +363,7 @@ pub async fn sync_down(
             staff_estates: Vec::new(),
             staff_all_estates: false,
             enabled: r.b("enabled")?,
+            face_photos,
         });
     }
     let grants = visits
@@ -387,6 +392,7 @@ pub async fn sync_down(
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let settings = crate::faces_api::settings_of(&st.db.pool, &bx.community_id).await?;
     touch(&st, &bx.box_id).await;
     Ok(Json(DownDeltaV1 {
         version: SYNC_VERSION,
@@ -399,6 +405,7 @@ pub async fn sync_down(
         doors,
         sensors,
         alarm_actions,
+        settings: Some(settings.into()),
     }))
 }
 
@@ -477,6 +484,12 @@ fn check_record(i: usize, r: &UplinkRecordV1) -> ApiResult<()> {
                 return Err(ApiError::invalid(&f("state"), "must be a JSON object"));
             }
         }
+        // Reasons are clipped, not refused (faces::clip_reasons); a pass's thumbnail is checked
+        // where it is stored, and a bad one is dropped without refusing the pass.
+        UplinkRecordV1::FaceEnrolment(e) => {
+            short("person_id", &e.person_id, ID)?;
+            short("photo_id", &e.photo_id, ID)?;
+        }
     }
     Ok(())
 }
@@ -508,15 +521,27 @@ pub async fn sync_up(
             .map(|r| Ok((r.s("code")?, r.s("id")?)))
             .collect::<Result<_, sqlx::Error>>()?;
     let received = now_ms();
-    let (mut passes, mut alarms, mut states) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut passes, mut alarms, mut states, mut verdicts) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for r in &b.records {
         match r {
             UplinkRecordV1::Pass(p) => passes.push(p),
             UplinkRecordV1::Alarm(a) => alarms.push(a),
             UplinkRecordV1::DeviceState(d) => states.push(d),
+            UplinkRecordV1::FaceEnrolment(f) => verdicts.push(f),
         }
     }
+    // Read before the transaction (SQLite has one connection, which the transaction holds).
+    let face_settings = if passes.iter().any(|p| p.face_thumbnail.is_some()) {
+        crate::faces_api::settings_of(&st.db.pool, &bx.community_id).await?
+    } else {
+        crate::faces::FaceSettings::default()
+    };
     let mut tx = st.db.pool.begin().await?;
+    // Before the passes: only a pass stored for the first time brings its thumbnail.
+    let thumbnails =
+        crate::faces_api::store_thumbnails(&st, &mut tx, &bx, &passes, face_settings, received)
+            .await?;
     let mut stored = 0u64;
     const PASS_COLS: usize = 14;
     for chunk in passes.chunks(st.db.max_params() / PASS_COLS) {
@@ -561,6 +586,9 @@ pub async fn sync_up(
     for d in &states {
         stored += store_state(&mut tx, &bx, d).await?;
     }
+    for f in &verdicts {
+        stored += crate::faces_api::store_verdict(&mut tx, &bx, f, received).await?;
+    }
     sqlx::query("UPDATE edge_boxes SET last_seen_ms = $1 WHERE id = $2")
         .bind(received)
         .bind(&bx.box_id)
@@ -568,7 +596,7 @@ pub async fn sync_up(
         .await?;
     tx.commit().await?;
     let total = b.records.len() as u64;
-    tracing::debug!(box_id = %bx.box_id, records = total, stored, "uplink batch committed");
+    tracing::debug!(box_id = %bx.box_id, records = total, stored, thumbnails, "uplink batch committed");
     Ok(Json(UplinkAckV1 {
         version: SYNC_VERSION,
         stored: stored as u32,

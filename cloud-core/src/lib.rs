@@ -7,7 +7,8 @@
 //! the front door; `registry`, `accounts`, `visits`, `edge`, `onetap`, `queries` are handlers;
 //! `db` owns connections and migrations; `hub` is the one-tap rendezvous; `auth` and `keys`
 //! hold the secrets' logic. Pure cores with unit tests: `policy::decide`,
-//! `visits::VisitStatus::apply`, `edge::delta_end`, `onetap::nearest_door`, `auth::Throttle`.
+//! `visits::VisitStatus::apply`, `edge::delta_end`, `onetap::nearest_door`, `auth::Throttle`,
+//! `faces` (photo review, enrolment summary, thumbnails, retention; handlers in `faces_api`).
 #![forbid(unsafe_code)]
 
 pub mod accounts;
@@ -20,6 +21,8 @@ pub mod db;
 pub mod devices;
 pub mod edge;
 pub mod error;
+pub mod faces;
+pub mod faces_api;
 pub mod hub;
 pub mod keys;
 pub mod objects;
@@ -54,12 +57,14 @@ pub struct Running {
     pub state: server::AppState,
     stop: tokio::sync::watch::Sender<bool>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    retention: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
     pub async fn stop(self) {
         let _ = self.stop.send(true);
         let _ = self.task.await;
+        let _ = self.retention.await;
     }
 }
 
@@ -102,6 +107,8 @@ pub async fn start(cfg: config::CloudConfig) -> Result<Running, StartError> {
     let state = server::AppState::new(db, cfg, keys);
     let app = server::router(state.clone());
     let (stop, mut stopped) = tokio::sync::watch::channel(false);
+    // Pass thumbnails past their community's retention go hourly (and once at start).
+    let retention = tokio::spawn(faces_api::retention_task(state.clone(), stop.subscribe()));
     let task = tokio::spawn(async move {
         axum::serve(
             listener,
@@ -118,5 +125,6 @@ pub async fn start(cfg: config::CloudConfig) -> Result<Running, StartError> {
         state,
         stop,
         task,
+        retention,
     })
 }

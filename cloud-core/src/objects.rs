@@ -1,7 +1,8 @@
-//! Where attachment bytes live (case photos, materials, evidence). The database keeps each
-//! file's metadata and sha256 (`attachments`); the bytes go to an [`ObjectStore`]. Local files
-//! under `data_dir/objects` are the default; another store (an S3-compatible one) would be a
-//! second implementation chosen by config — not built yet.
+//! Where attachment bytes live (case photos, materials, evidence; face photos and pass
+//! thumbnails). The database keeps each file's metadata and sha256 (`attachments`,
+//! `face_photos`, `pass_thumbnails`); the bytes go to an [`ObjectStore`]. Local files under
+//! `data_dir/objects` are the default; another store (an S3-compatible one) would be a second
+//! implementation chosen by config — not built yet.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -10,6 +11,9 @@ pub trait ObjectStore: Send + Sync + std::fmt::Debug {
     /// Store `bytes` under `key` durably (the call returns after fsync).
     fn put(&self, key: &str, bytes: &[u8]) -> std::io::Result<()>;
     fn get(&self, key: &str) -> std::io::Result<Vec<u8>>;
+    /// Remove `key` durably; removing a key that is not there succeeds (a retry after a crash
+    /// between the removal and the database update must go through).
+    fn delete(&self, key: &str) -> std::io::Result<()>;
 }
 
 /// Files under one directory; keys are ids (checked to be plain names).
@@ -50,6 +54,15 @@ impl ObjectStore for LocalFiles {
     fn get(&self, key: &str) -> std::io::Result<Vec<u8>> {
         std::fs::read(self.path(key)?)
     }
+
+    fn delete(&self, key: &str) -> std::io::Result<()> {
+        match std::fs::remove_file(self.path(key)?) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e),
+        }
+        std::fs::File::open(&self.root)?.sync_all()
+    }
 }
 
 #[cfg(test)]
@@ -66,5 +79,10 @@ mod tests {
             assert!(s.put(bad, b"x").is_err(), "{bad}");
         }
         assert!(s.get("missing").is_err());
+        s.delete("abc-1").unwrap();
+        assert!(s.get("abc-1").is_err());
+        // Removing what is not there succeeds; a bad key does not.
+        s.delete("abc-1").unwrap();
+        assert!(s.delete("../x").is_err());
     }
 }

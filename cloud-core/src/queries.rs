@@ -141,8 +141,9 @@ pub async fn passes(
             &st,
             "SELECT passes.id, passes.at_ms, passes.estate_id, passes.box_id, passes.door_code, passes.door_id, \
              passes.person_id, passes.method, passes.allowed, passes.reason, passes.grant_id, passes.received_at_ms, \
-             p.name AS person_name, p.phone AS phone, d.name AS door_name FROM passes \
-             LEFT JOIN people p ON p.id = passes.person_id LEFT JOIN doors d ON d.id = passes.door_id",
+             p.name AS person_name, p.phone AS phone, d.name AS door_name, t.pass_id AS thumbnail FROM passes \
+             LEFT JOIN people p ON p.id = passes.person_id LEFT JOIN doors d ON d.id = passes.door_id \
+             LEFT JOIN pass_thumbnails t ON t.pass_id = passes.id",
             lim,
             "passes",
         )
@@ -154,17 +155,23 @@ pub async fn passes(
                 "door_code": r.s("door_code")?, "door_id": r.os("door_id")?, "door_name": r.os("door_name")?,
                 "person_id": r.s("person_id")?, "person_name": r.os("person_name")?, "phone": r.os("phone")?,
                 "method": r.s("method")?, "allowed": r.b("allowed")?, "reason": r.s("reason")?,
-                "grant_id": r.os("grant_id")?, "received_at_ms": r.i("received_at_ms")?}))
+                "grant_id": r.os("grant_id")?, "received_at_ms": r.i("received_at_ms")?,
+                "has_thumbnail": r.os("thumbnail")?.is_some()}))
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
     Ok(Json(page(items, lim)))
 }
 
 pub(crate) fn page(items: Vec<Value>, lim: i64) -> Value {
+    page_by(items, lim, "at_ms")
+}
+
+/// A page whose items carry their time (the list's order) under `time_key`.
+pub(crate) fn page_by(items: Vec<Value>, lim: i64, time_key: &str) -> Value {
     let next = if items.len() as i64 == lim {
         items
             .last()
-            .map(|l| format!("{}:{}", l["at_ms"], l["id"].as_str().unwrap_or("")))
+            .map(|l| format!("{}:{}", l[time_key], l["id"].as_str().unwrap_or("")))
     } else {
         None
     };

@@ -699,6 +699,16 @@ pub async fn move_person(
         .bind(&pid)
         .execute(&mut *tx)
         .await?;
+    // Face photos and consent belong to the person: the new community's staff manage them.
+    for table in ["face_photos", "face_consents"] {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE {table} SET community_id = $1 WHERE person_id = $2"
+        )))
+        .bind(&b.community_id)
+        .bind(&pid)
+        .execute(&mut *tx)
+        .await?;
+    }
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

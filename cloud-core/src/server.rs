@@ -22,7 +22,8 @@ use crate::hub::CommandHub;
 use crate::keys::Keys;
 use crate::policy::{self, Access, Account, Caller, Denied, EdgeBox, Role};
 use crate::{
-    accounts, alarms, cases_api, devices, edge, open311, queries, registry, suggestions, visits,
+    accounts, alarms, cases_api, devices, edge, faces_api, open311, queries, registry, suggestions,
+    visits,
 };
 
 /// Everything handlers share. Shared mutable parts, each with its reason:
@@ -132,7 +133,19 @@ pub fn routes() -> Vec<RouteSpec> {
         r(Method::POST, "/v1/communities/{community_id}/doors", Community, "Register a door on an edge box", post(registry::create_door)),
         r(Method::GET, "/v1/communities/{community_id}/doors", Community, "List doors", get(registry::list_doors)),
         r(Method::PUT, "/v1/communities/{community_id}/doors/{door_id}/mode", Community, "Set a door's mode (normal, held_open, locked, emergency_release)", put(registry::set_door_mode)),
-        r(Method::GET, "/v1/communities/{community_id}/passes", Community, "Pass logs, newest first, filtered and paginated", get(queries::passes)),
+        r(Method::GET, "/v1/communities/{community_id}/passes", Community, "Pass logs, newest first, filtered and paginated (has_thumbnail: a face thumbnail is kept)", get(queries::passes)),
+        r(Method::GET, "/v1/communities/{community_id}/passes/{pass_id}/thumbnail", Community, "A face pass's thumbnail (image/jpeg) while the community keeps it (viewing is logged)", get(faces_api::pass_thumbnail)),
+        // face enrolment
+        r(Method::PUT, "/v1/communities/{community_id}/people/{person_id}/face-consent", Community, "Record a person's consent to face recognition ({given, note?}); withdrawing it makes boxes delete their templates on the next sync", put(faces_api::put_consent)),
+        r(Method::POST, "/v1/communities/{community_id}/people/{person_id}/face-photos", Community, "Upload a face photo (raw body, Content-Type image/jpeg or image/png, at most 4 MiB); it waits for review", post(faces_api::upload)),
+        r(Method::GET, "/v1/communities/{community_id}/face-photos", Community, "Face review: photos with person, consent and each box's enrolment verdict (?status=&person_id=), newest first, keyset pages", get(faces_api::list)),
+        r(Method::GET, "/v1/communities/{community_id}/face-photos/{photo_id}", Community, "One face photo with consent and enrolment verdicts", get(faces_api::get)),
+        r(Method::GET, "/v1/communities/{community_id}/face-photos/{photo_id}/image", Community, "A face photo's bytes", get(faces_api::get_image)),
+        r(Method::POST, "/v1/communities/{community_id}/face-photos/{photo_id}/approve", Community, "Approve a face photo (needs the person's consent: 409 consent_missing); boxes enrol it", post(faces_api::approve)),
+        r(Method::POST, "/v1/communities/{community_id}/face-photos/{photo_id}/reject", Community, "Reject a face photo with a note ({note}); boxes drop it if it was approved", post(faces_api::reject)),
+        r(Method::DELETE, "/v1/communities/{community_id}/face-photos/{photo_id}", Community, "Delete a face photo: its bytes are removed, boxes drop it", axum::routing::delete(faces_api::delete)),
+        r(Method::GET, "/v1/communities/{community_id}/face-settings", Community, "Face settings: thumbnail upload and retention (defaults when never saved)", get(faces_api::get_settings)),
+        r(Method::PUT, "/v1/communities/{community_id}/face-settings", Community, "Change the face settings ({face_thumbnail_upload, face_thumbnail_retention_days 1..=365}); boxes follow on their next sync", put(faces_api::put_settings)),
         r(Method::GET, "/v1/communities/{community_id}/alarm-events", Community, "Alarm transitions as boxes reported them, newest first, filtered and paginated", get(queries::alarms)),
         r(Method::GET, "/v1/communities/{community_id}/alarms", Community, "Alarms (one per device and type until closed), newest first; filter by status, kind, severity, place, time", get(alarms::list)),
         r(Method::GET, "/v1/communities/{community_id}/alarms/{alarm_id}", Community, "One alarm with its whole history", get(alarms::get)),
@@ -183,7 +196,8 @@ pub fn routes() -> Vec<RouteSpec> {
         // edge boxes
         r(Method::POST, "/v1/edge/provision", Public, "A box exchanges its one-time code and public key for its identity", post(edge::provision)),
         r(Method::GET, "/v1/edge/sync/down", Edge, "Directory changes after a cursor", get(edge::sync_down)),
-        r(Method::POST, "/v1/edge/sync/up", Edge, "Upload pass logs and alarms (idempotent by record id)", post(edge::sync_up)),
+        r(Method::POST, "/v1/edge/sync/up", Edge, "Upload pass logs, alarms, device states and face enrolment verdicts (idempotent by record id)", post(edge::sync_up)),
+        r(Method::GET, "/v1/edge/face-photos/{photo_id}", Edge, "A face photo this box was sent (approved, consent given, person with rights at the box's estate); 404 otherwise", get(faces_api::edge_photo)),
         r(Method::GET, "/v1/edge/commands", Edge, "Long-poll for signed one-tap commands", get(edge::poll_commands)),
         r(Method::POST, "/v1/edge/commands/outcome", Edge, "Report what a command did", post(edge::command_outcome)),
     ]

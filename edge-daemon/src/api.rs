@@ -30,6 +30,17 @@ pub struct ApiState {
     pub box_id: Arc<str>,
     /// Set when sensors are configured (`[mqtt]`).
     pub sensors: Option<crate::sensorkeeper::SensorHandle>,
+    /// Set when face doors are configured (`[face]`).
+    pub face: Option<FaceFront>,
+}
+
+/// What the frame endpoint needs of the face set-up.
+#[derive(Clone)]
+pub struct FaceFront {
+    pub handle: crate::facekeeper::FaceHandle,
+    /// `face.frame_token`: lets a terminal push frames without the admin token.
+    pub frame_token: Option<Arc<str>>,
+    pub max_frame_bytes: usize,
 }
 
 pub fn router(state: ApiState) -> Router {
@@ -41,6 +52,12 @@ pub fn router(state: ApiState) -> Router {
         .route("/v1/directory", put(import))
         .route("/v1/doors/{id}/mode", put(set_mode))
         .route("/v1/passes", get(passes))
+        .route("/v1/passes/{id}/thumbnail", get(pass_thumbnail))
+        .route(
+            "/v1/doors/{id}/face-frames",
+            // The size limit is checked in the handler against face.max_frame_bytes.
+            post(face_frame).layer(axum::extract::DefaultBodyLimit::max(32 * 1024 * 1024)),
+        )
         .route("/v1/clock/confirm", post(confirm_clock))
         .route("/v1/sensors", get(sensors))
         .route(
@@ -269,6 +286,86 @@ async fn decide(
     match s.gk.decide(req).await {
         None => unavailable(),
         Some(out) => finish(out).await,
+    }
+}
+
+/// A face terminal or camera pushes one JPEG/PNG frame for a face door (body = the image).
+/// 200 with the frame's verdict, and when it completed an attempt, the pass record.
+async fn face_frame(
+    State(s): State<ApiState>,
+    headers: HeaderMap,
+    Path(door): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let Some(face) = &s.face else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "face_disabled",
+            "no [face] section is configured on this box",
+        );
+    };
+    let frame_ok = face.frame_token.as_ref().is_some_and(|t| {
+        headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .is_some_and(|g| constant_time_eq(g.as_bytes(), t.as_bytes()))
+    });
+    if !frame_ok {
+        if let Err(r) = authorised(&s, &headers) {
+            return *r;
+        }
+    }
+    if body.len() > face.max_frame_bytes {
+        return error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "frame_too_large",
+            format!(
+                "body: {} bytes, more than face.max_frame_bytes = {}",
+                body.len(),
+                face.max_frame_bytes
+            ),
+        );
+    }
+    match crate::facekeeper::face_pass(&face.handle, &s.gk, &s.store, &door, body.to_vec()).await {
+        Ok(pass) => Json(pass).into_response(),
+        Err(e @ crate::facekeeper::FrameError::NotAFaceDoor(_)) => {
+            error(StatusCode::NOT_FOUND, "not_a_face_door", e)
+        }
+        Err(e @ crate::facekeeper::FrameError::Image(_)) => {
+            error(StatusCode::UNPROCESSABLE_ENTITY, "bad_image", e)
+        }
+        Err(crate::facekeeper::FrameError::Gone) => unavailable(),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "face_pipeline", e),
+    }
+}
+
+/// The face thumbnail of a pass record (admin; the box keeps it for the retention period).
+async fn pass_thumbnail(
+    State(s): State<ApiState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    if let Err(r) = authorised(&s, &headers) {
+        return *r;
+    }
+    let Ok(id) = id.parse::<uuid::Uuid>() else {
+        return error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "malformed_path",
+            "path `id`: not a UUID",
+        );
+    };
+    match s.store.thumbnail(id) {
+        Ok(Some(jpeg)) => {
+            ([(axum::http::header::CONTENT_TYPE, "image/jpeg")], jpeg).into_response()
+        }
+        Ok(None) => error(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "no thumbnail for this pass",
+        ),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "store", e),
     }
 }
 

@@ -422,6 +422,46 @@ impl Client {
     }
 }
 
+impl Client {
+    /// A signed GET returning raw bytes (at most `max` of them).
+    async fn get_bytes(&self, path: &str, max: usize) -> Result<Vec<u8>, String> {
+        let headers = edge_sync::auth::sign_request(
+            &self.key,
+            &self.box_id,
+            "GET",
+            path,
+            crate::os_clock::wall_ms(),
+            &[],
+        );
+        let mut req = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .timeout(self.timeout * 4);
+        for (k, v) in headers {
+            req = req.header(k, v);
+        }
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| format!("cloud unreachable: {e}"))?;
+        let status = resp.status();
+        if !status.is_success() {
+            return Err(format!("cloud answered {}", status.as_u16()));
+        }
+        if resp.content_length().is_some_and(|n| n > max as u64) {
+            return Err(format!("photo larger than {max} bytes"));
+        }
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| format!("cloud unreachable: {e}"))?;
+        if bytes.len() > max {
+            return Err(format!("photo larger than {max} bytes"));
+        }
+        Ok(bytes.to_vec())
+    }
+}
+
 fn jitter() -> f64 {
     rand::random::<f64>()
 }
@@ -432,6 +472,7 @@ pub fn spawn(
     store: Store,
     gate: GatekeeperHandle,
     sensors: Option<crate::sensorkeeper::SensorHandle>,
+    face_kick: Option<crate::faceenrol::EnrolKick>,
     stop: watch::Receiver<bool>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
     let client = Client {
@@ -449,6 +490,7 @@ pub fn spawn(
             store.clone(),
             gate.clone(),
             sensors,
+            face_kick,
             stop.clone(),
         )),
         tokio::spawn(uplink(client.clone(), s.clone(), store, stop.clone())),
@@ -473,6 +515,7 @@ async fn downlink(
     store: Store,
     gate: GatekeeperHandle,
     sensors: Option<crate::sensorkeeper::SensorHandle>,
+    face_kick: Option<crate::faceenrol::EnrolKick>,
     mut stop: watch::Receiver<bool>,
 ) {
     let mut backoff = Backoff::new(500, s.backoff_max_ms);
@@ -495,6 +538,18 @@ async fn downlink(
             Ok(Some(delta)) => {
                 let more = delta.more;
                 let to = delta.cursor;
+                // Settings come with every delta; stored when they change.
+                if let Some(settings) = &delta.settings {
+                    match store.put_box_settings(settings) {
+                        Ok(true) => tracing::info!(
+                            face_thumbnail_upload = settings.face_thumbnail_upload,
+                            face_thumbnail_retention_days = settings.face_thumbnail_retention_days,
+                            "community settings changed"
+                        ),
+                        Ok(false) => {}
+                        Err(e) => tracing::error!(error = %e, "community settings not stored"),
+                    }
+                }
                 let empty = delta.people.is_empty()
                     && delta.removed_people.is_empty()
                     && delta.grants.is_empty()
@@ -517,6 +572,9 @@ async fn downlink(
                         let (cloud_sensors, actions) = (d.sensors.clone(), d.alarm_actions.clone());
                         match gate.apply_delta(d).await {
                             Some(Ok(())) => {
+                                if let Some(k) = &face_kick {
+                                    k.kick();
+                                }
                                 // After the commit: the sensor keeper registers what is now stored.
                                 // An alarm action is applied at most once on the box (a crash here
                                 // loses it); the cloud keeps the acknowledgement either way.
@@ -606,9 +664,23 @@ async fn uplink_once(c: &Client, s: &CloudLinkConfig, store: &Store) -> Result<u
     if entries.is_empty() {
         return Ok(0);
     }
+    let upload_thumbnails = store
+        .box_settings()
+        .map(|s| s.face_thumbnail_upload)
+        .unwrap_or(false);
+    let mut records: Vec<_> = entries.iter().map(|(_, item)| item.to_wire()).collect();
+    let mut entries = entries;
+    if upload_thumbnails {
+        attach_thumbnails(store, &mut records);
+        // Thumbnails make records ~22 KB: keep a batch under the cloud's body limit by bytes,
+        // not only by count (the rest goes in the next batch).
+        let keep = within_bytes(&records, MAX_BATCH_BYTES);
+        records.truncate(keep);
+        entries.truncate(keep);
+    }
     let batch = UplinkBatchV1 {
         version: SYNC_VERSION,
-        records: entries.iter().map(|(_, item)| item.to_wire()).collect(),
+        records,
     };
     let body = serde_json::to_vec(&batch).map_err(|e| e.to_string())?;
     let started = std::time::Instant::now();
@@ -638,6 +710,58 @@ async fn uplink_once(c: &Client, s: &CloudLinkConfig, store: &Store) -> Result<u
         "uplink batch acknowledged"
     );
     Ok(entries.len())
+}
+
+/// The cloud's default request body limit is 2 MiB; batches stay well under it.
+const MAX_BATCH_BYTES: usize = 1536 * 1024;
+
+/// How many leading records fit in `budget` bytes of JSON (always at least one).
+fn within_bytes(records: &[edge_sync::sync::UplinkRecordV1], budget: usize) -> usize {
+    let mut used = 0;
+    for (i, r) in records.iter().enumerate() {
+        used += serde_json::to_vec(r).map_or(0, |v| v.len()) + 1;
+        if used > budget {
+            return i.max(1);
+        }
+    }
+    records.len()
+}
+
+/// Face passes go up with their thumbnail when the community allows it (and it is still kept).
+fn attach_thumbnails(store: &Store, records: &mut [edge_sync::sync::UplinkRecordV1]) {
+    use base64::Engine as _;
+    for r in records {
+        if let edge_sync::sync::UplinkRecordV1::Pass(p) = r {
+            if p.method != "face" {
+                continue;
+            }
+            match store.thumbnail(p.id) {
+                Ok(Some(jpeg)) if jpeg.len() <= edge_sync::sync::limits::THUMBNAIL => {
+                    p.face_thumbnail = Some(base64::engine::general_purpose::STANDARD.encode(jpeg));
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "face thumbnail unreadable; sent without"),
+            }
+        }
+    }
+}
+
+/// Fetches face photos from the cloud with the box's signature (for the enroller).
+pub fn photo_fetcher(link: &CloudLink) -> crate::faceenrol::PhotoFetcher {
+    let c = Client {
+        http: reqwest::Client::new(),
+        base: link.identity.cloud_url.clone(),
+        box_id: link.identity.box_id.clone(),
+        key: link.key.clone(),
+        timeout: Duration::from_millis(link.settings.request_timeout_ms),
+    };
+    std::sync::Arc::new(move |id: String| {
+        let c = c.clone();
+        Box::pin(async move {
+            c.get_bytes(&format!("/v1/edge/face-photos/{id}"), 8 << 20)
+                .await
+        })
+    })
 }
 
 async fn commands(
@@ -746,6 +870,33 @@ async fn run_command(c: &Client, gate: &GatekeeperHandle, cmd: edge_sync::Signed
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn batches_with_thumbnails_are_cut_by_bytes() {
+        let pass = |i: u128, thumb: usize| {
+            edge_sync::sync::UplinkRecordV1::Pass(edge_sync::sync::PassV1 {
+                id: uuid::Uuid::from_u128(i),
+                at_ms: 1,
+                door: "east".into(),
+                person_id: "p".into(),
+                method: "face".into(),
+                allowed: true,
+                reason: "resident".into(),
+                grant_id: None,
+                command_id: None,
+                face_thumbnail: (thumb > 0).then(|| "A".repeat(thumb)),
+            })
+        };
+        let small: Vec<_> = (0..500).map(|i| pass(i, 0)).collect();
+        assert_eq!(within_bytes(&small, MAX_BATCH_BYTES), 500);
+        let big: Vec<_> = (0..500).map(|i| pass(i, 21_848)).collect();
+        let n = within_bytes(&big, MAX_BATCH_BYTES);
+        assert!((60..80).contains(&n), "{n}");
+        let body = serde_json::to_vec(&big[..n]).unwrap();
+        assert!(body.len() < 2 * 1024 * 1024);
+        // One record larger than the budget still goes (alone): the outbox never stalls.
+        assert_eq!(within_bytes(&[pass(1, 3_000_000)], MAX_BATCH_BYTES), 1);
+    }
 
     #[test]
     fn backoff_grows_to_its_cap_and_resets() {

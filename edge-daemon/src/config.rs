@@ -241,6 +241,8 @@ struct RawConfig {
     fire_release: Vec<crate::sensor_config::FireReleaseConfig>,
     #[serde(default)]
     sensor_rules: crate::sensor_config::RulesConfig,
+    /// Face pass (models, template key, face doors, cameras); leave out for no face doors.
+    face: Option<crate::face_config::FaceConfig>,
 }
 
 /// Where a device's requests travel. Devices with the same bus share one owner task.
@@ -291,6 +293,8 @@ pub struct EdgeConfig {
     pub doors: Vec<DoorConfig>,
     /// Set when `[mqtt]` is configured: broker, sensors with their profiles, fire release.
     pub sensors: Option<crate::sensor_config::SensorSetup>,
+    /// Set when `[face]` is configured, paths resolved.
+    pub face: Option<crate::face_config::FaceConfig>,
     pub profiles: BTreeMap<String, DeviceProfile>,
     pub buses: Vec<BusPlan>,
 }
@@ -571,8 +575,17 @@ impl EdgeConfig {
             &raw.sensor_rules,
             &raw.doors,
         )?;
+        let face = match raw.face.clone() {
+            Some(f) => {
+                let door_ids: Vec<&str> = raw.doors.iter().map(|d| d.id.as_str()).collect();
+                let device_ids: Vec<&str> = raw.devices.iter().map(|d| d.id.as_str()).collect();
+                Some(f.resolve(file, &rel, &door_ids, &device_ids)?)
+            }
+            None => None,
+        };
         Ok(EdgeConfig {
             file: file.to_path_buf(),
+            face,
             identity,
             cloud,
             seed_file: raw.seed_file.as_deref().map(rel),
@@ -616,6 +629,72 @@ mod tests {
         let cfg = EdgeConfig::load(&example_path()).unwrap();
         assert!(!cfg.doors.is_empty());
         assert!(!cfg.buses.is_empty());
+    }
+
+    /// The example's commented `[face]` block, switched on.
+    fn example_face() -> String {
+        let text = std::fs::read_to_string(example_path()).unwrap();
+        let start = text.find("# [face]").expect("example documents [face]");
+        text[start..]
+            .lines()
+            .filter(|l| l.starts_with("# ") && !l.starts_with("# ---"))
+            .map(|l| &l[2..])
+            .filter(|l| {
+                let t = l.trim_start();
+                t.starts_with('[') || t.contains(" = ")
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn the_documented_face_section_parses_and_bad_values_are_named() {
+        let face = example_face();
+        let text = std::fs::read_to_string(example_path()).unwrap() + "\n" + &face;
+        let cfg = EdgeConfig::parse(&example_path(), &text).unwrap();
+        let f = cfg.face.expect("[face] parsed");
+        assert_eq!(f.doors[0].door, "east-gate");
+        assert_eq!(f.doors[0].threshold, 0.55);
+        assert_eq!(f.cameras[0].presence.as_ref().unwrap().discrete_input, 0);
+        for (from, to, field) in [
+            (
+                "threshold = 0.55",
+                "threshold = 0.1",
+                "face.doors[0].threshold",
+            ),
+            (
+                "door = \"east-gate\"\nthreshold",
+                "door = \"west\"\nthreshold",
+                "face.doors[0].door",
+            ),
+            (
+                "confirm_frames = 3",
+                "confirm_frames = 0",
+                "face.doors[0].confirm_frames",
+            ),
+            (
+                "frame_token = \"change-me-terminal-token\"",
+                "frame_token = \"short\"",
+                "face.frame_token",
+            ),
+            (
+                "device = \"relay-east\", discrete",
+                "device = \"nope\", discrete",
+                "face.cameras[0].presence.device",
+            ),
+            (
+                "snapshot_url = \"http://",
+                "snapshot_url = \"ftp://",
+                "face.cameras[0].snapshot_url",
+            ),
+        ] {
+            assert!(face.contains(from), "{from}");
+            let bad = std::fs::read_to_string(example_path()).unwrap()
+                + "\n"
+                + &face.replacen(from, to, 1);
+            let e = EdgeConfig::parse(&example_path(), &bad).unwrap_err();
+            assert_eq!(e.field, field, "{e}");
+        }
     }
 
     fn with(replace: &str, by: &str) -> Result<EdgeConfig, ConfigError> {

@@ -31,6 +31,9 @@ pub enum StartError {
     },
     #[error("seed file {path}: {reason}")]
     Seed { path: String, reason: String },
+    /// ONNX Runtime, a model or the template key could not be loaded.
+    #[error("face pass: {0}")]
+    Face(String),
 }
 
 /// A running daemon. Dropping it does not stop it; call [`Daemon::stop`].
@@ -85,12 +88,14 @@ impl Daemon {
         let (alarm_tx, mut alarm_rx) = mpsc::channel(1024);
         let (gate_tx, mut gate_rx) = mpsc::channel::<GateEvent>(1024);
         let mut drivers = HashMap::new();
+        let mut buses_by_device = HashMap::new();
         let mut driver_tasks = Vec::new();
         let (shutdown, stop_rx) = watch::channel(false);
         for plan in &cfg.buses {
             let (owner, bus) = BusOwner::new(plan, &cfg, alarm_tx.clone(), &restored);
             tasks.push(tokio::spawn(owner.run()));
             for dev in &plan.devices {
+                buses_by_device.insert(dev.clone(), bus.clone());
                 if let Some((driver, handle)) =
                     DeviceDriver::new(&cfg, dev, bus.clone(), gate_tx.clone())
                 {
@@ -102,6 +107,7 @@ impl Daemon {
         drop((alarm_tx, gate_tx));
 
         let sensor_writer = writer.clone();
+        let face_writer = writer.clone();
         let (gk, handle) =
             Gatekeeper::new(&cfg, store.clone(), writer, drivers, &restored).map_err(store_err)?;
         let gk_task = tokio::spawn(gk.run());
@@ -195,6 +201,53 @@ impl Daemon {
             }
         }
 
+        // Face pass: one thread owns the models and the gallery; the enroller keeps the
+        // templates in step with the cloud's photo lists.
+        let mut face_kick = None;
+        let face = match &cfg.face {
+            Some(fc) => {
+                let key = crate::faceenrol::TemplateKey::load_or_create(&fc.template_key_file)
+                    .map_err(|e| StartError::Face(e.to_string()))?;
+                let (fh, _thread) = crate::facekeeper::start(fc)
+                    .await
+                    .map_err(StartError::Face)?;
+                let kick = crate::faceenrol::EnrolKick::default();
+                let enroller = crate::faceenrol::Enroller::new(
+                    store.clone(),
+                    face_writer.clone(),
+                    fh.clone(),
+                    key,
+                    cfg.cloud.as_ref().map(crate::cloud::photo_fetcher),
+                    kick.clone(),
+                );
+                tasks.push(tokio::spawn(enroller.run(shutdown.subscribe())));
+                for cam in &fc.cameras {
+                    let bus = cam
+                        .presence
+                        .as_ref()
+                        .and_then(|p| buses_by_device.get(&p.device).cloned());
+                    tasks.push(tokio::spawn(crate::facecamera::run(
+                        cam.clone(),
+                        bus,
+                        fc.max_frame_bytes,
+                        fh.clone(),
+                        handle.clone(),
+                        store.clone(),
+                        shutdown.subscribe(),
+                    )));
+                }
+                face_kick = Some(kick);
+                tracing::info!(doors = fc.doors.len(), cameras = fc.cameras.len(), model = %fh.model, "face pass started");
+                Some(crate::api::FaceFront {
+                    handle: fh,
+                    frame_token: fc.frame_token.as_deref().map(Arc::from),
+                    max_frame_bytes: fc.max_frame_bytes,
+                })
+            }
+            None => None,
+        };
+        drop(face_writer);
+
         let listener = tokio::net::TcpListener::bind(cfg.api.listen)
             .await
             .map_err(|source| StartError::Listen {
@@ -211,6 +264,7 @@ impl Daemon {
             admin_token: cfg.api.admin_token.as_deref().map(Arc::from),
             box_id: Arc::from(cfg.identity.id.as_str()),
             sensors: sensors.clone(),
+            face,
         };
         let mut stop_api = shutdown.subscribe();
         let api = tokio::spawn(async move {
@@ -228,6 +282,7 @@ impl Daemon {
                 store.clone(),
                 handle.clone(),
                 sensors.clone(),
+                face_kick,
                 shutdown.subscribe(),
             ));
             tracing::info!(cloud = %link.identity.cloud_url, "cloud link started");

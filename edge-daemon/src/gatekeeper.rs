@@ -83,6 +83,12 @@ pub enum Msg {
         req: AccessRequest,
         reply: oneshot::Sender<Outcome>,
     },
+    /// A face at a face door that matched nobody (or was not live): logged, nothing opens.
+    FaceRefused {
+        door_id: String,
+        reason: &'static str,
+        reply: oneshot::Sender<Outcome>,
+    },
     Gate(GateEvent),
     Alarm(AlarmEvent),
     Import {
@@ -126,6 +132,14 @@ impl GatekeeperHandle {
     }
     pub async fn decide(&self, req: AccessRequest) -> Option<Outcome> {
         self.ask(|reply| Msg::Decide { req, reply }).await
+    }
+    pub async fn face_refused(&self, door_id: String, reason: &'static str) -> Option<Outcome> {
+        self.ask(|reply| Msg::FaceRefused {
+            door_id,
+            reason,
+            reply,
+        })
+        .await
     }
     pub async fn import(&self, dir: Directory) -> Option<Result<(usize, usize), StoreError>> {
         self.ask(|reply| Msg::Import { dir, reply }).await
@@ -295,6 +309,14 @@ impl Gatekeeper {
                 let out = self.decide(req, None).await;
                 let _ = reply.send(out);
             }
+            Msg::FaceRefused {
+                door_id,
+                reason,
+                reply,
+            } => {
+                let out = self.face_refused(door_id, reason).await;
+                let _ = reply.send(out);
+            }
             Msg::Gate(ev) => self.gate_event(ev).await,
             Msg::Alarm(ev) => {
                 match &ev {
@@ -450,6 +472,40 @@ impl Gatekeeper {
         }
     }
 
+    async fn face_refused(&mut self, door_id: String, reason: &'static str) -> Outcome {
+        let record_id = Uuid::now_v7();
+        let rec = PassRecordV1 {
+            v: crate::records::RECORD_VERSION,
+            id: record_id,
+            at_ms: wall_ms(),
+            box_id: self.box_id.clone(),
+            door_id: door_id.clone(),
+            person_id: String::new(),
+            method: "face".into(),
+            allowed: false,
+            reason: reason.into(),
+            grant_id: None,
+            command_id: None,
+        };
+        let durable = match self.writer.enqueue(OutboxItemV1::Pass(rec)).await {
+            Ok(rx) => rx,
+            Err(e) => {
+                let (tx, rx) = oneshot::channel();
+                let _ = tx.send(Err(e.to_string()));
+                rx
+            }
+        };
+        tracing::info!(door = %door_id, method = "face", allowed = false, reason, record = %record_id, "access decision");
+        Outcome {
+            record_id,
+            decision: Decision::Deny {
+                reason: crate::access::DenyReason::UnknownPerson,
+            },
+            durable,
+            opened: None,
+        }
+    }
+
     async fn gate_event(&mut self, ev: GateEvent) {
         let (mono, wall) = (mono_ms(), wall_ms());
         let mut events = Vec::new();
@@ -576,6 +632,7 @@ impl Gatekeeper {
             grants: &d.grants,
             door_modes: &modes,
             sensors: &d.sensors,
+            face_photos: &d.face_photos,
             cursor: d.cursor,
         })?;
         let counts = (d.people.len(), d.removed_people.len(), d.grants.len());

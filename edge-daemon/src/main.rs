@@ -115,7 +115,17 @@ fn main() -> ExitCode {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     tracing::error!(error = format!("{e:#}"), "edge daemon failed");
-                    ExitCode::FAILURE
+                    // A face runtime, model or key that cannot be loaded is an installation
+                    // problem a restart will not fix: exit like a config error so systemd stops.
+                    let install = e
+                        .downcast_ref::<edge_daemon::daemon::StartError>()
+                        .is_some_and(|s| matches!(s, edge_daemon::daemon::StartError::Face(_)));
+                    if install {
+                        eprintln!("config error: {e}");
+                        ExitCode::from(EXIT_CONFIG)
+                    } else {
+                        ExitCode::FAILURE
+                    }
                 }
             }
         }

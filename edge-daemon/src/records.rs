@@ -79,6 +79,18 @@ pub struct DeviceStateRecordV1 {
     pub state: String,
 }
 
+/// What the box made of one face photo (enrolled, or refused with reasons) for face review.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FaceEnrolmentRecordV1 {
+    pub v: u32,
+    pub id: Uuid,
+    pub at_ms: i64,
+    pub person_id: String,
+    pub photo_id: String,
+    pub accepted: bool,
+    pub reasons: Vec<String>,
+}
+
 /// One alarm transition (raised or cleared).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AlarmRecordV1 {
@@ -191,6 +203,7 @@ pub enum OutboxItemV1 {
     Pass(PassRecordV1),
     Alarm(AlarmRecordV1),
     DeviceState(DeviceStateRecordV1),
+    FaceEnrolment(FaceEnrolmentRecordV1),
 }
 
 impl OutboxItemV1 {
@@ -199,6 +212,7 @@ impl OutboxItemV1 {
             OutboxItemV1::Pass(p) => p.id,
             OutboxItemV1::Alarm(a) => a.id,
             OutboxItemV1::DeviceState(d) => d.id,
+            OutboxItemV1::FaceEnrolment(f) => f.id,
         }
     }
 }
@@ -221,8 +235,8 @@ impl OutboxItemV1 {
     /// from a local caller must never make a batch the cloud refuses, or the outbox would stall.
     /// The record on the box keeps the full text.
     pub fn to_wire(&self) -> edge_sync::sync::UplinkRecordV1 {
-        use edge_sync::sync::limits::{DETAIL, ID, WORD};
-        use edge_sync::sync::{AlarmV1, DeviceStateV1, PassV1, UplinkRecordV1};
+        use edge_sync::sync::limits::{DETAIL, ID, REASONS, WORD};
+        use edge_sync::sync::{AlarmV1, DeviceStateV1, FaceEnrolmentV1, PassV1, UplinkRecordV1};
         match self {
             OutboxItemV1::Pass(p) => UplinkRecordV1::Pass(PassV1 {
                 id: p.id,
@@ -234,6 +248,7 @@ impl OutboxItemV1 {
                 reason: clip(&p.reason, ID),
                 grant_id: p.grant_id.as_deref().map(|g| clip(g, ID)),
                 command_id: p.command_id,
+                face_thumbnail: None,
             }),
             OutboxItemV1::Alarm(a) => UplinkRecordV1::Alarm(AlarmV1 {
                 id: a.id,
@@ -256,6 +271,19 @@ impl OutboxItemV1 {
                 } else {
                     "{}".into()
                 },
+            }),
+            OutboxItemV1::FaceEnrolment(f) => UplinkRecordV1::FaceEnrolment(FaceEnrolmentV1 {
+                id: f.id,
+                at_ms: f.at_ms,
+                person_id: clip(&f.person_id, ID),
+                photo_id: clip(&f.photo_id, ID),
+                accepted: f.accepted,
+                reasons: f
+                    .reasons
+                    .iter()
+                    .take(REASONS)
+                    .map(|r| clip(r, WORD))
+                    .collect(),
             }),
         }
     }

@@ -94,6 +94,10 @@ const T_META: &str = "meta";
 const T_SEEN: &str = "onetap_seen";
 /// Passes and alarms, key = seq (u64 BE) ‖ record id (UUIDv7), value = tag byte ‖ JSON.
 const T_EVENTS: &str = "events_v1";
+const T_FACES: &str = "face_templates_v1";
+const T_FACE_WANTED: &str = "face_wanted_v1";
+const T_THUMBS: &str = "face_thumbnails_v1";
+const K_BOX_SETTINGS: &[u8] = b"box_settings_v1";
 const K_HIGH_WATER: &[u8] = b"clock_high_water_ms";
 const K_ACTIVE_ALARMS: &[u8] = b"active_alarms_v1";
 /// Highest event seq the cloud has acknowledged; the outbox is everything after it.
@@ -124,6 +128,12 @@ pub struct Store {
     meta: sled::Tree,
     seen: sled::Tree,
     events: sled::Tree,
+    /// Face templates (sealed) and refusals, keyed `person \0 photo`.
+    faces: sled::Tree,
+    /// The photos the cloud wants enrolled, per person (`Vec<StoredFacePhotoV1>`).
+    face_wanted: sled::Tree,
+    /// Pass-log face thumbnails keyed by pass record id: 8-byte `at_ms` then the JPEG.
+    thumbs: sled::Tree,
 }
 
 /// An outbox entry: its event key (log position) and the record.
@@ -137,7 +147,47 @@ pub struct DeltaWrite<'a> {
     pub grants: &'a [VisitorGrant],
     pub door_modes: &'a [(String, DoorMode)],
     pub sensors: &'a [crate::wire::CloudSensor],
+    /// For each person in `people` (and only those): the face photos the cloud lists now.
+    pub face_photos: &'a [(String, Vec<StoredFacePhotoV1>)],
     pub cursor: i64,
+}
+
+/// A face photo the cloud wants enrolled (storage form of `edge_sync::directory::FacePhotoV1`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StoredFacePhotoV1 {
+    pub id: String,
+    pub sha256: String,
+}
+
+/// One face photo's outcome on this box. `sealed` is the template encrypted with the key in
+/// `face.template_key_file` (XChaCha20-Poly1305, the key as AAD-bound to person and photo);
+/// empty for a refusal. `model` names the embedder, so a model change re-enrols.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FaceEntryV1 {
+    pub v: u32,
+    pub person_id: String,
+    pub photo_id: String,
+    pub sha256: String,
+    pub model: String,
+    pub accepted: bool,
+    pub reasons: Vec<String>,
+    /// base64 nonce and ciphertext.
+    pub nonce: String,
+    pub sealed: String,
+}
+
+fn face_key(person: &str, photo: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(person.len() + photo.len() + 1);
+    k.extend_from_slice(person.as_bytes());
+    k.push(0);
+    k.extend_from_slice(photo.as_bytes());
+    k
+}
+
+fn face_prefix(person: &str) -> Vec<u8> {
+    let mut k = person.as_bytes().to_vec();
+    k.push(0);
+    k
 }
 
 /// Prefix of the meta keys that hold the cloud's sensor registrations (one key per device),
@@ -237,6 +287,9 @@ impl Store {
             meta: db.open_tree(T_META)?,
             seen: db.open_tree(T_SEEN)?,
             events: db.open_tree(T_EVENTS)?,
+            faces: db.open_tree(T_FACES)?,
+            face_wanted: db.open_tree(T_FACE_WANTED)?,
+            thumbs: db.open_tree(T_THUMBS)?,
             db,
         })
     }
@@ -663,8 +716,48 @@ impl Store {
                 (key, v)
             })
             .collect();
-        (&self.people, &self.grants, &self.door_modes, &self.meta)
-            .transaction(|(tp, tg, td, tm)| {
+        // Templates to delete: photos no longer listed for a changed person, every photo of a
+        // removed one. Found before the transaction (sled transactions cannot scan); an
+        // enrolment racing this is caught by `prune_unwanted_faces` right after.
+        let mut drop_faces: Vec<Vec<u8>> = Vec::new();
+        let mut wanted: Vec<(Vec<u8>, Option<Vec<u8>>)> = Vec::new();
+        for (person, photos) in d.face_photos {
+            for kv in self.faces.scan_prefix(face_prefix(person)) {
+                let (k, _) = kv?;
+                let photo = &k[person.len() + 1..];
+                if !photos.iter().any(|p| p.id.as_bytes() == photo) {
+                    drop_faces.push(k.to_vec());
+                }
+            }
+            wanted.push((
+                person.as_bytes().to_vec(),
+                (!photos.is_empty()).then(|| encode(photos)),
+            ));
+        }
+        for person in d.removed_people {
+            for kv in self.faces.scan_prefix(face_prefix(person)) {
+                drop_faces.push(kv?.0.to_vec());
+            }
+            wanted.push((person.as_bytes().to_vec(), None));
+        }
+        (
+            &self.people,
+            &self.grants,
+            &self.door_modes,
+            &self.meta,
+            &self.faces,
+            &self.face_wanted,
+        )
+            .transaction(|(tp, tg, td, tm, tf, tw)| {
+                for k in &drop_faces {
+                    tf.remove(k.as_slice())?;
+                }
+                for (k, v) in &wanted {
+                    match v {
+                        Some(v) => tw.insert(k.as_slice(), v.as_slice())?,
+                        None => tw.remove(k.as_slice())?,
+                    };
+                }
                 for (k, v) in &sensors {
                     match v {
                         Some(v) => tm.insert(k.as_bytes(), v.as_slice())?,
@@ -692,13 +785,150 @@ impl Store {
     }
 }
 
+impl Store {
+    // ---- faces -----------------------------------------------------------------------------
+
+    /// Every person's wanted face photos.
+    pub fn face_wanted(&self) -> Result<Vec<(String, Vec<StoredFacePhotoV1>)>, StoreError> {
+        self.face_wanted
+            .iter()
+            .map(|kv| {
+                let (k, v) = kv?;
+                Ok((
+                    String::from_utf8_lossy(&k).into_owned(),
+                    decode(T_FACE_WANTED, &k, &v)?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Every stored face outcome (templates still sealed).
+    pub fn face_entries(&self) -> Result<Vec<FaceEntryV1>, StoreError> {
+        self.faces
+            .iter()
+            .map(|kv| {
+                let (k, v) = kv?;
+                decode(T_FACES, &k, &v)
+            })
+            .collect()
+    }
+
+    /// Stores an outcome only if the cloud still wants that photo (same id and hash), in one
+    /// transaction with the wanted list: a removal that committed first wins. Flushed.
+    pub fn put_face_entry_if_wanted(&self, e: &FaceEntryV1) -> Result<bool, StoreError> {
+        use sled::Transactional;
+        let key = face_key(&e.person_id, &e.photo_id);
+        let value = encode(e);
+        let stored = (&self.faces, &self.face_wanted)
+            .transaction(|(tf, tw)| {
+                let still = tw
+                    .get(e.person_id.as_bytes())?
+                    .and_then(|v| serde_json::from_slice::<Vec<StoredFacePhotoV1>>(&v).ok())
+                    .is_some_and(|ps| {
+                        ps.iter()
+                            .any(|p| p.id == e.photo_id && p.sha256 == e.sha256)
+                    });
+                if still {
+                    tf.insert(key.as_slice(), value.as_slice())?;
+                }
+                Ok::<bool, sled::transaction::ConflictableTransactionError<()>>(still)
+            })
+            .map_err(|err| StoreError::Commit(format!("face template: {err:?}")))?;
+        self.db.flush()?;
+        Ok(stored)
+    }
+
+    /// Deletes outcomes whose photo is no longer wanted; returns the persons touched.
+    pub fn prune_unwanted_faces(&self) -> Result<Vec<String>, StoreError> {
+        let wanted = self.face_wanted()?;
+        let mut touched = Vec::new();
+        for e in self.face_entries()? {
+            let keep = wanted.iter().any(|(p, ps)| {
+                *p == e.person_id
+                    && ps
+                        .iter()
+                        .any(|w| w.id == e.photo_id && w.sha256 == e.sha256)
+            });
+            if !keep {
+                self.faces.remove(face_key(&e.person_id, &e.photo_id))?;
+                touched.push(e.person_id);
+            }
+        }
+        if !touched.is_empty() {
+            self.db.flush()?;
+        }
+        touched.dedup();
+        Ok(touched)
+    }
+
+    // ---- pass-log thumbnails ---------------------------------------------------------------
+
+    pub fn put_thumbnail(&self, record: Uuid, at_ms: i64, jpeg: &[u8]) -> Result<(), StoreError> {
+        let mut v = Vec::with_capacity(8 + jpeg.len());
+        v.extend_from_slice(&at_ms.to_be_bytes());
+        v.extend_from_slice(jpeg);
+        self.thumbs.insert(record.as_bytes(), v)?;
+        Ok(())
+    }
+
+    pub fn thumbnail(&self, record: Uuid) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .thumbs
+            .get(record.as_bytes())?
+            .filter(|v| v.len() > 8)
+            .map(|v| v[8..].to_vec()))
+    }
+
+    /// Deletes thumbnails taken before `before_ms`; returns how many.
+    pub fn prune_thumbnails(&self, before_ms: i64) -> Result<usize, StoreError> {
+        let mut n = 0;
+        for kv in self.thumbs.iter() {
+            let (k, v) = kv?;
+            let at = v
+                .get(..8)
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .map_or(i64::MIN, i64::from_be_bytes);
+            if at < before_ms {
+                self.thumbs.remove(k)?;
+                n += 1;
+            }
+        }
+        if n > 0 {
+            self.db.flush()?;
+        }
+        Ok(n)
+    }
+
+    // ---- community settings ----------------------------------------------------------------
+
+    pub fn box_settings(&self) -> Result<edge_sync::sync::BoxSettingsV1, StoreError> {
+        match self.meta.get(K_BOX_SETTINGS)? {
+            Some(v) => decode(T_META, K_BOX_SETTINGS, &v),
+            None => Ok(edge_sync::sync::BoxSettingsV1::default()),
+        }
+    }
+
+    /// Stores the settings if they changed; returns whether they did.
+    pub fn put_box_settings(&self, s: &edge_sync::sync::BoxSettingsV1) -> Result<bool, StoreError> {
+        if self.box_settings()? == *s {
+            return Ok(false);
+        }
+        self.meta.insert(K_BOX_SETTINGS, encode(s))?;
+        self.db.flush()?;
+        Ok(true)
+    }
+}
+
 const TAG_PASS: u8 = b'P';
 const TAG_ALARM: u8 = b'A';
 const TAG_STATE: u8 = b'S';
+const TAG_FACE: u8 = b'F';
 
 fn decode_event(key: &[u8], v: &[u8]) -> Result<OutboxItemV1, StoreError> {
     match v.split_first() {
-        Some((&TAG_PASS | &TAG_ALARM | &TAG_STATE, json)) => decode(T_EVENTS, key, json),
+        Some((&TAG_PASS | &TAG_ALARM | &TAG_STATE | &TAG_FACE, json)) => {
+            decode(T_EVENTS, key, json)
+        }
         _ => Err(corrupt(T_EVENTS, key, "unknown record tag")),
     }
 }
@@ -809,6 +1039,7 @@ impl StoreWriter {
             OutboxItemV1::Pass(_) => TAG_PASS,
             OutboxItemV1::Alarm(_) => TAG_ALARM,
             OutboxItemV1::DeviceState(_) => TAG_STATE,
+            OutboxItemV1::FaceEnrolment(_) => TAG_FACE,
         };
         let mut bytes = Vec::with_capacity(320);
         bytes.push(tag);
@@ -882,6 +1113,139 @@ mod tests {
         let store = reopen(tmp.path());
         assert_eq!(store.record_ids().unwrap().len(), 4);
         assert_eq!(store.outbox_head(1).unwrap()[0].id(), ids[0]);
+    }
+
+    fn photo(id: &str) -> StoredFacePhotoV1 {
+        StoredFacePhotoV1 {
+            id: id.into(),
+            sha256: format!("{id:0>64}"),
+        }
+    }
+
+    fn face_entry(person: &str, p: &StoredFacePhotoV1) -> FaceEntryV1 {
+        FaceEntryV1 {
+            v: 1,
+            person_id: person.into(),
+            photo_id: p.id.clone(),
+            sha256: p.sha256.clone(),
+            model: "m".into(),
+            accepted: true,
+            reasons: vec![],
+            nonce: "n".into(),
+            sealed: "s".into(),
+        }
+    }
+
+    fn faces_delta(
+        store: &Store,
+        cursor: i64,
+        faces: &[(String, Vec<StoredFacePhotoV1>)],
+        removed: &[String],
+    ) {
+        store
+            .apply_delta(&DeltaWrite {
+                people: &[],
+                removed_people: removed,
+                grants: &[],
+                door_modes: &[],
+                sensors: &[],
+                face_photos: faces,
+                cursor,
+            })
+            .unwrap();
+    }
+
+    fn photo_ids(store: &Store) -> Vec<(String, String)> {
+        let mut v: Vec<_> = store
+            .face_entries()
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.person_id, e.photo_id))
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn face_templates_follow_the_cloud_list_in_the_delta_transaction() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::open(tmp.path()).unwrap();
+        let (a, b, c) = (photo("a"), photo("b"), photo("c"));
+        faces_delta(
+            &store,
+            1,
+            &[
+                ("p1".into(), vec![a.clone(), b.clone()]),
+                ("p2".into(), vec![c.clone()]),
+            ],
+            &[],
+        );
+        assert!(store
+            .put_face_entry_if_wanted(&face_entry("p1", &a))
+            .unwrap());
+        assert!(store
+            .put_face_entry_if_wanted(&face_entry("p1", &b))
+            .unwrap());
+        assert!(store
+            .put_face_entry_if_wanted(&face_entry("p2", &c))
+            .unwrap());
+        // Not listed, listed for someone else, or with another hash: not stored.
+        assert!(!store
+            .put_face_entry_if_wanted(&face_entry("p1", &photo("z")))
+            .unwrap());
+        assert!(!store
+            .put_face_entry_if_wanted(&face_entry("p2", &a))
+            .unwrap());
+        let mut changed = a.clone();
+        changed.sha256 = "f".repeat(64);
+        assert!(!store
+            .put_face_entry_if_wanted(&face_entry("p1", &changed))
+            .unwrap());
+        assert_eq!(photo_ids(&store).len(), 3);
+
+        // p1's list shrinks (photo a deleted in the cloud): a's template goes with the cursor.
+        faces_delta(&store, 2, &[("p1".into(), vec![b.clone()])], &[]);
+        assert_eq!(
+            photo_ids(&store),
+            vec![("p1".into(), "b".into()), ("p2".into(), "c".into())]
+        );
+        assert_eq!(store.directory_cursor().unwrap(), 2);
+        // Consent withdrawn (empty list) for p1, p2 moved out: nothing left, nothing wanted.
+        faces_delta(&store, 3, &[("p1".into(), vec![])], &["p2".into()]);
+        assert!(photo_ids(&store).is_empty());
+        assert!(store.face_wanted().unwrap().is_empty());
+        // An enrolment that finishes after the withdrawal is discarded.
+        assert!(!store
+            .put_face_entry_if_wanted(&face_entry("p1", &b))
+            .unwrap());
+        // And it all holds across a reopen.
+        drop(store);
+        let store = reopen(tmp.path());
+        assert!(photo_ids(&store).is_empty());
+        assert_eq!(store.directory_cursor().unwrap(), 3);
+    }
+
+    #[test]
+    fn thumbnails_are_pruned_by_age_and_settings_round_trip() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::open(tmp.path()).unwrap();
+        let (old, new) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        store.put_thumbnail(old, 1_000, &[0xFF, 0xD8, 1]).unwrap();
+        store.put_thumbnail(new, 5_000, &[0xFF, 0xD8, 2]).unwrap();
+        assert_eq!(store.prune_thumbnails(3_000).unwrap(), 1);
+        assert_eq!(store.thumbnail(old).unwrap(), None);
+        assert_eq!(store.thumbnail(new).unwrap(), Some(vec![0xFF, 0xD8, 2]));
+        assert_eq!(store.prune_thumbnails(3_000).unwrap(), 0);
+
+        let default = store.box_settings().unwrap();
+        assert!(!default.face_thumbnail_upload);
+        let on = edge_sync::sync::BoxSettingsV1 {
+            face_thumbnail_upload: true,
+            face_thumbnail_retention_days: 30,
+        };
+        assert!(store.put_box_settings(&on).unwrap());
+        assert!(!store.put_box_settings(&on).unwrap());
+        assert_eq!(store.box_settings().unwrap(), on);
     }
 
     /// sled lets go of its file lock from a background thread after the last handle drops;

@@ -17,7 +17,39 @@ pub struct DirectoryDelta {
     pub sensors: Vec<CloudSensor>,
     /// Acknowledgements and clears staff made in the cloud, for the sensor engine.
     pub alarm_actions: Vec<AlarmAction>,
+    /// For each person in `people`: the face photos the cloud lists now (maybe none).
+    pub face_photos: Vec<(String, Vec<crate::store::StoredFacePhotoV1>)>,
+    /// The community's settings, when the cloud sent them.
+    pub settings: Option<edge_sync::sync::BoxSettingsV1>,
     pub cursor: i64,
+}
+
+/// A face photo reference: an id the cloud can serve and a lower-case hex SHA-256.
+fn face_photo(
+    p: edge_sync::directory::FacePhotoV1,
+    at: &str,
+) -> Result<crate::store::StoredFacePhotoV1, WireError> {
+    if p.id.is_empty() || p.id.len() > 64 || !p.id.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(bad(
+            format!("{at}.id"),
+            "must be 1-64 printable ASCII characters",
+        ));
+    }
+    if p.sha256.len() != 64
+        || !p
+            .sha256
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    {
+        return Err(bad(
+            format!("{at}.sha256"),
+            "must be 64 lower-case hex digits",
+        ));
+    }
+    Ok(crate::store::StoredFacePhotoV1 {
+        id: p.id,
+        sha256: p.sha256,
+    })
 }
 
 /// An MQTT device from the cloud's registry; `enabled = false` means forget it.
@@ -46,12 +78,17 @@ impl IntoDomain for edge_sync::sync::DownDeltaV1 {
                 format!("{} is not supported", self.version),
             ));
         }
-        let people = self
-            .people
-            .into_iter()
-            .enumerate()
-            .map(|(i, p)| p.into_domain(&format!("{at}.people[{i}]")))
-            .collect::<Result<_, _>>()?;
+        let mut face_photos = Vec::with_capacity(self.people.len());
+        let mut people = Vec::with_capacity(self.people.len());
+        for (i, mut p) in self.people.into_iter().enumerate() {
+            let photos = std::mem::take(&mut p.face_photos)
+                .into_iter()
+                .enumerate()
+                .map(|(k, f)| face_photo(f, &format!("{at}.people[{i}].face_photos[{k}]")))
+                .collect::<Result<Vec<_>, _>>()?;
+            face_photos.push((p.id.clone(), photos));
+            people.push(p.into_domain(&format!("{at}.people[{i}]"))?);
+        }
         let grants = self
             .grants
             .into_iter()
@@ -132,6 +169,8 @@ impl IntoDomain for edge_sync::sync::DownDeltaV1 {
             door_modes,
             sensors,
             alarm_actions,
+            face_photos,
+            settings: self.settings,
             cursor: self.cursor,
         })
     }
@@ -269,6 +308,8 @@ impl From<&Person> for PersonV1 {
             staff_estates: p.staff_estates.clone(),
             staff_all_estates: p.staff_all_estates,
             enabled: p.enabled,
+            // Face photos are not access data: the box keeps templates in its own tree.
+            face_photos: Vec::new(),
         }
     }
 }

@@ -138,6 +138,116 @@ impl Confirmer {
     }
 }
 
+/// Why a face at a door was refused (the pass log's reason).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Nobody enrolled is close enough.
+    Unknown,
+    /// Close to someone, but too close to someone else as well.
+    Ambiguous,
+    /// The liveness check failed (a photo or a screen held up).
+    NotLive,
+}
+
+impl Refusal {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Refusal::Unknown => "face_unknown",
+            Refusal::Ambiguous => "face_ambiguous",
+            Refusal::NotLive => "face_not_live",
+        }
+    }
+}
+
+/// What a door does with a frame.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum DoorAction {
+    /// Ask the access engine whether this person may pass (it decides, not the face).
+    Identified(Confirmed),
+    /// Log one refused attempt.
+    Refused(Refusal),
+}
+
+/// One door's face state: confirmation of a match over N frames, one refusal record per
+/// person standing at the door (not one per frame), and no second opening for the same
+/// person while they are still walking through.
+#[derive(Debug, Clone)]
+pub struct DoorDecider {
+    confirmer: Confirmer,
+    policy: DecisionPolicy,
+    repeat_ms: u64,
+    last_ms: Option<u64>,
+    /// Consecutive face frames that did not match, and whether this episode was logged.
+    misses: u32,
+    refused: bool,
+    last_identified: Option<(IdentityIdx, u64)>,
+}
+
+impl DoorDecider {
+    /// `repeat_ms`: how long the same person is not identified again at this door.
+    pub fn new(policy: DecisionPolicy, repeat_ms: u64) -> Self {
+        Self {
+            confirmer: Confirmer::new(policy),
+            policy,
+            repeat_ms,
+            last_ms: None,
+            misses: 0,
+            refused: false,
+            last_identified: None,
+        }
+    }
+
+    pub fn policy(&self) -> &DecisionPolicy {
+        &self.policy
+    }
+
+    /// Feeds one frame's verdict seen at `now_ms` (monotonic).
+    pub fn observe(&mut self, now_ms: u64, v: FrameVerdict) -> Option<DoorAction> {
+        let new_episode = self
+            .last_ms
+            .is_none_or(|l| now_ms < l || now_ms - l > self.policy.max_gap_ms);
+        self.last_ms = Some(now_ms);
+        if new_episode {
+            self.misses = 0;
+            self.refused = false;
+        }
+        let confirmed = self.confirmer.observe(now_ms, v);
+        let refusal = match v {
+            FrameVerdict::NoFace => {
+                // Nobody in front of the camera: the next face is a new attempt.
+                self.misses = 0;
+                self.refused = false;
+                return None;
+            }
+            FrameVerdict::Match { .. } => {
+                self.misses = 0;
+                None
+            }
+            FrameVerdict::Unknown { .. } => Some(Refusal::Unknown),
+            FrameVerdict::Ambiguous { .. } => Some(Refusal::Ambiguous),
+            FrameVerdict::NotLive => Some(Refusal::NotLive),
+        };
+        if let Some(c) = confirmed {
+            let repeat = self.last_identified.is_some_and(|(id, at)| {
+                id == c.identity && now_ms >= at && now_ms - at < self.repeat_ms
+            });
+            if repeat {
+                return None;
+            }
+            self.last_identified = Some((c.identity, now_ms));
+            self.refused = false;
+            return Some(DoorAction::Identified(c));
+        }
+        let r = refusal?;
+        self.misses += 1;
+        if self.misses >= self.policy.confirm_frames.max(1) && !self.refused {
+            self.refused = true;
+            return Some(DoorAction::Refused(r));
+        }
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -220,6 +330,129 @@ mod tests {
         assert_eq!(c.observe(2200, m(2, 0.7)), None);
         assert_eq!(c.observe(2300, FrameVerdict::NotLive), None);
         assert_eq!(c.observe(2400, m(2, 0.7)), None);
+    }
+
+    fn door() -> DoorDecider {
+        DoorDecider::new(
+            DecisionPolicy {
+                threshold: 0.5,
+                margin: 0.1,
+                confirm_frames: 3,
+                max_gap_ms: 500,
+            },
+            5_000,
+        )
+    }
+
+    fn m(id: u32) -> FrameVerdict {
+        FrameVerdict::Match {
+            identity: id,
+            score: 0.8,
+            lead: 0.5,
+        }
+    }
+
+    #[test]
+    fn a_resident_is_identified_once_while_walking_through() {
+        let mut d = door();
+        assert_eq!(d.observe(0, m(1)), None);
+        assert_eq!(d.observe(100, m(1)), None);
+        assert!(matches!(
+            d.observe(200, m(1)),
+            Some(DoorAction::Identified(Confirmed { identity: 1, .. }))
+        ));
+        // Still in view: three more frames confirm again, but within repeat_ms nothing happens.
+        for t in [300, 400, 500, 600, 700] {
+            assert_eq!(d.observe(t, m(1)), None);
+        }
+        // Another resident right behind is identified.
+        for t in [800, 900] {
+            assert_eq!(d.observe(t, m(2)), None);
+        }
+        assert!(matches!(
+            d.observe(1000, m(2)),
+            Some(DoorAction::Identified(Confirmed { identity: 2, .. }))
+        ));
+        // After repeat_ms the first one can come back in.
+        for t in [6000, 6100] {
+            assert_eq!(d.observe(t, m(1)), None);
+        }
+        assert!(d.observe(6200, m(1)).is_some());
+    }
+
+    #[test]
+    fn a_stranger_is_logged_once_per_visit() {
+        let mut d = door();
+        let u = FrameVerdict::Unknown { best: Some(0.2) };
+        assert_eq!(d.observe(0, u), None);
+        assert_eq!(d.observe(100, u), None);
+        assert_eq!(
+            d.observe(200, u),
+            Some(DoorAction::Refused(Refusal::Unknown))
+        );
+        for t in (300..3000).step_by(100) {
+            assert_eq!(d.observe(t, u), None, "logged again at {t}");
+        }
+        // They walk away (no face), come back: a new attempt, logged again.
+        assert_eq!(d.observe(3100, FrameVerdict::NoFace), None);
+        for t in [3200, 3300] {
+            assert_eq!(d.observe(t, FrameVerdict::NotLive), None);
+        }
+        assert_eq!(
+            d.observe(3400, FrameVerdict::NotLive),
+            Some(DoorAction::Refused(Refusal::NotLive))
+        );
+        // So does a pause longer than max_gap_ms.
+        for t in [5000, 5100] {
+            assert_eq!(d.observe(t, u), None);
+        }
+        assert!(d.observe(5200, u).is_some());
+    }
+
+    #[test]
+    fn mixed_frames_neither_open_nor_refuse_early() {
+        let mut d = door();
+        let u = FrameVerdict::Unknown { best: Some(0.45) };
+        // Alternating match/unknown: no streak of three either way.
+        for (i, v) in [m(1), u, m(1), u, m(1), u].into_iter().enumerate() {
+            let a = d.observe(i as u64 * 100, v);
+            assert!(a.is_none() || matches!(a, Some(DoorAction::Refused(_))));
+            assert!(!matches!(a, Some(DoorAction::Identified(_))));
+        }
+    }
+
+    proptest! {
+        /// Any frame sequence: every identification follows three consecutive matches of that
+        /// identity, and refusals are at most one per episode (between no-face frames or gaps).
+        #[test]
+        fn door_actions_are_earned(
+            frames in proptest::collection::vec((0u64..800, 0u32..4), 0..120),
+        ) {
+            let mut d = door();
+            let mut now = 0u64;
+            let mut recent: Vec<Option<u32>> = Vec::new();
+            let mut refusals_this_episode = 0;
+            let mut last = None::<u64>;
+            for (dt, k) in frames {
+                now += dt;
+                let v = match k { 0 => FrameVerdict::NoFace, 1 => FrameVerdict::Unknown { best: None }, 2 => m(1), _ => m(2) };
+                if k == 0 || last.is_some_and(|l| now - l > 500) { refusals_this_episode = 0; }
+                last = Some(now);
+                recent.push(match v { FrameVerdict::Match { identity, .. } => Some(identity), _ => None });
+                match d.observe(now, v) {
+                    Some(DoorAction::Identified(c)) => {
+                        let n = recent.len();
+                        prop_assert!(n >= 3);
+                        for r in &recent[n - 3..] { prop_assert_eq!(*r, Some(c.identity)); }
+                    }
+                    Some(DoorAction::Refused(_)) => {
+                        refusals_this_episode += 1;
+                        prop_assert!(refusals_this_episode <= 1);
+                    }
+                    None => {}
+                }
+            }
+        }
     }
 
     proptest! {

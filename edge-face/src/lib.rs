@@ -117,11 +117,15 @@ pub mod pipeline;
 pub mod quality;
 pub mod runtime;
 
-pub use decision::{Confirmed, Confirmer, DecisionPolicy, FrameVerdict};
+pub use decision::{
+    Confirmed, Confirmer, DecisionPolicy, DoorAction, DoorDecider, FrameVerdict, Refusal,
+};
 pub use decode::{decode, DecodeLimits, Rgb8};
 pub use error::{DecodeError, FaceError};
 pub use gallery::{Gallery, SearchResult};
-pub use pipeline::{Analysis, EnrolRefusal, FacePipeline, PipelineConfig, StageTimes};
+pub use pipeline::{
+    thumbnail_jpeg, Analysis, EnrolRefusal, FacePipeline, PipelineConfig, Probe, StageTimes,
+};
 pub use quality::{QualityReason, QualityRules};
 pub use runtime::{Runtime, RuntimeConfig};
 

@@ -175,6 +175,18 @@ impl FacePipeline {
         })
     }
 
+    /// Names the embedder a template came from (`<manifest name>:<sha256 prefix>:<dim>`):
+    /// templates of another model are not comparable and must be recomputed.
+    pub fn embedder_id(&self) -> String {
+        let m = &self.embedder.manifest;
+        format!(
+            "{}:{}:{}",
+            m.name,
+            &m.sha256[..m.sha256.len().min(12)],
+            self.dim()
+        )
+    }
+
     /// Embedding length.
     pub fn dim(&self) -> usize {
         match self.embedder.manifest.output {
@@ -439,23 +451,82 @@ impl FacePipeline {
         gallery: &Gallery,
         policy: &DecisionPolicy,
     ) -> Result<(FrameVerdict, SearchResult, StageTimes), FaceError> {
+        let p = self.probe_face(img, gallery, policy)?;
+        Ok((p.verdict, p.search, p.times))
+    }
+
+    /// [`probe`](Self::probe), also returning where the face was (for the pass-log thumbnail).
+    pub fn probe_face(
+        &self,
+        img: &Rgb8,
+        gallery: &Gallery,
+        policy: &DecisionPolicy,
+    ) -> Result<Probe, FaceError> {
         let mut a = self.analyse(img, true)?;
+        let face = a.faces.first().map(|d| d.bbox);
+        let probe = |verdict, search, times| Probe {
+            verdict,
+            search,
+            times,
+            face,
+        };
         let Some(main) = a.main.take() else {
-            return Ok((FrameVerdict::NoFace, SearchResult::default(), a.times));
+            return Ok(probe(
+                FrameVerdict::NoFace,
+                SearchResult::default(),
+                a.times,
+            ));
         };
         if let Some(p) = main.live {
             if p.is_nan() || p < self.live_threshold {
-                return Ok((FrameVerdict::NotLive, SearchResult::default(), a.times));
+                return Ok(probe(
+                    FrameVerdict::NotLive,
+                    SearchResult::default(),
+                    a.times,
+                ));
             }
         }
         let Some(e) = main.embedding else {
-            return Ok((FrameVerdict::NoFace, SearchResult::default(), a.times));
+            return Ok(probe(
+                FrameVerdict::NoFace,
+                SearchResult::default(),
+                a.times,
+            ));
         };
         let t = Instant::now();
         let r = gallery.search(&e);
         a.times.search_ms = ms(t);
-        Ok((policy.judge(&r), r, a.times))
+        Ok(probe(policy.judge(&r), r, a.times))
     }
+}
+
+/// One frame's result.
+#[derive(Debug, Clone)]
+pub struct Probe {
+    pub verdict: FrameVerdict,
+    pub search: SearchResult,
+    pub times: StageTimes,
+    /// The largest face's box in image pixels, if any.
+    pub face: Option<BoxF>,
+}
+
+/// A small JPEG of the face for the pass log: the box widened by 30 % (within the image),
+/// scaled to `side`×`side`, quality 75. A 96-px face is 2–4 KB.
+pub fn thumbnail_jpeg(img: &Rgb8, face: &BoxF, side: u32) -> Option<Vec<u8>> {
+    let crop = face.scaled_within(1.3, img.width as f32, img.height as f32);
+    if crop.width() < 1.0 || crop.height() < 1.0 || side == 0 {
+        return None;
+    }
+    let small = resize_box(img, &crop, side, side);
+    let rgb: Vec<u8> = small
+        .data
+        .iter()
+        .map(|v| v.round().clamp(0.0, 255.0) as u8)
+        .collect();
+    let mut out = Vec::with_capacity(4096);
+    let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 75);
+    image::ImageEncoder::write_image(enc, &rgb, side, side, image::ExtendedColorType::Rgb8).ok()?;
+    Some(out)
 }
 
 #[cfg(test)]

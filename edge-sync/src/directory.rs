@@ -46,6 +46,21 @@ pub struct PersonV1 {
     pub staff_all_estates: bool,
     #[serde(default = "yes")]
     pub enabled: bool,
+    /// The person's approved face photos with consent on record, all of them (not a change
+    /// list): the box enrols what is new and deletes templates of photos no longer listed.
+    /// Empty when there is none or consent was withdrawn.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub face_photos: Vec<FacePhotoV1>,
+}
+
+/// A face photo the box may enrol: it fetches the bytes with `GET /v1/edge/face-photos/{id}`
+/// and checks them against `sha256` (a photo is never edited in place; a new one gets a new id).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FacePhotoV1 {
+    pub id: String,
+    /// Lower-case hex SHA-256 of the photo's bytes.
+    pub sha256: String,
 }
 
 fn yes() -> bool {

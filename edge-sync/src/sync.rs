@@ -11,6 +11,7 @@
 //! | `POST /v1/edge/sync/up` | [`UplinkBatchV1`] | [`UplinkAckV1`] |
 //! | `GET /v1/edge/commands?wait_ms=N` | — (long-poll) | [`CommandBatchV1`] |
 //! | `POST /v1/edge/commands/outcome` | [`CommandOutcomeV1`] | `204` |
+//! | `GET /v1/edge/face-photos/{id}` | — | the photo's bytes (`image/jpeg` or `image/png`) |
 //!
 //! Every call but provisioning is signed with the box key ([`crate::auth`]).
 
@@ -36,6 +37,10 @@ pub mod limits {
     pub const WORD: usize = 32;
     /// free text: an alarm's detail
     pub const DETAIL: usize = 1000;
+    /// a pass record's face thumbnail (JPEG bytes, before base64)
+    pub const THUMBNAIL: usize = 16 * 1024;
+    /// reasons in one face enrolment verdict
+    pub const REASONS: usize = 8;
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -99,6 +104,29 @@ pub struct DownDeltaV1 {
     /// Acknowledgements and clears staff made in the cloud, for the box's own alarm engine.
     #[serde(default)]
     pub alarm_actions: Vec<AlarmActionV1>,
+    /// The community's settings for this box, sent in every delta (absent from an older cloud).
+    #[serde(default)]
+    pub settings: Option<BoxSettingsV1>,
+}
+
+/// Community-wide settings a box follows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BoxSettingsV1 {
+    /// Send the face thumbnail of each face pass up with its pass record.
+    pub face_thumbnail_upload: bool,
+    /// Days a face thumbnail is kept, on the box and in the cloud; then it is deleted.
+    pub face_thumbnail_retention_days: u32,
+}
+
+impl Default for BoxSettingsV1 {
+    fn default() -> Self {
+        // Privacy by default: thumbnails stay on the box for a week and are not uploaded.
+        BoxSettingsV1 {
+            face_thumbnail_upload: false,
+            face_thumbnail_retention_days: 7,
+        }
+    }
 }
 
 /// An MQTT device registered in the cloud, as its box needs it.
@@ -155,6 +183,10 @@ pub struct PassV1 {
     pub grant_id: Option<String>,
     #[serde(default)]
     pub command_id: Option<Uuid>,
+    /// base64 of a small JPEG of the face (at most `limits::THUMBNAIL` bytes decoded), only
+    /// for face passes and only when the community's `face_thumbnail_upload` is on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub face_thumbnail: Option<String>,
 }
 
 /// One alarm transition as it travels up.
@@ -172,6 +204,21 @@ pub struct AlarmV1 {
     pub state: String,
     #[serde(default)]
     pub detail: String,
+}
+
+/// What a box made of one face photo: enrolled, or refused with the reasons staff see in face
+/// review (`no_face`, `multiple_faces`, `face_too_small`, `blurred`, `too_dark`,
+/// `turned_away`, `unreadable_image`, `photo_mismatch`). Latest `at_ms` per (box, photo) wins.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaceEnrolmentV1 {
+    pub id: Uuid,
+    pub at_ms: i64,
+    pub person_id: String,
+    pub photo_id: String,
+    pub accepted: bool,
+    #[serde(default)]
+    pub reasons: Vec<String>,
 }
 
 /// A device's latest reading and whether it is reporting, sent when it changes (coalesced).
@@ -198,6 +245,8 @@ pub enum UplinkRecordV1 {
     Alarm(AlarmV1),
     /// Added with the device registry; a cloud must be upgraded before its boxes.
     DeviceState(DeviceStateV1),
+    /// Added with face enrolment; a cloud must be upgraded before its boxes.
+    FaceEnrolment(FaceEnrolmentV1),
 }
 
 impl UplinkRecordV1 {
@@ -206,6 +255,7 @@ impl UplinkRecordV1 {
             UplinkRecordV1::Pass(p) => p.id,
             UplinkRecordV1::Alarm(a) => a.id,
             UplinkRecordV1::DeviceState(d) => d.id,
+            UplinkRecordV1::FaceEnrolment(f) => f.id,
         }
     }
 }
@@ -273,6 +323,7 @@ mod tests {
                     reason: "resident".into(),
                     grant_id: None,
                     command_id: None,
+                    face_thumbnail: None,
                 }),
             ],
         };

@@ -86,6 +86,7 @@ async fn ingest(engine: Engine, boxes: usize) {
                             reason: "resident".into(),
                             grant_id: None,
                             command_id: None,
+                            face_thumbnail: None,
                         })
                     })
                     .collect();

@@ -248,6 +248,51 @@ impl Api {
     pub async fn get(&self, path: &str) -> (u16, Value) {
         self.call("GET", path, None).await
     }
+
+    /// A raw upload with its own Content-Type (photos), on a connection of its own.
+    pub async fn upload(&self, path: &str, content_type: &str, body: Vec<u8>) -> (u16, Value) {
+        let mut req = reqwest::Client::new()
+            .post(format!("{}{path}", self.base))
+            .timeout(Duration::from_secs(30))
+            .header("content-type", content_type)
+            .body(body);
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("POST {path}: {e}"));
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap_or_default();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    /// GET a file: status, Content-Type and bytes.
+    pub async fn bytes(&self, path: &str) -> (u16, String, Vec<u8>) {
+        let mut req = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .timeout(Duration::from_secs(30));
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        let status = resp.status().as_u16();
+        let ct = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        (status, ct, resp.bytes().await.unwrap().to_vec())
+    }
     pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
         self.call("POST", path, Some(body)).await
     }
@@ -570,4 +615,206 @@ pulse_ms = 300
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
+}
+
+/// A provisioned box played by the test: its key signs each request as the real box would
+/// (`edge_sync::auth`), so the cloud's box routes can be driven step by step.
+pub struct SignedBox {
+    pub base: String,
+    pub box_id: String,
+    pub key: ed25519_dalek::SigningKey,
+}
+
+impl SignedBox {
+    /// Provision with a one-time code and a key made from `seed`.
+    pub async fn provision(base: &str, code: &str, seed: u8) -> SignedBox {
+        let key = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]);
+        let (s, v) = Api::new(base)
+            .post(
+                "/v1/edge/provision",
+                &json!({"version": 1, "code": code,
+                        "public_key": edge_sync::onetap::encode_public_key(&key.verifying_key())}),
+            )
+            .await;
+        assert_eq!(s, 200, "provision: {v}");
+        SignedBox {
+            base: base.to_string(),
+            box_id: v["box_id"].as_str().unwrap().to_string(),
+            key,
+        }
+    }
+
+    async fn send(&self, method: &str, pq: &str, body: Vec<u8>) -> reqwest::Response {
+        let headers = edge_sync::auth::sign_request(
+            &self.key,
+            &self.box_id,
+            method,
+            pq,
+            crate::cloud::wall_ms(),
+            &body,
+        );
+        let mut req = reqwest::Client::new()
+            .request(
+                reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+                format!("{}{pq}", self.base),
+            )
+            .timeout(Duration::from_secs(30));
+        for (k, v) in headers {
+            req = req.header(k, v);
+        }
+        if !body.is_empty() {
+            req = req.header("content-type", "application/json").body(body);
+        }
+        req.send()
+            .await
+            .unwrap_or_else(|e| panic!("{method} {pq}: {e}"))
+    }
+
+    /// A signed request; the answer as JSON (or a string).
+    pub async fn call(&self, method: &str, pq: &str, body: Vec<u8>) -> (u16, Value) {
+        let r = self.send(method, pq, body).await;
+        let s = r.status().as_u16();
+        let t = r.text().await.unwrap_or_default();
+        (s, serde_json::from_str(&t).unwrap_or(Value::String(t)))
+    }
+
+    /// A signed GET of a file: status, Content-Type and bytes.
+    pub async fn bytes(&self, pq: &str) -> (u16, String, Vec<u8>) {
+        let r = self.send("GET", pq, Vec::new()).await;
+        let s = r.status().as_u16();
+        let ct = r
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        (s, ct, r.bytes().await.unwrap().to_vec())
+    }
+
+    /// `GET /v1/edge/sync/down?cursor=N`, which must answer 200.
+    pub async fn down(&self, cursor: i64) -> Value {
+        let (s, d) = self
+            .call(
+                "GET",
+                &format!("/v1/edge/sync/down?cursor={cursor}"),
+                vec![],
+            )
+            .await;
+        assert_eq!(s, 200, "sync/down: {d}");
+        d
+    }
+
+    /// Every delta after `cursor` until `more` is false: the last one's cursor and all people
+    /// upserted (later copies win) and removed.
+    pub async fn down_all(&self, mut cursor: i64) -> (i64, Vec<Value>, Vec<String>) {
+        let (mut people, mut removed): (Vec<Value>, Vec<String>) = (Vec::new(), Vec::new());
+        loop {
+            let d = self.down(cursor).await;
+            for p in d["people"].as_array().unwrap() {
+                people.retain(|q: &Value| q["id"] != p["id"]);
+                people.push(p.clone());
+            }
+            for r in d["removed_people"].as_array().unwrap() {
+                removed.push(r.as_str().unwrap().to_string());
+            }
+            cursor = d["cursor"].as_i64().unwrap();
+            if d["more"] != true {
+                return (cursor, people, removed);
+            }
+        }
+    }
+
+    /// `POST /v1/edge/sync/up` with these records, which must answer 200; the ack.
+    pub async fn up(&self, records: Vec<edge_sync::sync::UplinkRecordV1>) -> Value {
+        let batch = edge_sync::sync::UplinkBatchV1 {
+            version: 1,
+            records,
+        };
+        let (s, ack) = self
+            .call(
+                "POST",
+                "/v1/edge/sync/up",
+                serde_json::to_vec(&batch).unwrap(),
+            )
+            .await;
+        assert_eq!(s, 200, "sync/up: {ack}");
+        ack
+    }
+}
+
+/// Wall-clock milliseconds (what a box puts in its signature).
+pub fn wall_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// A valid 8×8 grey baseline JPEG whose comment segment carries `label`, so that each label
+/// gives other bytes (another sha256). Built by hand: one block, DC difference 0, end of block.
+pub fn tiny_jpeg(label: &str) -> Vec<u8> {
+    let mut j = vec![0xFF, 0xD8];
+    // APP0 JFIF 1.1, no density units.
+    j.extend_from_slice(&[0xFF, 0xE0, 0x00, 0x10]);
+    j.extend_from_slice(b"JFIF\0");
+    j.extend_from_slice(&[1, 1, 0, 0, 1, 0, 1, 0, 0]);
+    // COM
+    let com = label.as_bytes();
+    let len = (com.len() + 2) as u16;
+    j.extend_from_slice(&[0xFF, 0xFE]);
+    j.extend_from_slice(&len.to_be_bytes());
+    j.extend_from_slice(com);
+    // DQT: table 0, all ones.
+    j.extend_from_slice(&[0xFF, 0xDB, 0x00, 0x43, 0x00]);
+    j.extend_from_slice(&[1u8; 64]);
+    // SOF0: 8 bits, 8×8, one component (id 1, 1×1 sampling, table 0).
+    j.extend_from_slice(&[0xFF, 0xC0, 0x00, 0x0B, 8, 0, 8, 0, 8, 1, 1, 0x11, 0]);
+    // DHT: DC table 0 and AC table 0, each a single one-bit code "0" for symbol 0.
+    for class in [0x00u8, 0x10] {
+        j.extend_from_slice(&[0xFF, 0xC4, 0x00, 0x14, class, 1]);
+        j.extend_from_slice(&[0u8; 15]);
+        j.push(0);
+    }
+    // SOS, then the scan: DC "0" (difference 0), AC "0" (end of block), padded with ones.
+    j.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x08, 1, 1, 0x00, 0, 63, 0]);
+    j.push(0x3F);
+    j.extend_from_slice(&[0xFF, 0xD9]);
+    j
+}
+
+/// A valid 1×1 grey PNG (stored deflate block, real CRCs and Adler-32).
+pub fn tiny_png() -> Vec<u8> {
+    fn crc32(data: &[u8]) -> u32 {
+        let mut c = 0xFFFF_FFFFu32;
+        for b in data {
+            c ^= u32::from(*b);
+            for _ in 0..8 {
+                c = if c & 1 != 0 {
+                    0xEDB8_8320 ^ (c >> 1)
+                } else {
+                    c >> 1
+                };
+            }
+        }
+        !c
+    }
+    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let mut body = kind.to_vec();
+        body.extend_from_slice(data);
+        out.extend_from_slice(&body);
+        out.extend_from_slice(&crc32(&body).to_be_bytes());
+    }
+    let mut p = b"\x89PNG\r\n\x1a\n".to_vec();
+    chunk(&mut p, b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0]);
+    let raw = [0u8, 0x80]; // filter byte, one grey pixel
+    let (a, b) = raw.iter().fold((1u32, 0u32), |(a, b), x| {
+        ((a + u32::from(*x)) % 65521, (b + a + u32::from(*x)) % 65521)
+    });
+    let mut z = vec![0x78, 0x01, 0x01, 0x02, 0x00, 0xFD, 0xFF];
+    z.extend_from_slice(&raw);
+    z.extend_from_slice(&((b << 16) | a).to_be_bytes());
+    chunk(&mut p, b"IDAT", &z);
+    chunk(&mut p, b"IEND", &[]);
+    p
 }

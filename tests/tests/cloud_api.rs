@@ -8,7 +8,7 @@ use ed25519_dalek::SigningKey;
 use edge_sync::sync::{PassV1, UplinkBatchV1, UplinkRecordV1};
 use serde_json::{json, Value};
 use tests::cloud::{
-    app_user, build_community, resident_user, Api, Engine, InProcess, TestDb, PASSWORD,
+    app_user, build_community, resident_user, tiny_jpeg, Api, Engine, InProcess, TestDb, PASSWORD,
 };
 
 use tests::on_both;
@@ -314,6 +314,48 @@ async fn scope_matrix(engine: Engine) {
         .ok("/v1/street/accounts", &json!({"username": "seat-a", "password": PASSWORD, "role": "seat_operator", "community_id": w.a.id}))
         .await;
     let seat_a = Api::login(&base, "seat-a", PASSWORD).await;
+    // B's face photo (pending review, no consent) and a pass of B's box with a kept thumbnail.
+    let (s, v) = w
+        .admin
+        .upload(
+            &pb(&format!("/people/{}/face-photos", w.b.resident)),
+            "image/jpeg",
+            tiny_jpeg("b"),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let photo_b = v["id"].as_str().unwrap().to_string();
+    let (s, _) = w
+        .admin
+        .put(
+            &pb("/face-settings"),
+            &json!({"face_thumbnail_upload": true, "face_thumbnail_retention_days": 7}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let mut thumb_pass = pass(77, "east", &w.b.resident);
+    if let UplinkRecordV1::Pass(p) = &mut thumb_pass {
+        use base64::Engine as _;
+        p.at_ms = tests_now();
+        p.face_thumbnail = Some(base64::engine::general_purpose::STANDARD.encode(tiny_jpeg("t")));
+    }
+    let pass_b = thumb_pass.id().to_string();
+    let batch = UplinkBatchV1 {
+        version: 1,
+        records: vec![thumb_pass],
+    };
+    let (s, v) = edge_call(
+        &base,
+        &w.b.box_id,
+        &kb,
+        "POST",
+        "/v1/edge/sync/up",
+        serde_json::to_vec(&batch).unwrap(),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let b_thumbnail = pb(&format!("/passes/{pass_b}/thumbnail"));
+    assert_eq!(w.admin.bytes(&b_thumbnail).await.0, 200);
 
     let (_, doc) = anon.get("/openapi.json").await;
     let paths = doc["paths"].as_object().unwrap();
@@ -332,6 +374,8 @@ async fn scope_matrix(engine: Engine) {
             .replace("{device_id}", &device_b)
             .replace("{case_id}", &case_b)
             .replace("{alarm_id}", "none")
+            .replace("{photo_id}", &photo_b)
+            .replace("{pass_id}", &pass_b)
     };
     // Bodies valid enough to reach the handler's own checks.
     let body_for = |path: &str| -> Value {
@@ -361,6 +405,11 @@ async fn scope_matrix(engine: Engine) {
             }
             "records" => json!({"kind": "repair", "content": "x"}),
             "ack" | "clear" => json!({"comment": "x"}),
+            "face-consent" => json!({"given": true}),
+            "reject" => json!({"note": "x"}),
+            "face-settings" => {
+                json!({"face_thumbnail_upload": false, "face_thumbnail_retention_days": 1})
+            }
             _ => json!({}),
         }
     };
@@ -486,6 +535,29 @@ async fn scope_matrix(engine: Engine) {
         (Some("pending"), Some(1)),
         "{c}"
     );
+    // B's face photo, consent, settings and thumbnail are as they were.
+    let (_, f) = w.admin.get(&pb(&format!("/face-photos/{photo_b}"))).await;
+    assert_eq!(
+        (f["status"].as_str(), f["consent"]["given"].as_bool()),
+        (Some("pending_review"), Some(false)),
+        "{f}"
+    );
+    assert_eq!(
+        w.admin
+            .bytes(&pb(&format!("/face-photos/{photo_b}/image")))
+            .await
+            .0,
+        200
+    );
+    let (_, fs) = w.admin.get(&pb("/face-settings")).await;
+    assert_eq!(
+        (
+            fs["face_thumbnail_upload"].as_bool(),
+            fs["face_thumbnail_retention_days"].as_u64()
+        ),
+        (Some(true), Some(7))
+    );
+    assert_eq!(w.admin.bytes(&b_thumbnail).await.0, 200);
     eprintln!("scope matrix: {tried} wrong-caller requests, 0 successes");
     w.cloud.stop().await;
 }
@@ -790,7 +862,9 @@ async fn bad_input_is_refused_and_changes_nothing(engine: Engine) {
                 .replace("{visit_id}", "none")
                 .replace("{device_id}", "none")
                 .replace("{case_id}", "none")
-                .replace("{alarm_id}", "none");
+                .replace("{alarm_id}", "none")
+                .replace("{photo_id}", "none")
+                .replace("{pass_id}", "none");
             // Routes that take no body (revoke, cancel, new code, disable) ignore it by design.
             if ["revoke", "code", "cancel", "disable", "activation"]
                 .iter()
@@ -846,6 +920,7 @@ fn pass(n: u128, door: &str, person: &str) -> UplinkRecordV1 {
         reason: "resident".into(),
         grant_id: None,
         command_id: None,
+        face_thumbnail: None,
     })
 }
 
