@@ -20,6 +20,7 @@ if [ "$which" = all ] || [ "$which" = sensors ]; then
 fi
 if [ "$which" = all ] || [ "$which" = face ]; then
     cargo bench --locked -p edge-face --bench face -- "$@"
+    EDGE_DAEMON_BIN="$root/target/release/edge-daemon" cargo bench --locked -p tests --bench face_e2e
 fi
 if [ "$which" = all ] || [ "$which" = cases ]; then
     cargo bench --locked -p tests --bench cases -- "$@"

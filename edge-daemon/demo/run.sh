@@ -3,7 +3,9 @@
 # box provisioned with a one-time code, and a simulated 8-channel relay module (pymodbus over
 # Modbus TCP) standing in for the gate controller. A street admin registers the estate, its
 # door and the box; the box is provisioned; a resident opens the east gate with one tap; a
-# visitor asks, the host approves, and the visitor's tap opens it too; staff see both passes.
+# visitor asks, the host approves, and the visitor's tap opens it too; staff enrol the
+# resident's face (consent, photo, review), the box enrols it through sync, and a frame of the
+# resident opens the gate while a stranger's is refused; staff see the passes.
 # Then it keeps running (Ctrl-C stops everything).
 #   DEMO_EXIT=1 bash edge-daemon/demo/run.sh   # stop after the checks (smoke test; CI runs it)
 set -euo pipefail
@@ -100,6 +102,12 @@ device = "relay-sim"
 channel = 1
 pulse_ms = 800
 held_open_seconds = 30
+[face]
+library_path = "$root/models/runtime/libonnxruntime.so"
+models_dir = "$root/models"
+template_key_file = "$run/edge-secrets/face-template.key"
+[[face.doors]]
+door = "east-gate"
 TOML
 "$edge" check-config "$run/edge.toml"
 
@@ -138,8 +146,30 @@ second=""
 for _ in $(seq 30); do sleep 1.2; second="$(tap "$zm")"; case "$second" in *'"opened"'*) break ;; esac; done
 echo "$second"
 
-echo; echo "== community staff see the passes in the cloud (uploaded by the box)"
+echo; echo "== staff enrol Li Wei's face (consent, photo, review); the box enrols it; Li Wei walks up"
+# (The demo's face photos are public test photos from PyPI packages, fetched by models/fetch.sh.)
 staff="$(call POST /v1/auth/login '{"username":"huayuan-staff","password":"demo-staff-password"}' | json token)"
+call PUT "$P/people/$liwei/face-consent" '{"given":true,"note":"signed consent form"}' "$staff" >/dev/null
+photo="$(curl -fsS -X POST -H "authorization: Bearer $staff" -H 'content-type: image/jpeg' \
+  --data-binary @"$root/models/test-images/obama.jpg" "$C$P/people/$liwei/face-photos" | json id)"
+call POST "$P/face-photos/$photo/approve" '{}' "$staff" >/dev/null
+enrolment=""
+for _ in $(seq 100); do
+  enrolment="$(call GET "$P/face-photos/$photo" "" "$staff" | json enrolment)"
+  [ "$enrolment" = enrolled ] && break; sleep 0.3
+done
+echo "face review: $enrolment"
+frame() { curl -sS -X POST -H "authorization: Bearer demo-admin-token-0001" --data-binary @"$root/models/test-images/$1" \
+  "http://127.0.0.1:$api_port/v1/doors/east-gate/face-frames"; }
+face=""
+for _ in 1 2 3; do face="$(frame obama2.jpg)"; done   # three frames confirm the match
+echo "$face"
+echo; echo "== a stranger walks up: refused, logged once, the gate stays shut"
+stranger=""
+for _ in 1 2 3; do stranger="$(frame biden.jpg)"; done
+echo "$stranger"
+
+echo; echo "== community staff see the passes in the cloud (uploaded by the box)"
 sleep 1.5
 call GET "$P/passes?limit=5" "" "$staff"; echo
 echo; echo "== box status"
@@ -150,6 +180,8 @@ if [ "${DEMO_EXIT:-0}" = "1" ]; then
   # As a smoke test: both taps must really have opened the gate.
   case "$first" in *'"opened"'*) ;; *) die "the resident's tap did not open the gate" ;; esac
   case "$second" in *'"opened"'*) ;; *) die "the visitor's tap did not open the gate" ;; esac
+  case "$face" in *'"opened":true'*) ;; *) die "Li Wei's face did not open the gate: $face" ;; esac
+  case "$stranger" in *'"reason":"face_unknown"'*) ;; *) die "the stranger was not refused: $stranger" ;; esac
   passes="$(call GET "$P/passes?method=one_tap" "" "$staff")"
   [ "$(echo "$passes" | python3 -c 'import sys,json; print(len(json.load(sys.stdin)["items"]))')" -ge 2 ] \
     || die "the passes did not reach the cloud: $passes"

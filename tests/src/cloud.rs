@@ -464,8 +464,12 @@ impl LinkedBox {
         uplink_batch: usize,
         extra: &str,
     ) -> LinkedBox {
+        // Benchmarks point EDGE_DAEMON_BIN at the release build; tests use the debug one.
+        let bin = std::env::var_os("EDGE_DAEMON_BIN")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| workspace_bin("edge-daemon"));
         let out = dir.join("edge-cloud");
-        let prov = std::process::Command::new(workspace_bin("edge-daemon"))
+        let prov = std::process::Command::new(&bin)
             .args(["provision", "--cloud", cloud, "--code", &c.code, "--out"])
             .arg(&out)
             .output()
@@ -520,7 +524,7 @@ pulse_ms = 300
         );
         let cfg_path = dir.join("edge.toml");
         std::fs::write(&cfg_path, cfg).unwrap();
-        let check = std::process::Command::new(workspace_bin("edge-daemon"))
+        let check = std::process::Command::new(&bin)
             .arg("check-config")
             .arg(&cfg_path)
             .output()
@@ -532,7 +536,7 @@ pulse_ms = 300
         );
         let cfg_s = cfg_path.display().to_string();
         let proc = Proc::spawn(
-            workspace_bin("edge-daemon"),
+            bin,
             &["run", "--config", &cfg_s],
             &[("RUST_LOG", "info")],
             dir.join("edge.log"),
