@@ -346,14 +346,7 @@ pub fn purge_plan(now_ms: i64, communities: &[(String, Option<FaceSettings>)]) -
         .collect()
 }
 
-/// Lower-case hex SHA-256 (what `FacePhotoV1::sha256` carries).
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
+pub use edge_sync::directory::sha256_hex;
 
 #[cfg(test)]
 mod tests {

@@ -19,7 +19,6 @@ use std::time::Duration;
 use base64::Engine as _;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
-use sha2::{Digest, Sha256};
 use tokio::sync::{watch, Notify};
 use uuid::Uuid;
 
@@ -290,7 +289,7 @@ impl Enroller {
             }
         };
         self.retry_after.remove(photo);
-        let got = hex(&Sha256::digest(&bytes));
+        let got = edge_sync::directory::sha256_hex(&bytes);
         let outcome = if got != sha256 {
             Err(vec!["photo_mismatch".to_string()])
         } else {
@@ -387,10 +386,6 @@ impl Enroller {
         }
         Ok(())
     }
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -138,6 +138,24 @@ fn search() {
             "BENCH search_1_to_{k}k_correct {correct}/{} probes",
             probes.len() * 4
         );
+        // The reference: every int8 template scored (what `search` did before the 4-bit pass).
+        // The two must agree exactly: same identities, same scores.
+        let (mut times, mut same, mut worst) = (Vec::new(), 0, 0.0f32);
+        for (round, (_, v)) in probes.iter().enumerate() {
+            let mut q = v.clone();
+            q[round % 4] += 0.05;
+            let t = Instant::now();
+            let r = g.search_exhaustive(&q);
+            times.push(t.elapsed().as_secs_f64() * 1e3);
+            same += usize::from(r == g.search(&q));
+            worst = worst.max(g.first_pass_error_sigmas(&q));
+        }
+        bench(&format!("search_1_to_{k}k_exhaustive"), "ms", times);
+        println!(
+            "BENCH search_1_to_{k}k_same_as_exhaustive {same}/{} probes",
+            probes.len()
+        );
+        println!("BENCH search_1_to_{k}k_first_pass_error_max {worst:.2} sigma");
         println!(
             "BENCH gallery_{k}k_template_bytes {:.1} MB",
             g.memory_bytes() as f64 / 1e6
@@ -282,6 +300,43 @@ fn verify() {
             photo_no += 1;
         }
     }
+    // The two-stage search on real embeddings: each one as a probe against a gallery of all of
+    // them (under their people's labels) plus 30,000 random fillers, so that the 4-bit pass
+    // runs on two threads. It must give exactly what scoring every int8 template gives.
+    let mut g = Gallery::new(p.dim());
+    for (id, _, e) in &embs {
+        g.add(&set[*id].0, e).unwrap();
+    }
+    let mut seed = 7u64;
+    for i in 0..30_000 {
+        g.add(&format!("filler-{i}"), &random_unit(&mut seed, p.dim()))
+            .unwrap();
+    }
+    let (mut same, mut worst) = (0, 0.0f32);
+    for (_, _, e) in &embs {
+        same += usize::from(g.search(e) == g.search_exhaustive(e));
+        worst = worst.max(g.first_pass_error_sigmas(e));
+    }
+    println!(
+        "BENCH verify_two_stage_same_as_exhaustive {same}/{} probes",
+        embs.len()
+    );
+    println!("BENCH verify_first_pass_error_max {worst:.2} sigma");
+    // σ in cosine units: the 4-bit cell (max|x| / 8) over √12, for these embeddings.
+    let sigma: Vec<f64> = embs
+        .iter()
+        .map(|(_, _, e)| {
+            let norm = e.iter().map(|x| x * x).sum::<f32>().sqrt();
+            let max = e.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+            f64::from(max / norm / 8.0) / 12f64.sqrt()
+        })
+        .collect();
+    println!(
+        "BENCH verify_first_pass_sigma_mean {:.4} cosine (max {:.4})",
+        sigma.iter().sum::<f64>() / sigma.len().max(1) as f64,
+        sigma.iter().fold(0.0f64, |m, s| m.max(*s))
+    );
+
     let (mut gen, mut imp, mut gen_cross) = (Vec::new(), Vec::new(), Vec::new());
     for i in 0..embs.len() {
         for j in i + 1..embs.len() {

@@ -53,6 +53,15 @@ pub struct PersonV1 {
     pub face_photos: Vec<FacePhotoV1>,
 }
 
+/// The form of [`FacePhotoV1::sha256`]: lower-case hex SHA-256 of the photo's bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// A face photo the box may enrol: it fetches the bytes with `GET /v1/edge/face-photos/{id}`
 /// and checks them against `sha256` (a photo is never edited in place; a new one gets a new id).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,4 +87,15 @@ pub struct GrantV1 {
     pub appointment_at_ms: i64,
     /// pending | approved | refused | cancelled
     pub status: String,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn photo_hashes_are_lower_case_hex_sha256() {
+        assert_eq!(
+            super::sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
 }

@@ -754,71 +754,28 @@ pub fn wall_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// A valid 8×8 grey baseline JPEG whose comment segment carries `label`, so that each label
-/// gives other bytes (another sha256). Built by hand: one block, DC difference 0, end of block.
+/// A small valid JPEG (8×8 grey) with `label` in a comment segment, so different labels give
+/// different bytes (and different sha256s).
 pub fn tiny_jpeg(label: &str) -> Vec<u8> {
-    let mut j = vec![0xFF, 0xD8];
-    // APP0 JFIF 1.1, no density units.
-    j.extend_from_slice(&[0xFF, 0xE0, 0x00, 0x10]);
-    j.extend_from_slice(b"JFIF\0");
-    j.extend_from_slice(&[1, 1, 0, 0, 1, 0, 1, 0, 0]);
-    // COM
-    let com = label.as_bytes();
-    let len = (com.len() + 2) as u16;
+    let img = image::GrayImage::from_raw(8, 8, vec![0x80; 64]).expect("8×8 grey");
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Jpeg)
+        .expect("JPEG encodes");
+    let jpeg = out.into_inner();
+    // COM right after SOI: FF FE, length (itself included), the text.
+    let mut j = jpeg[..2].to_vec();
     j.extend_from_slice(&[0xFF, 0xFE]);
-    j.extend_from_slice(&len.to_be_bytes());
-    j.extend_from_slice(com);
-    // DQT: table 0, all ones.
-    j.extend_from_slice(&[0xFF, 0xDB, 0x00, 0x43, 0x00]);
-    j.extend_from_slice(&[1u8; 64]);
-    // SOF0: 8 bits, 8×8, one component (id 1, 1×1 sampling, table 0).
-    j.extend_from_slice(&[0xFF, 0xC0, 0x00, 0x0B, 8, 0, 8, 0, 8, 1, 1, 0x11, 0]);
-    // DHT: DC table 0 and AC table 0, each a single one-bit code "0" for symbol 0.
-    for class in [0x00u8, 0x10] {
-        j.extend_from_slice(&[0xFF, 0xC4, 0x00, 0x14, class, 1]);
-        j.extend_from_slice(&[0u8; 15]);
-        j.push(0);
-    }
-    // SOS, then the scan: DC "0" (difference 0), AC "0" (end of block), padded with ones.
-    j.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x08, 1, 1, 0x00, 0, 63, 0]);
-    j.push(0x3F);
-    j.extend_from_slice(&[0xFF, 0xD9]);
+    j.extend_from_slice(&((label.len() + 2) as u16).to_be_bytes());
+    j.extend_from_slice(label.as_bytes());
+    j.extend_from_slice(&jpeg[2..]);
     j
 }
 
-/// A valid 1×1 grey PNG (stored deflate block, real CRCs and Adler-32).
+/// A valid 1×1 grey PNG.
 pub fn tiny_png() -> Vec<u8> {
-    fn crc32(data: &[u8]) -> u32 {
-        let mut c = 0xFFFF_FFFFu32;
-        for b in data {
-            c ^= u32::from(*b);
-            for _ in 0..8 {
-                c = if c & 1 != 0 {
-                    0xEDB8_8320 ^ (c >> 1)
-                } else {
-                    c >> 1
-                };
-            }
-        }
-        !c
-    }
-    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
-        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
-        let mut body = kind.to_vec();
-        body.extend_from_slice(data);
-        out.extend_from_slice(&body);
-        out.extend_from_slice(&crc32(&body).to_be_bytes());
-    }
-    let mut p = b"\x89PNG\r\n\x1a\n".to_vec();
-    chunk(&mut p, b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0]);
-    let raw = [0u8, 0x80]; // filter byte, one grey pixel
-    let (a, b) = raw.iter().fold((1u32, 0u32), |(a, b), x| {
-        ((a + u32::from(*x)) % 65521, (b + a + u32::from(*x)) % 65521)
-    });
-    let mut z = vec![0x78, 0x01, 0x01, 0x02, 0x00, 0xFD, 0xFF];
-    z.extend_from_slice(&raw);
-    z.extend_from_slice(&((b << 16) | a).to_be_bytes());
-    chunk(&mut p, b"IDAT", &z);
-    chunk(&mut p, b"IEND", &[]);
-    p
+    let img = image::GrayImage::from_raw(1, 1, vec![0x80]).expect("1×1 grey");
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png)
+        .expect("PNG encodes");
+    out.into_inner()
 }

@@ -246,6 +246,30 @@ presence = {{ device = "relay", discrete_input = 0, poll_ms = 100 }}
     .await;
     assert_eq!(bad["refusal_reasons"], json!(["no_face"]), "{bad}");
 
+    // The frame endpoint: no token → 401; a door without face → 404; not an image → 422;
+    // nothing of it makes a pass record.
+    let r = b
+        .http
+        .post(format!("{}/v1/doors/east/face-frames", b.base))
+        .body(image("obama2.jpg"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    let r = b
+        .http
+        .post(format!("{}/v1/doors/west/face-frames", b.base))
+        .bearer_auth(ADMIN_TOKEN)
+        .body(image("obama2.jpg"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"], "not_a_face_door", "{v}");
+    let (s, v) = push(&b, b"\xFF\xD8\xFF\xE0 not really a jpeg").await;
+    assert_eq!((s, v["error"].as_str()), (422, Some("bad_image")), "{v}");
+
     // The template is sealed: the store holds no plain embedding and the key is outside it.
     assert_eq!(std::fs::metadata(&key_file).unwrap().len(), 32);
     assert!(!key_file.starts_with(&b.store));
