@@ -118,11 +118,14 @@ fn main() -> ExitCode {
 }
 
 async fn run(cfg: CloudConfig) -> anyhow::Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    // Listen before announcing the address: a stop sent right after it must be orderly.
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
     let running = cloud_core::start(cfg).await?;
     println!("cloud-core listening on {}", running.addr);
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
+        _ = int.recv() => {}
         _ = term.recv() => {}
     }
     tracing::info!("stopping");

@@ -200,29 +200,40 @@ fn run(cfg: EdgeConfig) -> anyhow::Result<()> {
         .build()
         .context("starting the async runtime")?;
     rt.block_on(async {
+        // Handlers go in before READY=1: a SIGTERM that arrives right after READY must reach
+        // the orderly stop, not the default action (a CI run lost STOPPING=1 to that race).
+        let stop = ShutdownSignal::install()?;
         let daemon = Daemon::start(cfg).await?;
         systemd_ready();
-        shutdown_signal().await;
+        stop.recv().await;
         systemd_stopping();
         daemon.stop().await;
         Ok(())
     })
 }
 
-async fn shutdown_signal() {
-    use tokio::signal::unix::{signal, SignalKind};
-    match signal(SignalKind::terminate()) {
-        Ok(mut term) => {
-            tokio::select! {
-                _ = term.recv() => {},
-                _ = tokio::signal::ctrl_c() => {},
-            }
-        }
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-        }
+/// SIGTERM (systemd's stop) or SIGINT (Ctrl-C), listened for from the moment it is installed.
+struct ShutdownSignal {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl ShutdownSignal {
+    fn install() -> anyhow::Result<Self> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(Self {
+            term: signal(SignalKind::terminate()).context("listening for SIGTERM")?,
+            int: signal(SignalKind::interrupt()).context("listening for SIGINT")?,
+        })
     }
-    tracing::info!("shutdown requested");
+
+    async fn recv(mut self) {
+        tokio::select! {
+            _ = self.term.recv() => {},
+            _ = self.int.recv() => {},
+        }
+        tracing::info!("shutdown requested");
+    }
 }
 
 fn keygen(out: &std::path::Path) -> anyhow::Result<String> {
