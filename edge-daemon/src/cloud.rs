@@ -372,14 +372,14 @@ enum LinkError {
 }
 
 impl Client {
-    async fn call<T: serde::de::DeserializeOwned>(
+    /// A request signed with the box key (`edge_sync::auth`), the one place requests are built.
+    fn signed(
         &self,
         method: reqwest::Method,
         path_and_query: &str,
-        body: Option<Vec<u8>>,
-        extra_timeout: Duration,
-    ) -> Result<Option<T>, LinkError> {
-        let body = body.unwrap_or_default();
+        body: Vec<u8>,
+        timeout: Duration,
+    ) -> reqwest::RequestBuilder {
         let headers = edge_sync::auth::sign_request(
             &self.key,
             &self.box_id,
@@ -391,13 +391,29 @@ impl Client {
         let mut req = self
             .http
             .request(method, format!("{}{path_and_query}", self.base))
-            .timeout(self.timeout + extra_timeout);
+            .timeout(timeout);
         for (k, v) in headers {
             req = req.header(k, v);
         }
         if !body.is_empty() {
             req = req.header("content-type", "application/json").body(body);
         }
+        req
+    }
+
+    async fn call<T: serde::de::DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path_and_query: &str,
+        body: Option<Vec<u8>>,
+        extra_timeout: Duration,
+    ) -> Result<Option<T>, LinkError> {
+        let req = self.signed(
+            method,
+            path_and_query,
+            body.unwrap_or_default(),
+            self.timeout + extra_timeout,
+        );
         let resp = req
             .send()
             .await
@@ -420,26 +436,10 @@ impl Client {
             .map(Some)
             .map_err(|e| LinkError::Decode(e.to_string()))
     }
-}
 
-impl Client {
     /// A signed GET returning raw bytes (at most `max` of them).
     async fn get_bytes(&self, path: &str, max: usize) -> Result<Vec<u8>, String> {
-        let headers = edge_sync::auth::sign_request(
-            &self.key,
-            &self.box_id,
-            "GET",
-            path,
-            crate::os_clock::wall_ms(),
-            &[],
-        );
-        let mut req = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .timeout(self.timeout * 4);
-        for (k, v) in headers {
-            req = req.header(k, v);
-        }
+        let req = self.signed(reqwest::Method::GET, path, Vec::new(), self.timeout * 4);
         let resp = req
             .send()
             .await

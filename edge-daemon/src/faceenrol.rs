@@ -9,7 +9,7 @@
 //! removed, person moved out) deletes the template in the same transaction as its cursor; this
 //! task then only tells the gallery. One task, one writer of face entries.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::future::Future;
 use std::path::Path;
 use std::pin::Pin;
@@ -243,15 +243,15 @@ impl Enroller {
         let wanted = self.store.face_wanted()?;
         let have = self.store.face_entries()?;
         let model = self.face.model.to_string();
+        let done: HashSet<(&str, &str, &str)> = have
+            .iter()
+            .filter(|e| e.model == model)
+            .map(|e| (e.person_id.as_str(), e.photo_id.as_str(), e.sha256.as_str()))
+            .collect();
+        let mut todo = Vec::new();
         for (person, photos) in &wanted {
             for p in photos {
-                let done = have.iter().any(|e| {
-                    e.person_id == *person
-                        && e.photo_id == p.id
-                        && e.sha256 == p.sha256
-                        && e.model == model
-                });
-                if done {
+                if done.contains(&(person.as_str(), p.id.as_str(), p.sha256.as_str())) {
                     continue;
                 }
                 if self
@@ -261,10 +261,20 @@ impl Enroller {
                 {
                     continue;
                 }
-                self.enrol_one(person, &p.id, &p.sha256, &model).await?;
+                todo.push((person.clone(), p.id.clone(), p.sha256.clone()));
             }
         }
-        self.sync_gallery().await
+        drop(done);
+        for (person, photo, sha256) in &todo {
+            self.enrol_one(person, photo, sha256, &model).await?;
+        }
+        // The first read still holds when nothing was enrolled (the common idle round).
+        let entries = if todo.is_empty() {
+            have
+        } else {
+            self.store.face_entries()?
+        };
+        self.sync_gallery(entries).await
     }
 
     async fn enrol_one(
@@ -349,10 +359,13 @@ impl Enroller {
     }
 
     /// Sends the face keeper every person whose set of accepted templates changed.
-    async fn sync_gallery(&mut self) -> Result<(), crate::store::StoreError> {
+    async fn sync_gallery(
+        &mut self,
+        entries: Vec<FaceEntryV1>,
+    ) -> Result<(), crate::store::StoreError> {
         let model = self.face.model.to_string();
         let mut now: HashMap<String, Vec<FaceEntryV1>> = HashMap::new();
-        for e in self.store.face_entries()? {
+        for e in entries {
             if e.accepted && e.model == model {
                 now.entry(e.person_id.clone()).or_default().push(e);
             }
