@@ -6,6 +6,8 @@
 //! candidates, and stores what the core returns: the case row and one history entry, in one
 //! transaction guarded by the case's version.
 
+use std::sync::Arc;
+
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
@@ -16,7 +18,7 @@ use crate::cases::{
     self, Actor, Applied, Case, CaseError, CaseOp, CaseStatus, CategoryTree, DupConfig, DupSubject,
     ErrorClass, NewCase, Timeliness,
 };
-use crate::db::RowExt;
+use crate::db::{Engine, RowExt};
 use crate::error::{ApiError, ApiResult, Body, Q};
 use crate::policy::{Caller, Role};
 use crate::server::AppState;
@@ -80,7 +82,37 @@ fn actor(caller: &Caller) -> ApiResult<Actor> {
     }
 }
 
-pub async fn category_tree(st: &AppState) -> ApiResult<CategoryTree> {
+/// The street's category tree as last read, shared by the handlers of this process.
+///
+/// Why a cache: every report validates against the tree, and reading and parsing it was one
+/// database round trip of the handful a report costs. A `PUT` here replaces it at once; another
+/// cloud process sharing the database sees the change within `CATEGORY_CACHE_MS`.
+#[derive(Debug, Default)]
+pub struct CategoryCache {
+    slot: std::sync::Mutex<Option<(std::time::Instant, Arc<CategoryTree>)>>,
+}
+
+const CATEGORY_CACHE_MS: u128 = 2_000;
+
+impl CategoryCache {
+    fn fresh(&self) -> Option<Arc<CategoryTree>> {
+        let slot = self.slot.lock().unwrap_or_else(|p| p.into_inner());
+        slot.as_ref()
+            .filter(|(at, _)| at.elapsed().as_millis() < CATEGORY_CACHE_MS)
+            .map(|(_, t)| t.clone())
+    }
+
+    fn keep(&self, tree: Arc<CategoryTree>) {
+        *self.slot.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((std::time::Instant::now(), tree));
+    }
+}
+
+/// The street's category tree: stored by a street admin, or the default one.
+pub async fn category_tree(st: &AppState) -> ApiResult<Arc<CategoryTree>> {
+    if let Some(tree) = st.categories.fresh() {
+        return Ok(tree);
+    }
     let stored = sqlx::query("SELECT tree FROM case_categories WHERE id = 'street'")
         .fetch_optional(&st.db.pool)
         .await?;
@@ -88,13 +120,17 @@ pub async fn category_tree(st: &AppState) -> ApiResult<CategoryTree> {
         Some(r) => r.s("tree")?,
         None => DEFAULT_TREE.to_string(),
     };
-    serde_json::from_str(&text)
-        .map_err(|e| ApiError::internal(format!("category tree unreadable: {e}")))
+    let tree: Arc<CategoryTree> = Arc::new(
+        serde_json::from_str(&text)
+            .map_err(|e| ApiError::internal(format!("category tree unreadable: {e}")))?,
+    );
+    st.categories.keep(tree.clone());
+    Ok(tree)
 }
 
 /// `GET …/case-categories`: the tree reports choose from.
 pub async fn get_categories(State(st): State<AppState>) -> ApiResult<Json<CategoryTree>> {
-    Ok(Json(category_tree(&st).await?))
+    Ok(Json(CategoryTree::clone(&*category_tree(&st).await?)))
 }
 
 /// `PUT /v1/street/case-categories`: replace the tree (existing cases keep their codes).
@@ -112,6 +148,7 @@ pub async fn put_categories(
     .bind(now_ms())
     .execute(&st.db.pool)
     .await?;
+    st.categories.keep(Arc::new(tree.clone()));
     Ok(Json(tree))
 }
 
@@ -218,13 +255,51 @@ async fn next_number(tx: &mut sqlx::AnyConnection, now: i64) -> ApiResult<String
     ))
 }
 
-/// Write a new or changed case and its one new history entry. `old_version` None = insert.
-async fn store(
-    tx: &mut sqlx::AnyConnection,
-    applied: &Applied,
-    old_version: Option<u32>,
-) -> ApiResult<()> {
+/// The next case number of the day in a statement of its own, committed without waiting for
+/// the WAL flush (PostgreSQL).
+///
+/// Why: inside the report's transaction the day's counter row stays locked through that
+/// transaction's commit fsync, so every report of the day queued behind the previous one's.
+/// Committed asynchronously the lock is let go at once. It is still safe: the WAL is flushed in
+/// order, so a case that is durable carries its number's increment with it; a crash can only
+/// lose increments no stored case used. The price is a gap in the day's numbers when the
+/// report's own transaction then fails. One round trip: the statement is its own transaction,
+/// and `set_config(…, true)` holds until that transaction's commit.
+async fn next_number_apart(st: &AppState, now: i64) -> ApiResult<String> {
+    let day = cases::deadline::local_day(now);
+    let last = sqlx::query(
+        "INSERT INTO case_numbers (day, last) \
+         SELECT $1, 1 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit \
+         ON CONFLICT (day) DO UPDATE SET last = case_numbers.last + 1 RETURNING last",
+    )
+    .bind(&day)
+    .fetch_one(&st.db.pool)
+    .await?
+    .i("last")?;
+    Ok(cases::case_number(
+        now,
+        u32::try_from(last).unwrap_or(u32::MAX),
+    ))
+}
+
+/// How a case is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Write {
+    /// An update of the stored `version`, inside the caller's transaction.
+    Update { old_version: u32 },
+    /// An insert, inside the caller's transaction.
+    Insert,
+    /// An insert of a case with no co-handlers, the case row and its first history entry in one
+    /// PostgreSQL statement (a data-modifying CTE) that is its own transaction: one round trip
+    /// instead of four (BEGIN, two INSERTs, COMMIT), which is most of what a report costs.
+    InsertOneStatement,
+}
+
+/// Write a new or changed case and its one new history entry.
+async fn store(tx: &mut sqlx::AnyConnection, applied: &Applied, how: Write) -> ApiResult<()> {
     let c = &applied.case;
+    let e = &applied.entry;
+    let entry = serde_json::to_string(e).map_err(|e| ApiError::internal(e.to_string()))?;
     let ix = c.index();
     let body = encode(c)?;
     let point = c.data.location.point;
@@ -257,17 +332,40 @@ async fn store(
             .bind(i64::from(ix.version))
             .bind(body.clone())
     };
-    match old_version {
-        None => {
-            let q = sqlx::query(
-                "INSERT INTO cases (status, source, source_ref, supervision, self_handled, category_major, \
-                 category_middle, category_minor, grid1, grid2, grid3, handling_kind, handling_unit, handler, \
-                 inspector, dispatcher, assignee, deadline_ms, extension_open, updated_at_ms, keywords, problem, \
-                 location_text, lat, lon, version, body, id, community_id, number, reported_by, at_ms) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, \
-                 $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32)",
+    const INSERT_CASE: &str = "INSERT INTO cases (status, source, source_ref, supervision, self_handled, category_major, \
+         category_middle, category_minor, grid1, grid2, grid3, handling_kind, handling_unit, handler, \
+         inspector, dispatcher, assignee, deadline_ms, extension_open, updated_at_ms, keywords, problem, \
+         location_text, lat, lon, version, body, id, community_id, number, reported_by, at_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, \
+         $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32)";
+    let history_binds = |q: sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments>| {
+        q.bind(i64::from(e.seq))
+            .bind(e.at_ms)
+            .bind(e.actor.account_id.clone())
+            .bind(e.op.code())
+            .bind(e.from.map(|s| s.code().to_string()))
+            .bind(e.to.code())
+            .bind(entry.clone())
+    };
+    match how {
+        Write::InsertOneStatement => {
+            debug_assert!(c.co_handlers.is_empty());
+            let sql = format!(
+                "WITH new_case AS ({INSERT_CASE} RETURNING id) \
+                 INSERT INTO case_history (case_id, seq, at_ms, actor, op, from_status, to_status, entry) \
+                 SELECT id, $33, $34, $35, $36, $37, $38, $39 FROM new_case"
             );
-            binds(q)
+            let q = binds(sqlx::query(sqlx::AssertSqlSafe(sql)))
+                .bind(c.id.clone())
+                .bind(c.data.community_id.clone())
+                .bind(c.number.clone())
+                .bind(ix.reported_by.clone())
+                .bind(ix.reported_at_ms);
+            history_binds(q).execute(&mut *tx).await?;
+            return Ok(());
+        }
+        Write::Insert => {
+            binds(sqlx::query(INSERT_CASE))
                 .bind(c.id.clone())
                 .bind(c.data.community_id.clone())
                 .bind(c.number.clone())
@@ -276,7 +374,7 @@ async fn store(
                 .execute(&mut *tx)
                 .await?;
         }
-        Some(old) => {
+        Write::Update { old_version: old } => {
             let q = sqlx::query(
                 "UPDATE cases SET status = $1, source = $2, source_ref = $3, supervision = $4, self_handled = $5, \
                  category_major = $6, category_middle = $7, category_minor = $8, grid1 = $9, grid2 = $10, \
@@ -314,22 +412,12 @@ async fn store(
         .execute(&mut *tx)
         .await?;
     }
-    let e = &applied.entry;
-    let entry = serde_json::to_string(e).map_err(|e| ApiError::internal(e.to_string()))?;
-    sqlx::query(
+    let q = sqlx::query(
         "INSERT INTO case_history (case_id, seq, at_ms, actor, op, from_status, to_status, entry) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
-    .bind(&c.id)
-    .bind(i64::from(e.seq))
-    .bind(e.at_ms)
-    .bind(&e.actor.account_id)
-    .bind(e.op.code())
-    .bind(e.from.map(|s| s.code().to_string()))
-    .bind(e.to.code())
-    .bind(entry)
-    .execute(&mut *tx)
-    .await?;
+    .bind(c.id.clone());
+    history_binds(q).execute(&mut *tx).await?;
     Ok(())
 }
 
@@ -343,12 +431,34 @@ pub(crate) async fn report_as(st: &AppState, actor: &Actor, new: NewCase) -> Api
     check_refs(st, &new).await?;
     let tree = category_tree(st).await?;
     let now = now_ms();
-    let mut tx = st.db.pool.begin().await?;
-    let number = next_number(&mut tx, now).await?;
     let id = new_id();
-    let applied = Case::report(&id, &number, &new, actor, &tree, now).map_err(case_err)?;
-    store(&mut tx, &applied, None).await?;
-    tx.commit().await?;
+    // Refusals come before a number is taken, so refused reports leave no gaps.
+    Case::report(&id, "AJ-unnumbered", &new, actor, &tree, now).map_err(case_err)?;
+    let applied = match st.db.engine {
+        Engine::Postgres => {
+            let number = next_number_apart(st, now).await?;
+            let applied = Case::report(&id, &number, &new, actor, &tree, now).map_err(case_err)?;
+            if applied.case.co_handlers.is_empty() {
+                let mut conn = st.db.pool.acquire().await?;
+                store(&mut conn, &applied, Write::InsertOneStatement).await?;
+            } else {
+                let mut tx = st.db.pool.begin().await?;
+                store(&mut tx, &applied, Write::Insert).await?;
+                tx.commit().await?;
+            }
+            applied
+        }
+        // SQLite has one writer anyway; the number stays in the report's transaction.
+        Engine::Sqlite => {
+            let mut tx = st.db.pool.begin().await?;
+            let number = next_number(&mut tx, now).await?;
+            let applied = Case::report(&id, &number, &new, actor, &tree, now).map_err(case_err)?;
+            store(&mut tx, &applied, Write::Insert).await?;
+            tx.commit().await?;
+            applied
+        }
+    };
+    let number = &applied.case.number;
     tracing::info!(case_id = %id, number = %number, source = applied.case.data.source.code(), "case reported");
     Ok(case_json(&applied.case, actor, now))
 }
@@ -642,7 +752,7 @@ async fn display_names(st: &AppState, cid: &str) -> ApiResult<cases::export::Dis
     {
         names.grids.insert(r.s("id")?, r.s("name")?);
     }
-    names.add_categories(&category_tree(st).await?);
+    names.add_categories(&*category_tree(st).await?);
     Ok(names)
 }
 
@@ -967,7 +1077,14 @@ pub async fn operate(
     let now = now_ms();
     let applied = c.apply(&op, &actor, now).map_err(case_err)?;
     let mut tx = st.db.pool.begin().await?;
-    store(&mut tx, &applied, Some(c.version)).await?;
+    store(
+        &mut tx,
+        &applied,
+        Write::Update {
+            old_version: c.version,
+        },
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(case_id = %id, op = op.kind().code(), to = applied.case.status.code(), "case operation");
     Ok(Json(case_json(&applied.case, &actor, now)))

@@ -38,6 +38,8 @@ pub struct AppState {
     pub throttle: Arc<Mutex<Throttle>>,
     pub hub: Arc<CommandHub>,
     pub objects: Arc<dyn crate::objects::ObjectStore>,
+    /// The street's case category tree, read once every few seconds rather than per report.
+    pub categories: Arc<crate::cases_api::CategoryCache>,
     rules: Arc<std::collections::HashMap<String, Access>>,
 }
 
@@ -61,6 +63,7 @@ impl AppState {
             keys: Arc::new(keys),
             throttle: Arc::new(Mutex::new(throttle)),
             hub: Arc::new(CommandHub::default()),
+            categories: Arc::default(),
             rules: Arc::new(rules),
         }
     }

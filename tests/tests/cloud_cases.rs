@@ -613,3 +613,67 @@ print("ok")
     cloud.stop().await;
 }
 on_both!(lifecycle_roles_duplicates_and_lists);
+
+/// Reports arriving together each get their own number of the day, with no gaps: a refused
+/// report takes none (PostgreSQL takes numbers in a statement of their own, see
+/// `cases_api::next_number_apart`), and every stored case has its first history entry.
+async fn concurrent_reports_number_without_gaps(engine: Engine) {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = TestDb::new(engine, tmp.path());
+    let mut cloud = InProcess::start(tmp.path(), &db.url).await;
+    let admin = Api::login(&cloud.base, "admin", PASSWORD).await;
+    let c = build_community(&admin, "lotus", "13800000001", 39.90, 116.40).await;
+    let path = format!("/v1/communities/{}/cases", c.id);
+    let staff = Api::login(&cloud.base, &c.staff_user, PASSWORD).await;
+    let grid = staff
+        .create(
+            &format!("/v1/communities/{}/grids", c.id),
+            &json!({"name": "Grid 1", "level": 1}),
+        )
+        .await;
+    const CLIENTS: usize = 4;
+    const EACH: usize = 10;
+    let mut tasks = Vec::new();
+    for k in 0..CLIENTS {
+        let (api, path) = (staff.clone(), path.clone());
+        let (good, mut refused) = (
+            report(&grid, &c.building, &format!("report {k}"), 39.9),
+            report(&grid, &c.building, "refused", 39.9),
+        );
+        refused["category"]["minor"] = json!("no_such_minor");
+        tasks.push(tokio::spawn(async move {
+            let mut got = Vec::new();
+            for _ in 0..EACH {
+                let (s, v) = api.post(&path, &refused).await;
+                assert_eq!(s, 400, "{v}");
+                let (s, v) = api.post(&path, &good).await;
+                assert_eq!(s, 201, "{v}");
+                got.push((
+                    v["id"].as_str().unwrap().to_string(),
+                    v["number"].as_str().unwrap().to_string(),
+                ));
+            }
+            got
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    let mut seqs: Vec<u32> = all
+        .iter()
+        .map(|(_, n)| n.rsplit('-').next().unwrap().parse().unwrap())
+        .collect();
+    seqs.sort_unstable();
+    let want: Vec<u32> = (1..=(CLIENTS * EACH) as u32).collect();
+    assert_eq!(seqs, want, "numbers of the day: {all:?}");
+    for (id, number) in all.iter().step_by(7) {
+        let (s, v) = staff.get(&format!("{path}/{id}")).await;
+        assert_eq!(s, 200, "{v}");
+        assert_eq!(v["number"].as_str(), Some(number.as_str()), "{v}");
+        assert_eq!(v["history"].as_array().map(Vec::len), Some(1), "{v}");
+        assert_eq!(v["history"][0]["op"].as_str(), Some("report"), "{v}");
+    }
+    cloud.stop().await;
+}
+on_both!(concurrent_reports_number_without_gaps);
