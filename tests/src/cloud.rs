@@ -87,6 +87,21 @@ impl InProcess {
         let text = cloud_config(dir, db_url, "127.0.0.1:0");
         let cfg = cloud_core::config::CloudConfig::parse(Path::new("test.toml"), &text)
             .unwrap_or_else(|e| panic!("test cloud config: {e}"));
+        Self::start_with(cfg).await
+    }
+
+    /// The test configuration for `dir` and `db_url` (to change before `start_with`).
+    pub fn config(dir: &Path, db_url: &str) -> cloud_core::config::CloudConfig {
+        let text = cloud_config(dir, db_url, "127.0.0.1:0");
+        cloud_core::config::CloudConfig::parse(Path::new("test.toml"), &text)
+            .unwrap_or_else(|e| panic!("test cloud config: {e}"))
+    }
+
+    pub async fn start_with(cfg: cloud_core::config::CloudConfig) -> InProcess {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new("warn"))
+            .with_test_writer()
+            .try_init();
         let running = cloud_core::start(cfg)
             .await
             .unwrap_or_else(|e| panic!("cloud core did not start: {e}"));
