@@ -250,14 +250,16 @@ impl CloudConfig {
                 }
                 match std::env::var(&s3.secret_access_key_env) {
                     Ok(v) if !v.is_empty() => s3.secret_access_key = Secret(v),
-                    _ => return Err(ConfigError::new(
-                        file,
-                        "objects.s3.secret_access_key_env",
-                        format!(
+                    _ => {
+                        return Err(ConfigError::new(
+                            file,
+                            "objects.s3.secret_access_key_env",
+                            format!(
                             "environment variable `{}` is not set (it holds the secret access key)",
                             s3.secret_access_key_env
                         ),
-                    )),
+                        ))
+                    }
                 }
             }
         }

@@ -49,6 +49,26 @@ pub fn python() -> PathBuf {
     path
 }
 
+/// Run [`python`] with `args`; panic with its output and `what` unless it succeeds. Its stdout.
+pub fn run_python<I, S>(what: &str, args: I) -> Vec<u8>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let py = python();
+    let out = std::process::Command::new(&py)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", py.display()));
+    assert!(
+        out.status.success(),
+        "{what}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
 /// Path of the pymodbus peer script.
 pub fn peer_script() -> PathBuf {
     let path = workspace_root().join("tests/peers/modbus_peer.py");

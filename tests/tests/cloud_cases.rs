@@ -396,7 +396,6 @@ async fn lifecycle_roles_duplicates_and_lists(engine: Engine) {
     assert_eq!((s, bytes), (200, png()));
 
     // Exports, opened by readers the project did not write (python-docx, openpyxl).
-    let python = std::env::var("EDGE_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
     let fetch = |path: String| {
         let token = staff.token.clone().unwrap();
         let base = base.clone();
@@ -438,17 +437,14 @@ assert "{number}" in [r[0] for r in rows[1:]], rows
 print("ok")
 "#
     );
-    let out = std::process::Command::new(&python)
-        .args(["-c", &check])
-        .arg(&docx)
-        .arg(&xlsx)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {python}: {e}"));
-    assert!(
-        out.status.success(),
-        "export check (run tests/setup.sh for python-docx/openpyxl): {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    tests::run_python(
+        "export check (run tests/setup.sh for python-docx/openpyxl)",
+        [
+            std::ffi::OsStr::new("-c"),
+            check.as_ref(),
+            docx.as_ref(),
+            xlsx.as_ref(),
+        ],
     );
 
     // Lists and filters.
@@ -569,20 +565,17 @@ print("ok")
 
     // Open311: an independent client, written from the GeoReport v2 spec (Python, stdlib
     // only), discovers services, files with the resident's token as api_key, reads it back.
-    let python = std::env::var("EDGE_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("peers/open311_client.py");
-    let out = std::process::Command::new(&python)
-        .arg(&script)
-        .args([&base, &c.id, resident.token.as_deref().unwrap()])
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {python}: {e}"));
-    assert!(
-        out.status.success(),
-        "open311 client: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    let out = tests::run_python(
+        "open311 client",
+        [
+            script.as_os_str(),
+            base.as_ref(),
+            c.id.as_ref(),
+            resident.token.as_deref().unwrap().as_ref(),
+        ],
     );
-    let got: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let got: Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(got["request"]["status"], "open", "{got}");
     assert_eq!(got["request"]["x_workflow_status"], "pending", "{got}");
     let rid = got["id"].as_str().unwrap();

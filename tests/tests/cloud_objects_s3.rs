@@ -12,7 +12,7 @@ use std::time::Duration;
 use cloud_core::config::{ObjectStoreKind, S3Config, S3UrlStyle, Secret};
 use serde_json::Value;
 use tests::cloud::{build_community, Api, Engine, InProcess, TestDb, PASSWORD};
-use tests::{free_port, python, wait_http_ok, Proc};
+use tests::{free_port, python, run_python, wait_http_ok, Proc};
 
 const BUCKET: &str = "case-files";
 
@@ -37,19 +37,33 @@ fn boto3(port: u16, script: &str, args: &[&str]) -> String {
                            aws_access_key_id='AKIDREADER', aws_secret_access_key='reader-secret')\n\
          {script}\n"
     );
-    let out = std::process::Command::new(python())
-        .arg("-c")
-        .arg(&prog)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run python: {e}"));
-    assert!(
-        out.status.success(),
-        "boto3 (run tests/setup.sh for moto[server]): {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    let out = run_python(
+        "boto3 (run tests/setup.sh for moto[server])",
+        ["-c", &prog].into_iter().chain(args.iter().copied()),
     );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
+    String::from_utf8_lossy(&out).trim().to_string()
+}
+
+/// Start moto's S3 server on `port` and wait until it answers.
+async fn moto(port: u16, log: std::path::PathBuf) -> Proc {
+    let port_s = port.to_string();
+    let moto = Proc::spawn(
+        python(),
+        &["-m", "moto.server", "-H", "127.0.0.1", "-p", &port_s],
+        &[],
+        log,
+    );
+    moto_up(port, &moto).await;
+    moto
+}
+
+async fn moto_up(port: u16, moto: &Proc) {
+    wait_http_ok(
+        &format!("http://127.0.0.1:{port}/moto-api/"),
+        moto,
+        Duration::from_secs(60),
+    )
+    .await;
 }
 
 async fn upload(api: &Api, path: &str, bytes: Vec<u8>) -> (u16, Value) {
@@ -69,19 +83,7 @@ async fn upload(api: &Api, path: &str, bytes: Vec<u8>) -> (u16, Value) {
 async fn attachments_live_in_an_s3_bucket() {
     let tmp = tempfile::tempdir().unwrap();
     let port = free_port();
-    let port_s = port.to_string();
-    let mut moto = Proc::spawn(
-        python(),
-        &["-m", "moto.server", "-H", "127.0.0.1", "-p", &port_s],
-        &[],
-        tmp.path().join("moto.log"),
-    );
-    wait_http_ok(
-        &format!("http://127.0.0.1:{port}/moto-api/"),
-        &moto,
-        Duration::from_secs(60),
-    )
-    .await;
+    let mut moto = moto(port, tmp.path().join("moto.log")).await;
     boto3(port, "s3.create_bucket(Bucket=sys.argv[1])", &[BUCKET]);
 
     // A bucket that is not there stops the cloud at start, naming the field.
@@ -155,12 +157,7 @@ async fn attachments_live_in_an_s3_bucket() {
 
     // Back (moto keeps nothing across a restart, so the bucket is made again): uploads work.
     moto.start();
-    wait_http_ok(
-        &format!("http://127.0.0.1:{port}/moto-api/"),
-        &moto,
-        Duration::from_secs(60),
-    )
-    .await;
+    moto_up(port, &moto).await;
     boto3(port, "s3.create_bucket(Bucket=sys.argv[1])", &[BUCKET]);
     let (s, v) = upload(&staff, &format!("{files}?name=again.pdf"), pdf.clone()).await;
     assert_eq!(s, 201, "{v}");
