@@ -20,7 +20,8 @@ use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 use tokio::time::{sleep, timeout, Instant};
 
 /// How long a peer may take to start or to answer one command.
-const PEER_TIMEOUT: Duration = Duration::from_secs(20);
+// Generous: python + pymodbus start slowly on a loaded CI machine; only a failure waits it out.
+const PEER_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Root of the cargo workspace (the parent of this crate).
 pub fn workspace_root() -> PathBuf {
@@ -765,6 +766,14 @@ impl Proc {
         );
     }
 
+    /// The child is gone (exited, or never started).
+    pub fn has_exited(&mut self) -> bool {
+        match self.child.as_mut() {
+            None => true,
+            Some(c) => !matches!(c.try_wait(), Ok(None)),
+        }
+    }
+
     /// SIGKILL and reap.
     pub async fn kill9(&mut self) {
         if let Some(mut c) = self.child.take() {
@@ -779,7 +788,7 @@ impl Proc {
 }
 
 /// Wait until `url` answers 200, or panic with the process log.
-pub async fn wait_http_ok(url: &str, proc: &Proc, within: Duration) {
+pub async fn wait_http_ok(url: &str, proc: &mut Proc, within: Duration) {
     let client = reqwest::Client::new();
     let deadline = Instant::now() + within;
     loop {
@@ -787,6 +796,12 @@ pub async fn wait_http_ok(url: &str, proc: &Proc, within: Duration) {
             if r.status().is_success() {
                 return;
             }
+        }
+        if proc.has_exited() {
+            panic!(
+                "{url}: the process exited before answering; log:\n{}",
+                proc.log_text()
+            );
         }
         if Instant::now() > deadline {
             panic!(
@@ -964,7 +979,7 @@ impl Mosquitto {
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start mosquitto (run tests/setup.sh): {e}"));
         self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + Duration::from_secs(60);
         while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
             if Instant::now() > deadline {
                 panic!("mosquitto did not listen on {}: {}", self.port, self.log());

@@ -24,7 +24,7 @@ fn s3_config(port: u16, bucket: &str) -> S3Config {
         url_style: S3UrlStyle::Path,
         access_key_id: "AKIDCLOUDTEST".into(),
         secret_access_key_env: "(set directly by the test)".into(),
-        timeout_seconds: 5,
+        timeout_seconds: 30,
         secret_access_key: Secret("cloud-test-secret".into()),
     }
 }
@@ -47,17 +47,17 @@ fn boto3(port: u16, script: &str, args: &[&str]) -> String {
 /// Start moto's S3 server on `port` and wait until it answers.
 async fn moto(port: u16, log: std::path::PathBuf) -> Proc {
     let port_s = port.to_string();
-    let moto = Proc::spawn(
+    let mut moto = Proc::spawn(
         python(),
         &["-m", "moto.server", "-H", "127.0.0.1", "-p", &port_s],
         &[],
         log,
     );
-    moto_up(port, &moto).await;
+    moto_up(port, &mut moto).await;
     moto
 }
 
-async fn moto_up(port: u16, moto: &Proc) {
+async fn moto_up(port: u16, moto: &mut Proc) {
     wait_http_ok(
         &format!("http://127.0.0.1:{port}/moto-api/"),
         moto,
@@ -157,7 +157,7 @@ async fn attachments_live_in_an_s3_bucket() {
 
     // Back (moto keeps nothing across a restart, so the bucket is made again): uploads work.
     moto.start();
-    moto_up(port, &moto).await;
+    moto_up(port, &mut moto).await;
     boto3(port, "s3.create_bucket(Bucket=sys.argv[1])", &[BUCKET]);
     let (s, v) = upload(&staff, &format!("{files}?name=again.pdf"), pdf.clone()).await;
     assert_eq!(s, 201, "{v}");

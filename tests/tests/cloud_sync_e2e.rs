@@ -83,13 +83,14 @@ async fn visitor_window_and_one_tap(engine: Engine) {
         .wait_allowed(&visitor_ids[0], Duration::from_secs(20))
         .await;
     assert_eq!(ok["reason"], "visitor", "{ok}");
-    // …and the one a minute outside is refused by the box itself.
-    let (s, v) = edge.decide(&visitor_ids[1]).await;
-    assert_eq!(
-        (s, v["reason"].as_str()),
-        (403, Some("outside_visitor_window")),
-        "{v}"
-    );
+    // …and the one a minute outside is refused by the box itself, once their grant is there
+    // too (it may come in a later delta than the first visitor's).
+    edge.wait_refused(
+        &visitor_ids[1],
+        "outside_visitor_window",
+        Duration::from_secs(20),
+    )
+    .await;
 
     // One-tap through the cloud: the long-poll carries the signed command, the coil pulses.
     // Let earlier pulses (the face decisions above) finish first.
@@ -178,7 +179,7 @@ async fn outages_lose_nothing_and_double_nothing(engine: Engine) {
     let c = build_community(&admin, "alpha", "13800000001", 31.2, 121.4).await;
     let relay = ModbusPeer::tcp(&[1]).await;
     let mut edge =
-        LinkedBox::provision_and_start(tmp.path(), &cloud.base, &c, relay.addr(), 50, "").await;
+        LinkedBox::provision_and_start(tmp.path(), &cloud.base, &c, relay.addr(), 10, "").await;
     edge.wait_allowed(&c.resident, Duration::from_secs(20))
         .await;
     let staff = Api::login(&cloud.base, &c.staff_user, PASSWORD).await;
@@ -198,7 +199,8 @@ async fn outages_lose_nothing_and_double_nothing(engine: Engine) {
     }
     assert_eq!(made.len(), 1500);
     cloud.restart().await;
-    // 2. Mid-drain (batches of 50), the box is SIGKILLed, then restarted.
+    // 2. Mid-drain (batches of 10: a drain of 150 batches gives the poll below a wide window),
+    // the box is SIGKILLed, then restarted.
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut killed_at = None;
     while killed_at.is_none() {

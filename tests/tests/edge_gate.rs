@@ -4,6 +4,7 @@
 
 mod common;
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -39,8 +40,9 @@ async fn pulse_is_seen(peer: &mut ModbusPeer, edge: &EdgeBox, door: &str, pulse_
         held_ms >= pulse_ms - 20,
         "relay on for {held_ms} ms, pulse is {pulse_ms} ms"
     );
+    // Switched off, not held: a loaded CI machine may be late by a second or two, never more.
     assert!(
-        held_ms < pulse_ms + 1000,
+        held_ms < pulse_ms + 5000,
         "relay on for {held_ms} ms, pulse is {pulse_ms} ms"
     );
     // The decision is in the pass log and the outbox.
@@ -168,7 +170,14 @@ async fn forced_open_and_held_open_alarms_raise_and_clear() {
     .await;
 
     // Every transition went into the outbox.
-    let alarms = edge.outbox_alarms();
+    let is = |a: &(String, String, String), kind: &str, state: &str| {
+        a.0 == "gate" && a.1 == kind && a.2 == state
+    };
+    let alarms = edge
+        .outbox_alarms_when("the second held_open cleared", |all| {
+            all.iter().filter(|a| is(a, "held_open", "cleared")).count() >= 2
+        })
+        .await;
     let count = |kind: &str, state: &str| {
         alarms
             .iter()
@@ -223,7 +232,18 @@ async fn dead_tcp_slave_goes_offline_and_recovers() {
     let (status, body) = edge.open("gate", "res-1").await;
     assert_eq!(status, 200, "{body}");
     coil_change(&mut peer, 1, 0, 1).await;
-    let alarms = edge.outbox_alarms();
+    let offline = |state: &str| {
+        (
+            "relay".to_string(),
+            "device_offline".to_string(),
+            state.to_string(),
+        )
+    };
+    let alarms = edge
+        .outbox_alarms_when("device_offline cleared", |all| {
+            all.contains(&offline("cleared"))
+        })
+        .await;
     assert!(alarms.contains(&("relay".into(), "device_offline".into(), "raised".into())));
     assert!(alarms.contains(&("relay".into(), "device_offline".into(), "cleared".into())));
     edge.stop().await;
@@ -236,20 +256,36 @@ async fn one_dead_slave_does_not_stall_the_other_on_a_shared_rtu_bus() {
     // Only unit 1 answers; unit 2 is configured on the same line but dead.
     let mut peer = ModbusPeer::rtu(pty.bus_a(), &[1]).await;
     let key = test_key();
+    // The dead unit answers slowly when it answers at all: 1.5 s per try, 3 tries. Without the
+    // offline gate every poll of it would hold the line for 4.5 s; with it, an open waits behind
+    // one probe (1.5 s) at most. Wide margins both ways for a loaded CI machine.
+    const SLOW: &str = "slow-relay";
+    let profiles = tmp.path().join("profiles");
+    copy_dir(&profiles_dir(), &profiles);
+    let relay = std::fs::read_to_string(profiles.join(format!("{RELAY}.toml"))).unwrap();
+    let slow = relay
+        .replace(
+            &format!("model = \"{RELAY}\""),
+            &format!("model = \"{SLOW}\""),
+        )
+        .replace("response_timeout_ms = 300", "response_timeout_ms = 1500");
+    assert!(slow.contains("response_timeout_ms = 1500") && slow.contains(SLOW));
+    std::fs::write(profiles.join(format!("{SLOW}.toml")), slow).unwrap();
     let devices = format!(
         "{}{}",
         rtu_device("alive", RELAY, 1, pty.bus_b()),
-        rtu_device("dead", RELAY, 2, pty.bus_b())
+        rtu_device("dead", SLOW, 2, pty.bus_b())
     );
     let doors = format!(
         "{}{}",
         door("gate-a", ESTATE, "alive", 1, 100, 30),
         door("gate-d", ESTATE, "dead", 1, 100, 30)
     );
-    let cfg = config_text(tmp.path(), &key, &profiles_dir(), &devices, &doors);
+    let cfg = config_text(tmp.path(), &key, &profiles, &devices, &doors);
     let mut edge = EdgeBox::start(tmp.path(), key, &cfg).await;
     edge.import(directory(ESTATE, now_ms())).await;
-    edge.wait_status(WAIT, "dead slave offline", |s| {
+    // Three failed polls of 4.5 s each before it is offline.
+    edge.wait_status(Duration::from_secs(60), "dead slave offline", |s| {
         has_alarm(s, "dead", "device_offline")
     })
     .await;
@@ -267,10 +303,10 @@ async fn one_dead_slave_does_not_stall_the_other_on_a_shared_rtu_bus() {
     }
     let s = edge.status().await;
     assert!(!has_alarm(&s, "alive", "device_offline"), "{s:#}");
-    // One probe of the dead unit (one response timeout) is the most an open may wait behind.
-    let timeout_ms = 300;
+    // One probe of the dead unit (1.5 s) is the most an open may wait behind; without the gate
+    // it would be three tries (4.5 s).
     assert!(
-        worst < Duration::from_millis(2 * timeout_ms + 200),
+        worst < Duration::from_millis(3_500),
         "an open waited {worst:?}"
     );
     edge.stop().await;
@@ -489,7 +525,12 @@ async fn door_modes_directory_and_alarms_survive_a_restart() {
         !has_alarm(s, "gate", "held_open")
     })
     .await;
-    let alarms = edge.outbox_alarms();
+    let alarms = edge
+        .outbox_alarms_when("held_open cleared", |all| {
+            all.iter()
+                .any(|a| a.0 == "gate" && a.1 == "held_open" && a.2 == "cleared")
+        })
+        .await;
     let raised = alarms
         .iter()
         .filter(|a| a.0 == "gate" && a.1 == "held_open" && a.2 == "raised")
@@ -500,4 +541,17 @@ async fn door_modes_directory_and_alarms_survive_a_restart() {
         .count();
     assert_eq!((raised, cleared), (1, 1), "{alarms:?}");
     edge.stop().await;
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
 }

@@ -369,14 +369,23 @@ presence = {{ device = "relay", discrete_input = 0, poll_ms = 100 }}
     assert_eq!((on.addr, on.value), (0, 1), "{on:?}");
     assert!(camera.hits() >= 3, "{} snapshots", camera.hits());
     relay.set_di(1, 0, false).await;
-    tokio::time::sleep(Duration::from_millis(600)).await;
-    let stopped_at = camera.hits();
-    tokio::time::sleep(Duration::from_millis(1000)).await;
-    assert_eq!(
-        camera.hits(),
-        stopped_at,
-        "still pulling with nobody present"
-    );
+    // Pulling stops once the presence poll sees the input off: wait for 1.5 s without a
+    // snapshot (a frame in flight may still land), within 20 s.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut last = (camera.hits(), Instant::now());
+    loop {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let now = camera.hits();
+        if now != last.0 {
+            last = (now, Instant::now());
+        } else if last.1.elapsed() >= Duration::from_millis(1500) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still pulling with nobody present ({now} snapshots)"
+        );
+    }
     camera.task.abort();
 
     // Consent withdrawn: the next sync deletes the template; the resident is now a stranger to

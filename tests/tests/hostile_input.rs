@@ -311,6 +311,15 @@ fn crc16(data: &[u8]) -> u16 {
     crc
 }
 
+/// Sends its frame to the test when dropped: at the end of the loop turn, after the reply.
+struct Report<'a>(&'a tokio::sync::mpsc::UnboundedSender<Vec<u8>>, Vec<u8>);
+
+impl Drop for Report<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.send(std::mem::take(&mut self.1));
+    }
+}
+
 /// A slave that answers reads (all inputs off) and, once `deaf` is set, no longer answers
 /// writes: the relay may well have switched, only the reply is lost. Every request frame it
 /// sees goes to `seen`.
@@ -328,7 +337,8 @@ async fn deaf_to_writes(
             Ok(n) => n,
         };
         let req = buf[..n].to_vec();
-        let _ = seen.send(req.clone());
+        // Reported after any reply went out, so a test that saw a write knows it was answered.
+        let _report = Report(&seen, req.clone());
         if req.len() == 8 && req[1] == 5 && !deaf.load(std::sync::atomic::Ordering::SeqCst) {
             // Write single coil: the normal reply echoes the request.
             if port.write_all(&req).await.is_err() {
@@ -365,13 +375,6 @@ async fn relay_is_switched_off_even_when_the_on_reply_is_lost() {
         s["doors"][0]["contact"] == "closed"
     })
     .await;
-    // The start-up "all relays off" has been acknowledged; from now on write replies are lost.
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    deaf.store(true, std::sync::atomic::Ordering::SeqCst);
-    while seen.try_recv().is_ok() {}
-    let (status, body) = edge.open("gate", "res-1").await;
-    assert_eq!(status, 503, "{body}");
-    // The on-write went out (no reply came back) ...
     let is_write = |f: &[u8], on: bool| {
         f.len() == 8
             && f[0] == 1
@@ -379,6 +382,22 @@ async fn relay_is_switched_off_even_when_the_on_reply_is_lost() {
             && f[2..4] == [0, 0]
             && f[4] == if on { 0xff } else { 0 }
     };
+    // Wait until the start-up "relay off" write has been answered; from then on write replies
+    // are lost.
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match tokio::time::timeout(left, seen.recv()).await {
+            Ok(Some(f)) if is_write(&f, false) => break,
+            Ok(Some(_)) => {}
+            _ => panic!("the start-up relay-off write never came"),
+        }
+    }
+    deaf.store(true, std::sync::atomic::Ordering::SeqCst);
+    while seen.try_recv().is_ok() {}
+    let (status, body) = edge.open("gate", "res-1").await;
+    assert_eq!(status, 503, "{body}");
+    // The on-write went out (no reply came back) ...
     let deadline = std::time::Instant::now() + WAIT;
     let mut saw_on = false;
     let mut writes = Vec::new();

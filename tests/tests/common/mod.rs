@@ -207,6 +207,27 @@ impl EdgeBox {
     }
 
     /// Alarm transitions recorded in the outbox, as (source, kind, state).
+    /// The outbox's alarm records once `done` holds for them. The status the tests wait on is
+    /// updated before the record is queued for the writer, so they may trail it a little.
+    pub async fn outbox_alarms_when(
+        &self,
+        what: &str,
+        done: impl Fn(&[(String, String, String)]) -> bool,
+    ) -> Vec<(String, String, String)> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let alarms = self.outbox_alarms();
+            if done(&alarms) {
+                return alarms;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "outbox never had {what}: {alarms:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     pub fn outbox_alarms(&self) -> Vec<(String, String, String)> {
         self.store()
             .outbox_head(100_000)
