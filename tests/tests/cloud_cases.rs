@@ -22,19 +22,6 @@ fn png() -> Vec<u8> {
         .collect()
 }
 
-async fn upload(api: &Api, path: &str, bytes: Vec<u8>, media: &str) -> (u16, Value) {
-    let r = reqwest::Client::new()
-        .post(format!("{}{path}", api.base))
-        .bearer_auth(api.token.as_deref().unwrap())
-        .header("content-type", media)
-        .body(bytes)
-        .send()
-        .await
-        .unwrap();
-    let s = r.status().as_u16();
-    (s, r.json().await.unwrap_or(Value::Null))
-}
-
 async fn account(
     admin: &Api,
     base: &str,
@@ -250,21 +237,17 @@ async fn lifecycle_roles_duplicates_and_lists(engine: Engine) {
     assert_eq!(v["handling"]["deadline_ms"].as_i64(), Some(until), "{v}");
 
     // Completion needs materials: a photo uploaded first; a forged type is refused.
-    let (s, v) = upload(
-        &handler,
-        &p("/attachments?name=fake.jpg"),
-        b"not an image".to_vec(),
-        "image/jpeg",
-    )
-    .await;
+    let (s, v) = handler
+        .upload(
+            &p("/attachments?name=fake.jpg"),
+            "image/jpeg",
+            b"not an image".to_vec(),
+        )
+        .await;
     assert_eq!(s, 400, "{v}");
-    let (s, v) = upload(
-        &handler,
-        &p("/attachments?name=lane.png"),
-        png(),
-        "image/png",
-    )
-    .await;
+    let (s, v) = handler
+        .upload(&p("/attachments?name=lane.png"), "image/png", png())
+        .await;
     assert_eq!(s, 201, "{v}");
     let photo = v["id"].as_str().unwrap().to_string();
     let (s, v) = co
@@ -499,13 +482,9 @@ print("ok")
     );
 
     // A resident reports from the app with a photo and follows it.
-    let (s, v) = upload(
-        &resident,
-        "/v1/app/attachments?name=snap.png",
-        png(),
-        "image/png",
-    )
-    .await;
+    let (s, v) = resident
+        .upload("/v1/app/attachments?name=snap.png", "image/png", png())
+        .await;
     assert_eq!(s, 201, "{v}");
     let snap = v["id"].as_str().unwrap().to_string();
     let mut r = report(&grid, &c.building, "Street light out at gate 2", 39.95);

@@ -10,11 +10,11 @@
 use std::time::Duration;
 
 use cloud_core::config::{ObjectStoreKind, S3Config, S3UrlStyle, Secret};
-use serde_json::Value;
 use tests::cloud::{build_community, Api, Engine, InProcess, TestDb, PASSWORD};
 use tests::{free_port, python, run_python, wait_http_ok, Proc};
 
 const BUCKET: &str = "case-files";
+const PDF: &str = "application/pdf";
 
 fn s3_config(port: u16, bucket: &str) -> S3Config {
     S3Config {
@@ -66,19 +66,6 @@ async fn moto_up(port: u16, moto: &mut Proc) {
     .await;
 }
 
-async fn upload(api: &Api, path: &str, bytes: Vec<u8>) -> (u16, Value) {
-    let r = reqwest::Client::new()
-        .post(format!("{}{path}", api.base))
-        .bearer_auth(api.token.as_deref().unwrap())
-        .header("content-type", "application/pdf")
-        .body(bytes)
-        .send()
-        .await
-        .unwrap();
-    let s = r.status().as_u16();
-    (s, r.json().await.unwrap_or(Value::Null))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn attachments_live_in_an_s3_bucket() {
     let tmp = tempfile::tempdir().unwrap();
@@ -113,7 +100,9 @@ async fn attachments_live_in_an_s3_bucket() {
         .copied()
         .chain((0..200_000u32).map(|i| (i % 251) as u8))
         .collect();
-    let (s, v) = upload(&staff, &format!("{files}?name=call.pdf"), pdf.clone()).await;
+    let (s, v) = staff
+        .upload(&format!("{files}?name=call.pdf"), PDF, pdf.clone())
+        .await;
     assert_eq!(s, 201, "{v}");
     let id = v["id"].as_str().unwrap().to_string();
     let (s, _, got) = staff.bytes(&format!("{files}/{id}")).await;
@@ -140,7 +129,9 @@ async fn attachments_live_in_an_s3_bucket() {
 
     // The store goes away: uploads and downloads say so (503), and no row points at nothing.
     moto.kill9().await;
-    let (s, v) = upload(&staff, &format!("{files}?name=late.pdf"), pdf.clone()).await;
+    let (s, v) = staff
+        .upload(&format!("{files}?name=late.pdf"), PDF, pdf.clone())
+        .await;
     assert_eq!(
         (s, v["error"]["code"].as_str()),
         (503, Some("object_store_unavailable")),
@@ -159,7 +150,9 @@ async fn attachments_live_in_an_s3_bucket() {
     moto.start();
     moto_up(port, &mut moto).await;
     boto3(port, "s3.create_bucket(Bucket=sys.argv[1])", &[BUCKET]);
-    let (s, v) = upload(&staff, &format!("{files}?name=again.pdf"), pdf.clone()).await;
+    let (s, v) = staff
+        .upload(&format!("{files}?name=again.pdf"), PDF, pdf.clone())
+        .await;
     assert_eq!(s, 201, "{v}");
     let keys = boto3(
         port,
