@@ -36,6 +36,8 @@ pub struct AppState {
     pub cfg: Arc<CloudConfig>,
     pub keys: Arc<Keys>,
     pub throttle: Arc<Mutex<Throttle>>,
+    /// Signed box requests already accepted: each is admitted once (see `edge_sync::auth`).
+    pub replay: Arc<Mutex<edge_sync::auth::ReplayGuard>>,
     pub hub: Arc<CommandHub>,
     pub objects: Arc<dyn crate::objects::ObjectStore>,
     /// The street's case category tree, read once every few seconds rather than per report.
@@ -64,6 +66,7 @@ impl AppState {
             cfg: Arc::new(cfg),
             keys: Arc::new(keys),
             throttle: Arc::new(Mutex::new(throttle)),
+            replay: Arc::default(),
             hub: Arc::new(CommandHub::default()),
             categories: Arc::default(),
             rules: Arc::new(rules),
@@ -380,16 +383,18 @@ async fn edge_caller(
         .uri
         .path_and_query()
         .map_or(parts.uri.path(), |p| p.as_str());
-    edge_sync::auth::verify_request(
-        &key,
-        parts.method.as_str(),
-        pq,
-        &time,
-        &sig,
-        &bytes,
-        crate::now_ms(),
-    )
-    .map_err(|e| ApiError::unauthenticated(e.to_string()))?;
+    let now = crate::now_ms();
+    edge_sync::auth::verify_request(&key, parts.method.as_str(), pq, &time, &sig, &bytes, now)
+        .map_err(|e| ApiError::unauthenticated(e.to_string()))?;
+    // Only a verified request is remembered, so nobody but a box can fill the guard.
+    st.replay
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .admit(&time, &sig, now)
+        .map_err(|e| {
+            tracing::warn!(box_id = %box_id, "a signed box request was replayed; refused");
+            ApiError::unauthenticated(e.to_string())
+        })?;
     let caller = Caller::Edge(EdgeBox {
         box_id,
         community_id: row.s("community_id")?,

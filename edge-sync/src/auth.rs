@@ -2,8 +2,12 @@
 //!
 //! The box signs `METHOD \n PATH?QUERY \n TIME_MS \n hex(sha256(BODY))` with its Ed25519 key and
 //! sends three headers. The cloud looks the box up, refuses a revoked one, checks the time is
-//! within [`MAX_REQUEST_SKEW_MS`] of its own and verifies the signature. Sans-IO: callers pass
-//! `now_ms` and the key.
+//! within [`MAX_REQUEST_SKEW_MS`] of its own and verifies the signature. A [`ReplayGuard`]
+//! then admits each signed request once: a captured request cannot be sent again while its time
+//! is still acceptable (replaying the command long-poll would swallow that box's one-taps).
+//! Sans-IO: callers pass `now_ms` and the key.
+
+use std::collections::HashMap;
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
@@ -28,6 +32,8 @@ pub enum RequestAuthError {
     SignatureEncoding,
     #[error("header `x-edge-signature`: does not verify against the box's key")]
     BadSignature,
+    #[error("header `x-edge-signature`: this signed request was already used (a replay)")]
+    Replayed,
 }
 
 fn message(method: &str, path_and_query: &str, time_ms: i64, body: &[u8]) -> Vec<u8> {
@@ -86,9 +92,144 @@ pub fn verify_request(
     .map_err(|_| RequestAuthError::BadSignature)
 }
 
+/// The signatures of requests already accepted, each kept until its time leaves the skew
+/// window (after that [`verify_request`] refuses the request anyway). Ed25519 signatures are
+/// deterministic and the box signs its clock's millisecond into every request, so a legitimate
+/// box never sends the same signature twice.
+///
+/// One guard per cloud process: a deployment with several cloud processes behind one address
+/// needs a shared store for this (not built).
+#[derive(Debug, Default)]
+pub struct ReplayGuard {
+    /// signature → the moment its request stops being acceptable (request time + skew).
+    seen: HashMap<[u8; 64], i64>,
+    /// Prune expired entries when the map reaches this size (doubles as it grows).
+    prune_at: usize,
+}
+
+impl ReplayGuard {
+    /// Upper bound on remembered signatures (≈ 10 MB). Only verified requests are remembered,
+    /// so only real boxes fill it: 200,000 in a 10 min window is 330 requests/s street-wide.
+    /// Beyond it the oldest entries go first.
+    pub const MAX_ENTRIES: usize = 200_000;
+
+    /// Admit a request whose signature has just been verified: `Ok` the first time, `Replayed`
+    /// after. The headers are the same ones `verify_request` accepted.
+    pub fn admit(
+        &mut self,
+        time_header: &str,
+        signature_header: &str,
+        now_ms: i64,
+    ) -> Result<(), RequestAuthError> {
+        let time_ms: i64 = time_header
+            .trim()
+            .parse()
+            .map_err(|_| RequestAuthError::BadTime)?;
+        let sig: [u8; 64] = B64
+            .decode(signature_header.trim())
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or(RequestAuthError::SignatureEncoding)?;
+        if self.seen.get(&sig).is_some_and(|until| *until >= now_ms) {
+            return Err(RequestAuthError::Replayed);
+        }
+        if self.seen.len() >= self.prune_at.max(1024) {
+            self.seen.retain(|_, until| *until >= now_ms);
+            if self.seen.len() >= Self::MAX_ENTRIES {
+                let mut untils: Vec<i64> = self.seen.values().copied().collect();
+                let half = untils.len() / 2;
+                let (_, cut, _) = untils.select_nth_unstable(half);
+                let cut = *cut;
+                self.seen.retain(|_, until| *until > cut);
+            }
+            self.prune_at = (self.seen.len() * 2).max(1024);
+        }
+        self.seen
+            .insert(sig, time_ms.saturating_add(MAX_REQUEST_SKEW_MS));
+        Ok(())
+    }
+
+    pub fn len(&self) -> usize {
+        self.seen.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.seen.is_empty()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_signed_request_is_admitted_once_within_its_window() {
+        let k = key(7);
+        let [_, (_, t), (_, sig)] =
+            sign_request(&k, "box1", "GET", "/v1/edge/commands", 1_000, b"");
+        let mut g = ReplayGuard::default();
+        assert_eq!(g.admit(&t, &sig, 1_000), Ok(()));
+        assert_eq!(g.admit(&t, &sig, 2_000), Err(RequestAuthError::Replayed));
+        // The same bytes written differently (whitespace) are the same signature.
+        assert_eq!(
+            g.admit(&t, &format!(" {sig} "), 2_000),
+            Err(RequestAuthError::Replayed)
+        );
+        // A new request (a new millisecond) is new.
+        let [_, (_, t2), (_, sig2)] =
+            sign_request(&k, "box1", "GET", "/v1/edge/commands", 1_001, b"");
+        assert_eq!(g.admit(&t2, &sig2, 2_000), Ok(()));
+        assert_eq!(g.admit("x", &sig2, 2_000), Err(RequestAuthError::BadTime));
+        assert_eq!(
+            g.admit(&t2, "AAAA", 2_000),
+            Err(RequestAuthError::SignatureEncoding)
+        );
+    }
+
+    #[test]
+    fn expired_signatures_are_forgotten_and_the_guard_stays_bounded() {
+        let k = key(9);
+        let mut g = ReplayGuard::default();
+        let mut now = 0;
+        for i in 0..5_000i64 {
+            now = i * 1_000; // one request a second
+            let [_, (_, t), (_, sig)] = sign_request(&k, "b", "GET", "/x", now, b"");
+            assert_eq!(g.admit(&t, &sig, now), Ok(()));
+        }
+        // Only about one skew window's worth (300 s) plus the pruning slack is remembered.
+        assert!(g.len() <= 2 * 1024 + 301, "{} remembered", g.len());
+        // The newest is still refused.
+        let [_, (_, t), (_, sig)] = sign_request(&k, "b", "GET", "/x", now, b"");
+        assert_eq!(g.admit(&t, &sig, now), Err(RequestAuthError::Replayed));
+    }
+
+    proptest::proptest! {
+        /// Whatever the order and timing, a signature is admitted at most once while its
+        /// request is within the window.
+        #[test]
+        fn no_signature_is_admitted_twice_within_its_window(
+            ops in proptest::collection::vec((0u8..20, 0i64..2_000_000), 1..300)
+        ) {
+            let k = key(3);
+            let mut g = ReplayGuard::default();
+            let mut admitted: HashMap<u8, i64> = HashMap::new();
+            let mut now = 0i64;
+            for (which, step) in ops {
+                now += step / 100;
+                let t = i64::from(which) * 1_000;
+                let [_, (_, th), (_, sig)] = sign_request(&k, "b", "GET", "/x", t, b"");
+                let r = g.admit(&th, &sig, now);
+                if let Some(first) = admitted.get(&which) {
+                    if now <= first + MAX_REQUEST_SKEW_MS {
+                        proptest::prop_assert_eq!(r.clone(), Err(RequestAuthError::Replayed));
+                    }
+                }
+                if r.is_ok() {
+                    admitted.insert(which, t);
+                }
+            }
+        }
+    }
 
     fn key(seed: u8) -> SigningKey {
         SigningKey::from_bytes(&[seed; 32])

@@ -1108,6 +1108,34 @@ async fn sync_endpoints_as_a_box_sees_them(engine: Engine) {
     )
     .await;
     assert_eq!(s, 401);
+    // A captured request sent again (the command long-poll, whose replay would swallow the
+    // box's queued one-taps): the first copy is served, the second refused.
+    let pq = "/v1/edge/commands?wait_ms=0";
+    let headers = edge_sync::auth::sign_request(&k, &w.a.box_id, "GET", pq, tests_now(), b"");
+    let send = || {
+        let mut req = reqwest::Client::new().get(format!("{base}{pq}"));
+        for (hk, hv) in headers.clone() {
+            req = req.header(hk, hv);
+        }
+        req.send()
+    };
+    let first = send().await.unwrap();
+    assert!(
+        first.status().is_success(),
+        "{}: {}",
+        first.status(),
+        first.text().await.unwrap_or_default()
+    );
+    let again = send().await.unwrap();
+    assert_eq!(again.status().as_u16(), 401);
+    let v: Value = again.json().await.unwrap();
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("replay"),
+        "{v}"
+    );
     // Revoked: refused at once.
     w.admin
         .ok(
