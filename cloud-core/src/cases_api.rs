@@ -304,7 +304,8 @@ async fn store(tx: &mut sqlx::AnyConnection, applied: &Applied, how: Write) -> A
     let body = encode(c)?;
     let point = c.data.location.point;
     let binds = |q: sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments>| {
-        q.bind(ix.status)
+        let q = q
+            .bind(ix.status)
             .bind(ix.source)
             .bind(c.data.source_ref.clone())
             .bind(i64::from(ix.supervision))
@@ -326,9 +327,9 @@ async fn store(tx: &mut sqlx::AnyConnection, applied: &Applied, how: Write) -> A
             .bind(ix.updated_at_ms)
             .bind(ix.keywords.clone())
             .bind(c.data.problem.clone())
-            .bind(c.data.location.text.clone())
-            .bind(point.map(|p| p.lat))
-            .bind(point.map(|p| p.lon))
+            .bind(c.data.location.text.clone());
+        let q = crate::db::opt_f64(q, point.map(|p| p.lat));
+        crate::db::opt_f64(q, point.map(|p| p.lon))
             .bind(i64::from(ix.version))
             .bind(body.clone())
     };

@@ -168,13 +168,12 @@ pub async fn create_estate(
             .ok_or_else(|| ApiError::invalid("grid_id", "no such grid in this community"))?;
     }
     let id = new_id();
-    sqlx::query("INSERT INTO estates (id, community_id, grid_id, name, lat, lon) VALUES ($1, $2, $3, $4, $5, $6)")
+    let q = sqlx::query("INSERT INTO estates (id, community_id, grid_id, name, lat, lon) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(&id)
         .bind(&cid)
         .bind(&b.grid_id)
-        .bind(&name)
-        .bind(b.lat)
-        .bind(b.lon)
+        .bind(&name);
+    crate::db::opt_f64(crate::db::opt_f64(q, b.lat), b.lon)
         .execute(&st.db.pool)
         .await?;
     Ok(created(json!({"id": id, "name": name})))
@@ -865,7 +864,7 @@ pub async fn create_door(
     let estate = bx.s("estate_id")?;
     let seq = next_change_seq(&mut tx).await?;
     let id = new_id();
-    sqlx::query(
+    let q = sqlx::query(
         "INSERT INTO doors (id, community_id, estate_id, box_id, code, name, lat, lon, mode, change_seq) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'normal', $9)",
     )
@@ -874,12 +873,11 @@ pub async fn create_door(
     .bind(&estate)
     .bind(&b.box_id)
     .bind(&b.code)
-    .bind(&name)
-    .bind(b.lat)
-    .bind(b.lon)
-    .bind(seq)
-    .execute(&mut *tx)
-    .await?;
+    .bind(&name);
+    crate::db::opt_f64(crate::db::opt_f64(q, b.lat), b.lon)
+        .bind(seq)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(created(
         json!({"id": id, "code": b.code, "name": name, "estate_id": estate, "box_id": b.box_id}),
