@@ -16,9 +16,6 @@ use crate::policy::{Caller, Role};
 use crate::server::AppState;
 use crate::{new_id, now_ms};
 
-/// One client address may fail this many times the per-user limit (an office behind one NAT).
-const IP_LIMIT_FACTOR: u32 = 4;
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LoginBody {
@@ -26,33 +23,30 @@ pub struct LoginBody {
     password: String,
 }
 
+fn too_many(retry_after_ms: i64, what: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_attempts",
+        format!("{what}; try again in {} s", (retry_after_ms + 999) / 1000),
+    )
+}
+
+/// Login. Throttled by `auth::LoginKeys`: a name guessed from one address is refused from that
+/// address only, an address failing for many names is refused, and a name guessed from many
+/// addresses is refused except from addresses it signed in from before. Successes never count.
 pub async fn login(
     State(st): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Body(b): Body<LoginBody>,
 ) -> ApiResult<Json<Value>> {
     let now = now_ms();
-    let user_key = format!("user:{}", b.username.trim().to_lowercase());
-    let ip_key = format!("ip:{}", peer.ip());
+    let keys = auth::LoginKeys::new(&b.username, &peer.ip().to_string());
     {
         let mut t = st.throttle.lock().unwrap_or_else(|p| p.into_inner());
-        let ip_limit = st.cfg.login_max_failures.saturating_mul(IP_LIMIT_FACTOR);
-        for (key, limit) in [(&user_key, st.cfg.login_max_failures), (&ip_key, ip_limit)] {
-            if let ThrottleVerdict::Refused { retry_after_ms } = t.check_limit(key, now, limit) {
-                return Err(ApiError::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "too_many_attempts",
-                    format!(
-                        "too many failed logins; try again in {} s",
-                        (retry_after_ms + 999) / 1000
-                    ),
-                ));
-            }
+        if let ThrottleVerdict::Refused { retry_after_ms } = keys.check(&t, now) {
+            return Err(too_many(retry_after_ms, "too many failed logins"));
         }
-        // Count the attempt as failed before the (slow) password check, so parallel guesses
-        // cannot all pass the check above; a success forgets the user name's count.
-        t.failure(&user_key, now);
-        t.failure(&ip_key, now);
+        keys.count(&mut t, now);
     }
     let row = sqlx::query(
         "SELECT id, password_hash, role, community_id, person_id, enabled FROM accounts \
@@ -66,10 +60,7 @@ pub async fn login(
         Some(r) => r.s("password_hash")?,
         None => auth::dummy_hash().to_string(),
     };
-    let password = b.password.clone();
-    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &stored))
-        .await
-        .unwrap_or(false);
+    let ok = auth::verify_password_bounded(b.password.clone(), stored).await;
     let enabled = match &row {
         Some(r) => r.b("enabled")?,
         None => false,
@@ -80,10 +71,10 @@ pub async fn login(
             "user name or password is wrong, or the account is disabled",
         ));
     };
-    st.throttle
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .success(&user_key);
+    keys.succeeded(
+        &mut st.throttle.lock().unwrap_or_else(|p| p.into_inner()),
+        now,
+    );
     let (token, hash) = auth::new_token();
     let expires = now + (st.cfg.session_ttl_seconds * 1000) as i64;
     let account_id = row.s("id")?;
@@ -150,9 +141,19 @@ pub struct SignupBody {
 }
 
 /// App sign-up. The phone number is the user name. A resident must already be registered by
-/// staff with this phone; visitors and enterprises get a person record of their own.
+/// staff with this phone and bring the activation code staff gave them; visitors and
+/// enterprises get a person record of their own.
+///
+/// Abuse limits: sign-ups per client address are throttled (`signup_max_per_address` per
+/// `signup_window_seconds`), everything cheap is checked before the password is hashed, and
+/// hashing is bounded (`auth::MAX_CONCURRENT_HASHES`). A visitor or enterprise sign-up answers
+/// the same whether or not the phone already has an account (nothing is created then), so the
+/// route tells nobody which phones are registered. A resident's valid activation code proves
+/// the phone: an account that squats on it (made without a code) is disabled and renamed, and
+/// the resident's account is made.
 pub async fn signup(
     State(st): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Body(b): Body<SignupBody>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let phone = phone("phone", &b.phone)?;
@@ -167,53 +168,70 @@ pub async fn signup(
             ))
         }
     };
-    let now = now_ms();
-    let password = b.password.clone();
-    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
-        .await
-        .map_err(|e| ApiError::internal(e.to_string()))?
-        .map_err(ApiError::internal)?;
-    let mut tx = st.db.pool.begin().await?;
-    let taken = sqlx::query("SELECT id FROM accounts WHERE username = $1")
-        .bind(&phone)
-        .fetch_optional(&mut *tx)
-        .await?;
-    if taken.is_some() {
-        return Err(ApiError::conflict(
-            "already_exists",
-            "an account with this phone exists",
+    if role == Role::Resident && b.activation_code.is_none() {
+        return Err(ApiError::invalid(
+            "activation_code",
+            "residents sign up with the code community staff gave them",
         ));
     }
-    let (person_id, community_id) = if role == Role::Resident {
-        let code = b.activation_code.as_deref().ok_or_else(|| {
-            ApiError::invalid(
-                "activation_code",
-                "residents sign up with the code community staff gave them",
-            )
-        })?;
-        let row = sqlx::query(
-            "SELECT id, community_id FROM people WHERE phone = $1 AND kind <> 'visitor' \
-             AND activation_hash = $2 AND activation_expires_at_ms > $3 ORDER BY created_at_ms LIMIT 1",
+    let now = now_ms();
+    {
+        let key = format!("signup:{}", peer.ip());
+        let mut t = st.signups.lock().unwrap_or_else(|p| p.into_inner());
+        if let ThrottleVerdict::Refused { retry_after_ms } = t.check(&key, now) {
+            return Err(too_many(
+                retry_after_ms,
+                "too many sign-ups from this address",
+            ));
+        }
+        t.failure(&key, now);
+    }
+    let accepted = || {
+        (
+            StatusCode::CREATED,
+            Json(
+                json!({"status": "created", "role": role, "next": "log in with this phone and password"}),
+            ),
         )
-        .bind(&phone)
-        .bind(auth::provision_code_hash(code))
+    };
+    // Cheap checks first; the hash is computed only for a sign-up that will be stored.
+    let resident = match b.activation_code.as_deref() {
+        Some(code) if role == Role::Resident => {
+            Some(resident_by_code(&st.db.pool, &phone, code, now).await?)
+        }
+        _ => None,
+    };
+    if resident.is_none() && username_taken(&st.db.pool, &phone).await? {
+        tracing::info!("app sign-up for a phone that has an account; nothing created");
+        return Ok(accepted());
+    }
+    let hash = auth::hash_password_bounded(b.password.clone())
+        .await
+        .map_err(ApiError::internal)?;
+    let mut tx = st.db.pool.begin().await?;
+    let (person_id, community_id) = if let Some((id, community)) = resident {
+        // Again inside the transaction: the code is single use.
+        let n = sqlx::query(
+            "UPDATE people SET activation_hash = NULL WHERE id = $1 AND activation_hash = $2 \
+             AND activation_expires_at_ms > $3",
+        )
+        .bind(&id)
+        .bind(auth::provision_code_hash(
+            b.activation_code.as_deref().unwrap_or(""),
+        ))
         .bind(now)
-        .fetch_optional(&mut *tx)
+        .execute(&mut *tx)
         .await?
-        .ok_or_else(|| {
-            ApiError::invalid(
-                "activation_code",
-                "no resident with this phone and this code (codes expire; ask community staff for a new one)",
-            )
-        })?;
-        let id = row.s("id")?;
-        // Single use.
-        sqlx::query("UPDATE people SET activation_hash = NULL WHERE id = $1")
-            .bind(&id)
-            .execute(&mut *tx)
-            .await?;
-        (id, row.os("community_id")?)
+        .rows_affected();
+        if n != 1 {
+            return Err(bad_code());
+        }
+        supersede_squatter(&mut tx, &phone, &id).await?;
+        (id, community)
     } else {
+        if username_taken(&mut *tx, &phone).await? {
+            return Ok(accepted());
+        }
         let id = new_id();
         let seq = crate::db::next_change_seq(&mut tx).await?;
         sqlx::query(
@@ -244,10 +262,89 @@ pub async fn signup(
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({"id": account_id, "person_id": person_id, "role": role})),
-    ))
+    if role == Role::Resident {
+        // The code proved who this is: the answer may say what was made.
+        return Ok((
+            StatusCode::CREATED,
+            Json(
+                json!({"status": "created", "id": account_id, "person_id": person_id, "role": role}),
+            ),
+        ));
+    }
+    Ok(accepted())
+}
+
+fn bad_code() -> ApiError {
+    ApiError::invalid(
+        "activation_code",
+        "no resident with this phone and this code (codes expire; ask community staff for a new one)",
+    )
+}
+
+/// The registered resident (person id, community) this phone and activation code belong to.
+async fn resident_by_code(
+    pool: &sqlx::AnyPool,
+    phone: &str,
+    code: &str,
+    now: i64,
+) -> ApiResult<(String, Option<String>)> {
+    let row = sqlx::query(
+        "SELECT id, community_id FROM people WHERE phone = $1 AND kind <> 'visitor' \
+         AND activation_hash = $2 AND activation_expires_at_ms > $3 ORDER BY created_at_ms LIMIT 1",
+    )
+    .bind(phone)
+    .bind(auth::provision_code_hash(code))
+    .bind(now)
+    .fetch_optional(pool)
+    .await?
+    .ok_or_else(bad_code)?;
+    Ok((row.s("id")?, row.os("community_id")?))
+}
+
+async fn username_taken<'e, E>(db: E, username: &str) -> ApiResult<bool>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query("SELECT id FROM accounts WHERE username = $1")
+        .bind(username)
+        .fetch_optional(db)
+        .await?
+        .is_some())
+}
+
+/// An account holding the phone that a resident just proved with their activation code, made
+/// without one (a visitor or enterprise sign-up), loses the name: disabled, renamed aside, its
+/// sessions ended. Its history stays.
+async fn supersede_squatter(
+    tx: &mut sqlx::AnyConnection,
+    phone: &str,
+    resident: &str,
+) -> ApiResult<()> {
+    let Some(row) = sqlx::query("SELECT id, person_id FROM accounts WHERE username = $1")
+        .bind(phone)
+        .fetch_optional(&mut *tx)
+        .await?
+    else {
+        return Ok(());
+    };
+    let id = row.s("id")?;
+    if row.os("person_id")?.as_deref() == Some(resident) {
+        return Err(ApiError::conflict(
+            "already_exists",
+            "this resident already has an account; log in",
+        ));
+    }
+    sqlx::query("UPDATE accounts SET enabled = 0, username = $1 WHERE id = $2")
+        .bind(format!("{phone}~superseded~{id}"))
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?;
+    tracing::warn!(account_id = %id, "an account made without an activation code held a resident's phone; disabled and renamed");
+    Ok(())
 }
 
 #[derive(Deserialize)]
@@ -320,10 +417,8 @@ pub async fn insert_account(
     role: Role,
     community: Option<&str>,
 ) -> ApiResult<String> {
-    let password = password.to_string();
-    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
+    let hash = auth::hash_password_bounded(password.to_string())
         .await
-        .map_err(|e| ApiError::internal(e.to_string()))?
         .map_err(ApiError::internal)?;
     let id = new_id();
     sqlx::query(

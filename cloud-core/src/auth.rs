@@ -32,6 +32,33 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
     }
 }
 
+/// At most this many password hashes are computed at once (each takes 19 MiB and a core for
+/// tens of ms): a burst of sign-ups or logins waits its turn instead of growing memory.
+pub const MAX_CONCURRENT_HASHES: usize = 2;
+
+fn hash_slots() -> &'static tokio::sync::Semaphore {
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    SLOTS.get_or_init(|| tokio::sync::Semaphore::new(MAX_CONCURRENT_HASHES))
+}
+
+/// [`hash_password`] off the async workers, bounded by [`MAX_CONCURRENT_HASHES`].
+pub async fn hash_password_bounded(password: String) -> Result<String, String> {
+    let _slot = hash_slots().acquire().await.map_err(|e| e.to_string())?;
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| e.to_string())?
+}
+
+/// [`verify_password`] off the async workers, bounded by [`MAX_CONCURRENT_HASHES`].
+pub async fn verify_password_bounded(password: String, stored: String) -> bool {
+    let Ok(_slot) = hash_slots().acquire().await else {
+        return false;
+    };
+    tokio::task::spawn_blocking(move || verify_password(&password, &stored))
+        .await
+        .unwrap_or(false)
+}
+
 /// A hash to verify against when the user does not exist, so a login for an unknown name costs
 /// the same time as one for a known name.
 pub fn dummy_hash() -> &'static str {
@@ -94,14 +121,78 @@ pub fn provision_code_hash(code: &str) -> String {
     token_hash(&norm)
 }
 
-/// Login throttle: after `max_failures` failed logins for one key (user name, and separately
-/// the client address) within `window_ms`, further attempts are refused until the window since
-/// the first failure has passed. Sans-IO.
+/// Attempt counter: after `max_failures` counted attempts for one key within `window_ms`,
+/// further attempts are refused until the window since the first one has passed. Keys are
+/// chosen by the caller (see [`LoginKeys`]). It also remembers *trusted* keys (a user name
+/// together with an address it signed in from), which the name-wide limit does not apply to.
+/// Sans-IO.
 #[derive(Debug)]
 pub struct Throttle {
     max_failures: u32,
     window_ms: i64,
     entries: HashMap<String, (i64, u32)>,
+    trusted: HashMap<String, i64>,
+}
+
+/// How long a successful sign-in from an address keeps that address trusted for the name.
+pub const TRUST_MS: i64 = 30 * 86_400_000;
+
+/// The keys one login attempt counts against, and their limits (see [`Throttle`]).
+///
+/// - the name *from this address* (`max`): an attacker guessing one name is stopped without
+///   locking the name's owner, who signs in from elsewhere;
+/// - the address (`4 × max`, failures only): one address guessing many names;
+/// - the name from any address (`10 × max`), except from an address the name signed in from
+///   before: a distributed guess at one name slows down without locking out its owner.
+pub struct LoginKeys {
+    pub pair: String,
+    pub address: String,
+    pub name: String,
+}
+
+impl LoginKeys {
+    pub fn new(username: &str, address: &str) -> LoginKeys {
+        let name = username.trim().to_lowercase();
+        LoginKeys {
+            pair: format!("login:{name}@{address}"),
+            address: format!("login-ip:{address}"),
+            name: format!("login-user:{name}"),
+        }
+    }
+
+    /// Refused, and for how long, if any of the limits is reached.
+    pub fn check(&self, t: &Throttle, now_ms: i64) -> ThrottleVerdict {
+        let max = t.max_failures;
+        let mut checks = vec![(&self.pair, max), (&self.address, max.saturating_mul(4))];
+        if !t.is_trusted(&self.pair, now_ms) {
+            checks.push((&self.name, max.saturating_mul(10)));
+        }
+        checks
+            .into_iter()
+            .map(|(k, limit)| t.check_limit(k, now_ms, limit))
+            .max_by_key(|v| match v {
+                ThrottleVerdict::Allowed => 0,
+                ThrottleVerdict::Refused { retry_after_ms } => *retry_after_ms,
+            })
+            .unwrap_or(ThrottleVerdict::Allowed)
+    }
+
+    /// Count the attempt as failed *before* the slow password check, so parallel guesses
+    /// cannot all pass [`LoginKeys::check`].
+    pub fn count(&self, t: &mut Throttle, now_ms: i64) {
+        t.failure(&self.pair, now_ms);
+        t.failure(&self.address, now_ms);
+        t.failure(&self.name, now_ms);
+    }
+
+    /// The password was right: the pair's failures are forgotten, this attempt is taken back
+    /// from the address and the name (successes never count), and the address is trusted.
+    pub fn succeeded(&self, t: &mut Throttle, now_ms: i64) {
+        t.success(&self.pair);
+        t.forgive(&self.address);
+        t.forgive(&self.name);
+        t.trust(&self.pair, now_ms);
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,6 +210,7 @@ impl Throttle {
             max_failures,
             window_ms,
             entries: HashMap::new(),
+            trusted: HashMap::new(),
         }
     }
 
@@ -155,6 +247,26 @@ impl Throttle {
 
     pub fn success(&mut self, key: &str) {
         self.entries.remove(key);
+    }
+
+    /// Take one counted attempt back (it turned out not to be a failure).
+    pub fn forgive(&mut self, key: &str) {
+        if let Some(e) = self.entries.get_mut(key) {
+            e.1 = e.1.saturating_sub(1);
+        }
+    }
+
+    pub fn trust(&mut self, key: &str, now_ms: i64) {
+        self.trusted.insert(key.to_string(), now_ms);
+        if self.trusted.len() > 100_000 {
+            self.trusted.retain(|_, at| now_ms - *at < TRUST_MS);
+        }
+    }
+
+    pub fn is_trusted(&self, key: &str, now_ms: i64) -> bool {
+        self.trusted
+            .get(key)
+            .is_some_and(|at| now_ms >= *at && now_ms - *at < TRUST_MS)
     }
 }
 
@@ -210,6 +322,63 @@ mod tests {
         assert_eq!(t.check("a", 1_001), ThrottleVerdict::Allowed);
         t.success("a");
         assert_eq!(t.check("a", 1_002), ThrottleVerdict::Allowed);
+    }
+
+    #[test]
+    fn successes_never_count_against_an_address() {
+        let mut t = Throttle::new(5, 1_000);
+        for i in 0..100 {
+            let k = LoginKeys::new(&format!("user{}", i % 3), "10.0.0.1");
+            assert_eq!(k.check(&t, i), ThrottleVerdict::Allowed, "login {i}");
+            k.count(&mut t, i);
+            k.succeeded(&mut t, i);
+        }
+    }
+
+    #[test]
+    fn guessing_a_name_from_one_address_does_not_lock_its_owner_elsewhere() {
+        let mut t = Throttle::new(5, 1_000);
+        let owner = LoginKeys::new("Admin", "10.0.0.2");
+        owner.count(&mut t, 0);
+        owner.succeeded(&mut t, 0);
+        let attacker = LoginKeys::new("admin", "10.9.9.9");
+        for i in 1..=5 {
+            assert_eq!(attacker.check(&t, i), ThrottleVerdict::Allowed);
+            attacker.count(&mut t, i);
+        }
+        assert!(matches!(
+            attacker.check(&t, 6),
+            ThrottleVerdict::Refused { .. }
+        ));
+        assert_eq!(owner.check(&t, 6), ThrottleVerdict::Allowed);
+        // A new address of the owner's is only refused after 10× failures on the name from
+        // everywhere (a distributed guess), and a known address not even then.
+        for n in 0..45 {
+            let k = LoginKeys::new("admin", &format!("10.1.{}.{}", n / 4, n % 4));
+            k.count(&mut t, 7);
+        }
+        let fresh = LoginKeys::new("admin", "10.7.7.7");
+        assert!(matches!(
+            fresh.check(&t, 8),
+            ThrottleVerdict::Refused { .. }
+        ));
+        assert_eq!(owner.check(&t, 8), ThrottleVerdict::Allowed);
+    }
+
+    #[test]
+    fn one_address_guessing_many_names_is_refused_after_four_times_the_limit() {
+        let mut t = Throttle::new(5, 1_000);
+        for i in 0..20 {
+            let k = LoginKeys::new(&format!("n{i}"), "10.0.0.3");
+            assert_eq!(k.check(&t, i), ThrottleVerdict::Allowed);
+            k.count(&mut t, i);
+        }
+        let k = LoginKeys::new("someone-else", "10.0.0.3");
+        assert!(matches!(k.check(&t, 21), ThrottleVerdict::Refused { .. }));
+        assert_eq!(
+            LoginKeys::new("someone-else", "10.0.0.4").check(&t, 21),
+            ThrottleVerdict::Allowed
+        );
     }
 
     proptest! {

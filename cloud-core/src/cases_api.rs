@@ -15,12 +15,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use crate::cases::{
-    self, Actor, Applied, Case, CaseError, CaseOp, CaseStatus, CategoryTree, DupConfig, DupSubject,
-    ErrorClass, NewCase, Timeliness,
+    self, Actor, Applied, Case, CaseError, CaseOp, CaseRole, CaseStatus, CategoryTree, DupConfig,
+    DupSubject, ErrorClass, NewCase, Timeliness,
 };
 use crate::db::{Engine, RowExt};
 use crate::error::{ApiError, ApiResult, Body, Q};
 use crate::policy::{Caller, Role};
+use crate::scope::{InCommunity, Kind};
 use crate::server::AppState;
 use crate::{new_id, now_ms};
 
@@ -153,87 +154,46 @@ pub async fn put_categories(
 }
 
 /// Checks only the database can make about a report: the grids, the building, linked people and
-/// attachments are this community's.
+/// attachments are this community's (`scope::InCommunity`).
 async fn check_refs(st: &AppState, new: &NewCase) -> ApiResult<()> {
-    let cid = &new.community_id;
-    let mut grids = vec![("grid.level1", Some(&new.grid.level1))];
-    grids.push(("grid.level2", new.grid.level2.as_ref()));
-    grids.push(("grid.level3", new.grid.level3.as_ref()));
+    let scope = InCommunity::new(st, &new.community_id);
+    let grids = [
+        ("grid.level1", Some(&new.grid.level1)),
+        ("grid.level2", new.grid.level2.as_ref()),
+        ("grid.level3", new.grid.level3.as_ref()),
+    ];
     for (field, g) in grids {
         if let Some(g) = g {
-            exists(st, "grids", g, cid, field, "no such grid in this community").await?;
+            scope.require(Kind::Grid, field, g).await?;
         }
     }
     if let Some(b) = &new.location.building_id {
-        exists(
-            st,
-            "buildings",
-            b,
-            cid,
-            "location.building_id",
-            "no such building in this community",
-        )
-        .await?;
+        scope
+            .require(Kind::Building, "location.building_id", b)
+            .await?;
     }
     for (i, p) in new.linked.person_ids.iter().enumerate() {
-        exists(
-            st,
-            "people",
-            p,
-            cid,
-            &format!("linked.person_ids[{i}]"),
-            "no such person in this community",
-        )
-        .await?;
+        scope
+            .require(Kind::Person, &format!("linked.person_ids[{i}]"), p)
+            .await?;
     }
     for (i, h) in new.linked.house_ids.iter().enumerate() {
-        exists(
-            st,
-            "rooms",
-            h,
-            cid,
-            &format!("linked.house_ids[{i}]"),
-            "no such room in this community",
-        )
-        .await?;
+        scope
+            .require(Kind::Room, &format!("linked.house_ids[{i}]"), h)
+            .await?;
     }
-    check_attachments(st, cid, "attachments", &new.attachments).await
-}
-
-async fn exists(
-    st: &AppState,
-    table: &'static str,
-    id: &str,
-    cid: &str,
-    field: &str,
-    reason: &str,
-) -> ApiResult<()> {
-    let sql = format!("SELECT id FROM {table} WHERE id = $1 AND community_id = $2");
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .bind(cid)
-        .fetch_optional(&st.db.pool)
-        .await?
-        .map(|_| ())
-        .ok_or_else(|| ApiError::invalid(field, reason))
+    check_attachments(&scope, "attachments", &new.attachments).await
 }
 
 async fn check_attachments(
-    st: &AppState,
-    cid: &str,
+    scope: &InCommunity<'_>,
     field: &str,
     list: &[cases::AttachmentRef],
 ) -> ApiResult<()> {
     for (i, a) in list.iter().enumerate() {
-        exists(
-            st,
-            "attachments",
-            &a.id,
-            cid,
-            &format!("{field}[{i}].id"),
-            "no such uploaded file in this community",
-        )
-        .await?;
+        scope
+            .require(Kind::Attachment, &format!("{field}[{i}].id"), &a.id)
+            .await?;
     }
     Ok(())
 }
@@ -740,9 +700,13 @@ async fn query_cases(
 /// Display names an export needs: account user names, grid names, the category tree.
 async fn display_names(st: &AppState, cid: &str) -> ApiResult<cases::export::DisplayNames> {
     let mut names = cases::export::DisplayNames::default();
-    for r in sqlx::query("SELECT id, username FROM accounts")
-        .fetch_all(&st.db.pool)
-        .await?
+    // Only accounts that can appear in this community's cases: its own and street-wide ones.
+    for r in sqlx::query(
+        "SELECT id, username FROM accounts WHERE community_id = $1 OR community_id IS NULL",
+    )
+    .bind(cid)
+    .fetch_all(&st.db.pool)
+    .await?
     {
         names.accounts.insert(r.s("id")?, r.s("username")?);
     }
@@ -927,17 +891,21 @@ pub async fn history(st: &AppState, id: &str) -> ApiResult<Vec<Value>> {
         .collect()
 }
 
-/// Open cases of the street reported within the duplicate window around `at`.
+/// Open cases of the case's own community reported within the duplicate window around `at`.
+/// Never street-wide: another community's cases are neither shown nor scored (a score is an
+/// oracle for their text) and never block this community's filing.
 async fn dup_pool(
     st: &AppState,
     cfg: &DupConfig,
+    community: &str,
     at: i64,
     except: &str,
 ) -> ApiResult<Vec<DupSubject>> {
     let rows = sqlx::query(
-        "SELECT body FROM cases WHERE at_ms >= $1 AND at_ms <= $2 AND id <> $3 \
+        "SELECT body FROM cases WHERE community_id = $1 AND at_ms >= $2 AND at_ms <= $3 AND id <> $4 \
          AND status NOT IN ('closed', 'voided') ORDER BY at_ms DESC LIMIT 2000",
     )
+    .bind(community)
     .bind(at - cfg.window_ms)
     .bind(at + cfg.window_ms)
     .bind(except)
@@ -957,31 +925,9 @@ pub async fn duplicates(
     let actor = actor(&caller)?;
     let c = load(&st, &cid, &id, &actor).await?;
     let cfg = DupConfig::default();
-    let pool = dup_pool(&st, &cfg, c.reported_at_ms, &c.id).await?;
+    let pool = dup_pool(&st, &cfg, &cid, c.reported_at_ms, &c.id).await?;
     let ranked = cases::rank(&DupSubject::of_case(&c), &pool, &cfg);
     Ok(Json(json!({ "items": ranked })))
-}
-
-/// An account referenced by an operation must exist, be enabled, and have a fitting role.
-async fn check_account(st: &AppState, field: &str, id: &str, roles: &[Role]) -> ApiResult<()> {
-    let row = sqlx::query("SELECT role, enabled FROM accounts WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&st.db.pool)
-        .await?
-        .ok_or_else(|| ApiError::invalid(field, "no such account"))?;
-    if !row.b("enabled")? {
-        return Err(ApiError::invalid(field, "the account is disabled"));
-    }
-    let role =
-        Role::parse(&row.s("role")?).ok_or_else(|| ApiError::invalid(field, "unknown role"))?;
-    if !roles.contains(&role) {
-        let names: Vec<&str> = roles.iter().map(|r| r.code()).collect();
-        return Err(ApiError::invalid(
-            field,
-            format!("must be an account of role {}", names.join(" or ")),
-        ));
-    }
-    Ok(())
 }
 
 const WORKERS: &[Role] = &[
@@ -992,22 +938,33 @@ const WORKERS: &[Role] = &[
     Role::Dispatcher,
 ];
 
+/// Every id an operation names, resolved in the case's community (`scope::InCommunity`): an
+/// account of another community is refused exactly like one that does not exist.
 async fn check_op_refs(st: &AppState, cid: &str, op: &CaseOp) -> ApiResult<()> {
+    let scope = InCommunity::new(st, cid);
+    let check_account = |field: String, id: String, roles: &'static [Role]| {
+        let scope = &scope;
+        async move { scope.account(&field, &id, roles).await }
+    };
     match op {
         CaseOp::Dispatch { dispatcher, .. } => {
-            check_account(st, "dispatcher", dispatcher, &[Role::Dispatcher]).await
+            check_account("dispatcher".into(), dispatcher.clone(), &[Role::Dispatcher]).await
         }
         CaseOp::Assign {
             handler,
             co_handlers,
             ..
         } => {
-            check_account(st, "handler.account_id", &handler.account_id, WORKERS).await?;
+            check_account(
+                "handler.account_id".into(),
+                handler.account_id.clone(),
+                WORKERS,
+            )
+            .await?;
             for (i, c) in co_handlers.iter().enumerate() {
                 check_account(
-                    st,
-                    &format!("co_handlers[{i}].account_id"),
-                    &c.account_id,
+                    format!("co_handlers[{i}].account_id"),
+                    c.account_id.clone(),
                     &[Role::CoHandler],
                 )
                 .await?;
@@ -1016,30 +973,34 @@ async fn check_op_refs(st: &AppState, cid: &str, op: &CaseOp) -> ApiResult<()> {
         }
         CaseOp::AddCoHandler { co_handler } => {
             check_account(
-                st,
-                "co_handler.account_id",
-                &co_handler.account_id,
+                "co_handler.account_id".into(),
+                co_handler.account_id.clone(),
                 &[Role::CoHandler],
             )
             .await
         }
         CaseOp::Reassign { to, .. } => {
-            check_account(st, "to.account_id", &to.account_id, WORKERS).await
+            check_account("to.account_id".into(), to.account_id.clone(), WORKERS).await
         }
         CaseOp::AssignInspection { inspector, .. } => {
-            check_account(st, "inspector.account_id", &inspector.account_id, WORKERS).await
+            check_account(
+                "inspector.account_id".into(),
+                inspector.account_id.clone(),
+                WORKERS,
+            )
+            .await
         }
         CaseOp::MarkDuplicate {
             of_case_id,
             of_number,
             ..
         } => {
+            scope.require(Kind::Case, "of_case_id", of_case_id).await?;
             let row = sqlx::query("SELECT number FROM cases WHERE id = $1 AND community_id = $2")
                 .bind(of_case_id)
                 .bind(cid)
-                .fetch_optional(&st.db.pool)
-                .await?
-                .ok_or_else(|| ApiError::invalid("of_case_id", "no such case in this community"))?;
+                .fetch_one(&st.db.pool)
+                .await?;
             if &row.s("number")? != of_number {
                 return Err(ApiError::invalid("of_number", "is not that case's number"));
             }
@@ -1048,10 +1009,10 @@ async fn check_op_refs(st: &AppState, cid: &str, op: &CaseOp) -> ApiResult<()> {
         CaseOp::SelfResolve { materials, .. }
         | CaseOp::AddMaterials { materials, .. }
         | CaseOp::CompleteHandling { materials, .. } => {
-            check_attachments(st, cid, "materials", materials).await
+            check_attachments(&scope, "materials", materials).await
         }
         CaseOp::SubmitEvidence { evidence, .. } => {
-            check_attachments(st, cid, "evidence", evidence).await
+            check_attachments(&scope, "evidence", evidence).await
         }
         _ => Ok(()),
     }
@@ -1072,7 +1033,7 @@ pub async fn operate(
     check_op_refs(&st, &cid, &op).await?;
     if let CaseOp::File { check } | CaseOp::Refile { check, .. } = &mut op {
         let cfg = DupConfig::default();
-        let pool = dup_pool(&st, &cfg, c.reported_at_ms, &c.id).await?;
+        let pool = dup_pool(&st, &cfg, &cid, c.reported_at_ms, &c.id).await?;
         check.candidates = cases::rank(&DupSubject::of_case(&c), &pool, &cfg);
     }
     let now = now_ms();
@@ -1310,12 +1271,48 @@ pub async fn attachment(
     Ok((row.s("name")?, row.s("media_type")?, bytes))
 }
 
+/// May `actor` download attachment `id` of community `cid`? Managers (street admins, this
+/// community's staff) may; anyone else only a file they uploaded, or one attached to a case
+/// they take part in. Anything else is "not found".
+async fn may_see_attachment(st: &AppState, cid: &str, id: &str, actor: &Actor) -> ApiResult<()> {
+    if matches!(actor.role, CaseRole::StreetAdmin | CaseRole::CommunityStaff) {
+        return Ok(());
+    }
+    let row =
+        sqlx::query("SELECT uploaded_by FROM attachments WHERE id = $1 AND community_id = $2")
+            .bind(id)
+            .bind(cid)
+            .fetch_optional(&st.db.pool)
+            .await?
+            .ok_or_else(|| ApiError::not_found("attachment"))?;
+    if row.s("uploaded_by")? == actor.account_id {
+        return Ok(());
+    }
+    // Cases that mention the file (the LIKE only narrows; the exact id is checked below).
+    let quoted = format!("\"{id}\"");
+    let pattern = format!("%{}%", id.replace(['%', '_', '\\'], ""));
+    for r in sqlx::query("SELECT body FROM cases WHERE community_id = $1 AND body LIKE $2")
+        .bind(cid)
+        .bind(pattern)
+        .fetch_all(&st.db.pool)
+        .await?
+    {
+        let body = r.s("body")?;
+        if body.contains(&quoted) && takes_part(&decode(&body)?, &actor.account_id) {
+            return Ok(());
+        }
+    }
+    Err(ApiError::not_found("attachment"))
+}
+
 /// `GET …/attachments/{id}`.
 pub async fn download(
     State(st): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path((cid, id)): Path<(String, String)>,
 ) -> ApiResult<axum::response::Response> {
     use axum::response::IntoResponse;
+    may_see_attachment(&st, &cid, &id, &actor(&caller)?).await?;
     let (_, media, bytes) = attachment(&st, &cid, &id).await?;
     Ok(([(axum::http::header::CONTENT_TYPE, media)], bytes).into_response())
 }

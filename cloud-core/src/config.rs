@@ -53,12 +53,26 @@ pub struct CloudConfig {
     /// Largest request body accepted.
     #[serde(default = "default_max_body_bytes")]
     pub max_body_bytes: usize,
-    /// Failed logins per user name (and per client address) before logins are refused…
+    /// Failed logins for one user name from one client address before that address is refused
+    /// for that name (the address is refused for every name after 4×, and the name from every
+    /// address that has not signed into it before after 10×)…
     #[serde(default = "default_login_max_failures")]
     pub login_max_failures: u32,
     /// …for this long after the first failure.
     #[serde(default = "default_login_window_seconds")]
     pub login_window_seconds: u64,
+    /// Anonymous sign-ups accepted from one client address per `signup_window_seconds`
+    /// (counted whether they succeed or not; a community's sign-up day behind one office
+    /// NAT fits under the default).
+    #[serde(default = "default_signup_max_per_address")]
+    pub signup_max_per_address: u32,
+    #[serde(default = "default_signup_window_seconds")]
+    pub signup_window_seconds: u64,
+    /// Visit requests one app account may make per 24 h, and pending requests to one host.
+    #[serde(default = "default_visit_requests_per_day")]
+    pub visit_requests_per_day: u32,
+    #[serde(default = "default_visit_pending_per_host")]
+    pub visit_pending_per_host: u32,
     /// Where attachment bytes go (`[objects]`): local files under `data_dir/objects` unless
     /// `store = "s3"`.
     #[serde(default)]
@@ -161,6 +175,18 @@ fn default_login_max_failures() -> u32 {
 fn default_login_window_seconds() -> u64 {
     900
 }
+fn default_signup_max_per_address() -> u32 {
+    30
+}
+fn default_signup_window_seconds() -> u64 {
+    600
+}
+fn default_visit_requests_per_day() -> u32 {
+    10
+}
+fn default_visit_pending_per_host() -> u32 {
+    2
+}
 
 impl CloudConfig {
     pub fn load(file: &Path) -> Result<CloudConfig, ConfigError> {
@@ -222,6 +248,18 @@ impl CloudConfig {
         }
         if !(1..=86_400).contains(&cfg.login_window_seconds) {
             return bad("login_window_seconds", "must be within 1..=86400");
+        }
+        if cfg.signup_max_per_address == 0 {
+            return bad("signup_max_per_address", "must be at least 1");
+        }
+        if !(1..=86_400).contains(&cfg.signup_window_seconds) {
+            return bad("signup_window_seconds", "must be within 1..=86400");
+        }
+        if cfg.visit_requests_per_day == 0 {
+            return bad("visit_requests_per_day", "must be at least 1");
+        }
+        if cfg.visit_pending_per_host == 0 {
+            return bad("visit_pending_per_host", "must be at least 1");
         }
         match (cfg.objects.store, cfg.objects.s3.as_mut()) {
             (ObjectStoreKind::Local, _) => {}

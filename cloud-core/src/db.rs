@@ -63,6 +63,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0005_faces",
         include_str!("../migrations/0005_faces.sql"),
     ),
+    (
+        6,
+        "0006_security",
+        include_str!("../migrations/0006_security.sql"),
+    ),
 ];
 
 impl Db {

@@ -11,7 +11,7 @@ use std::time::Duration;
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
-use edge_sync::directory::{AddressV1, GrantV1, PersonV1};
+use edge_sync::directory::{GrantV1, PersonV1};
 use edge_sync::sync::{
     AlarmActionV1, CommandBatchV1, CommandOutcomeV1, DeviceStateV1, DoorV1, DownDeltaV1,
     ProvisionRequestV1, ProvisionResponseV1, SensorV1, UplinkAckV1, UplinkBatchV1, UplinkRecordV1,
@@ -268,7 +268,9 @@ pub async fn sync_down(
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
 
-    // People: rights here (an address in this estate, or a visit here) → upsert; else removal.
+    // People: rights here (`scope::rights_at_estate`: an address in this estate, or an
+    // approved visit here) → upsert; no rights but once sent to this box → removal; anyone
+    // else is none of this box's business and is not mentioned at all.
     let people: Vec<_> = people
         .into_iter()
         .zip(ps)
@@ -287,58 +289,38 @@ pub async fn sync_down(
     }
     wanted.sort();
     wanted.dedup();
-    let mut addresses: HashMap<String, Vec<AddressV1>> = HashMap::new();
-    let mut visiting: HashSet<String> = HashSet::new();
+    let (mut addresses, visiting) =
+        crate::scope::rights_at_estate(&st.db.pool, estate, &wanted).await?;
+    let sent_before = crate::scope::sent_to_box(&st.db.pool, &bx.box_id, &wanted).await?;
+    let concerns = |id: &String| {
+        addresses.contains_key(id) || visiting.contains(id) || sent_before.contains(id)
+    };
+    // Visitors of changed visits whose own row did not change: send them too (if they concern
+    // this box at all).
+    let changed: HashSet<String> = people.iter().map(|r| r.s("id")).collect::<Result<_, _>>()?;
+    let missing: Vec<&String> = wanted
+        .iter()
+        .filter(|id| !changed.contains(*id) && concerns(id))
+        .collect();
     let mut extra_people = Vec::new();
-    // All approved photos of each person whose consent is given (the box diffs the list).
-    let mut photos = crate::faces_api::photos_for(&st.db.pool, &wanted).await?;
-    for chunk in wanted.chunks(500) {
+    for chunk in missing.chunks(500) {
         let sql = format!(
-            "SELECT person_id, building_id, unit_id, room_id FROM addresses WHERE estate_id = $1 AND person_id IN ({})",
-            placeholders(2, chunk.len())
+            "SELECT id, name, kind, enabled FROM people WHERE id IN ({})",
+            placeholders(1, chunk.len())
         );
-        let mut qy = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(estate);
+        let mut qy = sqlx::query(sqlx::AssertSqlSafe(sql));
         for id in chunk {
-            qy = qy.bind(id);
+            qy = qy.bind(*id);
         }
-        for a in qy.fetch_all(&st.db.pool).await? {
-            addresses
-                .entry(a.s("person_id")?)
-                .or_default()
-                .push(AddressV1 {
-                    estate: estate.clone(),
-                    building: a.s("building_id")?,
-                    unit: a.s("unit_id")?,
-                    room: a.s("room_id")?,
-                });
-        }
-        let sql = format!(
-            "SELECT DISTINCT visitor_person_id FROM visits WHERE estate_id = $1 AND visitor_person_id IN ({})",
-            placeholders(2, chunk.len())
-        );
-        let mut qy = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(estate);
-        for id in chunk {
-            qy = qy.bind(id);
-        }
-        for v in qy.fetch_all(&st.db.pool).await? {
-            visiting.insert(v.s("visitor_person_id")?);
-        }
-        // Visitors of changed visits whose own row did not change: send them too.
-        let changed: HashSet<String> =
-            people.iter().map(|r| r.s("id")).collect::<Result<_, _>>()?;
-        let missing: Vec<&String> = chunk.iter().filter(|id| !changed.contains(*id)).collect();
-        if !missing.is_empty() {
-            let sql = format!(
-                "SELECT id, name, kind, enabled FROM people WHERE id IN ({})",
-                placeholders(1, missing.len())
-            );
-            let mut qy = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for id in &missing {
-                qy = qy.bind(*id);
-            }
-            extra_people.extend(qy.fetch_all(&st.db.pool).await?);
-        }
+        extra_people.extend(qy.fetch_all(&st.db.pool).await?);
     }
+    let upserted: Vec<String> = wanted
+        .iter()
+        .filter(|id| addresses.contains_key(*id) || visiting.contains(*id))
+        .cloned()
+        .collect();
+    // All approved photos of each person sent whose consent is given (the box diffs the list).
+    let mut photos = crate::faces_api::photos_for(&st.db.pool, &upserted).await?;
     let mut out_people = Vec::new();
     let mut removed = Vec::new();
     for r in people.iter().chain(extra_people.iter()) {
@@ -346,7 +328,9 @@ pub async fn sync_down(
         let is_visitor = r.s("kind")? == "visitor";
         let addrs = addresses.remove(&id).unwrap_or_default();
         if addrs.is_empty() && !visiting.contains(&id) {
-            removed.push(id);
+            if sent_before.contains(&id) {
+                removed.push(id);
+            }
             continue;
         }
         let face_photos = photos.remove(&id).unwrap_or_default();
@@ -366,6 +350,24 @@ pub async fn sync_down(
             face_photos,
         });
     }
+    // A grant goes to the box when it is approved, or when the box was sent its visitor (it may
+    // hold an earlier approval that this change cancels). Pending and refused requests of
+    // strangers stay in the cloud.
+    let visits: Vec<_> = visits
+        .into_iter()
+        .map(|v| {
+            let visitor = v.s("visitor_person_id")?;
+            let keep = v.s("status")? == "approved" || sent_before.contains(&visitor);
+            Ok((v, keep))
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?
+        .into_iter()
+        .filter(|(_, keep)| *keep)
+        .map(|(v, _)| v)
+        .collect();
+    // The ledger is written before the answer leaves: a later change can then reach the box.
+    let sent_now: Vec<String> = out_people.iter().map(|p| p.id.clone()).collect();
+    crate::scope::record_sent(&st.db.pool, &bx.box_id, &sent_now, now_ms()).await?;
     let grants = visits
         .iter()
         .map(|v| {

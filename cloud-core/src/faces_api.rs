@@ -774,6 +774,24 @@ pub(crate) async fn store_verdict(
 ) -> Result<u64, sqlx::Error> {
     let reasons = serde_json::to_string(&faces::clip_reasons(&f.reasons))
         .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    // Only a verdict on a photo of a person this box was sent is kept; anything else is
+    // dropped (answered, so the box's outbox moves on) and logged without the ids' owners.
+    let sql = format!(
+        "SELECT 1 AS ok FROM face_photos f WHERE f.id = $1 AND f.person_id = $2 AND {}",
+        crate::scope::sent_to_box_sql("f.person_id", "$3")
+    );
+    let sent = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(&f.photo_id)
+        .bind(&f.person_id)
+        .bind(&bx.box_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .is_some();
+    if !sent {
+        tracing::warn!(box_id = %bx.box_id, record_id = %f.id,
+                       "face verdict about a photo this box was never sent; dropped");
+        return Ok(0);
+    }
     Ok(sqlx::query(
         "INSERT INTO face_verdicts (id, community_id, box_id, photo_id, person_id, accepted, reasons, at_ms, received_at_ms) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
@@ -793,9 +811,9 @@ pub(crate) async fn store_verdict(
 }
 
 /// `GET /v1/edge/face-photos/{photo_id}`: the bytes, only for a photo this box is sent —
-/// approved, consent given, and its person has rights at the box's estate (an address there, or
-/// a visit there: the same rule that makes the person an upsert in the box's delta). Anything
-/// else is 404, whoever's photo it is.
+/// approved, consent given, its person has rights at the box's estate (an address there, or an
+/// approved visit there: `scope::rights_at_estate`, the rule that makes the person an upsert in
+/// the box's delta) and is in the box's ledger. Anything else is 404, whoever's photo it is.
 pub async fn edge_photo(
     State(st): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -804,18 +822,20 @@ pub async fn edge_photo(
     let Caller::Edge(bx) = &caller else {
         return Err(ApiError::forbidden("only edge boxes may call this"));
     };
-    let r = sqlx::query(
+    let sql = format!(
         "SELECT f.object_key, f.content_type, f.size_bytes FROM face_photos f \
          JOIN face_consents c ON c.person_id = f.person_id \
-         WHERE f.id = $1 AND f.status = 'approved' AND c.given = 1 AND ( \
-           EXISTS (SELECT 1 FROM addresses a WHERE a.person_id = f.person_id AND a.estate_id = $2) \
-           OR EXISTS (SELECT 1 FROM visits v WHERE v.visitor_person_id = f.person_id AND v.estate_id = $2))",
-    )
-    .bind(&id)
-    .bind(&bx.estate_id)
-    .fetch_optional(&st.db.pool)
-    .await?
-    .ok_or_else(|| ApiError::not_found("face photo"))?;
+         WHERE f.id = $1 AND f.status = 'approved' AND c.given = 1 AND {} AND {}",
+        crate::scope::rights_at_estate_sql("f.person_id", "$2"),
+        crate::scope::sent_to_box_sql("f.person_id", "$3"),
+    );
+    let r = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(&id)
+        .bind(&bx.estate_id)
+        .bind(&bx.box_id)
+        .fetch_optional(&st.db.pool)
+        .await?
+        .ok_or_else(|| ApiError::not_found("face photo"))?;
     let bytes = read_object(&st, r.s("object_key")?)
         .await?
         .ok_or_else(|| ApiError::not_found("face photo"))?;

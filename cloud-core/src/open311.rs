@@ -4,6 +4,13 @@
 //! an app account's session token (the report is that account's, source `resident_report`).
 //! Status is GeoReport's `open`/`closed`; the workflow state travels as the extension field
 //! `x_workflow_status`. Errors use GeoReport's shape: `[{"code": <http status>, "description"}]`.
+//!
+//! **What the public read reveals** (the rule, also in `public.rs` and ARCHITECTURE.md): the
+//! read routes need no credentials, so they show only what was filed through this public
+//! channel — never staff, field or alarm cases, nor cases made from a resident's suggestion —
+//! and only in a public form: category, status, times, and the place rounded to 0.001°
+//! (about 100 m). The filer's words (`description`) and the address are not shown. A caller
+//! whose `api_key` is the filing account's session token sees their own requests in full.
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -88,7 +95,47 @@ pub async fn services(State(st): State<AppState>, RawQuery(q): RawQuery) -> GeoR
     Ok(Json(Value::Array(out)))
 }
 
-fn request_json(r: &sqlx::any::AnyRow) -> Result<Value, sqlx::Error> {
+/// How much of a request a caller sees.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum View {
+    /// Anyone: category, status, times, the place rounded to ~100 m.
+    Public,
+    /// The account that filed it: everything it sent.
+    Filer,
+}
+
+/// A coordinate rounded to 0.001° (~110 m of latitude): enough to show the street, not the door.
+pub(crate) fn coarse(v: Option<f64>) -> Option<f64> {
+    v.map(|x| (x * 1000.0).round() / 1000.0)
+}
+
+/// The account behind an optional `api_key` (an app session token); a key that is not a live
+/// session is refused rather than silently treated as anonymous.
+async fn key_account(
+    st: &AppState,
+    p: &[(String, String)],
+) -> GeoResult<Option<crate::policy::Account>> {
+    match param(p, "api_key") {
+        None => Ok(None),
+        Some(k) => crate::server::account_by_token(st, k)
+            .await
+            .map(Some)
+            .map_err(|_| GeoError(ApiError::forbidden("api_key is not a valid session token"))),
+    }
+}
+
+fn view_for(
+    r: &sqlx::any::AnyRow,
+    who: Option<&crate::policy::Account>,
+) -> Result<View, sqlx::Error> {
+    let reporter = r.s("reported_by")?;
+    Ok(match who {
+        Some(a) if a.id == reporter => View::Filer,
+        _ => View::Public,
+    })
+}
+
+fn request_json(r: &sqlx::any::AnyRow, view: View) -> Result<Value, sqlx::Error> {
     let status = CaseStatus::parse(&r.s("status")?).unwrap_or(CaseStatus::Pending);
     let iso = |ms: i64| {
         // RFC 3339 in UTC, as GeoReport asks (W3C datetime).
@@ -103,19 +150,24 @@ fn request_json(r: &sqlx::any::AnyRow) -> Result<Value, sqlx::Error> {
             t % 60
         )
     };
-    Ok(json!({
+    let mut v = json!({
         "service_request_id": r.s("id")?,
         "status": status.open311(),
         "x_workflow_status": status.code(),
-        "x_case_number": r.s("number")?,
         "service_code": format!("{}.{}.{}", r.s("category_major")?, r.s("category_middle")?, r.s("category_minor")?),
-        "description": r.s("problem")?,
         "requested_datetime": iso(r.i("at_ms")?),
         "updated_datetime": iso(r.i("updated_at_ms")?),
-        "address": r.s("location_text")?,
-        "lat": r.of("lat")?,
-        "long": r.of("lon")?,
-    }))
+        "lat": coarse(r.of("lat")?),
+        "long": coarse(r.of("lon")?),
+    });
+    if view == View::Filer {
+        v["x_case_number"] = json!(r.s("number")?);
+        v["description"] = json!(r.s("problem")?);
+        v["address"] = json!(r.s("location_text")?);
+        v["lat"] = json!(r.of("lat")?);
+        v["long"] = json!(r.of("lon")?);
+    }
+    Ok(v)
 }
 
 /// `GET /open311/v2/requests.json?jurisdiction_id=&service_request_id=&service_code=&status=`.
@@ -131,11 +183,12 @@ pub async fn list_requests(
         Some("closed") => "closed",
         Some(_) => return Err(bad("status", "must be open or closed")),
     };
+    let who = key_account(&st, &p).await?;
     let ids: Vec<&str> = param(&p, "service_request_id")
         .map(|s| s.split(',').collect())
         .unwrap_or_default();
     let rows = sqlx::query(
-        "SELECT * FROM cases WHERE community_id = $1 \
+        "SELECT * FROM cases WHERE community_id = $1 AND public_channel = 1 \
          AND ($2 = '' OR ($2 = 'closed' AND status IN ('closed', 'voided')) OR ($2 = 'open' AND status NOT IN ('closed', 'voided'))) \
          ORDER BY at_ms DESC, id DESC LIMIT 1000",
     )
@@ -146,7 +199,7 @@ pub async fn list_requests(
     let code = param(&p, "service_code");
     let mut out = Vec::new();
     for r in &rows {
-        let v = request_json(r)?;
+        let v = request_json(r, view_for(r, who.as_ref())?)?;
         if !ids.is_empty() && !ids.contains(&v["service_request_id"].as_str().unwrap_or("")) {
             continue;
         }
@@ -169,13 +222,19 @@ pub async fn get_request(
     let id = file
         .strip_suffix(".json")
         .ok_or_else(|| bad("format", "only .json is served"))?;
-    let r = sqlx::query("SELECT * FROM cases WHERE id = $1 AND community_id = $2")
-        .bind(id)
-        .bind(&j)
-        .fetch_optional(&st.db.pool)
-        .await?
-        .ok_or_else(|| GeoError(ApiError::not_found("service request")))?;
-    Ok(Json(json!([request_json(&r)?])))
+    let who = key_account(&st, &p).await?;
+    let r = sqlx::query(
+        "SELECT * FROM cases WHERE id = $1 AND community_id = $2 AND public_channel = 1",
+    )
+    .bind(id)
+    .bind(&j)
+    .fetch_optional(&st.db.pool)
+    .await?
+    .ok_or_else(|| GeoError(ApiError::not_found("service request")))?;
+    Ok(Json(json!([request_json(
+        &r,
+        view_for(&r, who.as_ref())?
+    )?])))
 }
 
 /// `POST /open311/v2/requests.json` (form): jurisdiction_id, service_code, lat/long or
@@ -288,6 +347,11 @@ pub async fn create_request(
     };
     let actor = cases::Actor::new(&acct.id, acct.role.into(), acct.community_id.as_deref());
     let v = crate::cases_api::report_new(&st, &actor, new).await?;
+    // Marked after the report: a crash in between leaves the case internal (never the reverse).
+    sqlx::query("UPDATE cases SET public_channel = 1 WHERE id = $1")
+        .bind(v["id"].as_str().unwrap_or_default())
+        .execute(&st.db.pool)
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(

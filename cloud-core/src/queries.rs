@@ -141,8 +141,10 @@ pub async fn passes(
             &st,
             "SELECT passes.id, passes.at_ms, passes.estate_id, passes.box_id, passes.door_code, passes.door_id, \
              passes.person_id, passes.method, passes.allowed, passes.reason, passes.grant_id, passes.received_at_ms, \
-             p.name AS person_name, p.phone AS phone, d.name AS door_name, t.pass_id AS thumbnail FROM passes \
-             LEFT JOIN people p ON p.id = passes.person_id LEFT JOIN doors d ON d.id = passes.door_id \
+             p.name AS person_name, p.phone AS phone, bp.person_id AS known_person, d.name AS door_name, \
+             t.pass_id AS thumbnail FROM passes \
+             LEFT JOIN box_people bp ON bp.box_id = passes.box_id AND bp.person_id = passes.person_id \
+             LEFT JOIN people p ON p.id = bp.person_id LEFT JOIN doors d ON d.id = passes.door_id \
              LEFT JOIN pass_thumbnails t ON t.pass_id = passes.id",
             lim,
             "passes",
@@ -154,6 +156,7 @@ pub async fn passes(
             Ok(json!({"id": r.s("id")?, "at_ms": r.i("at_ms")?, "estate_id": r.s("estate_id")?, "box_id": r.s("box_id")?,
                 "door_code": r.s("door_code")?, "door_id": r.os("door_id")?, "door_name": r.os("door_name")?,
                 "person_id": r.s("person_id")?, "person_name": r.os("person_name")?, "phone": r.os("phone")?,
+                "person_known": r.os("known_person")?.is_some(),
                 "method": r.s("method")?, "allowed": r.b("allowed")?, "reason": r.s("reason")?,
                 "grant_id": r.os("grant_id")?, "received_at_ms": r.i("received_at_ms")?,
                 "has_thumbnail": r.os("thumbnail")?.is_some()}))

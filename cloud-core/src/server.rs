@@ -27,8 +27,8 @@ use crate::{
 };
 
 /// Everything handlers share. Shared mutable parts, each with its reason:
-/// - `throttle`: login failure counts must be seen by every request; a std mutex, never held
-///   across an await.
+/// - `throttle`, `signups`: login failure and sign-up counts must be seen by every request; a
+///   std mutex, never held across an await.
 /// - `hub`: the rendezvous between one-tap requests and the boxes' long-polls (see `hub`).
 #[derive(Clone)]
 pub struct AppState {
@@ -36,6 +36,10 @@ pub struct AppState {
     pub cfg: Arc<CloudConfig>,
     pub keys: Arc<Keys>,
     pub throttle: Arc<Mutex<Throttle>>,
+    /// Anonymous sign-ups counted per client address (same reason as `throttle`).
+    pub signups: Arc<Mutex<Throttle>>,
+    /// Visit requests counted per app account over 24 h (same reason).
+    pub visit_requests: Arc<Mutex<Throttle>>,
     /// Signed box requests already accepted: each is admitted once (see `edge_sync::auth`).
     pub replay: Arc<Mutex<edge_sync::auth::ReplayGuard>>,
     pub hub: Arc<CommandHub>,
@@ -56,6 +60,11 @@ impl AppState {
             cfg.login_max_failures,
             (cfg.login_window_seconds * 1000) as i64,
         );
+        let signups = Throttle::new(
+            cfg.signup_max_per_address,
+            (cfg.signup_window_seconds * 1000) as i64,
+        );
+        let visit_requests = Throttle::new(cfg.visit_requests_per_day, 86_400_000);
         let rules = routes()
             .into_iter()
             .map(|r| (format!("{} {}", r.method, r.path), r.access))
@@ -66,6 +75,8 @@ impl AppState {
             cfg: Arc::new(cfg),
             keys: Arc::new(keys),
             throttle: Arc::new(Mutex::new(throttle)),
+            signups: Arc::new(Mutex::new(signups)),
+            visit_requests: Arc::new(Mutex::new(visit_requests)),
             replay: Arc::default(),
             hub: Arc::new(CommandHub::default()),
             categories: Arc::default(),
@@ -433,7 +444,7 @@ pub fn openapi_document() -> serde_json::Value {
             Access::Edge => json!([{"edgeSignature": []}]),
             _ => json!([{"bearer": []}]),
         };
-        let op = json!({
+        let mut op = json!({
             "summary": spec.summary,
             "x-access": spec.access.code(),
             "parameters": params,
@@ -443,6 +454,13 @@ pub fn openapi_document() -> serde_json::Value {
                 "default": {"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
             }
         });
+        let ids = crate::scope::id_fields(spec.method.as_str(), spec.path);
+        if !ids.is_empty() {
+            op["x-id-fields"] = json!(ids);
+        }
+        if let Some(r) = crate::public::reveals(spec.method.as_str(), spec.path) {
+            op["x-public-reveals"] = json!(r);
+        }
         let entry = paths
             .entry(spec.path.to_string())
             .or_insert_with(|| json!({}));

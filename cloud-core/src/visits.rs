@@ -101,6 +101,15 @@ impl VisitStatus {
     }
 }
 
+/// A name as a visitor sees it before the host approved: the first character, then one `*`
+/// for each other (at least one). Pure.
+pub fn mask_name(name: &str) -> String {
+    let mut chars = name.chars();
+    let first = chars.next().map(String::from).unwrap_or_default();
+    let rest = chars.count().max(1);
+    format!("{first}{}", "*".repeat(rest))
+}
+
 fn me(caller: &Caller) -> ApiResult<String> {
     match caller {
         Caller::Account(a) => a
@@ -156,6 +165,23 @@ pub async fn request_visit(
             "must be between one hour ago and 30 days ahead",
         ));
     }
+    // Every request counts, found or not: the route cannot be used to probe phones in bulk.
+    {
+        let mut t = st.visit_requests.lock().unwrap_or_else(|p| p.into_inner());
+        let key = format!("visit:{visitor}");
+        if let crate::auth::ThrottleVerdict::Refused { retry_after_ms } = t.check(&key, now) {
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_attempts",
+                format!(
+                    "at most {} visit requests a day; try again in {} min",
+                    st.cfg.visit_requests_per_day,
+                    (retry_after_ms + 59_999) / 60_000
+                ),
+            ));
+        }
+        t.failure(&key, now);
+    }
     let mut tx = st.db.pool.begin().await?;
     let host = sqlx::query(
         "SELECT p.id, p.name FROM people p WHERE p.phone = $1 AND p.kind <> 'visitor' AND p.enabled = 1 \
@@ -178,6 +204,24 @@ pub async fn request_visit(
     .fetch_optional(&mut *tx)
     .await?
     .ok_or_else(|| ApiError::invalid("estate_id", "the host has no home there"))?;
+    // A host is not flooded: a visitor has at most a few undecided requests to one host.
+    let pending = sqlx::query(
+        "SELECT COUNT(*) AS n FROM visits WHERE visitor_person_id = $1 AND host_person_id = $2 \
+         AND status = 'pending' AND visit_at_ms + $3 >= $4",
+    )
+    .bind(&visitor)
+    .bind(&host_id)
+    .bind(VISIT_WINDOW_MS)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?
+    .i("n")?;
+    if pending >= i64::from(st.cfg.visit_pending_per_host) {
+        return Err(ApiError::conflict(
+            "too_many_pending",
+            "you already have requests to this host waiting for an answer",
+        ));
+    }
     let id = new_id();
     let seq = next_change_seq(&mut tx).await?;
     sqlx::query(
@@ -206,7 +250,7 @@ pub async fn request_visit(
     tx.commit().await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({"id": id, "status": "pending", "estate_id": addr.s("estate_id")?})),
+        Json(json!({"id": id, "status": "pending"})),
     ))
 }
 
@@ -226,8 +270,15 @@ async fn list_visits(st: &AppState, column: &str, person: &str) -> ApiResult<Jso
         .map(|r| {
             let status = VisitStatus::parse(&r.s("status")?).unwrap_or(VisitStatus::Cancelled);
             let at = r.i("visit_at_ms")?;
+            // The visitor learns who the host is, and where, only once the host approved.
+            let revealed = column == "host_person_id" || status == VisitStatus::Approved;
+            let (host, estate) = if revealed {
+                (r.s("host")?, Some(r.s("estate_id")?))
+            } else {
+                (mask_name(&r.s("host")?), None)
+            };
             Ok(json!({"id": r.s("id")?, "visit_at_ms": at, "reason": r.s("reason")?, "state": status.shown(at, now),
-                      "estate_id": r.s("estate_id")?, "host": r.s("host")?, "visitor": r.s("visitor")?,
+                      "estate_id": estate, "host": host, "visitor": r.s("visitor")?,
                       "window": [at - VISIT_WINDOW_MS, at + VISIT_WINDOW_MS]}))
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
@@ -570,6 +621,14 @@ mod tests {
         assert!(Pending
             .apply(Approve, Host, T, T + VISIT_WINDOW_MS + 1)
             .is_err());
+    }
+
+    #[test]
+    fn names_are_masked_to_their_first_character() {
+        assert_eq!(mask_name("张三丰"), "张**");
+        assert_eq!(mask_name("Li"), "L*");
+        assert_eq!(mask_name("X"), "X*");
+        assert_eq!(mask_name(""), "*");
     }
 
     #[test]

@@ -567,10 +567,38 @@ print("ok")
         (Some("resident_report"), Some("street_light")),
         "{v}"
     );
-    // Once closed in the workflow, GeoReport says closed.
-    let (_, closed) = Api::new(&base)
+    // The public read shows only what came through Open311: the staff case (closed above) is
+    // not found there, and is not listed.
+    let (s, v) = Api::new(&base)
         .get(&format!(
             "/open311/v2/requests/{id}.json?jurisdiction_id={}",
+            c.id
+        ))
+        .await;
+    assert_eq!(s, 404, "a staff case is not public: {v}");
+    let (_, all) = Api::new(&base)
+        .get(&format!(
+            "/open311/v2/requests.json?jurisdiction_id={}",
+            c.id
+        ))
+        .await;
+    let listed: Vec<&str> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["service_request_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, vec![rid], "{all}");
+    // Once ended in the workflow, GeoReport says closed.
+    staff
+        .ok(
+            &p(&format!("/cases/{rid}/ops")),
+            &json!({"op": "void", "reason": "duplicate of a phone report"}),
+        )
+        .await;
+    let (_, closed) = Api::new(&base)
+        .get(&format!(
+            "/open311/v2/requests/{rid}.json?jurisdiction_id={}",
             c.id
         ))
         .await;
@@ -579,7 +607,7 @@ print("ok")
             closed[0]["status"].as_str(),
             closed[0]["x_workflow_status"].as_str()
         ),
-        (Some("closed"), Some("closed")),
+        (Some("closed"), Some("voided")),
         "{closed}"
     );
     cloud.stop().await;

@@ -1,0 +1,353 @@
+//! Scoped lookups: the one place where an id named in a request, or in a record a box uploads,
+//! is resolved — always against what the caller may reach, never against a street-wide table.
+//!
+//! - [`InCommunity`]: ids in a staff request's body or query (grids, buildings, rooms, people,
+//!   attachments, cases, accounts) resolve only inside the path's community. An id of another
+//!   community gets the same answer as an id that does not exist.
+//! - Boxes: [`rights_at_estate`] is the one rule for who a box may be sent (an address in its
+//!   estate, or an *approved* visit there); [`sent_to_box`] / [`record_sent`] keep the ledger of
+//!   what each box was sent (`box_people`). A box hears of a removal only for people in its
+//!   ledger, and what it uploads is joined to personal data only through it.
+
+use std::collections::{HashMap, HashSet};
+
+use edge_sync::directory::AddressV1;
+
+use crate::db::RowExt;
+use crate::error::{ApiError, ApiResult};
+use crate::policy::Role;
+use crate::server::AppState;
+
+/// Every id-valued field of a staff route's request body, as JSON pointers. Each is resolved in
+/// the path's community; `/openapi.json` carries the list as `x-id-fields`, and the scope
+/// matrix (`tests/tests/cloud_api.rs`) sends each route, on the caller's own community, a body
+/// whose one field names another community's object — and requires a refusal naming it. A
+/// unit test below keeps every entry pointing at a real route.
+pub const ID_FIELDS: &[(&str, &str, &[&str])] = &[
+    (
+        "POST",
+        "/v1/communities/{community_id}/grids",
+        &["/parent_id"],
+    ),
+    (
+        "POST",
+        "/v1/communities/{community_id}/estates",
+        &["/grid_id"],
+    ),
+    (
+        "POST",
+        "/v1/communities/{community_id}/people/{person_id}/addresses",
+        &["/room_id"],
+    ),
+    (
+        "POST",
+        "/v1/communities/{community_id}/boxes",
+        &["/estate_id"],
+    ),
+    ("POST", "/v1/communities/{community_id}/doors", &["/box_id"]),
+    (
+        "POST",
+        "/v1/communities/{community_id}/devices",
+        &["/box_id", "/building_id"],
+    ),
+    (
+        "PUT",
+        "/v1/communities/{community_id}/devices/{device_id}",
+        &["/box_id", "/building_id"],
+    ),
+    (
+        "POST",
+        "/v1/communities/{community_id}/cases",
+        &[
+            "/grid/level1",
+            "/location/building_id",
+            "/linked/person_ids/0",
+            "/linked/house_ids/0",
+            "/attachments/0/id",
+        ],
+    ),
+    (
+        "POST",
+        "/v1/communities/{community_id}/alarms/{alarm_id}/case",
+        &["/grid/level1"],
+    ),
+    (
+        "POST",
+        "/v1/communities/{community_id}/suggestions/{suggestion_id}/case",
+        &["/grid/level1"],
+    ),
+    (
+        "POST",
+        "/v1/communities/{community_id}/cases/{case_id}/ops",
+        &[
+            "/dispatcher",
+            "/handler/account_id",
+            "/co_handlers/0/account_id",
+            "/co_handler/account_id",
+            "/to/account_id",
+            "/inspector/account_id",
+            "/of_case_id",
+            "/materials/0/id",
+            "/evidence/0/id",
+        ],
+    ),
+];
+
+/// The id fields declared for a route (empty when it has none).
+pub fn id_fields(method: &str, path: &str) -> &'static [&'static str] {
+    ID_FIELDS
+        .iter()
+        .find(|(m, p, _)| *m == method && *p == path)
+        .map_or(&[], |(_, _, f)| *f)
+}
+
+/// What kind of object an id names (the table it lives in, scoped by `community_id`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Grid,
+    Building,
+    Room,
+    Person,
+    Attachment,
+    Case,
+    Estate,
+    Box,
+}
+
+impl Kind {
+    fn table(self) -> &'static str {
+        match self {
+            Kind::Grid => "grids",
+            Kind::Building => "buildings",
+            Kind::Room => "rooms",
+            Kind::Person => "people",
+            Kind::Attachment => "attachments",
+            Kind::Case => "cases",
+            Kind::Estate => "estates",
+            Kind::Box => "edge_boxes",
+        }
+    }
+    fn noun(self) -> &'static str {
+        match self {
+            Kind::Grid => "grid",
+            Kind::Building => "building",
+            Kind::Room => "room",
+            Kind::Person => "person",
+            Kind::Attachment => "uploaded file",
+            Kind::Case => "case",
+            Kind::Estate => "estate",
+            Kind::Box => "edge box",
+        }
+    }
+}
+
+/// Lookups inside one community (the path's, already checked against the caller by the guard).
+pub struct InCommunity<'a> {
+    st: &'a AppState,
+    cid: &'a str,
+}
+
+impl<'a> InCommunity<'a> {
+    pub fn new(st: &'a AppState, cid: &'a str) -> InCommunity<'a> {
+        InCommunity { st, cid }
+    }
+
+    /// The object exists in this community; otherwise 400 naming `field` ("no such … in this
+    /// community" — the same whether it is elsewhere or nowhere).
+    pub async fn require(&self, kind: Kind, field: &str, id: &str) -> ApiResult<()> {
+        let sql = format!(
+            "SELECT id FROM {} WHERE id = $1 AND community_id = $2",
+            kind.table()
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .bind(self.cid)
+            .fetch_optional(&self.st.db.pool)
+            .await?
+            .map(|_| ())
+            .ok_or_else(|| {
+                ApiError::invalid(field, format!("no such {} in this community", kind.noun()))
+            })
+    }
+
+    /// An account this community's work may be handed to: enabled, of one of `roles`, and of
+    /// this community or street-wide. Anything else — another community's account, an app
+    /// user, an unknown id — gets one answer, so the error tells nothing about other accounts.
+    pub async fn account(&self, field: &str, id: &str, roles: &[Role]) -> ApiResult<()> {
+        let row = sqlx::query(
+            "SELECT role, enabled, community_id FROM accounts WHERE id = $1 \
+             AND (community_id = $2 OR community_id IS NULL)",
+        )
+        .bind(id)
+        .bind(self.cid)
+        .fetch_optional(&self.st.db.pool)
+        .await?;
+        let names: Vec<&str> = roles.iter().map(|r| r.code()).collect();
+        let refused = || {
+            ApiError::invalid(
+                field,
+                format!(
+                    "no enabled account of role {} serves this community with this id",
+                    names.join(" or ")
+                ),
+            )
+        };
+        let Some(row) = row else {
+            return Err(refused());
+        };
+        let role = Role::parse(&row.s("role")?);
+        // Street-wide accounts without a community are street staff or street-wide case
+        // workers; app users (also without a community) never fit a staff role list.
+        match role {
+            Some(r) if roles.contains(&r) && row.b("enabled")? => Ok(()),
+            _ => Err(refused()),
+        }
+    }
+}
+
+/// Of `ids`, who has rights at `estate` today, with their addresses there: an address in the
+/// estate, or an **approved** visit there (a pending, refused or cancelled one gives nothing).
+/// The one rule for what a box may be sent — people in its delta and face photos it may fetch.
+pub async fn rights_at_estate(
+    pool: &sqlx::AnyPool,
+    estate: &str,
+    ids: &[String],
+) -> Result<(HashMap<String, Vec<AddressV1>>, HashSet<String>), sqlx::Error> {
+    let mut addresses: HashMap<String, Vec<AddressV1>> = HashMap::new();
+    let mut visiting = HashSet::new();
+    for chunk in ids.chunks(500) {
+        let sql = format!(
+            "SELECT person_id, building_id, unit_id, room_id FROM addresses \
+             WHERE estate_id = $1 AND person_id IN ({}) ORDER BY person_id, room_id",
+            placeholders(2, chunk.len())
+        );
+        let mut qy = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(estate);
+        for id in chunk {
+            qy = qy.bind(id);
+        }
+        for a in qy.fetch_all(pool).await? {
+            addresses
+                .entry(a.s("person_id")?)
+                .or_default()
+                .push(AddressV1 {
+                    estate: estate.to_string(),
+                    building: a.s("building_id")?,
+                    unit: a.s("unit_id")?,
+                    room: a.s("room_id")?,
+                });
+        }
+        let sql = format!(
+            "SELECT DISTINCT visitor_person_id FROM visits WHERE estate_id = $1 \
+             AND status = 'approved' AND visitor_person_id IN ({})",
+            placeholders(2, chunk.len())
+        );
+        let mut qy = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(estate);
+        for id in chunk {
+            qy = qy.bind(id);
+        }
+        for v in qy.fetch_all(pool).await? {
+            visiting.insert(v.s("visitor_person_id")?);
+        }
+    }
+    Ok((addresses, visiting))
+}
+
+/// The same rule as [`rights_at_estate`] as an SQL condition, for queries that check one
+/// person inside a larger statement: `person` is a column, `estate` a placeholder.
+pub fn rights_at_estate_sql(person: &str, estate: &str) -> String {
+    format!(
+        "(EXISTS (SELECT 1 FROM addresses ra WHERE ra.person_id = {person} AND ra.estate_id = {estate}) \
+         OR EXISTS (SELECT 1 FROM visits rv WHERE rv.visitor_person_id = {person} \
+                    AND rv.estate_id = {estate} AND rv.status = 'approved'))"
+    )
+}
+
+/// The SQL condition "this box was sent `person`" (`box_id` a placeholder).
+pub fn sent_to_box_sql(person: &str, box_id: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM box_people bp WHERE bp.box_id = {box_id} AND bp.person_id = {person})"
+    )
+}
+
+/// Of `ids`, the people this box was ever sent.
+pub async fn sent_to_box(
+    pool: &sqlx::AnyPool,
+    box_id: &str,
+    ids: &[String],
+) -> Result<HashSet<String>, sqlx::Error> {
+    let mut out = HashSet::new();
+    for chunk in ids.chunks(500) {
+        if chunk.is_empty() {
+            continue;
+        }
+        let sql = format!(
+            "SELECT person_id FROM box_people WHERE box_id = $1 AND person_id IN ({})",
+            placeholders(2, chunk.len())
+        );
+        let mut qy = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(box_id);
+        for id in chunk {
+            qy = qy.bind(id);
+        }
+        for r in qy.fetch_all(pool).await? {
+            out.insert(r.s("person_id")?);
+        }
+    }
+    Ok(out)
+}
+
+/// Add people to the box's ledger (before the delta that carries them is answered).
+pub async fn record_sent(
+    pool: &sqlx::AnyPool,
+    box_id: &str,
+    ids: &[String],
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    for chunk in ids.chunks(300) {
+        if chunk.is_empty() {
+            continue;
+        }
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| format!("($1, ${}, $2)", i + 3))
+            .collect();
+        let sql = format!(
+            "INSERT INTO box_people (box_id, person_id, first_sent_ms) VALUES {} \
+             ON CONFLICT (box_id, person_id) DO NOTHING",
+            rows.join(", ")
+        );
+        let mut qy = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(box_id)
+            .bind(now_ms);
+        for id in chunk {
+            qy = qy.bind(id);
+        }
+        qy.execute(pool).await?;
+    }
+    Ok(())
+}
+
+/// `$start, $start+1, …` for `n` values.
+pub(crate) fn placeholders(start: usize, n: usize) -> String {
+    (start..start + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn declared_id_fields_belong_to_real_community_routes() {
+        let routes = crate::server::routes();
+        for (m, p, fields) in super::ID_FIELDS {
+            let r = routes
+                .iter()
+                .find(|r| r.method.as_str() == *m && r.path == *p)
+                .unwrap_or_else(|| panic!("ID_FIELDS names {m} {p}, which is not a route"));
+            assert!(
+                r.path.starts_with("/v1/communities/{community_id}/"),
+                "{m} {p}: id fields are resolved in the path's community"
+            );
+            assert!(!fields.is_empty() && fields.iter().all(|f| f.starts_with('/')));
+        }
+    }
+}
