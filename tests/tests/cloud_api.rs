@@ -688,8 +688,7 @@ async fn body_references_are_scoped(engine: Engine) {
         let name = ptr
             .trim_start_matches('/')
             .split('/')
-            .filter(|s| s.parse::<usize>().is_err())
-            .next_back()
+            .rfind(|s| s.parse::<usize>().is_err())
             .unwrap();
         match name {
             "parent_id" | "grid_id" | "level1" => grid_b.clone(),
