@@ -66,6 +66,10 @@ pub async fn login(
         None => false,
     };
     let Some(row) = row.filter(|_| ok && enabled) else {
+        keys.failed(
+            &mut st.throttle.lock().unwrap_or_else(|p| p.into_inner()),
+            now,
+        );
         tracing::info!(peer = %peer.ip(), "login refused");
         return Err(ApiError::unauthenticated(
             "user name or password is wrong, or the account is disabled",
@@ -146,7 +150,7 @@ pub struct SignupBody {
 ///
 /// Abuse limits: sign-ups per client address are throttled (`signup_max_per_address` per
 /// `signup_window_seconds`), everything cheap is checked before the password is hashed, and
-/// hashing is bounded (`auth::MAX_CONCURRENT_HASHES`). A visitor or enterprise sign-up answers
+/// hashing runs on `auth::HASH_THREADS` dedicated threads. A visitor or enterprise sign-up answers
 /// the same whether or not the phone already has an account (nothing is created then), so the
 /// route tells nobody which phones are registered. A resident's valid activation code proves
 /// the phone: an account that squats on it (made without a code) is disabled and renamed, and

@@ -836,6 +836,25 @@ async fn login_throttle_spares_owners_and_offices(engine: Engine) {
         .await;
         assert_eq!(s, 200, "login {i} from one address: {v}");
     }
+    // …and so do 30 at once by six colleagues (in flight they are counted against each name,
+    // at most 5 per name from one address; never against the address).
+    let mut colleagues = Vec::new();
+    for i in 0..6 {
+        let name = format!("office-{i}");
+        account(&w.admin, &base, &name, "community_staff", Some(&w.a.id)).await;
+        colleagues.push(name);
+    }
+    let at_once: Vec<_> = (0..30)
+        .map(|i| {
+            let (office, base) = (office.clone(), base.clone());
+            let body = login(&colleagues[i % 6], PASSWORD);
+            tokio::spawn(async move { post_from(&office, &base, "/v1/auth/login", &body).await })
+        })
+        .collect();
+    for (i, h) in at_once.into_iter().enumerate() {
+        let (s, v) = h.await.unwrap();
+        assert_eq!(s, 200, "concurrent login {i} from one address: {v}");
+    }
     // (b) 5 wrong passwords for admin from one address: the 6th attempt is refused there…
     let attacker = client_from("127.0.0.7");
     for i in 0..5 {
