@@ -156,7 +156,8 @@ pub async fn put_categories(
 /// Checks only the database can make about a report: the grids, the building, linked people and
 /// attachments are this community's (`scope::InCommunity`).
 async fn check_refs(st: &AppState, new: &NewCase) -> ApiResult<()> {
-    let scope = InCommunity::new(st, &new.community_id);
+    let scope = InCommunity::new(&new.community_id);
+    let db = &st.db.pool;
     let grids = [
         ("grid.level1", Some(&new.grid.level1)),
         ("grid.level2", new.grid.level2.as_ref()),
@@ -164,35 +165,41 @@ async fn check_refs(st: &AppState, new: &NewCase) -> ApiResult<()> {
     ];
     for (field, g) in grids {
         if let Some(g) = g {
-            scope.require(Kind::Grid, field, g).await?;
+            scope.require(db, Kind::Grid, field, g).await?;
         }
     }
     if let Some(b) = &new.location.building_id {
         scope
-            .require(Kind::Building, "location.building_id", b)
+            .require(db, Kind::Building, "location.building_id", b)
             .await?;
     }
     for (i, p) in new.linked.person_ids.iter().enumerate() {
         scope
-            .require(Kind::Person, &format!("linked.person_ids[{i}]"), p)
+            .require(db, Kind::Person, &format!("linked.person_ids[{i}]"), p)
             .await?;
     }
     for (i, h) in new.linked.house_ids.iter().enumerate() {
         scope
-            .require(Kind::Room, &format!("linked.house_ids[{i}]"), h)
+            .require(db, Kind::Room, &format!("linked.house_ids[{i}]"), h)
             .await?;
     }
-    check_attachments(&scope, "attachments", &new.attachments).await
+    check_attachments(st, &scope, "attachments", &new.attachments).await
 }
 
 async fn check_attachments(
+    st: &AppState,
     scope: &InCommunity<'_>,
     field: &str,
     list: &[cases::AttachmentRef],
 ) -> ApiResult<()> {
     for (i, a) in list.iter().enumerate() {
         scope
-            .require(Kind::Attachment, &format!("{field}[{i}].id"), &a.id)
+            .require(
+                &st.db.pool,
+                Kind::Attachment,
+                &format!("{field}[{i}].id"),
+                &a.id,
+            )
             .await?;
     }
     Ok(())
@@ -941,10 +948,10 @@ const WORKERS: &[Role] = &[
 /// Every id an operation names, resolved in the case's community (`scope::InCommunity`): an
 /// account of another community is refused exactly like one that does not exist.
 async fn check_op_refs(st: &AppState, cid: &str, op: &CaseOp) -> ApiResult<()> {
-    let scope = InCommunity::new(st, cid);
+    let scope = InCommunity::new(cid);
     let check_account = |field: String, id: String, roles: &'static [Role]| {
         let scope = &scope;
-        async move { scope.account(&field, &id, roles).await }
+        async move { scope.account(&st.db.pool, &field, &id, roles).await }
     };
     match op {
         CaseOp::Dispatch { dispatcher, .. } => {
@@ -995,7 +1002,9 @@ async fn check_op_refs(st: &AppState, cid: &str, op: &CaseOp) -> ApiResult<()> {
             of_number,
             ..
         } => {
-            scope.require(Kind::Case, "of_case_id", of_case_id).await?;
+            scope
+                .require(&st.db.pool, Kind::Case, "of_case_id", of_case_id)
+                .await?;
             let row = sqlx::query("SELECT number FROM cases WHERE id = $1 AND community_id = $2")
                 .bind(of_case_id)
                 .bind(cid)
@@ -1009,10 +1018,10 @@ async fn check_op_refs(st: &AppState, cid: &str, op: &CaseOp) -> ApiResult<()> {
         CaseOp::SelfResolve { materials, .. }
         | CaseOp::AddMaterials { materials, .. }
         | CaseOp::CompleteHandling { materials, .. } => {
-            check_attachments(&scope, "materials", materials).await
+            check_attachments(st, &scope, "materials", materials).await
         }
         CaseOp::SubmitEvidence { evidence, .. } => {
-            check_attachments(&scope, "evidence", evidence).await
+            check_attachments(st, &scope, "evidence", evidence).await
         }
         _ => Ok(()),
     }

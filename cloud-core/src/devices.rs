@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 use crate::db::{next_change_seq, RowExt};
 use crate::error::{text, ApiError, ApiResult, Body, Q};
 use crate::policy::Caller;
+use crate::scope::{InCommunity, Kind};
 use crate::server::AppState;
 use crate::{new_id, now_ms};
 
@@ -75,21 +76,19 @@ fn check(b: &DeviceBody) -> ApiResult<()> {
 
 /// The box, the building's estate (which must be the box's), and the unit within the building.
 async fn place(tx: &mut sqlx::AnyConnection, cid: &str, b: &DeviceBody) -> ApiResult<String> {
-    let bx = sqlx::query("SELECT estate_id FROM edge_boxes WHERE id = $1 AND community_id = $2")
-        .bind(&b.box_id)
-        .bind(cid)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| ApiError::invalid("box_id", "no such box in this community"))?;
-    let building =
-        sqlx::query("SELECT estate_id FROM buildings WHERE id = $1 AND community_id = $2")
-            .bind(&b.building_id)
-            .bind(cid)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| {
-                ApiError::invalid("building_id", "no such building in this community")
-            })?;
+    let scope = InCommunity::new(cid);
+    let bx = scope
+        .row(&mut *tx, Kind::Box, "box_id", &b.box_id, "estate_id")
+        .await?;
+    let building = scope
+        .row(
+            &mut *tx,
+            Kind::Building,
+            "building_id",
+            &b.building_id,
+            "estate_id",
+        )
+        .await?;
     let estate = building.s("estate_id")?;
     if estate != bx.s("estate_id")? {
         return Err(ApiError::invalid(

@@ -13,6 +13,7 @@ use crate::db::{next_change_seq, RowExt};
 use crate::error::{lat_lon, phone, text, ApiError, ApiResult, Body, Q};
 use crate::keys::mask_id_number;
 use crate::policy::{Caller, Role};
+use crate::scope::{InCommunity, Kind};
 use crate::server::AppState;
 use crate::{new_id, now_ms};
 
@@ -86,12 +87,9 @@ pub async fn create_grid(
             ))
         }
         (2 | 3, Some(p)) => {
-            let parent = sqlx::query("SELECT level FROM grids WHERE id = $1 AND community_id = $2")
-                .bind(p)
-                .bind(&cid)
-                .fetch_optional(&st.db.pool)
-                .await?
-                .ok_or_else(|| ApiError::invalid("parent_id", "no such grid in this community"))?;
+            let parent = InCommunity::new(&cid)
+                .row(&st.db.pool, Kind::Grid, "parent_id", p, "level")
+                .await?;
             if parent.i("level")? != b.level - 1 {
                 return Err(ApiError::invalid(
                     "parent_id",
@@ -160,12 +158,9 @@ pub async fn create_estate(
     let name = text("name", &b.name, 100)?;
     lat_lon(b.lat, b.lon)?;
     if let Some(g) = &b.grid_id {
-        sqlx::query("SELECT id FROM grids WHERE id = $1 AND community_id = $2")
-            .bind(g)
-            .bind(&cid)
-            .fetch_optional(&st.db.pool)
-            .await?
-            .ok_or_else(|| ApiError::invalid("grid_id", "no such grid in this community"))?;
+        InCommunity::new(&cid)
+            .require(&st.db.pool, Kind::Grid, "grid_id", g)
+            .await?;
     }
     let id = new_id();
     let q = sqlx::query("INSERT INTO estates (id, community_id, grid_id, name, lat, lon) VALUES ($1, $2, $3, $4, $5, $6)")
@@ -583,6 +578,9 @@ pub async fn add_address(
         .fetch_optional(&mut *tx)
         .await?
         .ok_or_else(|| ApiError::not_found("person"))?;
+    InCommunity::new(&cid)
+        .require(&mut *tx, Kind::Room, "room_id", &b.room_id)
+        .await?;
     insert_address(&mut tx, &pid, &b.room_id, Some(&cid)).await?;
     tx.commit().await?;
     Ok(created(json!({"person_id": pid, "room_id": b.room_id})))
@@ -725,12 +723,9 @@ pub async fn create_box(
     Body(b): Body<BoxBody>,
 ) -> ApiResult<Created> {
     let name = text("name", &b.name, 100)?;
-    sqlx::query("SELECT id FROM estates WHERE id = $1 AND community_id = $2")
-        .bind(&b.estate_id)
-        .bind(&cid)
-        .fetch_optional(&st.db.pool)
-        .await?
-        .ok_or_else(|| ApiError::invalid("estate_id", "no such estate in this community"))?;
+    InCommunity::new(&cid)
+        .require(&st.db.pool, Kind::Estate, "estate_id", &b.estate_id)
+        .await?;
     let id = new_id();
     let code = crate::auth::new_provision_code();
     let expires = now_ms() + (st.cfg.provision_code_ttl_seconds * 1000) as i64;
@@ -855,12 +850,9 @@ pub async fn create_door(
     }
     lat_lon(b.lat, b.lon)?;
     let mut tx = st.db.pool.begin().await?;
-    let bx = sqlx::query("SELECT estate_id FROM edge_boxes WHERE id = $1 AND community_id = $2")
-        .bind(&b.box_id)
-        .bind(&cid)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| ApiError::invalid("box_id", "no such box in this community"))?;
+    let bx = InCommunity::new(&cid)
+        .row(&mut *tx, Kind::Box, "box_id", &b.box_id, "estate_id")
+        .await?;
     let estate = bx.s("estate_id")?;
     let seq = next_change_seq(&mut tx).await?;
     let id = new_id();

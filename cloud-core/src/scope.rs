@@ -16,7 +16,6 @@ use edge_sync::directory::AddressV1;
 use crate::db::RowExt;
 use crate::error::{ApiError, ApiResult};
 use crate::policy::Role;
-use crate::server::AppState;
 
 /// Every id-valued field of a staff route's request body, as JSON pointers. Each is resolved in
 /// the path's community; `/openapi.json` carries the list as `x-id-fields`, and the scope
@@ -112,6 +111,7 @@ pub enum Kind {
     Case,
     Estate,
     Box,
+    Unit,
 }
 
 impl Kind {
@@ -125,6 +125,7 @@ impl Kind {
             Kind::Case => "cases",
             Kind::Estate => "estates",
             Kind::Box => "edge_boxes",
+            Kind::Unit => "units",
         }
     }
     fn noun(self) -> &'static str {
@@ -136,51 +137,78 @@ impl Kind {
             Kind::Attachment => "uploaded file",
             Kind::Case => "case",
             Kind::Estate => "estate",
-            Kind::Box => "edge box",
+            Kind::Box => "box",
+            Kind::Unit => "unit",
         }
     }
 }
 
 /// Lookups inside one community (the path's, already checked against the caller by the guard).
+/// Each takes the executor to run on (the pool, or the caller's transaction).
 pub struct InCommunity<'a> {
-    st: &'a AppState,
     cid: &'a str,
 }
 
 impl<'a> InCommunity<'a> {
-    pub fn new(st: &'a AppState, cid: &'a str) -> InCommunity<'a> {
-        InCommunity { st, cid }
+    pub fn new(cid: &'a str) -> InCommunity<'a> {
+        InCommunity { cid }
     }
 
-    /// The object exists in this community; otherwise 400 naming `field` ("no such … in this
-    /// community" — the same whether it is elsewhere or nowhere).
-    pub async fn require(&self, kind: Kind, field: &str, id: &str) -> ApiResult<()> {
+    /// The object's `cols` if it exists in this community; otherwise 400 naming `field` ("no
+    /// such … in this community" — the same whether it is elsewhere or nowhere).
+    pub async fn row<'e, E>(
+        &self,
+        db: E,
+        kind: Kind,
+        field: &str,
+        id: &str,
+        cols: &'static str,
+    ) -> ApiResult<sqlx::any::AnyRow>
+    where
+        E: sqlx::Executor<'e, Database = sqlx::Any>,
+    {
         let sql = format!(
-            "SELECT id FROM {} WHERE id = $1 AND community_id = $2",
+            "SELECT {cols} FROM {} WHERE id = $1 AND community_id = $2",
             kind.table()
         );
         sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(id)
             .bind(self.cid)
-            .fetch_optional(&self.st.db.pool)
+            .fetch_optional(db)
             .await?
-            .map(|_| ())
             .ok_or_else(|| {
                 ApiError::invalid(field, format!("no such {} in this community", kind.noun()))
             })
     }
 
+    /// The object exists in this community (see [`InCommunity::row`]).
+    pub async fn require<'e, E>(&self, db: E, kind: Kind, field: &str, id: &str) -> ApiResult<()>
+    where
+        E: sqlx::Executor<'e, Database = sqlx::Any>,
+    {
+        self.row(db, kind, field, id, "id").await.map(|_| ())
+    }
+
     /// An account this community's work may be handed to: enabled, of one of `roles`, and of
     /// this community or street-wide. Anything else — another community's account, an app
     /// user, an unknown id — gets one answer, so the error tells nothing about other accounts.
-    pub async fn account(&self, field: &str, id: &str, roles: &[Role]) -> ApiResult<()> {
+    pub async fn account<'e, E>(
+        &self,
+        db: E,
+        field: &str,
+        id: &str,
+        roles: &[Role],
+    ) -> ApiResult<()>
+    where
+        E: sqlx::Executor<'e, Database = sqlx::Any>,
+    {
         let row = sqlx::query(
             "SELECT role, enabled, community_id FROM accounts WHERE id = $1 \
              AND (community_id = $2 OR community_id IS NULL)",
         )
         .bind(id)
         .bind(self.cid)
-        .fetch_optional(&self.st.db.pool)
+        .fetch_optional(db)
         .await?;
         let names: Vec<&str> = roles.iter().map(|r| r.code()).collect();
         let refused = || {
