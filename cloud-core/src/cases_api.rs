@@ -705,8 +705,8 @@ async fn query_cases(
 }
 
 /// Display names an export needs: account user names, grid names, the category tree.
-async fn display_names(st: &AppState, cid: &str) -> ApiResult<cases::export::DisplayNames> {
-    let mut names = cases::export::DisplayNames::default();
+async fn display_names(st: &AppState, cid: &str) -> ApiResult<crate::case_export::DisplayNames> {
+    let mut names = crate::case_export::DisplayNames::default();
     // Only accounts that can appear in this community's cases: its own and street-wide ones.
     for r in sqlx::query(
         "SELECT id, username FROM accounts WHERE community_id = $1 OR community_id IS NULL",
@@ -734,7 +734,7 @@ async fn export_view(
     id: &str,
     actor: &Actor,
     with_bytes: bool,
-) -> ApiResult<cases::export::CaseExport> {
+) -> ApiResult<crate::case_export::CaseExport> {
     let case = load(st, cid, id, actor).await?;
     let history = sqlx::query("SELECT entry FROM case_history WHERE case_id = $1 ORDER BY seq")
         .bind(id)
@@ -747,16 +747,16 @@ async fn export_view(
         })
         .collect::<ApiResult<Vec<_>>>()?;
     let mut files = Vec::new();
-    for r in cases::export::CaseExport::attachment_refs(&case, &history) {
+    for r in crate::case_export::CaseExport::attachment_refs(&case, &history) {
         let (name, media, bytes) = attachment(st, cid, &r.id).await?;
-        files.push(cases::export::ExportFile {
+        files.push(crate::case_export::ExportFile {
             id: r.id.clone(),
             name,
             media_type: media,
             bytes: if with_bytes { bytes } else { Vec::new() },
         });
     }
-    Ok(cases::export::CaseExport {
+    Ok(crate::case_export::CaseExport {
         case,
         history,
         files,
@@ -787,7 +787,8 @@ pub async fn export_docx(
     Path((cid, id)): Path<(String, String)>,
 ) -> ApiResult<axum::response::Response> {
     let view = export_view(&st, &cid, &id, &actor(&caller)?, true).await?;
-    let bytes = cases::export::case_docx(&view).map_err(|e| ApiError::internal(e.to_string()))?;
+    let bytes =
+        crate::case_export::case_docx(&view).map_err(|e| ApiError::internal(e.to_string()))?;
     Ok(download_as(
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         format!("{}.docx", view.case.number),
@@ -803,7 +804,7 @@ pub async fn print(
 ) -> ApiResult<axum::response::Response> {
     use axum::response::IntoResponse;
     let view = export_view(&st, &cid, &id, &actor(&caller)?, false).await?;
-    let html = cases::export::case_html(&view, &format!("/v1/communities/{cid}/attachments/"));
+    let html = crate::case_export::case_html(&view, &format!("/v1/communities/{cid}/attachments/"));
     Ok(axum::response::Html(html).into_response())
 }
 
@@ -827,14 +828,14 @@ pub async fn export_xlsx(
     let list = rows
         .iter()
         .map(|r| {
-            Ok(cases::export::CaseRow::from_case(
+            Ok(crate::case_export::CaseRow::from_case(
                 &decode(&r.s("body")?)?,
                 &names,
             ))
         })
         .collect::<ApiResult<Vec<_>>>()?;
-    let bytes =
-        cases::export::cases_xlsx(&list, now).map_err(|e| ApiError::internal(e.to_string()))?;
+    let bytes = crate::case_export::cases_xlsx(&list, now)
+        .map_err(|e| ApiError::internal(e.to_string()))?;
     Ok(download_as(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "cases.xlsx".into(),

@@ -3,32 +3,34 @@
 //! multi-address applications, edge provisioning and the sync spine (directory down, pass logs
 //! and alarms up, one-tap commands over a long-poll), and the admin queries.
 //!
-//! Code map: `policy` (who may call what, pure) and `server` (route table, guard, OpenAPI) are
-//! the front door; `registry`, `accounts`, `visits`, `edge`, `onetap`, `queries` are handlers;
-//! `db` owns connections and migrations; `hub` is the one-tap rendezvous; `auth` and `keys`
-//! hold the secrets' logic. Pure cores with unit tests: `policy::decide`,
-//! `visits::VisitStatus::apply`, `edge::delta_end`, `onetap::nearest_door`, `auth::Throttle`,
-//! `faces` (photo review, enrolment summary, thumbnails, retention; handlers in `faces_api`).
+//! Code map: the rules (`policy`, `faces`, `cases`) live in the `cloud-rules` crate
+//! (`cloud-core/rules`), which cannot do I/O, and keep their paths here through the re-export
+//! below. `server` (route table, guard, OpenAPI) and `scope` (scoped lookups) are the front
+//! door; `registry`, `accounts`, `visits`, `edge`, `onetap`, `queries`, … are handlers; `db`
+//! owns connections and migrations; `hub` is the one-tap rendezvous; `auth` and `keys` hold the
+//! secrets' logic. Pure parts still inside handler files (to move into `cloud-rules`):
+//! `visits::VisitStatus::apply`, `alarms::Life`, `edge::delta_end`, `onetap::nearest_door`,
+//! `auth::Throttle`.
 #![forbid(unsafe_code)]
+
+pub use cloud_rules::{cases, faces, policy};
 
 pub mod accounts;
 pub mod alarms;
 pub mod auth;
-pub mod cases;
+pub mod case_export;
 pub mod cases_api;
 pub mod config;
 pub mod db;
 pub mod devices;
 pub mod edge;
 pub mod error;
-pub mod faces;
 pub mod faces_api;
 pub mod hub;
 pub mod keys;
 pub mod objects;
 pub mod onetap;
 pub mod open311;
-pub mod policy;
 pub mod public;
 pub mod queries;
 pub mod registry;

@@ -8,7 +8,7 @@ use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use cloud_core::cases::export::{
+use cloud_core::case_export::{
     case_docx, case_html, cases_xlsx, CaseExport, CaseRow, DisplayNames, ExportFile, XLSX_HEADERS,
 };
 use cloud_core::cases::{

@@ -305,7 +305,7 @@ impl Store {
         for chunk in people.chunks(BATCH_CHUNK) {
             let mut b = sled::Batch::default();
             for p in chunk {
-                b.insert(p.id.as_bytes(), encode(&PersonV1::from(p)));
+                b.insert(p.id.as_bytes(), encode(&crate::wire::person_v1(p)));
             }
             self.people.apply_batch(b)?;
         }
@@ -321,7 +321,7 @@ impl Store {
         for chunk in grants.chunks(BATCH_CHUNK) {
             let mut b = sled::Batch::default();
             for g in chunk {
-                b.insert(g.id.as_bytes(), encode(&GrantV1::from(g)));
+                b.insert(g.id.as_bytes(), encode(&crate::wire::grant_v1(g)));
             }
             self.grants.apply_batch(b)?;
         }
@@ -688,12 +688,12 @@ impl Store {
         let people: Vec<(String, Vec<u8>)> = d
             .people
             .iter()
-            .map(|p| (p.id.clone(), encode(&PersonV1::from(p))))
+            .map(|p| (p.id.clone(), encode(&crate::wire::person_v1(p))))
             .collect();
         let grants: Vec<(String, Vec<u8>)> = d
             .grants
             .iter()
-            .map(|g| (g.id.clone(), encode(&GrantV1::from(g))))
+            .map(|g| (g.id.clone(), encode(&crate::wire::grant_v1(g))))
             .collect();
         let sensors: Vec<(String, Option<Vec<u8>>)> = d
             .sensors

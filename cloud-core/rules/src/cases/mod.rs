@@ -61,7 +61,6 @@
 
 pub mod deadline;
 pub mod duplicate;
-pub mod export;
 pub mod model;
 pub mod workflow;
 

@@ -21,9 +21,9 @@ use rust_xlsxwriter::{
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
-use super::deadline::{timeliness, Timeliness, DUE_SOON_MS};
-use super::duplicate::{DupLevel, DupMatch};
-use super::{
+use crate::cases::deadline::{timeliness, Timeliness, DUE_SOON_MS};
+use crate::cases::duplicate::{DupLevel, DupMatch};
+use crate::cases::{
     Assignee, AttachmentRef, Case, CaseEvent, CaseKind, CaseRole, CaseStatus, CategoryPath,
     CategoryTree, GridPath, HistoryEntry, OpKind, Severity, Source, Stage, UnitKind,
 };
@@ -409,7 +409,7 @@ fn duration_text(ms: i64) -> (String, String) {
 
 // ---- time ---------------------------------------------------------------------------------
 
-use super::deadline::{civil_from_days, LOCAL_OFFSET_MS};
+use crate::cases::deadline::{civil_from_days, LOCAL_OFFSET_MS};
 
 fn civil(ms: i64) -> (i64, u32, u32, i64, i64, i64) {
     let days = ms.div_euclid(86_400_000);

@@ -1,0 +1,13 @@
+//! The cloud's rules, as plain types whose methods take inputs (time included) and return
+//! decisions. This crate depends on no async runtime, database or HTTP library, so it cannot do
+//! I/O; `cloud-core`'s handlers load, ask these rules, and store.
+//!
+//! - [`policy`]: `decide(access, caller, path_community)` — roles × route rules × scope.
+//! - [`faces`]: face photo review, consent, what boxes are sent, verdict summaries, retention.
+//! - [`cases`]: the case workflow (`Case::report`, `Case::apply`), permissions, duplicates,
+//!   deadlines and case numbers.
+#![forbid(unsafe_code)]
+
+pub mod cases;
+pub mod faces;
+pub mod policy;
