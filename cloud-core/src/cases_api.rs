@@ -295,8 +295,8 @@ async fn store(tx: &mut sqlx::AnyConnection, applied: &Applied, how: Write) -> A
             .bind(ix.keywords.clone())
             .bind(c.data.problem.clone())
             .bind(c.data.location.text.clone());
-        let q = crate::db::opt_f64(q, point.map(|p| p.lat));
-        crate::db::opt_f64(q, point.map(|p| p.lon))
+        q.bind(point.map(|p| p.lat))
+            .bind(point.map(|p| p.lon))
             .bind(i64::from(ix.version))
             .bind(body.clone())
     };

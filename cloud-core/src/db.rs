@@ -245,23 +245,6 @@ impl RowExt for AnyRow {
     }
 }
 
-/// An optional f64 as a bind value that keeps its PostgreSQL parameter type `float8`.
-///
-/// Why: sqlx 0.9.0's `Any` driver sends a NULL `f64` as `float4` (the `Null(Double)` arm of
-/// `AnyArguments::convert_into` adds an `Option<f32>`, and `Null(Real)` an `Option<f64>`).
-/// PostgreSQL prepares the statement with that type and caches it per connection, so the next
-/// non-NULL `f64` on that connection is refused ("incorrect binary data format"). Sending the NULL
-/// as an `f32` goes through the swapped arm and arrives as `float8`. Remove once sqlx is fixed.
-pub fn opt_f64<'q>(
-    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
-    v: Option<f64>,
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
-    match v {
-        Some(x) => q.bind(x),
-        None => q.bind(None::<f32>),
-    }
-}
-
 #[cfg(test)]
 mod tests {
 

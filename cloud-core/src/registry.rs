@@ -168,9 +168,7 @@ pub async fn create_estate(
         .bind(&cid)
         .bind(&b.grid_id)
         .bind(&name);
-    crate::db::opt_f64(crate::db::opt_f64(q, b.lat), b.lon)
-        .execute(&st.db.pool)
-        .await?;
+    q.bind(b.lat).bind(b.lon).execute(&st.db.pool).await?;
     Ok(created(json!({"id": id, "name": name})))
 }
 
@@ -866,7 +864,8 @@ pub async fn create_door(
     .bind(&b.box_id)
     .bind(&b.code)
     .bind(&name);
-    crate::db::opt_f64(crate::db::opt_f64(q, b.lat), b.lon)
+    q.bind(b.lat)
+        .bind(b.lon)
         .bind(seq)
         .execute(&mut *tx)
         .await?;

@@ -633,7 +633,7 @@ async fn concurrent_reports_number_without_gaps(engine: Engine) {
         .await;
     // Reports with and without coordinates, one after the other (so on the same pooled
     // connection): a NULL coordinate must not fix the statement's parameter type (sqlx 0.9.0
-    // sent NULL f64 as float4 and PostgreSQL then refused the next real one).
+    // sent NULL f64 as float4 and PostgreSQL then refused the next real one; 0.9.1 fixed it).
     for i in 0..6 {
         let mut r = report(&grid, &c.building, &format!("alternating {i}"), 39.9);
         if i % 2 == 0 {
