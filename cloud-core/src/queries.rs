@@ -118,10 +118,10 @@ pub async fn passes(
 ) -> ApiResult<Json<Value>> {
     let lim = limit(q.limit)?;
     if let Some(m) = &q.method {
-        if !["face", "one_tap", "staff"].contains(&m.as_str()) {
+        if edge_sync::vocab::PassMethod::parse(m).is_none() {
             return Err(ApiError::invalid(
                 "method",
-                "must be face, one_tap or staff",
+                format!("must be {}", edge_sync::vocab::PassMethod::EXPECTED),
             ));
         }
     }

@@ -826,8 +826,6 @@ pub struct DoorBody {
     lon: Option<f64>,
 }
 
-pub const DOOR_MODES: [&str; 4] = ["normal", "held_open", "locked", "emergency_release"];
-
 pub async fn create_door(
     State(st): State<AppState>,
     Path(cid): Path<String>,
@@ -906,10 +904,10 @@ pub async fn set_door_mode(
     Path((cid, door_id)): Path<(String, String)>,
     Body(b): Body<ModeBody>,
 ) -> ApiResult<StatusCode> {
-    if !DOOR_MODES.contains(&b.mode.as_str()) {
+    if edge_sync::vocab::DoorMode::parse(&b.mode).is_none() {
         return Err(ApiError::invalid(
             "mode",
-            "must be normal, held_open, locked or emergency_release",
+            format!("must be {}", edge_sync::vocab::DoorMode::EXPECTED),
         ));
     }
     let mut tx = st.db.pool.begin().await?;

@@ -16,8 +16,9 @@ use crate::policy::Caller;
 use crate::server::AppState;
 use crate::{new_id, now_ms};
 
-/// The visitor may pass this long before and after the appointment.
-pub const VISIT_WINDOW_MS: i64 = 3_600_000;
+/// The visitor may pass this long before and after the appointment (the protocol's word: boxes
+/// apply the same window).
+pub use edge_sync::vocab::VISITOR_WINDOW_MS as VISIT_WINDOW_MS;
 /// How far ahead a visit may be booked.
 pub const MAX_BOOK_AHEAD_MS: i64 = 30 * 86_400_000;
 

@@ -267,15 +267,17 @@ async fn decide(
         Ok(b) => b,
         Err(rej) => return bad_json(rej),
     };
-    let method = match b.method.as_str() {
-        "face" => Method::Face,
-        "staff" => Method::Staff,
-        other => {
+    use edge_sync::vocab::PassMethod as Code;
+    let method = match Code::parse(&b.method) {
+        Some(Code::Face) => Method::Face,
+        Some(Code::Staff) => Method::Staff,
+        _ => {
+            let other = &b.method;
             return error(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "malformed_body",
                 format!("field `method`: `{other}` is not face or staff"),
-            )
+            );
         }
     };
     let req = AccessRequest {
@@ -419,8 +421,9 @@ async fn set_mode(
             StatusCode::UNPROCESSABLE_ENTITY,
             "malformed_body",
             format!(
-                "field `mode`: `{}` is not normal, held_open, locked or emergency_release",
-                b.mode
+                "field `mode`: `{}` is not {}",
+                b.mode,
+                edge_sync::vocab::DoorMode::EXPECTED
             ),
         );
     };

@@ -58,12 +58,15 @@ impl PassRecordV1 {
     }
 }
 
+/// A pass method's code: the protocol's (`edge_sync::vocab::PassMethod`).
 pub fn method_code(m: &Method) -> &'static str {
+    use edge_sync::vocab::PassMethod as Code;
     match m {
-        Method::Face => "face",
-        Method::OneTap => "one_tap",
-        Method::Staff => "staff",
+        Method::Face => Code::Face,
+        Method::OneTap => Code::OneTap,
+        Method::Staff => Code::Staff,
     }
+    .code()
 }
 
 /// A sensor's latest reading and whether it reports, for the cloud's device registry.

@@ -371,25 +371,26 @@ pub fn grant_v1(g: &VisitorGrant) -> GrantV1 {
     }
 }
 
-/// Door modes on the wire and on disk: `normal`, `held_open`, `locked`, `emergency_release`.
+/// Door modes on the wire and on disk: the protocol's codes (`edge_sync::vocab::DoorMode`).
 pub fn door_mode_code(m: DoorMode) -> &'static str {
+    use edge_sync::vocab::DoorMode as Code;
     match m {
-        DoorMode::Normal => "normal",
-        DoorMode::HeldOpen => "held_open",
-        DoorMode::Locked => "locked",
-        DoorMode::EmergencyRelease => "emergency_release",
+        DoorMode::Normal => Code::Normal,
+        DoorMode::HeldOpen => Code::HeldOpen,
+        DoorMode::Locked => Code::Locked,
+        DoorMode::EmergencyRelease => Code::EmergencyRelease,
     }
+    .code()
 }
 
 pub fn parse_door_mode(text: &str) -> Option<DoorMode> {
-    [
-        DoorMode::Normal,
-        DoorMode::HeldOpen,
-        DoorMode::Locked,
-        DoorMode::EmergencyRelease,
-    ]
-    .into_iter()
-    .find(|m| door_mode_code(*m) == text)
+    use edge_sync::vocab::DoorMode as Code;
+    Code::parse(text).map(|c| match c {
+        Code::Normal => DoorMode::Normal,
+        Code::HeldOpen => DoorMode::HeldOpen,
+        Code::Locked => DoorMode::Locked,
+        Code::EmergencyRelease => DoorMode::EmergencyRelease,
+    })
 }
 
 #[cfg(test)]

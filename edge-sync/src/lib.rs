@@ -9,6 +9,7 @@ pub mod auth;
 pub mod directory;
 pub mod onetap;
 pub mod sync;
+pub mod vocab;
 
 pub use onetap::{
     OneTapCommandV1, SignedCommand, VerifiedCommand, VerifyError, COMMAND_VERSION, MAX_TTL_MS,

@@ -38,7 +38,7 @@ use serde::{Deserialize, Serialize};
 use crate::clock::{EpochMs, TimeView};
 
 /// Half-width of a visitor's window around the appointment (1 h).
-pub const VISITOR_WINDOW_MS: i64 = 3_600_000;
+pub use edge_sync::vocab::VISITOR_WINDOW_MS;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum PersonKind {
