@@ -3,14 +3,13 @@
 //! multi-address applications, edge provisioning and the sync spine (directory down, pass logs
 //! and alarms up, one-tap commands over a long-poll), and the admin queries.
 //!
-//! Code map: the rules (`policy`, `faces`, `cases`) live in the `cloud-rules` crate
+//! Code map: the rules (`policy`, `faces`, `cases`, and the pure parts of `visits`, `alarms`,
+//! `onetap` and `edge`) live in the `cloud-rules` crate
 //! (`cloud-core/rules`), which cannot do I/O, and keep their paths here through the re-export
 //! below. `server` (route table, guard, OpenAPI) and `scope` (scoped lookups) are the front
 //! door; `registry`, `accounts`, `visits`, `edge`, `onetap`, `queries`, … are handlers; `db`
 //! owns connections and migrations; `hub` is the one-tap rendezvous; `auth` and `keys` hold the
-//! secrets' logic. Pure parts still inside handler files (to move into `cloud-rules`):
-//! `visits::VisitStatus::apply`, `alarms::Life`, `edge::delta_end`, `onetap::nearest_door`,
-//! `auth::Throttle`.
+//! secrets' logic (`auth::Throttle` is pure and still lives there).
 #![forbid(unsafe_code)]
 
 pub use cloud_rules::{cases, faces, policy};

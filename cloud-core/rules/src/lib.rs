@@ -6,8 +6,16 @@
 //! - [`faces`]: face photo review, consent, what boxes are sent, verdict summaries, retention.
 //! - [`cases`]: the case workflow (`Case::report`, `Case::apply`), permissions, duplicates,
 //!   deadlines and case numbers.
+//! - [`visit`]: a visit's lifecycle (`VisitStatus::apply`), what the app shows.
+//! - [`alarm`]: an alarm's lifecycle as staff manage it (`Life::apply`).
+//! - [`onetap`]: which door a one-tap opens (`nearest_door`).
+//! - [`sync`]: where a bounded directory delta ends (`delta_end`).
 #![forbid(unsafe_code)]
 
+pub mod alarm;
 pub mod cases;
 pub mod faces;
+pub mod onetap;
 pub mod policy;
+pub mod sync;
+pub mod visit;
