@@ -57,12 +57,12 @@ pub async fn login(
     .await?;
     // Hash verification is slow on purpose; run it off the async workers.
     let stored = match &row {
-        Some(r) => r.s("password_hash")?,
+        Some(r) => r.text("password_hash")?,
         None => auth::dummy_hash().to_string(),
     };
     let ok = auth::verify_password_bounded(b.password.clone(), stored).await;
     let enabled = match &row {
-        Some(r) => r.b("enabled")?,
+        Some(r) => r.flag("enabled")?,
         None => false,
     };
     let Some(row) = row.filter(|_| ok && enabled) else {
@@ -81,7 +81,7 @@ pub async fn login(
     );
     let (token, hash) = auth::new_token();
     let expires = now + (st.cfg.session_ttl_seconds * 1000) as i64;
-    let account_id = row.s("id")?;
+    let account_id = row.text("id")?;
     sqlx::query(
         "INSERT INTO sessions (token_hash, account_id, expires_at_ms, created_at_ms) \
          VALUES ($1, $2, $3, $4)",
@@ -97,9 +97,9 @@ pub async fn login(
         "expires_at_ms": expires,
         "account": {
             "id": account_id,
-            "role": row.s("role")?,
-            "community_id": row.os("community_id")?,
-            "person_id": row.os("person_id")?,
+            "role": row.text("role")?,
+            "community_id": row.opt_text("community_id")?,
+            "person_id": row.opt_text("person_id")?,
         }
     })))
 }
@@ -302,7 +302,7 @@ async fn resident_by_code(
     .fetch_optional(pool)
     .await?
     .ok_or_else(bad_code)?;
-    Ok((row.s("id")?, row.os("community_id")?))
+    Ok((row.text("id")?, row.opt_text("community_id")?))
 }
 
 async fn username_taken<'e, E>(db: E, username: &str) -> ApiResult<bool>
@@ -331,8 +331,8 @@ async fn supersede_squatter(
     else {
         return Ok(());
     };
-    let id = row.s("id")?;
-    if row.os("person_id")?.as_deref() == Some(resident) {
+    let id = row.text("id")?;
+    if row.opt_text("person_id")?.as_deref() == Some(resident) {
         return Err(ApiError::conflict(
             "already_exists",
             "this resident already has an account; log in",
@@ -469,5 +469,5 @@ pub async fn username(st: &AppState, account_id: &str) -> ApiResult<String> {
         .fetch_optional(&st.db.pool)
         .await?
         .ok_or_else(|| ApiError::unauthenticated("the account no longer exists"))?
-        .s("username")?)
+        .text("username")?)
 }

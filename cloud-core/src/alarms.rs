@@ -23,18 +23,18 @@ pub use cloud_rules::alarm::{Life, Refusal, Step, Transition};
 
 fn life_of(r: &sqlx::any::AnyRow) -> Result<Life, sqlx::Error> {
     Ok(Life {
-        severity: r.s("severity")?,
-        active: r.b("active")?,
-        acked: r.b("acked")?,
-        raised_at_ms: r.i("at_ms")?,
-        updated_at_ms: r.i("updated_at_ms")?,
-        cleared_at_ms: r.oi("cleared_at_ms")?,
-        cleared_by: r.os("cleared_by")?,
-        clear_comment: r.os("clear_comment")?,
-        acked_at_ms: r.oi("acked_at_ms")?,
-        acked_by: r.os("acked_by")?,
-        ack_comment: r.os("ack_comment")?,
-        detail: r.s("detail")?,
+        severity: r.text("severity")?,
+        active: r.flag("active")?,
+        acked: r.flag("acked")?,
+        raised_at_ms: r.int("at_ms")?,
+        updated_at_ms: r.int("updated_at_ms")?,
+        cleared_at_ms: r.opt_int("cleared_at_ms")?,
+        cleared_by: r.opt_text("cleared_by")?,
+        clear_comment: r.opt_text("clear_comment")?,
+        acked_at_ms: r.opt_int("acked_at_ms")?,
+        acked_by: r.opt_text("acked_by")?,
+        ack_comment: r.opt_text("ack_comment")?,
+        detail: r.text("detail")?,
     })
 }
 
@@ -64,7 +64,7 @@ pub async fn fold(
     .fetch_optional(&mut *tx)
     .await?;
     let (id, life) = match &open {
-        Some(r) => (Some(r.s("id")?), Some(life_of(r)?)),
+        Some(r) => (Some(r.text("id")?), Some(life_of(r)?)),
         None => (None, None),
     };
     let step = Life::apply(life.as_ref(), t, at);
@@ -77,7 +77,7 @@ pub async fn fold(
                     .bind(k.source)
                     .fetch_optional(&mut *tx)
                     .await?
-                    .map(|r| r.s("id"))
+                    .map(|r| r.text("id"))
                     .transpose()?;
             sqlx::query(
                 "INSERT INTO alarms (id, community_id, estate_id, box_id, source, device_id, kind, severity, \
@@ -129,8 +129,8 @@ pub async fn fold(
 fn alarm_json(r: &sqlx::any::AnyRow) -> Result<Value, sqlx::Error> {
     let l = life_of(r)?;
     Ok(json!({
-        "id": r.s("id")?, "estate_id": r.s("estate_id")?, "box_id": r.s("box_id")?,
-        "source": r.s("source")?, "device_id": r.os("device_id")?, "kind": r.s("kind")?,
+        "id": r.text("id")?, "estate_id": r.text("estate_id")?, "box_id": r.text("box_id")?,
+        "source": r.text("source")?, "device_id": r.opt_text("device_id")?, "kind": r.text("kind")?,
         "severity": l.severity, "status": l.status(), "active": l.active, "acked": l.acked,
         "closed": l.closed(), "at_ms": l.raised_at_ms, "updated_at_ms": l.updated_at_ms,
         "cleared_at_ms": l.cleared_at_ms, "cleared_by": l.cleared_by, "clear_comment": l.clear_comment,
@@ -224,8 +224,8 @@ pub async fn get(
     .iter()
     .map(|r| {
         Ok(
-            json!({"id": r.s("id")?, "at_ms": r.i("at_ms")?, "state": r.s("state")?,
-                  "severity": r.s("severity")?, "detail": r.s("detail")?, "actor": r.os("actor")?}),
+            json!({"id": r.text("id")?, "at_ms": r.int("at_ms")?, "state": r.text("state")?,
+                  "severity": r.text("severity")?, "detail": r.text("detail")?, "actor": r.opt_text("actor")?}),
         )
     })
     .collect::<Result<Vec<_>, sqlx::Error>>()?;
@@ -304,10 +304,10 @@ async fn act(
     };
     let key = AlarmKey {
         community_id: &cid,
-        estate_id: &row.s("estate_id")?,
-        box_id: &row.s("box_id")?,
-        source: &row.s("source")?,
-        kind: &row.s("kind")?,
+        estate_id: &row.text("estate_id")?,
+        box_id: &row.text("box_id")?,
+        source: &row.text("source")?,
+        kind: &row.text("kind")?,
     };
     let (_, step) = fold(&mut tx, &key, &t, now).await?;
     if let Step::Unchanged(why) = step {

@@ -118,7 +118,7 @@ pub async fn category_tree(st: &AppState) -> ApiResult<Arc<CategoryTree>> {
         .fetch_optional(&st.db.pool)
         .await?;
     let text = match &stored {
-        Some(r) => r.s("tree")?,
+        Some(r) => r.text("tree")?,
         None => DEFAULT_TREE.to_string(),
     };
     let tree: Arc<CategoryTree> = Arc::new(
@@ -215,7 +215,7 @@ async fn next_number(tx: &mut sqlx::AnyConnection, now: i64) -> ApiResult<String
     .bind(&day)
     .fetch_one(&mut *tx)
     .await?
-    .i("last")?;
+    .int("last")?;
     Ok(cases::case_number(
         now,
         u32::try_from(last).unwrap_or(u32::MAX),
@@ -242,7 +242,7 @@ async fn next_number_apart(st: &AppState, now: i64) -> ApiResult<String> {
     .bind(&day)
     .fetch_one(&st.db.pool)
     .await?
-    .i("last")?;
+    .int("last")?;
     Ok(cases::case_number(
         now,
         u32::try_from(last).unwrap_or(u32::MAX),
@@ -389,12 +389,8 @@ async fn store(tx: &mut sqlx::AnyConnection, applied: &Applied, how: Write) -> A
     Ok(())
 }
 
-/// Report a case as `actor` into `new.community_id` (for other front doors: Open311).
-pub async fn report_new(st: &AppState, actor: &Actor, new: NewCase) -> ApiResult<Value> {
-    report_as(st, actor, new).await
-}
-
-/// Report a case as `actor` into `new.community_id`.
+/// Report a case as `actor` into `new.community_id` (every front door: staff, the app, alarms,
+/// suggestions, Open311).
 pub(crate) async fn report_as(st: &AppState, actor: &Actor, new: NewCase) -> ApiResult<Value> {
     check_refs(st, &new).await?;
     let tree = category_tree(st).await?;
@@ -538,18 +534,18 @@ fn timeliness_code(t: Timeliness) -> &'static str {
 
 /// A list row, from the index columns only.
 fn row_json(r: &sqlx::any::AnyRow, now: i64) -> Result<Value, sqlx::Error> {
-    let deadline = r.oi("deadline_ms")?;
+    let deadline = r.opt_int("deadline_ms")?;
     let t = cases::timeliness(deadline, now, cases::DUE_SOON_MS);
     Ok(json!({
-        "id": r.s("id")?, "number": r.s("number")?, "status": r.s("status")?, "source": r.s("source")?,
-        "supervision": r.b("supervision")?, "self_handled": r.b("self_handled")?,
-        "category": {"major": r.s("category_major")?, "middle": r.s("category_middle")?, "minor": r.s("category_minor")?},
-        "grid": {"level1": r.s("grid1")?, "level2": r.os("grid2")?, "level3": r.os("grid3")?},
-        "problem": r.s("problem")?, "location": r.s("location_text")?,
-        "handling_kind": r.os("handling_kind")?, "handling_unit": r.os("handling_unit")?,
-        "handler": r.os("handler")?, "assignee": r.os("assignee")?, "deadline_ms": deadline,
-        "timeliness": timeliness_code(t), "reported_by": r.s("reported_by")?,
-        "at_ms": r.i("at_ms")?, "updated_at_ms": r.i("updated_at_ms")?,
+        "id": r.text("id")?, "number": r.text("number")?, "status": r.text("status")?, "source": r.text("source")?,
+        "supervision": r.flag("supervision")?, "self_handled": r.flag("self_handled")?,
+        "category": {"major": r.text("category_major")?, "middle": r.text("category_middle")?, "minor": r.text("category_minor")?},
+        "grid": {"level1": r.text("grid1")?, "level2": r.opt_text("grid2")?, "level3": r.opt_text("grid3")?},
+        "problem": r.text("problem")?, "location": r.text("location_text")?,
+        "handling_kind": r.opt_text("handling_kind")?, "handling_unit": r.opt_text("handling_unit")?,
+        "handler": r.opt_text("handler")?, "assignee": r.opt_text("assignee")?, "deadline_ms": deadline,
+        "timeliness": timeliness_code(t), "reported_by": r.text("reported_by")?,
+        "at_ms": r.int("at_ms")?, "updated_at_ms": r.int("updated_at_ms")?,
     }))
 }
 
@@ -715,14 +711,14 @@ async fn display_names(st: &AppState, cid: &str) -> ApiResult<crate::case_export
     .fetch_all(&st.db.pool)
     .await?
     {
-        names.accounts.insert(r.s("id")?, r.s("username")?);
+        names.accounts.insert(r.text("id")?, r.text("username")?);
     }
     for r in sqlx::query("SELECT id, name FROM grids WHERE community_id = $1")
         .bind(cid)
         .fetch_all(&st.db.pool)
         .await?
     {
-        names.grids.insert(r.s("id")?, r.s("name")?);
+        names.grids.insert(r.text("id")?, r.text("name")?);
     }
     names.add_categories(&*category_tree(st).await?);
     Ok(names)
@@ -742,7 +738,7 @@ async fn export_view(
         .await?
         .iter()
         .map(|r| {
-            serde_json::from_str::<cases::HistoryEntry>(&r.s("entry")?)
+            serde_json::from_str::<cases::HistoryEntry>(&r.text("entry")?)
                 .map_err(|e| ApiError::internal(format!("history entry unreadable: {e}")))
         })
         .collect::<ApiResult<Vec<_>>>()?;
@@ -829,7 +825,7 @@ pub async fn export_xlsx(
         .iter()
         .map(|r| {
             Ok(crate::case_export::CaseRow::from_case(
-                &decode(&r.s("body")?)?,
+                &decode(&r.text("body")?)?,
                 &names,
             ))
         })
@@ -852,7 +848,7 @@ async fn load(st: &AppState, cid: &str, id: &str, actor: &Actor) -> ApiResult<Ca
         .fetch_optional(&st.db.pool)
         .await?
         .ok_or_else(|| ApiError::not_found("case"))?;
-    let c = decode(&row.s("body")?)?;
+    let c = decode(&row.text("body")?)?;
     if c.is_manager(actor) || takes_part(&c, &actor.account_id) {
         Ok(c)
     } else {
@@ -893,7 +889,7 @@ pub async fn history(st: &AppState, id: &str) -> ApiResult<Vec<Value>> {
         .await?
         .iter()
         .map(|r| {
-            serde_json::from_str::<Value>(&r.s("entry")?)
+            serde_json::from_str::<Value>(&r.text("entry")?)
                 .map_err(|e| ApiError::internal(format!("history entry unreadable: {e}")))
         })
         .collect()
@@ -920,7 +916,7 @@ async fn dup_pool(
     .fetch_all(&st.db.pool)
     .await?;
     rows.iter()
-        .map(|r| Ok(DupSubject::of_case(&decode(&r.s("body")?)?)))
+        .map(|r| Ok(DupSubject::of_case(&decode(&r.text("body")?)?)))
         .collect()
 }
 
@@ -1011,7 +1007,7 @@ async fn check_op_refs(st: &AppState, cid: &str, op: &CaseOp) -> ApiResult<()> {
                 .bind(cid)
                 .fetch_one(&st.db.pool)
                 .await?;
-            if &row.s("number")? != of_number {
+            if &row.text("number")? != of_number {
                 return Err(ApiError::invalid("of_number", "is not that case's number"));
             }
             Ok(())
@@ -1099,7 +1095,7 @@ pub async fn from_alarm(
             "this alarm already has a case",
         ));
     }
-    let device = match a.os("device_id")? {
+    let device = match a.opt_text("device_id")? {
         Some(d) => {
             sqlx::query("SELECT name, building_id FROM devices WHERE id = $1")
                 .bind(d)
@@ -1109,18 +1105,18 @@ pub async fn from_alarm(
         None => None,
     };
     let (where_, building) = match &device {
-        Some(d) => (d.s("name")?, Some(d.s("building_id")?)),
+        Some(d) => (d.text("name")?, Some(d.text("building_id")?)),
         None => (
-            format!("{} on box {}", a.s("source")?, a.s("box_id")?),
+            format!("{} on box {}", a.text("source")?, a.text("box_id")?),
             None,
         ),
     };
-    let severity = b.severity.unwrap_or(match a.s("severity")?.as_str() {
+    let severity = b.severity.unwrap_or(match a.text("severity")?.as_str() {
         "critical" => cases::Severity::Critical,
         "major" => cases::Severity::Major,
         _ => cases::Severity::Moderate,
     });
-    let problem = format!("{} alarm: {}", a.s("kind")?, a.s("detail")?);
+    let problem = format!("{} alarm: {}", a.text("kind")?, a.text("detail")?);
     let new = NewCase {
         community_id: cid.clone(),
         kind: cases::CaseKind::Event,
@@ -1273,12 +1269,12 @@ pub async fn attachment(
     .await?
     .ok_or_else(|| ApiError::not_found("attachment"))?;
     let store = st.objects.clone();
-    let key = row.s("storage_key")?;
+    let key = row.text("storage_key")?;
     let bytes = tokio::task::spawn_blocking(move || store.get(&key))
         .await
         .map_err(|e| ApiError::internal(e.to_string()))?
         .map_err(ApiError::object_store)?;
-    Ok((row.s("name")?, row.s("media_type")?, bytes))
+    Ok((row.text("name")?, row.text("media_type")?, bytes))
 }
 
 /// May `actor` download attachment `id` of community `cid`? Managers (street admins, this
@@ -1295,7 +1291,7 @@ async fn may_see_attachment(st: &AppState, cid: &str, id: &str, actor: &Actor) -
             .fetch_optional(&st.db.pool)
             .await?
             .ok_or_else(|| ApiError::not_found("attachment"))?;
-    if row.s("uploaded_by")? == actor.account_id {
+    if row.text("uploaded_by")? == actor.account_id {
         return Ok(());
     }
     // Cases that mention the file (the LIKE only narrows; the exact id is checked below).
@@ -1307,7 +1303,7 @@ async fn may_see_attachment(st: &AppState, cid: &str, id: &str, actor: &Actor) -
         .fetch_all(&st.db.pool)
         .await?
     {
-        let body = r.s("body")?;
+        let body = r.text("body")?;
         if body.contains(&quoted) && takes_part(&decode(&body)?, &actor.account_id) {
             return Ok(());
         }

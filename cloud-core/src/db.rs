@@ -213,34 +213,41 @@ pub async fn current_change_seq(db: &Db) -> Result<i64, sqlx::Error> {
     row.try_get::<i64, _>(0)
 }
 
-/// Row access with the column named in the error.
+/// Row access by column name, with the column named in the error. The portable schema stores
+/// text, BIGINT numbers, 0/1 flags and DOUBLE PRECISION coordinates.
 pub trait RowExt {
-    fn s(&self, col: &str) -> Result<String, sqlx::Error>;
-    fn os(&self, col: &str) -> Result<Option<String>, sqlx::Error>;
-    fn i(&self, col: &str) -> Result<i64, sqlx::Error>;
-    fn oi(&self, col: &str) -> Result<Option<i64>, sqlx::Error>;
-    fn b(&self, col: &str) -> Result<bool, sqlx::Error>;
-    fn of(&self, col: &str) -> Result<Option<f64>, sqlx::Error>;
+    /// A TEXT column that is never NULL.
+    fn text(&self, col: &str) -> Result<String, sqlx::Error>;
+    /// A TEXT column that may be NULL.
+    fn opt_text(&self, col: &str) -> Result<Option<String>, sqlx::Error>;
+    /// A BIGINT column that is never NULL (milliseconds, counts, change numbers).
+    fn int(&self, col: &str) -> Result<i64, sqlx::Error>;
+    /// A BIGINT column that may be NULL.
+    fn opt_int(&self, col: &str) -> Result<Option<i64>, sqlx::Error>;
+    /// A 0/1 BIGINT flag as a bool.
+    fn flag(&self, col: &str) -> Result<bool, sqlx::Error>;
+    /// A DOUBLE PRECISION column that may be NULL (coordinates).
+    fn opt_float(&self, col: &str) -> Result<Option<f64>, sqlx::Error>;
 }
 
 impl RowExt for AnyRow {
-    fn s(&self, col: &str) -> Result<String, sqlx::Error> {
+    fn text(&self, col: &str) -> Result<String, sqlx::Error> {
         self.try_get(col)
     }
-    fn os(&self, col: &str) -> Result<Option<String>, sqlx::Error> {
+    fn opt_text(&self, col: &str) -> Result<Option<String>, sqlx::Error> {
         self.try_get(col)
     }
-    fn i(&self, col: &str) -> Result<i64, sqlx::Error> {
+    fn int(&self, col: &str) -> Result<i64, sqlx::Error> {
         self.try_get(col)
     }
-    fn oi(&self, col: &str) -> Result<Option<i64>, sqlx::Error> {
+    fn opt_int(&self, col: &str) -> Result<Option<i64>, sqlx::Error> {
         self.try_get(col)
     }
     /// Flags are BIGINT 0/1 on both engines.
-    fn b(&self, col: &str) -> Result<bool, sqlx::Error> {
+    fn flag(&self, col: &str) -> Result<bool, sqlx::Error> {
         self.try_get::<i64, _>(col).map(|v| v != 0)
     }
-    fn of(&self, col: &str) -> Result<Option<f64>, sqlx::Error> {
+    fn opt_float(&self, col: &str) -> Result<Option<f64>, sqlx::Error> {
         self.try_get(col)
     }
 }

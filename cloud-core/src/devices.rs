@@ -89,8 +89,8 @@ async fn place(tx: &mut sqlx::AnyConnection, cid: &str, b: &DeviceBody) -> ApiRe
             "estate_id",
         )
         .await?;
-    let estate = building.s("estate_id")?;
-    if estate != bx.s("estate_id")? {
+    let estate = building.text("estate_id")?;
+    if estate != bx.text("estate_id")? {
         return Err(ApiError::invalid(
             "building_id",
             "the building is not in the estate this box serves",
@@ -194,13 +194,13 @@ pub async fn update(
         .fetch_optional(&mut *tx)
         .await?
         .ok_or_else(|| ApiError::not_found("device"))?;
-    if cur.s("box_id")? != b.box_id {
+    if cur.text("box_id")? != b.box_id {
         return Err(ApiError::invalid(
             "box_id",
             "a device cannot move to another box; remove it and register it there",
         ));
     }
-    if cur.s("code")? != b.code {
+    if cur.text("code")? != b.code {
         return Err(ApiError::invalid("code", "a device's code cannot change"));
     }
     let estate = place(&mut tx, &cid, &b).await?;
@@ -239,16 +239,16 @@ pub async fn remove(
 
 fn device_json(r: &sqlx::any::AnyRow) -> Result<Value, sqlx::Error> {
     let state: Value = r
-        .os("last_state")?
+        .opt_text("last_state")?
         .and_then(|s| serde_json::from_str(&s).ok())
         .unwrap_or(Value::Null);
-    let online = r.oi("online")?.map(|v| v != 0);
+    let online = r.opt_int("online")?.map(|v| v != 0);
     Ok(json!({
-        "id": r.s("id")?, "box_id": r.s("box_id")?, "code": r.s("code")?, "kind": r.s("kind")?,
-        "profile": r.s("profile")?, "name": r.s("name")?, "estate_id": r.s("estate_id")?,
-        "building_id": r.s("building_id")?, "unit_id": r.os("unit_id")?, "floor": r.oi("floor")?,
-        "heartbeat_seconds": r.i("heartbeat_seconds")?, "enabled": r.b("enabled")?,
-        "online": online, "last_state": state, "last_seen_ms": r.oi("last_seen_ms")?,
+        "id": r.text("id")?, "box_id": r.text("box_id")?, "code": r.text("code")?, "kind": r.text("kind")?,
+        "profile": r.text("profile")?, "name": r.text("name")?, "estate_id": r.text("estate_id")?,
+        "building_id": r.text("building_id")?, "unit_id": r.opt_text("unit_id")?, "floor": r.opt_int("floor")?,
+        "heartbeat_seconds": r.int("heartbeat_seconds")?, "enabled": r.flag("enabled")?,
+        "online": online, "last_state": state, "last_seen_ms": r.opt_int("last_seen_ms")?,
     }))
 }
 
@@ -321,7 +321,7 @@ pub async fn tree(
             .fetch_all(&st.db.pool)
             .await?
             .iter()
-            .map(|r| Ok((r.s("id")?, r.s("name")?)))
+            .map(|r| Ok((r.text("id")?, r.text("name")?)))
             .collect::<Result<std::collections::HashMap<String, String>, sqlx::Error>>()
         }
     };
@@ -338,15 +338,15 @@ pub async fn tree(
     .fetch_all(&st.db.pool)
     .await?
     .iter()
-    .map(|r| Ok((r.s("device_id")?, r.i("n")?)))
+    .map(|r| Ok((r.text("device_id")?, r.int("n")?)))
     .collect::<Result<_, sqlx::Error>>()?;
     // Rows come sorted by estate, building, unit: group consecutive runs.
     let mut out: Vec<Value> = Vec::new();
     for r in &rows {
-        let (e, b) = (r.s("estate_id")?, r.s("building_id")?);
-        let u = r.os("unit_id")?.unwrap_or_default();
+        let (e, b) = (r.text("estate_id")?, r.text("building_id")?);
+        let u = r.opt_text("unit_id")?.unwrap_or_default();
         let mut d = device_json(r)?;
-        d["open_alarms"] = json!(open.get(&r.s("id")?).copied().unwrap_or(0));
+        d["open_alarms"] = json!(open.get(&r.text("id")?).copied().unwrap_or(0));
         if out.last().is_none_or(|x| x["id"] != e.as_str()) {
             out.push(json!({"id": e, "name": estates.get(&e), "buildings": []}));
         }
@@ -387,8 +387,8 @@ pub async fn get(
     .await?
     .iter()
     .map(|r| {
-        Ok(json!({"id": r.s("id")?, "kind": r.s("kind")?, "severity": r.s("severity")?,
-                  "active": r.b("active")?, "acked": r.b("acked")?, "at_ms": r.i("at_ms")?}))
+        Ok(json!({"id": r.text("id")?, "kind": r.text("kind")?, "severity": r.text("severity")?,
+                  "active": r.flag("active")?, "acked": r.flag("acked")?, "at_ms": r.int("at_ms")?}))
     })
     .collect::<Result<Vec<_>, sqlx::Error>>()?;
     v["open_alarms"] = Value::Array(alarms);
@@ -433,7 +433,7 @@ pub async fn add_record(
         .fetch_optional(&st.db.pool)
         .await?
         .ok_or_else(|| ApiError::not_found("device"))?;
-    match (b.kind.as_str(), dev.s("kind")?.as_str()) {
+    match (b.kind.as_str(), dev.text("kind")?.as_str()) {
         ("repair", _) | ("maintenance", "elevator") => {}
         ("maintenance", _) => {
             return Err(ApiError::invalid(
@@ -479,8 +479,8 @@ async fn records_of(st: &AppState, device: &str, limit: i64) -> ApiResult<Vec<Va
     .await?
     .iter()
     .map(|r| {
-        Ok(json!({"id": r.s("id")?, "kind": r.s("kind")?, "content": r.s("content")?,
-                  "done_at_ms": r.i("done_at_ms")?, "by": r.s("by_name")?, "created_at_ms": r.i("created_at_ms")?}))
+        Ok(json!({"id": r.text("id")?, "kind": r.text("kind")?, "content": r.text("content")?,
+                  "done_at_ms": r.int("done_at_ms")?, "by": r.text("by_name")?, "created_at_ms": r.int("created_at_ms")?}))
     })
     .collect::<Result<Vec<_>, sqlx::Error>>()?)
 }

@@ -83,7 +83,7 @@ pub async fn provision(
             "provisioning code unknown, already used, or expired",
         ));
     };
-    let box_id = row.s("id")?;
+    let box_id = row.text("id")?;
     // Single use: only the request that clears the code wins.
     let n = sqlx::query(
         "UPDATE edge_boxes SET public_key = $1, code_hash = NULL, provisioned_at_ms = $2 \
@@ -104,9 +104,9 @@ pub async fn provision(
     Ok(Json(ProvisionResponseV1 {
         version: SYNC_VERSION,
         box_id,
-        box_name: row.s("name")?,
-        community_id: row.s("community_id")?,
-        estate_id: row.s("estate_id")?,
+        box_name: row.text("name")?,
+        community_id: row.text("community_id")?,
+        estate_id: row.text("estate_id")?,
         onetap_public_key: st.keys.onetap_public_b64(),
         doors,
     }))
@@ -122,10 +122,10 @@ async fn box_doors(st: &AppState, box_id: &str) -> ApiResult<Vec<DoorV1>> {
     rows.iter()
         .map(|r| {
             Ok(DoorV1 {
-                code: r.s("code")?,
-                name: r.s("name")?,
-                estate_id: r.s("estate_id")?,
-                mode: r.s("mode")?,
+                code: r.text("code")?,
+                name: r.text("name")?,
+                estate_id: r.text("estate_id")?,
+                mode: r.text("mode")?,
             })
         })
         .collect::<Result<_, sqlx::Error>>()
@@ -210,7 +210,7 @@ pub async fn sync_down(
     let actions = changed("*", "alarm_actions", "box_id", bx.box_id.clone()).await?;
     let seqs = |rows: &[sqlx::any::AnyRow]| {
         rows.iter()
-            .map(|r| r.i("change_seq"))
+            .map(|r| r.int("change_seq"))
             .collect::<Result<Vec<_>, _>>()
     };
     let (ps, vs, ds) = (seqs(&people)?, seqs(&visits)?, seqs(&doors)?);
@@ -222,16 +222,16 @@ pub async fn sync_down(
         .filter(|(_, s)| *s <= cursor)
         .map(|(r, _)| {
             Ok(SensorV1 {
-                code: r.s("code")?,
-                kind: r.s("kind")?,
-                profile: r.s("profile")?,
-                name: r.s("name")?,
-                estate: r.s("estate_id")?,
-                building: r.s("building_id")?,
-                unit: r.os("unit_id")?.unwrap_or_default(),
-                floor: r.oi("floor")?,
-                heartbeat_seconds: u32::try_from(r.i("heartbeat_seconds")?).unwrap_or(u32::MAX),
-                enabled: r.b("enabled")?,
+                code: r.text("code")?,
+                kind: r.text("kind")?,
+                profile: r.text("profile")?,
+                name: r.text("name")?,
+                estate: r.text("estate_id")?,
+                building: r.text("building_id")?,
+                unit: r.opt_text("unit_id")?.unwrap_or_default(),
+                floor: r.opt_int("floor")?,
+                heartbeat_seconds: u32::try_from(r.int("heartbeat_seconds")?).unwrap_or(u32::MAX),
+                enabled: r.flag("enabled")?,
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
@@ -242,14 +242,14 @@ pub async fn sync_down(
         .map(|(r, _)| {
             Ok(AlarmActionV1 {
                 id: r
-                    .s("id")?
+                    .text("id")?
                     .parse()
                     .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
-                source: r.s("source")?,
-                kind: r.s("kind")?,
-                action: r.s("action")?,
-                by: r.s("by_name")?,
-                at_ms: r.i("at_ms")?,
+                source: r.text("source")?,
+                kind: r.text("kind")?,
+                action: r.text("action")?,
+                by: r.text("by_name")?,
+                at_ms: r.int("at_ms")?,
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
@@ -269,9 +269,12 @@ pub async fn sync_down(
         .filter(|(_, s)| *s <= cursor)
         .map(|(r, _)| r)
         .collect();
-    let mut wanted: Vec<String> = people.iter().map(|r| r.s("id")).collect::<Result<_, _>>()?;
+    let mut wanted: Vec<String> = people
+        .iter()
+        .map(|r| r.text("id"))
+        .collect::<Result<_, _>>()?;
     for v in &visits {
-        wanted.push(v.s("visitor_person_id")?);
+        wanted.push(v.text("visitor_person_id")?);
     }
     wanted.sort();
     wanted.dedup();
@@ -283,7 +286,10 @@ pub async fn sync_down(
     };
     // Visitors of changed visits whose own row did not change: send them too (if they concern
     // this box at all).
-    let changed: HashSet<String> = people.iter().map(|r| r.s("id")).collect::<Result<_, _>>()?;
+    let changed: HashSet<String> = people
+        .iter()
+        .map(|r| r.text("id"))
+        .collect::<Result<_, _>>()?;
     let missing: Vec<&String> = wanted
         .iter()
         .filter(|id| !changed.contains(*id) && concerns(id))
@@ -310,8 +316,8 @@ pub async fn sync_down(
     let mut out_people = Vec::new();
     let mut removed = Vec::new();
     for r in people.iter().chain(extra_people.iter()) {
-        let id = r.s("id")?;
-        let is_visitor = r.s("kind")? == "visitor";
+        let id = r.text("id")?;
+        let is_visitor = r.text("kind")? == "visitor";
         let addrs = addresses.remove(&id).unwrap_or_default();
         if addrs.is_empty() && !visiting.contains(&id) {
             if sent_before.contains(&id) {
@@ -322,7 +328,7 @@ pub async fn sync_down(
         let face_photos = photos.remove(&id).unwrap_or_default();
         out_people.push(PersonV1 {
             id,
-            name: r.s("name")?,
+            name: r.text("name")?,
             kind: if is_visitor && addrs.is_empty() {
                 "visitor"
             } else {
@@ -332,7 +338,7 @@ pub async fn sync_down(
             addresses: addrs,
             staff_estates: Vec::new(),
             staff_all_estates: false,
-            enabled: r.b("enabled")?,
+            enabled: r.flag("enabled")?,
             face_photos,
         });
     }
@@ -342,8 +348,8 @@ pub async fn sync_down(
     let visits: Vec<_> = visits
         .into_iter()
         .map(|v| {
-            let visitor = v.s("visitor_person_id")?;
-            let keep = v.s("status")? == "approved" || sent_before.contains(&visitor);
+            let visitor = v.text("visitor_person_id")?;
+            let keep = v.text("status")? == "approved" || sent_before.contains(&visitor);
             Ok((v, keep))
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?
@@ -358,12 +364,12 @@ pub async fn sync_down(
         .iter()
         .map(|v| {
             Ok(GrantV1 {
-                id: v.s("id")?,
-                visitor_id: v.s("visitor_person_id")?,
-                host_id: v.s("host_person_id")?,
+                id: v.text("id")?,
+                visitor_id: v.text("visitor_person_id")?,
+                host_id: v.text("host_person_id")?,
                 estate: estate.clone(),
-                appointment_at_ms: v.i("visit_at_ms")?,
-                status: v.s("status")?,
+                appointment_at_ms: v.int("visit_at_ms")?,
+                status: v.text("status")?,
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
@@ -373,10 +379,10 @@ pub async fn sync_down(
         .filter(|(_, s)| *s <= cursor)
         .map(|(r, _)| {
             Ok(DoorV1 {
-                code: r.s("code")?,
-                name: r.s("name")?,
-                estate_id: r.s("estate_id")?,
-                mode: r.s("mode")?,
+                code: r.text("code")?,
+                name: r.text("name")?,
+                estate_id: r.text("estate_id")?,
+                mode: r.text("mode")?,
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
@@ -506,7 +512,7 @@ pub async fn sync_up(
             .fetch_all(&st.db.pool)
             .await?
             .iter()
-            .map(|r| Ok((r.s("code")?, r.s("id")?)))
+            .map(|r| Ok((r.text("code")?, r.text("id")?)))
             .collect::<Result<_, sqlx::Error>>()?;
     let received = now_ms();
     let (mut passes, mut alarms, mut states, mut verdicts) =

@@ -116,7 +116,7 @@ pub async fn put_consent(
         .bind(&pid)
         .fetch_optional(&mut *tx)
         .await?
-        .map(|r| r.b("given"))
+        .map(|r| r.flag("given"))
         .transpose()?
         .unwrap_or(false);
     sqlx::query(
@@ -211,7 +211,7 @@ pub async fn upload(
     .bind(&pid)
     .fetch_one(&st.db.pool)
     .await?
-    .i("n")?;
+    .int("n")?;
     if active >= faces::MAX_ACTIVE_PHOTOS as i64 {
         return Err(ApiError::conflict(
             "too_many_photos",
@@ -280,14 +280,14 @@ async fn verdicts_for(st: &AppState, ids: &[String]) -> ApiResult<HashMap<String
             q = q.bind(id);
         }
         for r in q.fetch_all(&st.db.pool).await? {
-            let reasons: Vec<String> = serde_json::from_str(&r.s("reasons")?).map_err(|e| {
+            let reasons: Vec<String> = serde_json::from_str(&r.text("reasons")?).map_err(|e| {
                 ApiError::internal(format!("stored verdict reasons unreadable: {e}"))
             })?;
-            out.entry(r.s("photo_id")?).or_default().push(Verdict {
-                box_id: r.s("box_id")?,
-                accepted: r.b("accepted")?,
+            out.entry(r.text("photo_id")?).or_default().push(Verdict {
+                box_id: r.text("box_id")?,
+                accepted: r.flag("accepted")?,
                 reasons,
-                at_ms: r.i("at_ms")?,
+                at_ms: r.int("at_ms")?,
             });
         }
     }
@@ -295,9 +295,9 @@ async fn verdicts_for(st: &AppState, ids: &[String]) -> ApiResult<HashMap<String
 }
 
 fn photo_json(r: &sqlx::any::AnyRow, verdicts: Vec<Verdict>) -> ApiResult<Value> {
-    let status = PhotoStatus::parse(&r.s("status")?)
+    let status = PhotoStatus::parse(&r.text("status")?)
         .ok_or_else(|| ApiError::internal("stored face photo has an unknown status"))?;
-    let consent = r.oi("consent_given")? == Some(1);
+    let consent = r.opt_int("consent_given")? == Some(1);
     let latest = faces::latest_per_box(verdicts);
     let summary = faces::enrolment(&latest);
     let reasons = match &summary {
@@ -305,14 +305,14 @@ fn photo_json(r: &sqlx::any::AnyRow, verdicts: Vec<Verdict>) -> ApiResult<Value>
         _ => Vec::new(),
     };
     Ok(json!({
-        "id": r.s("id")?, "person_id": r.s("person_id")?, "person_name": r.s("person_name")?,
-        "status": status.code(), "content_type": r.s("content_type")?, "size_bytes": r.i("size_bytes")?,
-        "sha256": r.s("sha256")?, "uploaded_by": r.s("uploaded_by")?, "uploaded_at_ms": r.i("at_ms")?,
-        "reviewed_by": r.os("reviewed_by")?, "reviewed_at_ms": r.oi("reviewed_at_ms")?,
-        "review_note": r.os("review_note")?, "deleted_by": r.os("deleted_by")?,
-        "deleted_at_ms": r.oi("deleted_at_ms")?,
-        "consent": {"given": consent, "recorded_by": r.os("consent_by")?,
-                    "recorded_at_ms": r.oi("consent_at_ms")?, "note": r.os("consent_note")?},
+        "id": r.text("id")?, "person_id": r.text("person_id")?, "person_name": r.text("person_name")?,
+        "status": status.code(), "content_type": r.text("content_type")?, "size_bytes": r.int("size_bytes")?,
+        "sha256": r.text("sha256")?, "uploaded_by": r.text("uploaded_by")?, "uploaded_at_ms": r.int("at_ms")?,
+        "reviewed_by": r.opt_text("reviewed_by")?, "reviewed_at_ms": r.opt_int("reviewed_at_ms")?,
+        "review_note": r.opt_text("review_note")?, "deleted_by": r.opt_text("deleted_by")?,
+        "deleted_at_ms": r.opt_int("deleted_at_ms")?,
+        "consent": {"given": consent, "recorded_by": r.opt_text("consent_by")?,
+                    "recorded_at_ms": r.opt_int("consent_at_ms")?, "note": r.opt_text("consent_note")?},
         "sent_to_boxes": faces::sent_to_boxes(status, consent),
         "verdicts": latest,
         "enrolment": summary.code(),
@@ -370,7 +370,7 @@ pub async fn list(
     let rows = f.fetch(&st, PHOTO_SELECT, lim, "x").await?;
     let ids = rows
         .iter()
-        .map(|r| r.s("id"))
+        .map(|r| r.text("id"))
         .collect::<Result<Vec<_>, _>>()?;
     let mut verdicts = verdicts_for(&st, &ids).await?;
     let items = rows
@@ -403,10 +403,10 @@ pub async fn get_image(
     .fetch_optional(&st.db.pool)
     .await?
     .ok_or_else(|| ApiError::not_found("face photo"))?;
-    let bytes = read_object(&st, r.s("object_key")?)
+    let bytes = read_object(&st, r.text("object_key")?)
         .await?
         .ok_or_else(|| ApiError::not_found("face photo"))?;
-    Ok(image(r.s("content_type")?, bytes))
+    Ok(image(r.text("content_type")?, bytes))
 }
 
 /// Approve, reject or delete, as the sans-IO rules allow; the person is re-sent when the list
@@ -431,9 +431,9 @@ async fn review(
     .fetch_optional(&mut *tx)
     .await?
     .ok_or_else(|| ApiError::not_found("face photo"))?;
-    let old = PhotoStatus::parse(&row.s("status")?)
+    let old = PhotoStatus::parse(&row.text("status")?)
         .ok_or_else(|| ApiError::internal("stored face photo has an unknown status"))?;
-    let consent = row.oi("given")? == Some(1);
+    let consent = row.opt_int("given")? == Some(1);
     let new = match old.apply(op, consent) {
         Ok(n) => n,
         // DELETE is idempotent.
@@ -468,7 +468,7 @@ async fn review(
             "the photo changed meanwhile; reload it",
         ));
     }
-    let person = row.s("person_id")?;
+    let person = row.text("person_id")?;
     if faces::sent_to_boxes(old, consent) != faces::sent_to_boxes(new, consent) {
         bump_person(&mut tx, &person).await?;
     }
@@ -476,7 +476,7 @@ async fn review(
         // The bytes go before the commit: if the commit fails the photo stays as it was (and a
         // retry removes nothing twice); a committed deletion never leaves the bytes behind.
         let store = st.objects.clone();
-        let key = row.s("object_key")?;
+        let key = row.text("object_key")?;
         tokio::task::spawn_blocking(move || store.delete(&key))
             .await
             .map_err(|e| ApiError::internal(e.to_string()))?
@@ -541,8 +541,8 @@ pub async fn settings_of(
     match row {
         None => Ok(FaceSettings::default()),
         Some(r) => FaceSettings::new(
-            r.b("face_thumbnail_upload")?,
-            r.i("face_thumbnail_retention_days")?,
+            r.flag("face_thumbnail_upload")?,
+            r.int("face_thumbnail_retention_days")?,
         )
         .map_err(|e| sqlx::Error::Decode(Box::new(e))),
     }
@@ -565,8 +565,8 @@ pub async fn get_settings(
     Ok(Json(json!({
         "face_thumbnail_upload": s.thumbnail_upload,
         "face_thumbnail_retention_days": s.thumbnail_retention_days,
-        "updated_by": who.as_ref().map(|r| r.s("updated_by")).transpose()?,
-        "updated_at_ms": who.as_ref().map(|r| r.i("updated_at_ms")).transpose()?,
+        "updated_by": who.as_ref().map(|r| r.text("updated_by")).transpose()?,
+        "updated_at_ms": who.as_ref().map(|r| r.int("updated_at_ms")).transpose()?,
     })))
 }
 
@@ -630,7 +630,7 @@ pub async fn pass_thumbnail(
     .fetch_optional(&st.db.pool)
     .await?
     .ok_or_else(|| ApiError::not_found("pass thumbnail"))?;
-    let bytes = read_object(&st, r.s("object_key")?)
+    let bytes = read_object(&st, r.text("object_key")?)
         .await?
         .ok_or_else(|| ApiError::not_found("pass thumbnail"))?;
     // Who looked at whose face is worth knowing (the face itself is not logged).
@@ -692,7 +692,7 @@ pub(crate) async fn store_thumbnails(
             q = q.bind(id);
         }
         for r in q.fetch_all(&mut *tx).await? {
-            known.insert(r.s("id")?);
+            known.insert(r.text("id")?);
         }
     }
     let fresh: Vec<(String, &PassV1, Vec<u8>)> = keep
@@ -756,10 +756,12 @@ pub(crate) async fn photos_for(
             q = q.bind(id);
         }
         for r in q.fetch_all(pool).await? {
-            out.entry(r.s("person_id")?).or_default().push(FacePhotoV1 {
-                id: r.s("id")?,
-                sha256: r.s("sha256")?,
-            });
+            out.entry(r.text("person_id")?)
+                .or_default()
+                .push(FacePhotoV1 {
+                    id: r.text("id")?,
+                    sha256: r.text("sha256")?,
+                });
         }
     }
     Ok(out)
@@ -836,11 +838,11 @@ pub async fn edge_photo(
         .fetch_optional(&st.db.pool)
         .await?
         .ok_or_else(|| ApiError::not_found("face photo"))?;
-    let bytes = read_object(&st, r.s("object_key")?)
+    let bytes = read_object(&st, r.text("object_key")?)
         .await?
         .ok_or_else(|| ApiError::not_found("face photo"))?;
     tracing::debug!(box_id = %bx.box_id, photo_id = %id, size_bytes = bytes.len(), "face photo fetched by box");
-    Ok(image(r.s("content_type")?, bytes))
+    Ok(image(r.text("content_type")?, bytes))
 }
 
 // ---- retention -------------------------------------------------------------------------------
@@ -866,15 +868,15 @@ pub async fn purge_thumbnails(st: &AppState, now_ms: i64) -> Result<PurgeReport,
     let mut communities = Vec::new();
     for r in &rows {
         let saved = match (
-            r.oi("face_thumbnail_upload")?,
-            r.oi("face_thumbnail_retention_days")?,
+            r.opt_int("face_thumbnail_upload")?,
+            r.opt_int("face_thumbnail_retention_days")?,
         ) {
             (Some(u), Some(d)) => {
                 Some(FaceSettings::new(u != 0, d).map_err(|e| sqlx::Error::Decode(Box::new(e)))?)
             }
             _ => None,
         };
-        communities.push((r.s("community_id")?, saved));
+        communities.push((r.text("community_id")?, saved));
     }
     let mut report = PurgeReport::default();
     for step in faces::purge_plan(now_ms, &communities) {
@@ -891,10 +893,10 @@ pub async fn purge_thumbnails(st: &AppState, now_ms: i64) -> Result<PurgeReport,
             .fetch_all(&st.db.pool)
             .await?;
             let Some(last) = batch.last() else { break };
-            after = last.s("pass_id")?;
+            after = last.text("pass_id")?;
             let keys: Vec<(String, String)> = batch
                 .iter()
-                .map(|r| Ok((r.s("pass_id")?, r.s("object_key")?)))
+                .map(|r| Ok((r.text("pass_id")?, r.text("object_key")?)))
                 .collect::<Result<_, sqlx::Error>>()?;
             let store = st.objects.clone();
             let outcome = tokio::task::spawn_blocking(move || {

@@ -61,13 +61,13 @@ pub async fn one_tap(
         .iter()
         .map(|r| {
             Ok(DoorSpot {
-                id: r.s("id")?,
-                code: r.s("code")?,
-                name: r.s("name")?,
-                box_id: r.s("box_id")?,
-                community_id: r.s("community_id")?,
-                lat: r.of("lat")?.unwrap_or_default(),
-                lon: r.of("lon")?.unwrap_or_default(),
+                id: r.text("id")?,
+                code: r.text("code")?,
+                name: r.text("name")?,
+                box_id: r.text("box_id")?,
+                community_id: r.text("community_id")?,
+                lat: r.opt_float("lat")?.unwrap_or_default(),
+                lon: r.opt_float("lon")?.unwrap_or_default(),
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;

@@ -128,7 +128,7 @@ fn view_for(
     r: &sqlx::any::AnyRow,
     who: Option<&crate::policy::Account>,
 ) -> Result<View, sqlx::Error> {
-    let reporter = r.s("reported_by")?;
+    let reporter = r.text("reported_by")?;
     Ok(match who {
         Some(a) if a.id == reporter => View::Filer,
         _ => View::Public,
@@ -136,7 +136,7 @@ fn view_for(
 }
 
 fn request_json(r: &sqlx::any::AnyRow, view: View) -> Result<Value, sqlx::Error> {
-    let status = CaseStatus::parse(&r.s("status")?).unwrap_or(CaseStatus::Pending);
+    let status = CaseStatus::parse(&r.text("status")?).unwrap_or(CaseStatus::Pending);
     let iso = |ms: i64| {
         // RFC 3339 in UTC, as GeoReport asks (W3C datetime).
         let secs = ms.div_euclid(1000);
@@ -151,21 +151,21 @@ fn request_json(r: &sqlx::any::AnyRow, view: View) -> Result<Value, sqlx::Error>
         )
     };
     let mut v = json!({
-        "service_request_id": r.s("id")?,
+        "service_request_id": r.text("id")?,
         "status": status.open311(),
         "x_workflow_status": status.code(),
-        "service_code": format!("{}.{}.{}", r.s("category_major")?, r.s("category_middle")?, r.s("category_minor")?),
-        "requested_datetime": iso(r.i("at_ms")?),
-        "updated_datetime": iso(r.i("updated_at_ms")?),
-        "lat": coarse(r.of("lat")?),
-        "long": coarse(r.of("lon")?),
+        "service_code": format!("{}.{}.{}", r.text("category_major")?, r.text("category_middle")?, r.text("category_minor")?),
+        "requested_datetime": iso(r.int("at_ms")?),
+        "updated_datetime": iso(r.int("updated_at_ms")?),
+        "lat": coarse(r.opt_float("lat")?),
+        "long": coarse(r.opt_float("lon")?),
     });
     if view == View::Filer {
-        v["x_case_number"] = json!(r.s("number")?);
-        v["description"] = json!(r.s("problem")?);
-        v["address"] = json!(r.s("location_text")?);
-        v["lat"] = json!(r.of("lat")?);
-        v["long"] = json!(r.of("lon")?);
+        v["x_case_number"] = json!(r.text("number")?);
+        v["description"] = json!(r.text("problem")?);
+        v["address"] = json!(r.text("location_text")?);
+        v["lat"] = json!(r.opt_float("lat")?);
+        v["long"] = json!(r.opt_float("lon")?);
     }
     Ok(v)
 }
@@ -315,7 +315,7 @@ pub async fn create_request(
             "this community has no grid to receive reports yet",
         )
     })?
-    .s("id")?;
+    .text("id")?;
     let new = cases::NewCase {
         community_id: j.clone(),
         kind: cases::CaseKind::Event,
@@ -346,7 +346,7 @@ pub async fn create_request(
         self_handled: false,
     };
     let actor = cases::Actor::new(&acct.id, acct.role.into(), acct.community_id.as_deref());
-    let v = crate::cases_api::report_new(&st, &actor, new).await?;
+    let v = crate::cases_api::report_as(&st, &actor, new).await?;
     // Marked after the report: a crash in between leaves the case internal (never the reverse).
     sqlx::query("UPDATE cases SET public_channel = 1 WHERE id = $1")
         .bind(v["id"].as_str().unwrap_or_default())

@@ -153,13 +153,13 @@ pub async fn passes(
     let items = rows
         .iter()
         .map(|r| {
-            Ok(json!({"id": r.s("id")?, "at_ms": r.i("at_ms")?, "estate_id": r.s("estate_id")?, "box_id": r.s("box_id")?,
-                "door_code": r.s("door_code")?, "door_id": r.os("door_id")?, "door_name": r.os("door_name")?,
-                "person_id": r.s("person_id")?, "person_name": r.os("person_name")?, "phone": r.os("phone")?,
-                "person_known": r.os("known_person")?.is_some(),
-                "method": r.s("method")?, "allowed": r.b("allowed")?, "reason": r.s("reason")?,
-                "grant_id": r.os("grant_id")?, "received_at_ms": r.i("received_at_ms")?,
-                "has_thumbnail": r.os("thumbnail")?.is_some()}))
+            Ok(json!({"id": r.text("id")?, "at_ms": r.int("at_ms")?, "estate_id": r.text("estate_id")?, "box_id": r.text("box_id")?,
+                "door_code": r.text("door_code")?, "door_id": r.opt_text("door_id")?, "door_name": r.opt_text("door_name")?,
+                "person_id": r.text("person_id")?, "person_name": r.opt_text("person_name")?, "phone": r.opt_text("phone")?,
+                "person_known": r.opt_text("known_person")?.is_some(),
+                "method": r.text("method")?, "allowed": r.flag("allowed")?, "reason": r.text("reason")?,
+                "grant_id": r.opt_text("grant_id")?, "received_at_ms": r.int("received_at_ms")?,
+                "has_thumbnail": r.opt_text("thumbnail")?.is_some()}))
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
     Ok(Json(page(items, lim)))
@@ -221,9 +221,9 @@ pub async fn alarms(
     let items = rows
         .iter()
         .map(|r| {
-            Ok(json!({"id": r.s("id")?, "at_ms": r.i("at_ms")?, "estate_id": r.s("estate_id")?, "box_id": r.s("box_id")?,
-                "source": r.s("source")?, "kind": r.s("kind")?, "severity": r.s("severity")?, "state": r.s("state")?,
-                "detail": r.s("detail")?, "received_at_ms": r.i("received_at_ms")?}))
+            Ok(json!({"id": r.text("id")?, "at_ms": r.int("at_ms")?, "estate_id": r.text("estate_id")?, "box_id": r.text("box_id")?,
+                "source": r.text("source")?, "kind": r.text("kind")?, "severity": r.text("severity")?, "state": r.text("state")?,
+                "detail": r.text("detail")?, "received_at_ms": r.int("received_at_ms")?}))
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
     Ok(Json(page(items, lim)))

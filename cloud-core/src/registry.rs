@@ -58,7 +58,7 @@ pub async fn list_communities(State(st): State<AppState>) -> ApiResult<Json<Valu
         .await?;
     let items = rows
         .iter()
-        .map(|r| Ok(json!({"id": r.s("id")?, "name": r.s("name")?})))
+        .map(|r| Ok(json!({"id": r.text("id")?, "name": r.text("name")?})))
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
     Ok(Json(json!({ "items": items })))
 }
@@ -90,7 +90,7 @@ pub async fn create_grid(
             let parent = InCommunity::new(&cid)
                 .row(&st.db.pool, Kind::Grid, "parent_id", p, "level")
                 .await?;
-            if parent.i("level")? != b.level - 1 {
+            if parent.int("level")? != b.level - 1 {
                 return Err(ApiError::invalid(
                     "parent_id",
                     "parent must be one level up",
@@ -133,7 +133,7 @@ pub async fn list_grids(
     .await?;
     let items = rows
         .iter()
-        .map(|r| Ok(json!({"id": r.s("id")?, "parent_id": r.os("parent_id")?, "level": r.i("level")?, "name": r.s("name")?})))
+        .map(|r| Ok(json!({"id": r.text("id")?, "parent_id": r.opt_text("parent_id")?, "level": r.int("level")?, "name": r.text("name")?})))
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
     Ok(Json(json!({ "items": items })))
 }
@@ -184,7 +184,7 @@ pub async fn list_estates(
     .await?;
     let items = rows
         .iter()
-        .map(|r| Ok(json!({"id": r.s("id")?, "name": r.s("name")?, "grid_id": r.os("grid_id")?, "lat": r.of("lat")?, "lon": r.of("lon")?})))
+        .map(|r| Ok(json!({"id": r.text("id")?, "name": r.text("name")?, "grid_id": r.opt_text("grid_id")?, "lat": r.opt_float("lat")?, "lon": r.opt_float("lon")?})))
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
     Ok(Json(json!({ "items": items })))
 }
@@ -209,11 +209,13 @@ pub async fn estate_tree(
     .await?;
     let mut buildings: Vec<Value> = Vec::new();
     for r in &rows {
-        let bid = r.s("bid")?;
+        let bid = r.text("bid")?;
         if buildings.last().is_none_or(|b| b["id"] != bid) {
-            buildings.push(json!({"id": bid, "name": r.s("bname")?, "units": []}));
+            buildings.push(json!({"id": bid, "name": r.text("bname")?, "units": []}));
         }
-        let Some(uid) = r.os("uid")? else { continue };
+        let Some(uid) = r.opt_text("uid")? else {
+            continue;
+        };
         let b = buildings
             .last_mut()
             .ok_or_else(|| ApiError::internal("tree"))?;
@@ -221,17 +223,17 @@ pub async fn estate_tree(
             .as_array_mut()
             .ok_or_else(|| ApiError::internal("tree"))?;
         if units.last().is_none_or(|u| u["id"] != uid) {
-            units.push(json!({"id": uid, "name": r.s("uname")?, "rooms": []}));
+            units.push(json!({"id": uid, "name": r.text("uname")?, "rooms": []}));
         }
-        if let Some(rid) = r.os("rid")? {
+        if let Some(rid) = r.opt_text("rid")? {
             let u = units.last_mut().ok_or_else(|| ApiError::internal("tree"))?;
             if let Some(rooms) = u["rooms"].as_array_mut() {
-                rooms.push(json!({"id": rid, "name": r.s("rname")?}));
+                rooms.push(json!({"id": rid, "name": r.text("rname")?}));
             }
         }
     }
     Ok(Json(
-        json!({"id": estate.s("id")?, "name": estate.s("name")?, "buildings": buildings}),
+        json!({"id": estate.text("id")?, "name": estate.text("name")?, "buildings": buildings}),
     ))
 }
 
@@ -430,8 +432,8 @@ pub async fn list_people(
     let items = rows
         .iter()
         .map(|r| {
-            Ok(json!({"id": r.s("id")?, "name": r.s("name")?, "kind": r.s("kind")?, "phone": r.os("phone")?,
-                      "id_number": r.os("id_number_masked")?, "enabled": r.b("enabled")?}))
+            Ok(json!({"id": r.text("id")?, "name": r.text("name")?, "kind": r.text("kind")?, "phone": r.opt_text("phone")?,
+                      "id_number": r.opt_text("id_number_masked")?, "enabled": r.flag("enabled")?}))
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
     Ok(Json(
@@ -461,7 +463,7 @@ pub async fn get_person(
     .fetch_optional(&st.db.pool)
     .await?
     .ok_or_else(|| ApiError::not_found("person"))?;
-    let mut id_number = r.os("id_number_masked")?;
+    let mut id_number = r.opt_text("id_number_masked")?;
     if q.reveal == Some(true) {
         let street = matches!(&caller, Caller::Account(a) if a.role == Role::StreetAdmin);
         if !street {
@@ -469,7 +471,7 @@ pub async fn get_person(
                 "only street accounts may reveal ID numbers",
             ));
         }
-        if let Some(sealed) = r.os("id_number_sealed")? {
+        if let Some(sealed) = r.opt_text("id_number_sealed")? {
             id_number = st.keys.open(&sealed);
             // Who looked at whose number is worth knowing; the number itself is not logged.
             if let Caller::Account(a) = &caller {
@@ -487,14 +489,14 @@ pub async fn get_person(
     .iter()
     .map(|a| {
         Ok(
-            json!({"room_id": a.s("room_id")?, "room": a.s("room")?, "estate_id": a.s("estate_id")?,
-                  "building_id": a.s("building_id")?, "unit_id": a.s("unit_id")?}),
+            json!({"room_id": a.text("room_id")?, "room": a.text("room")?, "estate_id": a.text("estate_id")?,
+                  "building_id": a.text("building_id")?, "unit_id": a.text("unit_id")?}),
         )
     })
     .collect::<Result<Vec<_>, sqlx::Error>>()?;
     Ok(Json(
-        json!({"id": r.s("id")?, "name": r.s("name")?, "kind": r.s("kind")?, "phone": r.os("phone")?,
-                   "id_number": id_number, "enabled": r.b("enabled")?, "addresses": addrs}),
+        json!({"id": r.text("id")?, "name": r.text("name")?, "kind": r.text("kind")?, "phone": r.opt_text("phone")?,
+                   "id_number": id_number, "enabled": r.flag("enabled")?, "addresses": addrs}),
     ))
 }
 
@@ -599,7 +601,7 @@ pub async fn insert_address(
     .fetch_optional(&mut *tx)
     .await?
     .ok_or_else(|| ApiError::invalid("room_id", "no such room in this community"))?;
-    let room_community = room.s("community_id")?;
+    let room_community = room.text("community_id")?;
     if community.is_some_and(|c| c != room_community) {
         return Err(ApiError::invalid(
             "room_id",
@@ -614,9 +616,9 @@ pub async fn insert_address(
     .bind(person_id)
     .bind(room_id)
     .bind(&room_community)
-    .bind(room.s("estate_id")?)
-    .bind(room.s("building_id")?)
-    .bind(room.s("unit_id")?)
+    .bind(room.text("estate_id")?)
+    .bind(room.text("building_id")?)
+    .bind(room.text("unit_id")?)
     .bind(now_ms())
     .execute(&mut *tx)
     .await?;
@@ -786,9 +788,9 @@ pub async fn list_boxes(
     let items = rows
         .iter()
         .map(|r| {
-            let id = r.s("id")?;
-            Ok(json!({"id": id, "name": r.s("name")?, "estate_id": r.s("estate_id")?, "revoked": r.b("revoked")?,
-                      "provisioned_at_ms": r.oi("provisioned_at_ms")?, "last_seen_ms": r.oi("last_seen_ms")?,
+            let id = r.text("id")?;
+            Ok(json!({"id": id, "name": r.text("name")?, "estate_id": r.text("estate_id")?, "revoked": r.flag("revoked")?,
+                      "provisioned_at_ms": r.opt_int("provisioned_at_ms")?, "last_seen_ms": r.opt_int("last_seen_ms")?,
                       "online": st.hub.is_online(&id, now)}))
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
@@ -849,7 +851,7 @@ pub async fn create_door(
     let bx = InCommunity::new(&cid)
         .row(&mut *tx, Kind::Box, "box_id", &b.box_id, "estate_id")
         .await?;
-    let estate = bx.s("estate_id")?;
+    let estate = bx.text("estate_id")?;
     let seq = next_change_seq(&mut tx).await?;
     let id = new_id();
     let q = sqlx::query(
@@ -886,8 +888,8 @@ pub async fn list_doors(
     let items = rows
         .iter()
         .map(|r| {
-            Ok(json!({"id": r.s("id")?, "code": r.s("code")?, "name": r.s("name")?, "estate_id": r.s("estate_id")?,
-                      "box_id": r.s("box_id")?, "lat": r.of("lat")?, "lon": r.of("lon")?, "mode": r.s("mode")?}))
+            Ok(json!({"id": r.text("id")?, "code": r.text("code")?, "name": r.text("name")?, "estate_id": r.text("estate_id")?,
+                      "box_id": r.text("box_id")?, "lat": r.opt_float("lat")?, "lon": r.opt_float("lon")?, "mode": r.text("mode")?}))
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
     Ok(Json(json!({ "items": items })))

@@ -223,11 +223,11 @@ impl<'a> InCommunity<'a> {
         let Some(row) = row else {
             return Err(refused());
         };
-        let role = Role::parse(&row.s("role")?);
+        let role = Role::parse(&row.text("role")?);
         // Street-wide accounts without a community are street staff or street-wide case
         // workers; app users (also without a community) never fit a staff role list.
         match role {
-            Some(r) if roles.contains(&r) && row.b("enabled")? => Ok(()),
+            Some(r) if roles.contains(&r) && row.flag("enabled")? => Ok(()),
             _ => Err(refused()),
         }
     }
@@ -255,13 +255,13 @@ pub async fn rights_at_estate(
         }
         for a in qy.fetch_all(pool).await? {
             addresses
-                .entry(a.s("person_id")?)
+                .entry(a.text("person_id")?)
                 .or_default()
                 .push(AddressV1 {
                     estate: estate.to_string(),
-                    building: a.s("building_id")?,
-                    unit: a.s("unit_id")?,
-                    room: a.s("room_id")?,
+                    building: a.text("building_id")?,
+                    unit: a.text("unit_id")?,
+                    room: a.text("room_id")?,
                 });
         }
         let sql = format!(
@@ -274,7 +274,7 @@ pub async fn rights_at_estate(
             qy = qy.bind(id);
         }
         for v in qy.fetch_all(pool).await? {
-            visiting.insert(v.s("visitor_person_id")?);
+            visiting.insert(v.text("visitor_person_id")?);
         }
     }
     Ok((addresses, visiting))
@@ -317,7 +317,7 @@ pub async fn sent_to_box(
             qy = qy.bind(id);
         }
         for r in qy.fetch_all(pool).await? {
-            out.insert(r.s("person_id")?);
+            out.insert(r.text("person_id")?);
         }
     }
     Ok(out)

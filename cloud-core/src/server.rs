@@ -335,13 +335,13 @@ pub async fn account_by_token(st: &AppState, token: &str) -> Result<Account, Api
             "session unknown, expired, or its account is disabled",
         ));
     };
-    let role = Role::parse(&row.s("role")?)
+    let role = Role::parse(&row.text("role")?)
         .ok_or_else(|| ApiError::internal("account has an unknown role"))?;
     Ok(Account {
-        id: row.s("id")?,
+        id: row.text("id")?,
         role,
-        community_id: row.os("community_id")?,
-        person_id: row.os("person_id")?,
+        community_id: row.opt_text("community_id")?,
+        person_id: row.opt_text("person_id")?,
     })
 }
 
@@ -382,10 +382,10 @@ async fn edge_caller(
     let Some(row) = row else {
         return Err(ApiError::unauthenticated("unknown edge box"));
     };
-    if row.b("revoked")? {
+    if row.flag("revoked")? {
         return Err(ApiError::forbidden("this edge box has been revoked"));
     }
-    let Some(pk) = row.os("public_key")? else {
+    let Some(pk) = row.opt_text("public_key")? else {
         return Err(ApiError::unauthenticated("edge box not provisioned yet"));
     };
     let key = edge_sync::onetap::parse_public_key(&pk)
@@ -408,8 +408,8 @@ async fn edge_caller(
         })?;
     let caller = Caller::Edge(EdgeBox {
         box_id,
-        community_id: row.s("community_id")?,
-        estate_id: row.s("estate_id")?,
+        community_id: row.text("community_id")?,
+        estate_id: row.text("estate_id")?,
     });
     Ok((caller, AxumBody::from(bytes)))
 }

@@ -78,7 +78,7 @@ pub async fn list(
     let items = rows
         .iter()
         .map(|r| {
-            Ok(json!({"id": r.s("id")?, "text": r.s("text")?, "case_id": r.os("case_id")?, "at_ms": r.i("at_ms")?}))
+            Ok(json!({"id": r.text("id")?, "text": r.text("text")?, "case_id": r.opt_text("case_id")?, "at_ms": r.int("at_ms")?}))
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
     Ok(Json(crate::queries::page(items, lim)))
@@ -110,13 +110,13 @@ pub async fn to_case(
             .fetch_optional(&st.db.pool)
             .await?
             .ok_or_else(|| ApiError::not_found("suggestion"))?;
-    if row.os("case_id")?.is_some() {
+    if row.opt_text("case_id")?.is_some() {
         return Err(ApiError::conflict(
             "case_exists",
             "this suggestion already has a case",
         ));
     }
-    let said = row.s("text")?;
+    let said = row.text("text")?;
     let new = NewCase {
         community_id: cid.clone(),
         kind: cases::CaseKind::Event,

@@ -101,7 +101,7 @@ pub async fn request_visit(
     .fetch_optional(&mut *tx)
     .await?
     .ok_or_else(|| ApiError::invalid("host_phone", "no resident with this phone"))?;
-    let host_id = host.s("id")?;
+    let host_id = host.text("id")?;
     if host_id == visitor {
         return Err(ApiError::invalid("host_phone", "you cannot visit yourself"));
     }
@@ -125,7 +125,7 @@ pub async fn request_visit(
     .bind(now)
     .fetch_one(&mut *tx)
     .await?
-    .i("n")?;
+    .int("n")?;
     if pending >= i64::from(st.cfg.visit_pending_per_host) {
         return Err(ApiError::conflict(
             "too_many_pending",
@@ -141,8 +141,8 @@ pub async fn request_visit(
     .bind(&id)
     .bind(&visitor)
     .bind(&host_id)
-    .bind(addr.s("community_id")?)
-    .bind(addr.s("estate_id")?)
+    .bind(addr.text("community_id")?)
+    .bind(addr.text("estate_id")?)
     .bind(b.visit_at_ms)
     .bind(&reason)
     .bind(now)
@@ -178,17 +178,17 @@ async fn list_visits(st: &AppState, column: &str, person: &str) -> ApiResult<Jso
     let items = rows
         .iter()
         .map(|r| {
-            let status = VisitStatus::parse(&r.s("status")?).unwrap_or(VisitStatus::Cancelled);
-            let at = r.i("visit_at_ms")?;
+            let status = VisitStatus::parse(&r.text("status")?).unwrap_or(VisitStatus::Cancelled);
+            let at = r.int("visit_at_ms")?;
             // The visitor learns who the host is, and where, only once the host approved.
             let revealed = column == "host_person_id" || status == VisitStatus::Approved;
             let (host, estate) = if revealed {
-                (r.s("host")?, Some(r.s("estate_id")?))
+                (r.text("host")?, Some(r.text("estate_id")?))
             } else {
-                (mask_name(&r.s("host")?), None)
+                (mask_name(&r.text("host")?), None)
             };
-            Ok(json!({"id": r.s("id")?, "visit_at_ms": at, "reason": r.s("reason")?, "state": status.shown(at, now),
-                      "estate_id": estate, "host": host, "visitor": r.s("visitor")?,
+            Ok(json!({"id": r.text("id")?, "visit_at_ms": at, "reason": r.text("reason")?, "state": status.shown(at, now),
+                      "estate_id": estate, "host": host, "visitor": r.text("visitor")?,
                       "window": [at - VISIT_WINDOW_MS, at + VISIT_WINDOW_MS]}))
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
@@ -234,17 +234,17 @@ async fn act_on_visit(
     .fetch_optional(&mut *tx)
     .await?
     .ok_or_else(|| ApiError::not_found("visit"))?;
-    let host = v.s("host_person_id")?;
-    let visitor = v.s("visitor_person_id")?;
+    let host = v.text("host_person_id")?;
+    let visitor = v.text("visitor_person_id")?;
     let by = if host == person {
         Party::Host
     } else {
         Party::Visitor
     };
-    let status = VisitStatus::parse(&v.s("status")?)
+    let status = VisitStatus::parse(&v.text("status")?)
         .ok_or_else(|| ApiError::internal("bad stored status"))?;
     let next = status
-        .apply(action, by, v.i("visit_at_ms")?, now_ms())
+        .apply(action, by, v.int("visit_at_ms")?, now_ms())
         .map_err(|why| ApiError::conflict("invalid_transition", why))?;
     let seq = next_change_seq(&mut tx).await?;
     // Only from the status we read: a concurrent decision makes this one a conflict.
@@ -312,7 +312,7 @@ pub async fn notifications(
     .await?;
     let items = rows
         .iter()
-        .map(|r| Ok(json!({"id": r.s("id")?, "kind": r.s("kind")?, "body": r.s("body")?, "ref_id": r.os("ref_id")?, "created_at_ms": r.i("created_at_ms")?})))
+        .map(|r| Ok(json!({"id": r.text("id")?, "kind": r.text("kind")?, "body": r.text("body")?, "ref_id": r.opt_text("ref_id")?, "created_at_ms": r.int("created_at_ms")?})))
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
     Ok(Json(json!({ "items": items })))
 }
@@ -343,8 +343,8 @@ pub async fn apply_address(
         .fetch_optional(&st.db.pool)
         .await?
         .ok_or_else(|| ApiError::invalid("room_id", "no such room"))?;
-    let target = room.s("community_id")?;
-    let crosses = p.os("community_id")?.as_deref() != Some(target.as_str());
+    let target = room.text("community_id")?;
+    let crosses = p.opt_text("community_id")?.as_deref() != Some(target.as_str());
     let id = new_id();
     sqlx::query(
         "INSERT INTO address_applications (id, person_id, room_id, community_id, crosses_community, status, note, created_at_ms) \
@@ -376,9 +376,9 @@ async fn list_applications(st: &AppState, community: Option<&str>) -> ApiResult<
     let items = rows
         .iter()
         .map(|r| {
-            Ok(json!({"id": r.s("id")?, "person_id": r.s("person_id")?, "name": r.s("name")?, "room_id": r.s("room_id")?,
-                      "community_id": r.s("community_id")?, "crosses_community": r.b("crosses_community")?,
-                      "status": r.s("status")?, "created_at_ms": r.i("created_at_ms")?}))
+            Ok(json!({"id": r.text("id")?, "person_id": r.text("person_id")?, "name": r.text("name")?, "room_id": r.text("room_id")?,
+                      "community_id": r.text("community_id")?, "crosses_community": r.flag("crosses_community")?,
+                      "status": r.text("status")?, "created_at_ms": r.int("created_at_ms")?}))
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
     Ok(Json(json!({ "items": items })))
@@ -424,11 +424,11 @@ async fn decide_application(
     .ok_or_else(|| ApiError::not_found("application"))?;
     // Crossing is judged now, not when the resident applied (they may have moved since).
     let home = sqlx::query("SELECT community_id FROM people WHERE id = $1")
-        .bind(a.s("person_id")?)
+        .bind(a.text("person_id")?)
         .fetch_optional(&mut *tx)
         .await?
-        .and_then(|r| r.os("community_id").ok().flatten());
-    let crosses = home.as_deref() != Some(a.s("community_id")?.as_str());
+        .and_then(|r| r.opt_text("community_id").ok().flatten());
+    let crosses = home.as_deref() != Some(a.text("community_id")?.as_str());
     if crosses && community.is_some() {
         let street = matches!(caller, Caller::Account(acct) if acct.role == crate::policy::Role::StreetAdmin);
         if !street {
@@ -437,7 +437,7 @@ async fn decide_application(
             ));
         }
     }
-    if a.s("status")? != "pending" {
+    if a.text("status")? != "pending" {
         return Err(ApiError::conflict(
             "invalid_transition",
             "the application was already decided",
@@ -459,9 +459,9 @@ async fn decide_application(
             "the application was decided meanwhile",
         ));
     }
-    let person = a.s("person_id")?;
+    let person = a.text("person_id")?;
     if b.approve {
-        crate::registry::insert_address(&mut tx, &person, &a.s("room_id")?, None).await?;
+        crate::registry::insert_address(&mut tx, &person, &a.text("room_id")?, None).await?;
     }
     notify(
         &mut tx,
