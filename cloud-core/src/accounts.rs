@@ -12,8 +12,8 @@ use serde_json::{json, Value};
 use crate::auth::{self, ThrottleVerdict};
 use crate::db::RowExt;
 use crate::error::{phone, text, ApiError, ApiResult, Body};
-use crate::policy::{Caller, Role};
-use crate::server::AppState;
+use crate::policy::{Account, Caller, Role};
+use crate::state::AppState;
 use crate::{new_id, now_ms};
 
 #[derive(Deserialize)]
@@ -386,7 +386,7 @@ pub async fn create_staff(
         }
         // Case workers may serve one community or the whole street.
         (r, Some(c)) if r == Role::CommunityStaff || r.is_case_worker() => {
-            crate::registry::community_exists(&st, c)
+            crate::scope::community_exists(&st, c)
                 .await?
                 .then_some(())
                 .ok_or_else(|| ApiError::invalid("community_id", "no such community"))?;
@@ -462,12 +462,28 @@ pub async fn disable(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// An account's user name, for "by whom" records.
-pub async fn username(st: &AppState, account_id: &str) -> ApiResult<String> {
-    Ok(sqlx::query("SELECT username FROM accounts WHERE id = $1")
-        .bind(account_id)
-        .fetch_optional(&st.db.pool)
-        .await?
-        .ok_or_else(|| ApiError::unauthenticated("the account no longer exists"))?
-        .text("username")?)
+/// The account a live session token belongs to (also Open311's `api_key`).
+pub async fn account_by_token(st: &AppState, token: &str) -> Result<Account, ApiError> {
+    let row = sqlx::query(
+        "SELECT a.id, a.role, a.community_id, a.person_id FROM sessions s \
+         JOIN accounts a ON a.id = s.account_id \
+         WHERE s.token_hash = $1 AND s.expires_at_ms > $2 AND a.enabled = 1",
+    )
+    .bind(auth::token_hash(token.trim()))
+    .bind(now_ms())
+    .fetch_optional(&st.db.pool)
+    .await?;
+    let Some(row) = row else {
+        return Err(ApiError::unauthenticated(
+            "session unknown, expired, or its account is disabled",
+        ));
+    };
+    let role = Role::parse(&row.text("role")?)
+        .ok_or_else(|| ApiError::internal("account has an unknown role"))?;
+    Ok(Account {
+        id: row.text("id")?,
+        role,
+        community_id: row.opt_text("community_id")?,
+        person_id: row.opt_text("person_id")?,
+    })
 }

@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use crate::db::{next_change_seq, RowExt};
 use crate::error::{text, ApiError, ApiResult, Body, Q};
 use crate::policy::Caller;
-use crate::server::AppState;
+use crate::state::AppState;
 use crate::{new_id, now_ms};
 
 pub use cloud_rules::alarm::{Life, Refusal, Step, Transition};
@@ -162,8 +162,8 @@ pub async fn list(
     Path(cid): Path<String>,
     Q(q): Q<AlarmListQuery>,
 ) -> ApiResult<Json<Value>> {
-    let mut f = crate::queries::Filter::new(&cid, "alarms");
-    let lim = crate::queries::limit(q.limit)?;
+    let mut f = crate::paging::Filter::new(&cid, "alarms");
+    let lim = crate::paging::limit(q.limit)?;
     f.opt_s("alarms.estate_id = $?", &q.estate_id);
     f.opt_s("alarms.box_id = $?", &q.box_id);
     f.opt_s("alarms.device_id = $?", &q.device_id);
@@ -196,7 +196,7 @@ pub async fn list(
         .fetch(&st, "SELECT alarms.* FROM alarms", lim, "alarms")
         .await?;
     let items = rows.iter().map(alarm_json).collect::<Result<Vec<_>, _>>()?;
-    Ok(Json(crate::queries::page(items, lim)))
+    Ok(Json(crate::paging::page(items, lim)))
 }
 
 async fn one(st: &AppState, cid: &str, id: &str) -> ApiResult<sqlx::any::AnyRow> {
@@ -276,7 +276,7 @@ async fn act(
     let Caller::Account(acct) = &caller else {
         return Err(ApiError::forbidden("an account is needed"));
     };
-    let by = crate::accounts::username(&st, &acct.id).await?;
+    let by = crate::scope::username(&st, &acct.id).await?;
     let now = now_ms();
     let mut tx = st.db.pool.begin().await?;
     let row = sqlx::query("SELECT * FROM alarms WHERE id = $1 AND community_id = $2")

@@ -22,7 +22,7 @@ use crate::db::{Engine, RowExt};
 use crate::error::{ApiError, ApiResult, Body, Q};
 use crate::policy::{Caller, Role};
 use crate::scope::{InCommunity, Kind};
-use crate::server::AppState;
+use crate::state::AppState;
 use crate::{new_id, now_ms};
 
 /// The category tree a new street starts with (replace it with `PUT /v1/street/case-categories`).
@@ -80,32 +80,6 @@ fn actor(caller: &Caller) -> ApiResult<Actor> {
     match caller {
         Caller::Account(a) => Ok(Actor::new(&a.id, a.role.into(), a.community_id.as_deref())),
         _ => Err(ApiError::forbidden("an account is needed")),
-    }
-}
-
-/// The street's category tree as last read, shared by the handlers of this process.
-///
-/// Why a cache: every report validates against the tree, and reading and parsing it was one
-/// database round trip of the handful a report costs. A `PUT` here replaces it at once; another
-/// cloud process sharing the database sees the change within `CATEGORY_CACHE_MS`.
-#[derive(Debug, Default)]
-pub struct CategoryCache {
-    slot: std::sync::Mutex<Option<(std::time::Instant, Arc<CategoryTree>)>>,
-}
-
-const CATEGORY_CACHE_MS: u128 = 2_000;
-
-impl CategoryCache {
-    fn fresh(&self) -> Option<Arc<CategoryTree>> {
-        let slot = self.slot.lock().unwrap_or_else(|p| p.into_inner());
-        slot.as_ref()
-            .filter(|(at, _)| at.elapsed().as_millis() < CATEGORY_CACHE_MS)
-            .map(|(_, t)| t.clone())
-    }
-
-    fn keep(&self, tree: Arc<CategoryTree>) {
-        *self.slot.lock().unwrap_or_else(|p| p.into_inner()) =
-            Some((std::time::Instant::now(), tree));
     }
 }
 
@@ -497,7 +471,7 @@ pub(crate) async fn app_community(
             "community_id",
             "residents act in their own community",
         )),
-        (None, Some(c)) if crate::registry::community_exists(st, c).await? => Ok(c.to_string()),
+        (None, Some(c)) if crate::scope::community_exists(st, c).await? => Ok(c.to_string()),
         (None, Some(_)) => Err(ApiError::invalid("community_id", "no such community")),
         (None, None) => Err(ApiError::invalid("community_id", "required")),
     }
@@ -594,14 +568,14 @@ pub async fn list(
     Q(q): Q<ListQuery>,
 ) -> ApiResult<Json<Value>> {
     let actor = actor(&caller)?;
-    let lim = crate::queries::limit(q.limit)?;
+    let lim = crate::paging::limit(q.limit)?;
     let now = now_ms();
     let rows = query_cases(&st, &actor, &cid, &q, lim, now).await?;
     let items = rows
         .iter()
         .map(|r| row_json(r, now))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Json(crate::queries::page(items, lim)))
+    Ok(Json(crate::paging::page(items, lim)))
 }
 
 /// The rows of a list: its view and filters, newest first, at most `lim`.
@@ -614,7 +588,7 @@ async fn query_cases(
     now: i64,
 ) -> ApiResult<Vec<sqlx::any::AnyRow>> {
     let me = actor.account_id.clone();
-    let mut f = crate::queries::Filter::new(cid, "cases");
+    let mut f = crate::paging::Filter::new(cid, "cases");
     match q.view.as_deref().unwrap_or("all") {
         "all" => {}
         "pending" => f.raw("cases.status = 'pending'"),

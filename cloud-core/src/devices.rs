@@ -13,7 +13,7 @@ use crate::db::{next_change_seq, RowExt};
 use crate::error::{text, ApiError, ApiResult, Body, Q};
 use crate::policy::Caller;
 use crate::scope::{InCommunity, Kind};
-use crate::server::AppState;
+use crate::state::AppState;
 use crate::{new_id, now_ms};
 
 pub const KINDS: [&str; 2] = ["smoke_detector", "elevator"];
@@ -443,7 +443,7 @@ pub async fn add_record(
         }
         _ => return Err(ApiError::invalid("kind", "must be maintenance or repair")),
     }
-    let by = crate::accounts::username(&st, &acct.id).await?;
+    let by = crate::scope::username(&st, &acct.id).await?;
     let rid = new_id();
     sqlx::query(
         "INSERT INTO device_records (id, community_id, device_id, kind, content, done_at_ms, by_account, by_name, created_at_ms) \
@@ -497,7 +497,7 @@ pub async fn records(
     Path((cid, id)): Path<(String, String)>,
     Q(q): Q<RecordQuery>,
 ) -> ApiResult<Json<Value>> {
-    let lim = crate::queries::limit(q.limit)?;
+    let lim = crate::paging::limit(q.limit)?;
     sqlx::query("SELECT id FROM devices WHERE id = $1 AND community_id = $2")
         .bind(&id)
         .bind(&cid)

@@ -24,7 +24,8 @@ use crate::db::{current_change_seq, RowExt};
 use crate::error::{ApiError, ApiResult, Body, Q};
 use crate::now_ms;
 use crate::policy::{Caller, EdgeBox};
-use crate::server::AppState;
+use crate::scope::placeholders;
+use crate::state::AppState;
 
 fn edge(caller: &Caller) -> ApiResult<&EdgeBox> {
     match caller {
@@ -139,13 +140,6 @@ pub struct DownQuery {
 }
 
 pub use cloud_rules::sync::delta_end;
-
-pub(crate) fn placeholders(start: usize, n: usize) -> String {
-    (start..start + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
 
 /// Placeholders for a bulk insert. For each of a statement's named `$n` parameters, sqlx asks
 /// SQLite for its name, and SQLite finds it by a linear scan: quadratic, ~300 ms for a batch of

@@ -28,7 +28,7 @@ use crate::db::{next_change_seq, RowExt};
 use crate::error::{text, ApiError, ApiResult, Body, Q};
 use crate::faces::{self, FaceSettings, PhotoStatus, ReviewError, ReviewOp, Verdict};
 use crate::policy::{Caller, EdgeBox};
-use crate::server::AppState;
+use crate::state::AppState;
 use crate::{new_id, now_ms};
 
 /// How often the cloud purges pass thumbnails past their community's retention.
@@ -38,7 +38,7 @@ const PURGE_BATCH: i64 = 500;
 
 async fn staff_name(st: &AppState, caller: &Caller) -> ApiResult<String> {
     match caller {
-        Caller::Account(a) => crate::accounts::username(st, &a.id).await,
+        Caller::Account(a) => crate::scope::username(st, &a.id).await,
         _ => Err(ApiError::forbidden("an account is needed")),
     }
 }
@@ -273,7 +273,7 @@ async fn verdicts_for(st: &AppState, ids: &[String]) -> ApiResult<HashMap<String
         let sql = format!(
             "SELECT id, photo_id, box_id, accepted, reasons, at_ms FROM face_verdicts \
              WHERE photo_id IN ({}) ORDER BY at_ms, id",
-            crate::edge::placeholders(1, chunk.len())
+            crate::scope::placeholders(1, chunk.len())
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for id in chunk {
@@ -321,7 +321,7 @@ fn photo_json(r: &sqlx::any::AnyRow, verdicts: Vec<Verdict>) -> ApiResult<Value>
 }
 
 async fn load_photo(st: &AppState, cid: &str, id: &str) -> ApiResult<Value> {
-    let mut f = crate::queries::Filter::new(cid, "x");
+    let mut f = crate::paging::Filter::new(cid, "x");
     f.opt_s("x.id = $?", &Some(id.to_string()));
     let rows = f.fetch(st, PHOTO_SELECT, 1, "x").await?;
     let r = rows
@@ -351,8 +351,8 @@ pub async fn list(
     Path(cid): Path<String>,
     Q(q): Q<ListQuery>,
 ) -> ApiResult<Json<Value>> {
-    let lim = crate::queries::limit(q.limit)?;
-    let mut f = crate::queries::Filter::new(&cid, "x");
+    let lim = crate::paging::limit(q.limit)?;
+    let mut f = crate::paging::Filter::new(&cid, "x");
     match q.status.as_deref() {
         None => f.raw("x.status <> 'deleted'"),
         Some(s) => {
@@ -378,7 +378,7 @@ pub async fn list(
         .zip(&ids)
         .map(|(r, id)| photo_json(r, verdicts.remove(id).unwrap_or_default()))
         .collect::<ApiResult<Vec<_>>>()?;
-    Ok(Json(crate::queries::page_by(items, lim, "uploaded_at_ms")))
+    Ok(Json(crate::paging::page_by(items, lim, "uploaded_at_ms")))
 }
 
 /// `GET …/face-photos/{photo_id}`.
@@ -553,7 +553,7 @@ pub async fn get_settings(
     State(st): State<AppState>,
     Path(cid): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    if !crate::registry::community_exists(&st, &cid).await? {
+    if !crate::scope::community_exists(&st, &cid).await? {
         return Err(ApiError::not_found("community"));
     }
     let who =
@@ -586,7 +586,7 @@ pub async fn put_settings(
 ) -> ApiResult<Json<Value>> {
     let s = FaceSettings::new(b.face_thumbnail_upload, b.face_thumbnail_retention_days)
         .map_err(|e| ApiError::invalid(e.field, e.reason))?;
-    if !crate::registry::community_exists(&st, &cid).await? {
+    if !crate::scope::community_exists(&st, &cid).await? {
         return Err(ApiError::not_found("community"));
     }
     let by = staff_name(&st, &caller).await?;
@@ -685,7 +685,7 @@ pub(crate) async fn store_thumbnails(
     for chunk in ids.chunks(500) {
         let sql = format!(
             "SELECT id FROM passes WHERE id IN ({})",
-            crate::edge::placeholders(1, chunk.len())
+            crate::scope::placeholders(1, chunk.len())
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for id in chunk {
@@ -749,7 +749,7 @@ pub(crate) async fn photos_for(
              JOIN face_consents c ON c.person_id = f.person_id \
              WHERE f.status = 'approved' AND c.given = 1 AND f.person_id IN ({}) \
              ORDER BY f.uploaded_at_ms, f.id",
-            crate::edge::placeholders(1, chunk.len())
+            crate::scope::placeholders(1, chunk.len())
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for id in chunk {
@@ -922,7 +922,7 @@ pub async fn purge_thumbnails(st: &AppState, now_ms: i64) -> Result<PurgeReport,
             if !gone.is_empty() {
                 let sql = format!(
                     "DELETE FROM pass_thumbnails WHERE pass_id IN ({})",
-                    crate::edge::placeholders(1, gone.len())
+                    crate::scope::placeholders(1, gone.len())
                 );
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
                 for id in &gone {

@@ -30,11 +30,13 @@ pub mod keys;
 pub mod objects;
 pub mod onetap;
 pub mod open311;
+pub mod paging;
 pub mod public;
 pub mod queries;
 pub mod registry;
 pub mod scope;
 pub mod server;
+pub mod state;
 pub mod suggestions;
 pub mod visits;
 

@@ -14,8 +14,8 @@ use crate::db::RowExt;
 use crate::error::{lat_lon, ApiError, ApiResult, Body};
 use crate::now_ms;
 use crate::policy::Caller;
-use crate::server::AppState;
-use crate::visits::VISIT_WINDOW_MS;
+use crate::state::AppState;
+use edge_sync::vocab::VISITOR_WINDOW_MS as VISIT_WINDOW_MS;
 
 pub use cloud_rules::onetap::{distance_m, nearest_door, DoorSpot};
 

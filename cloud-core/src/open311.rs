@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 use crate::cases::{self, CaseStatus};
 use crate::db::RowExt;
 use crate::error::ApiError;
-use crate::server::AppState;
+use crate::state::AppState;
 
 /// An error in GeoReport's shape.
 pub struct GeoError(ApiError);
@@ -65,7 +65,7 @@ fn param<'a>(p: &'a [(String, String)], k: &str) -> Option<&'a str> {
 
 async fn jurisdiction(st: &AppState, p: &[(String, String)]) -> GeoResult<String> {
     let j = param(p, "jurisdiction_id").ok_or_else(|| bad("jurisdiction_id", "required"))?;
-    if !crate::registry::community_exists(st, j).await? {
+    if !crate::scope::community_exists(st, j).await? {
         return Err(GeoError(ApiError::not_found("jurisdiction")));
     }
     Ok(j.to_string())
@@ -117,7 +117,7 @@ async fn key_account(
 ) -> GeoResult<Option<crate::policy::Account>> {
     match param(p, "api_key") {
         None => Ok(None),
-        Some(k) => crate::server::account_by_token(st, k)
+        Some(k) => crate::accounts::account_by_token(st, k)
             .await
             .map(Some)
             .map_err(|_| GeoError(ApiError::forbidden("api_key is not a valid session token"))),
@@ -257,7 +257,7 @@ pub async fn create_request(
     let p = params(&body);
     let j = jurisdiction(&st, &p).await?;
     let key = param(&p, "api_key").ok_or_else(|| bad("api_key", "required to file a request"))?;
-    let acct = crate::server::account_by_token(&st, key)
+    let acct = crate::accounts::account_by_token(&st, key)
         .await
         .map_err(|_| GeoError(ApiError::forbidden("api_key is not a valid session token")))?;
     if !acct.role.is_app() {

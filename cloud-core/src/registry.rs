@@ -14,21 +14,13 @@ use crate::error::{lat_lon, phone, text, ApiError, ApiResult, Body, Q};
 use crate::keys::mask_id_number;
 use crate::policy::{Caller, Role};
 use crate::scope::{InCommunity, Kind};
-use crate::server::AppState;
+use crate::state::AppState;
 use crate::{new_id, now_ms};
 
 type Created = (StatusCode, Json<Value>);
 
 fn created(v: Value) -> Created {
     (StatusCode::CREATED, Json(v))
-}
-
-pub async fn community_exists(st: &AppState, id: &str) -> ApiResult<bool> {
-    Ok(sqlx::query("SELECT id FROM communities WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&st.db.pool)
-        .await?
-        .is_some())
 }
 
 #[derive(Deserialize)]
@@ -670,7 +662,7 @@ pub async fn move_person(
     Path(pid): Path<String>,
     Body(b): Body<MoveBody>,
 ) -> ApiResult<StatusCode> {
-    if !community_exists(&st, &b.community_id).await? {
+    if !crate::scope::community_exists(&st, &b.community_id).await? {
         return Err(ApiError::invalid("community_id", "no such community"));
     }
     let mut tx = st.db.pool.begin().await?;

@@ -233,6 +233,26 @@ impl<'a> InCommunity<'a> {
     }
 }
 
+// ---- plain lookups shared by handlers ---------------------------------------------------------
+
+pub async fn community_exists(st: &crate::state::AppState, id: &str) -> ApiResult<bool> {
+    Ok(sqlx::query("SELECT id FROM communities WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&st.db.pool)
+        .await?
+        .is_some())
+}
+
+/// An account's user name, for "by whom" records.
+pub async fn username(st: &crate::state::AppState, account_id: &str) -> ApiResult<String> {
+    Ok(sqlx::query("SELECT username FROM accounts WHERE id = $1")
+        .bind(account_id)
+        .fetch_optional(&st.db.pool)
+        .await?
+        .ok_or_else(|| ApiError::unauthenticated("the account no longer exists"))?
+        .text("username")?)
+}
+
 /// Of `ids`, who has rights at `estate` today, with their addresses there: an address in the
 /// estate, or an **approved** visit there (a pending, refused or cancelled one gives nothing).
 /// The one rule for what a box may be sent — people in its delta and face photos it may fetch.

@@ -3,7 +3,6 @@
 //! handler runs, and the OpenAPI document generated from the same table.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
 
 use axum::body::Body as AxumBody;
 use axum::extract::{DefaultBodyLimit, MatchedPath, RawPathParams, Request, State};
@@ -14,76 +13,14 @@ use axum::routing::{get, post, put, MethodRouter};
 use axum::{Json, Router};
 use serde_json::json;
 
-use crate::auth::Throttle;
-use crate::config::CloudConfig;
-use crate::db::{Db, RowExt};
+use crate::db::RowExt;
 use crate::error::ApiError;
-use crate::hub::CommandHub;
-use crate::keys::Keys;
-use crate::policy::{self, Access, Account, Caller, Denied, EdgeBox, Role};
+use crate::policy::{self, Access, Caller, Denied, EdgeBox};
+pub use crate::state::AppState;
 use crate::{
     accounts, alarms, cases_api, devices, edge, faces_api, open311, queries, registry, suggestions,
     visits,
 };
-
-/// Everything handlers share. Shared mutable parts, each with its reason:
-/// - `throttle`, `signups`: login failure and sign-up counts must be seen by every request; a
-///   std mutex, never held across an await.
-/// - `hub`: the rendezvous between one-tap requests and the boxes' long-polls (see `hub`).
-#[derive(Clone)]
-pub struct AppState {
-    pub db: Db,
-    pub cfg: Arc<CloudConfig>,
-    pub keys: Arc<Keys>,
-    pub throttle: Arc<Mutex<Throttle>>,
-    /// Anonymous sign-ups counted per client address (same reason as `throttle`).
-    pub signups: Arc<Mutex<Throttle>>,
-    /// Visit requests counted per app account over 24 h (same reason).
-    pub visit_requests: Arc<Mutex<Throttle>>,
-    /// Signed box requests already accepted: each is admitted once (see `edge_sync::auth`).
-    pub replay: Arc<Mutex<edge_sync::auth::ReplayGuard>>,
-    pub hub: Arc<CommandHub>,
-    pub objects: Arc<dyn crate::objects::ObjectStore>,
-    /// The street's case category tree, read once every few seconds rather than per report.
-    pub categories: Arc<crate::cases_api::CategoryCache>,
-    rules: Arc<std::collections::HashMap<String, Access>>,
-}
-
-impl AppState {
-    pub fn new(
-        db: Db,
-        cfg: CloudConfig,
-        keys: Keys,
-        objects: Arc<dyn crate::objects::ObjectStore>,
-    ) -> AppState {
-        let throttle = Throttle::new(
-            cfg.login_max_failures,
-            (cfg.login_window_seconds * 1000) as i64,
-        );
-        let signups = Throttle::new(
-            cfg.signup_max_per_address,
-            (cfg.signup_window_seconds * 1000) as i64,
-        );
-        let visit_requests = Throttle::new(cfg.visit_requests_per_day, 86_400_000);
-        let rules = routes()
-            .into_iter()
-            .map(|r| (format!("{} {}", r.method, r.path), r.access))
-            .collect();
-        AppState {
-            db,
-            objects,
-            cfg: Arc::new(cfg),
-            keys: Arc::new(keys),
-            throttle: Arc::new(Mutex::new(throttle)),
-            signups: Arc::new(Mutex::new(signups)),
-            visit_requests: Arc::new(Mutex::new(visit_requests)),
-            replay: Arc::default(),
-            hub: Arc::new(CommandHub::default()),
-            categories: Arc::default(),
-            rules: Arc::new(rules),
-        }
-    }
-}
 
 /// One route: method, path, who may call it, what it does, and its handler.
 pub struct RouteSpec {
@@ -222,6 +159,18 @@ pub fn routes() -> Vec<RouteSpec> {
     ]
 }
 
+/// Each route's rule by `"METHOD PATH"`, built once from the route table.
+fn rules() -> &'static std::collections::HashMap<String, Access> {
+    static RULES: std::sync::OnceLock<std::collections::HashMap<String, Access>> =
+        std::sync::OnceLock::new();
+    RULES.get_or_init(|| {
+        routes()
+            .into_iter()
+            .map(|r| (format!("{} {}", r.method, r.path), r.access))
+            .collect()
+    })
+}
+
 pub fn router(state: AppState) -> Router {
     let mut by_path: BTreeMap<&'static str, MethodRouter<AppState>> = BTreeMap::new();
     for spec in routes() {
@@ -268,7 +217,7 @@ async fn guard(State(st): State<AppState>, req: Request, next: Next) -> Response
     } else {
         req.method()
     };
-    let Some(access) = st.rules.get(&format!("{method} {path}")).copied() else {
+    let Some(access) = rules().get(&format!("{method} {path}")).copied() else {
         return ApiError::internal("route missing from the route table").into_response();
     };
     let (mut parts, body) = req.into_parts();
@@ -316,33 +265,9 @@ async fn account_caller(st: &AppState, headers: &HeaderMap) -> Result<Caller, Ap
         .ok()
         .and_then(|v| v.strip_prefix("Bearer "))
         .ok_or_else(|| ApiError::unauthenticated("Authorization must be `Bearer TOKEN`"))?;
-    account_by_token(st, token).await.map(Caller::Account)
-}
-
-/// The account a live session token belongs to (also Open311's `api_key`).
-pub async fn account_by_token(st: &AppState, token: &str) -> Result<Account, ApiError> {
-    let row = sqlx::query(
-        "SELECT a.id, a.role, a.community_id, a.person_id FROM sessions s \
-         JOIN accounts a ON a.id = s.account_id \
-         WHERE s.token_hash = $1 AND s.expires_at_ms > $2 AND a.enabled = 1",
-    )
-    .bind(crate::auth::token_hash(token.trim()))
-    .bind(crate::now_ms())
-    .fetch_optional(&st.db.pool)
-    .await?;
-    let Some(row) = row else {
-        return Err(ApiError::unauthenticated(
-            "session unknown, expired, or its account is disabled",
-        ));
-    };
-    let role = Role::parse(&row.text("role")?)
-        .ok_or_else(|| ApiError::internal("account has an unknown role"))?;
-    Ok(Account {
-        id: row.text("id")?,
-        role,
-        community_id: row.opt_text("community_id")?,
-        person_id: row.opt_text("person_id")?,
-    })
+    crate::accounts::account_by_token(st, token)
+        .await
+        .map(Caller::Account)
 }
 
 /// Verify a box's signed request. The body is read here (bounded) because the signature covers

@@ -11,7 +11,7 @@ use crate::cases::{self, NewCase};
 use crate::db::RowExt;
 use crate::error::{text, ApiError, ApiResult, Body, Q};
 use crate::policy::Caller;
-use crate::server::AppState;
+use crate::state::AppState;
 use crate::{new_id, now_ms};
 
 #[derive(Deserialize)]
@@ -64,8 +64,8 @@ pub async fn list(
     Path(cid): Path<String>,
     Q(q): Q<ListQuery>,
 ) -> ApiResult<Json<Value>> {
-    let lim = crate::queries::limit(q.limit)?;
-    let mut f = crate::queries::Filter::new(&cid, "s");
+    let lim = crate::paging::limit(q.limit)?;
+    let mut f = crate::paging::Filter::new(&cid, "s");
     f.before("s", &q.before)?;
     let rows = f
         .fetch(
@@ -81,7 +81,7 @@ pub async fn list(
             Ok(json!({"id": r.text("id")?, "text": r.text("text")?, "case_id": r.opt_text("case_id")?, "at_ms": r.int("at_ms")?}))
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    Ok(Json(crate::queries::page(items, lim)))
+    Ok(Json(crate::paging::page(items, lim)))
 }
 
 #[derive(Deserialize)]

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use crate::db::{next_change_seq, RowExt};
 use crate::error::{phone, text, ApiError, ApiResult, Body};
 use crate::policy::Caller;
-use crate::server::AppState;
+use crate::state::AppState;
 use crate::{new_id, now_ms};
 
 pub use cloud_rules::visit::{
