@@ -11,69 +11,7 @@ use serde::Deserialize;
 
 use crate::profile::{DeviceProfile, Parity, PointRole, ProfileSet, TransportKind};
 
-/// A configuration or profile problem: which file, which field, why.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub struct ConfigError {
-    pub file: PathBuf,
-    pub field: String,
-    pub reason: String,
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}: field `{}`: {}",
-            self.file.display(),
-            self.field,
-            self.reason
-        )
-    }
-}
-
-impl ConfigError {
-    pub fn new(file: &Path, field: &str, reason: impl Into<String>) -> ConfigError {
-        ConfigError {
-            file: file.to_path_buf(),
-            field: field.to_string(),
-            reason: reason.into(),
-        }
-    }
-
-    /// Turn a TOML syntax/type error into file + field + reason. The field is the key on the
-    /// line the parser points at (or the table header there), so the installer can find it.
-    pub fn toml(file: &Path, text: &str, e: &toml::de::Error) -> ConfigError {
-        let field = e
-            .span()
-            .map(|span| field_at(text, span.start))
-            .unwrap_or_else(|| "-".to_string());
-        ConfigError::new(file, &field, e.message().trim().to_string())
-    }
-}
-
-fn field_at(text: &str, offset: usize) -> String {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
-    let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
-    let line_no = text[..start].matches('\n').count() + 1;
-    let line = text[start..end].trim();
-    let key = match line.split_once('=') {
-        Some((k, _)) => k.trim(),
-        None => line.trim_matches(|c| c == '[' || c == ']'),
-    };
-    format!("{key} (line {line_no})")
-}
-
-/// Parse TOML text with errors that name the field.
-pub fn parse_toml<T: serde::de::DeserializeOwned>(
-    file: &Path,
-    text: &str,
-) -> Result<T, ConfigError> {
-    toml::from_str(text).map_err(|e| ConfigError::toml(file, text, &e))
-}
+pub use crate::config_error::{parse_toml, ConfigError};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -221,7 +159,7 @@ struct RawConfig {
     #[serde(rename = "box")]
     identity: Option<BoxIdentity>,
     /// The link to the cloud core; leave out for a box that runs alone.
-    cloud: Option<crate::cloud::CloudLinkConfig>,
+    cloud: Option<crate::cloud_config::CloudLinkConfig>,
     profiles_dir: PathBuf,
     /// Optional JSON directory (people, grants) imported at start-up.
     seed_file: Option<PathBuf>,
@@ -283,7 +221,7 @@ pub struct EdgeConfig {
     pub file: PathBuf,
     pub identity: BoxIdentity,
     /// Set when `[cloud]` is configured: the provisioned identity and link settings.
-    pub cloud: Option<crate::cloud::CloudLink>,
+    pub cloud: Option<crate::cloud_config::CloudLink>,
     pub seed_file: Option<PathBuf>,
     pub store: StoreConfig,
     pub api: ApiConfig,
@@ -573,7 +511,13 @@ impl EdgeConfig {
             &raw.sensors,
             &raw.fire_release,
             &raw.sensor_rules,
-            &raw.doors,
+            &raw.doors
+                .iter()
+                .map(|d| crate::sensor_config::DoorRef {
+                    id: &d.id,
+                    estate: &d.estate,
+                })
+                .collect::<Vec<_>>(),
         )?;
         let face = match raw.face.clone() {
             Some(f) => {

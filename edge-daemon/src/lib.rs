@@ -9,7 +9,9 @@ pub use edge_rules::{access, alarm, clock, sensor};
 
 pub mod api;
 pub mod cloud;
+pub mod cloud_config;
 pub mod config;
+pub mod config_error;
 pub mod daemon;
 pub mod face_config;
 pub mod facecamera;

@@ -292,6 +292,13 @@ impl OutboxItemV1 {
     }
 }
 
+/// A face photo the cloud wants enrolled (storage form of `edge_sync::directory::FacePhotoV1`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StoredFacePhotoV1 {
+    pub id: String,
+    pub sha256: String,
+}
+
 #[cfg(test)]
 mod wire_tests {
     use super::*;

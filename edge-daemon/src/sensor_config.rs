@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::config::{ConfigError, DoorConfig};
+use crate::config_error::ConfigError;
 use crate::sensor::Rules;
 use crate::sensor_profile::{SensorProfile, SensorProfiles};
 
@@ -150,6 +150,13 @@ pub struct SensorSetup {
     pub rules: Rules,
 }
 
+/// A configured door as the sensor settings see it: its id and estate.
+#[derive(Debug, Clone, Copy)]
+pub struct DoorRef<'a> {
+    pub id: &'a str,
+    pub estate: &'a str,
+}
+
 #[allow(clippy::too_many_arguments)]
 pub fn resolve(
     file: &Path,
@@ -158,10 +165,13 @@ pub fn resolve(
     sensors: &[SensorConfig],
     fire: &[FireReleaseConfig],
     rules: &RulesConfig,
-    doors: &[DoorConfig],
+    doors: &[DoorRef<'_>],
 ) -> Result<Option<SensorSetup>, ConfigError> {
     // A box serves one estate: sensors default to its doors' estate.
-    let default_estate = doors.first().map(|d| d.estate.clone()).unwrap_or_default();
+    let default_estate = doors
+        .first()
+        .map(|d| d.estate.to_string())
+        .unwrap_or_default();
     let bad = |field: String, reason: String| Err(ConfigError::new(file, &field, reason));
     let Some(mqtt) = mqtt else {
         if !sensors.is_empty() {
@@ -255,7 +265,7 @@ pub fn resolve(
             heartbeat_ms: (hb * 1000) as i64,
         });
     }
-    let door_ids: HashSet<&str> = doors.iter().map(|d| d.id.as_str()).collect();
+    let door_ids: HashSet<&str> = doors.iter().map(|d| d.id).collect();
     for (i, g) in fire.iter().enumerate() {
         if g.building.trim().is_empty() {
             return bad(

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::config::ConfigError;
+use crate::config_error::ConfigError;
 use crate::sensor::{Reading, SensorKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -160,7 +160,7 @@ pub enum DecodeError {
 
 impl SensorProfile {
     pub fn parse(file: &Path, text: &str) -> Result<SensorProfile, ConfigError> {
-        let p: SensorProfile = crate::config::parse_toml(file, text)?;
+        let p: SensorProfile = crate::config_error::parse_toml(file, text)?;
         let bad = |field: &str, reason: String| Err(ConfigError::new(file, field, reason));
         if p.schema_version != crate::profile::PROFILE_SCHEMA_VERSION {
             return bad(

@@ -152,12 +152,7 @@ pub struct DeltaWrite<'a> {
     pub cursor: i64,
 }
 
-/// A face photo the cloud wants enrolled (storage form of `edge_sync::directory::FacePhotoV1`).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct StoredFacePhotoV1 {
-    pub id: String,
-    pub sha256: String,
-}
+pub use crate::records::StoredFacePhotoV1;
 
 /// One face photo's outcome on this box. `sealed` is the template encrypted with the key in
 /// `face.template_key_file` (XChaCha20-Poly1305, the key as AAD-bound to person and photo);
