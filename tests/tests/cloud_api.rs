@@ -7,37 +7,11 @@ use std::collections::BTreeSet;
 use ed25519_dalek::SigningKey;
 use edge_sync::sync::{PassV1, UplinkBatchV1, UplinkRecordV1};
 use serde_json::{json, Value};
-use tests::cloud::{
-    app_user, build_community, resident_user, tiny_jpeg, Api, Engine, InProcess, TestDb, PASSWORD,
-};
+use tests::cloud::{app_user, resident_user, tiny_jpeg, Api, Engine, PASSWORD};
 
 use tests::on_both;
 
-struct World {
-    _tmp: tempfile::TempDir,
-    _db: TestDb,
-    cloud: InProcess,
-    admin: Api,
-    a: tests::cloud::Community,
-    b: tests::cloud::Community,
-}
-
-async fn world(engine: Engine) -> World {
-    let tmp = tempfile::tempdir().unwrap();
-    let db = TestDb::new(engine, tmp.path());
-    let cloud = InProcess::start(tmp.path(), &db.url).await;
-    let admin = Api::login(&cloud.base, "admin", PASSWORD).await;
-    let a = build_community(&admin, "alpha", "13800000001", 31.2000, 121.4000).await;
-    let b = build_community(&admin, "beta", "13800000002", 31.3000, 121.5000).await;
-    World {
-        _tmp: tmp,
-        _db: db,
-        cloud,
-        admin,
-        a,
-        b,
-    }
-}
+use tests::cloud::two_communities as world;
 
 /// A box's signed request.
 async fn edge_call(

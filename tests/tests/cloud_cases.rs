@@ -22,20 +22,7 @@ fn png() -> Vec<u8> {
         .collect()
 }
 
-async fn account(
-    admin: &Api,
-    base: &str,
-    name: &str,
-    role: &str,
-    community: Option<&str>,
-) -> (Api, String) {
-    let mut body = json!({"username": name, "password": PASSWORD, "role": role});
-    if let Some(c) = community {
-        body["community_id"] = json!(c);
-    }
-    let id = admin.create("/v1/street/accounts", &body).await;
-    (Api::login(base, name, PASSWORD).await, id)
-}
+use tests::cloud::staff_account as account;
 
 fn report(grid: &str, building: &str, problem: &str, lat: f64) -> Value {
     json!({"kind": "event",

@@ -13,8 +13,7 @@ use base64::Engine as _;
 use edge_sync::sync::{FaceEnrolmentV1, PassV1, UplinkRecordV1};
 use serde_json::{json, Value};
 use tests::cloud::{
-    build_community, tiny_jpeg, tiny_png, wall_ms, Api, Community, Engine, InProcess, SignedBox,
-    TestDb, PASSWORD,
+    tiny_jpeg, tiny_png, wall_ms, Api, Community, Engine, InProcess, SignedBox, TestDb, PASSWORD,
 };
 use tests::on_both;
 
@@ -31,21 +30,16 @@ struct World {
 }
 
 async fn world(engine: Engine) -> World {
-    let tmp = tempfile::tempdir().unwrap();
-    let db = TestDb::new(engine, tmp.path());
-    let cloud = InProcess::start(tmp.path(), &db.url).await;
-    let admin = Api::login(&cloud.base, "admin", PASSWORD).await;
-    let a = build_community(&admin, "alpha", "13800000001", 31.2000, 121.4000).await;
-    let b = build_community(&admin, "beta", "13800000002", 31.3000, 121.5000).await;
-    let staff = Api::login(&cloud.base, &a.staff_user, PASSWORD).await;
+    let t = tests::cloud::two_communities(engine).await;
+    let staff = Api::login(&t.cloud.base, &t.a.staff_user, PASSWORD).await;
     World {
-        tmp,
-        _db: db,
-        cloud,
-        admin,
+        tmp: t.tmp,
+        _db: t.db,
+        cloud: t.cloud,
+        admin: t.admin,
         staff,
-        a,
-        b,
+        a: t.a,
+        b: t.b,
     }
 }
 

@@ -11,57 +11,16 @@ use std::time::Duration;
 use edge_sync::sync::{FaceEnrolmentV1, PassV1, UplinkRecordV1};
 use serde_json::{json, Value};
 use tests::cloud::{
-    app_user, build_community, resident_user, tiny_jpeg, tiny_png, wall_ms, Api, Community, Engine,
-    InProcess, SignedBox, TestDb, PASSWORD,
+    app_user, resident_user, tiny_jpeg, tiny_png, wall_ms, Api, Engine, SignedBox, PASSWORD,
 };
 use tests::on_both;
 
-struct World {
-    _tmp: tempfile::TempDir,
-    _db: TestDb,
-    cloud: InProcess,
-    admin: Api,
-    a: Community,
-    b: Community,
-}
-
-/// Two communities built by the street admin: A ("alpha", resident 13800000001) and B
-/// ("beta", resident 13800000002), each with an estate, room, resident, box and door `east`.
-async fn world(engine: Engine) -> World {
-    let tmp = tempfile::tempdir().unwrap();
-    let db = TestDb::new(engine, tmp.path());
-    let cloud = InProcess::start(tmp.path(), &db.url).await;
-    let admin = Api::login(&cloud.base, "admin", PASSWORD).await;
-    let a = build_community(&admin, "alpha", "13800000001", 31.2000, 121.4000).await;
-    let b = build_community(&admin, "beta", "13800000002", 31.3000, 121.5000).await;
-    World {
-        _tmp: tmp,
-        _db: db,
-        cloud,
-        admin,
-        a,
-        b,
-    }
-}
+use tests::cloud::two_communities as world;
 
 const MINUTE: i64 = 60_000;
 const HOUR: i64 = 3_600_000;
 
-/// A staff account made by the street admin, logged in; with its account id.
-async fn account(
-    admin: &Api,
-    base: &str,
-    name: &str,
-    role: &str,
-    community: Option<&str>,
-) -> (Api, String) {
-    let mut body = json!({"username": name, "password": PASSWORD, "role": role});
-    if let Some(c) = community {
-        body["community_id"] = json!(c);
-    }
-    let id = admin.create("/v1/street/accounts", &body).await;
-    (Api::login(base, name, PASSWORD).await, id)
-}
+use tests::cloud::staff_account as account;
 
 /// The account id and person id of a signed-in app account (`GET /v1/me`).
 async fn me(api: &Api) -> (String, String) {

@@ -265,7 +265,11 @@ fn no_import_circles_between_modules() {
         "edge-face/src",
     ] {
         let graph = module_graph(&root.join(krate));
-        assert!(graph.len() >= 3, "{krate}: only {} modules found", graph.len());
+        assert!(
+            graph.len() >= 3,
+            "{krate}: only {} modules found",
+            graph.len()
+        );
         let found = circles(&graph);
         assert!(
             found.is_empty(),
