@@ -7,7 +7,6 @@ use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
-use serde_json::json;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
@@ -95,11 +94,9 @@ impl From<sqlx::Error> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut err = json!({ "code": self.code, "message": self.message });
-        if let Some(f) = &self.field {
-            err["field"] = json!(f);
-        }
-        (self.status, axum::Json(json!({ "error": err }))).into_response()
+        let body =
+            edge_sync::error::ErrorBodyV1::new(self.code, self.message, self.field.as_deref());
+        (self.status, axum::Json(body)).into_response()
     }
 }
 

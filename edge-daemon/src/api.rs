@@ -68,10 +68,21 @@ pub fn router(state: ApiState) -> Router {
         .with_state(state)
 }
 
+/// An error in the project's one shape (`edge_sync::error::ErrorBodyV1`, as the cloud's). A
+/// message that starts with ``field `x`:`` names `x` as the field to blame.
 fn error(status: StatusCode, code: &str, message: impl std::fmt::Display) -> Response {
+    let message = message.to_string();
+    let field = message
+        .strip_prefix("field `")
+        .and_then(|rest| rest.split_once('`'))
+        .map(|(f, _)| f.to_string());
     (
         status,
-        Json(json!({"error": code, "message": message.to_string()})),
+        Json(edge_sync::error::ErrorBodyV1::new(
+            code,
+            message,
+            field.as_deref(),
+        )),
     )
         .into_response()
 }
@@ -210,7 +221,7 @@ async fn finish(out: Outcome) -> Response {
             (
                 status,
                 Json(body(
-                    json!({"actuated": false, "error": "open_failed", "message": e.to_string()}),
+                    json!({"actuated": false, "error": {"code": "open_failed", "message": e.to_string()}}),
                 )),
             )
                 .into_response()

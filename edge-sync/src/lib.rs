@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod directory;
+pub mod error;
 pub mod onetap;
 pub mod sync;
 pub mod vocab;

@@ -218,9 +218,9 @@ async fn dead_tcp_slave_goes_offline_and_recovers() {
     // Opening now fails clearly; the decision itself is still recorded.
     let (status, body) = edge.open("gate", "res-1").await;
     assert_eq!(status, 503, "{body}");
-    assert_eq!(body["error"], "open_failed");
+    assert_eq!(body["error"]["code"], "open_failed");
     assert!(
-        body["message"].as_str().unwrap().contains("relay"),
+        body["error"]["message"].as_str().unwrap().contains("relay"),
         "{body}"
     );
 

@@ -266,9 +266,13 @@ presence = {{ device = "relay", discrete_input = 0, poll_ms = 100 }}
         .unwrap();
     assert_eq!(r.status().as_u16(), 404);
     let v: Value = r.json().await.unwrap();
-    assert_eq!(v["error"], "not_a_face_door", "{v}");
+    assert_eq!(v["error"]["code"], "not_a_face_door", "{v}");
     let (s, v) = push(&b, b"\xFF\xD8\xFF\xE0 not really a jpeg").await;
-    assert_eq!((s, v["error"].as_str()), (422, Some("bad_image")), "{v}");
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (422, Some("bad_image")),
+        "{v}"
+    );
 
     // The template is sealed: the store holds no plain embedding and the key is outside it.
     assert_eq!(std::fs::metadata(&key_file).unwrap().len(), 32);

@@ -34,7 +34,7 @@ async fn forged_expired_replayed_and_malformed_commands_are_refused() {
     // Replay of an accepted command.
     let (status, body) = edge.one_tap(&good).await;
     assert_eq!(
-        (status, body["error"].as_str()),
+        (status, body["error"]["code"].as_str()),
         (409, Some("replayed")),
         "{body}"
     );
@@ -44,7 +44,10 @@ async fn forged_expired_replayed_and_malformed_commands_are_refused() {
     let (status, body) = edge.one_tap(&forged).await;
     assert_eq!(status, 401, "{body}");
     assert!(
-        body["message"].as_str().unwrap().contains("signature"),
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("signature"),
         "{body}"
     );
 
@@ -73,7 +76,10 @@ async fn forged_expired_replayed_and_malformed_commands_are_refused() {
     let (status, body) = edge.one_tap(&expired).await;
     assert_eq!(status, 401);
     assert!(
-        body["message"].as_str().unwrap().contains("expire"),
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("expire"),
         "{body}"
     );
     let forever = sign(&edge.key, "gate", "res-1", now_ms(), now_ms() + 3_600_000);
@@ -97,7 +103,10 @@ async fn forged_expired_replayed_and_malformed_commands_are_refused() {
         .await;
     assert_eq!(status, 401, "{body}");
     assert!(
-        body["message"].as_str().unwrap().contains("payload"),
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("payload"),
         "{body}"
     );
 
@@ -130,7 +139,10 @@ async fn forged_expired_replayed_and_malformed_commands_are_refused() {
     assert_eq!(r.status().as_u16(), 422);
     let body: serde_json::Value = r.json().await.unwrap();
     assert!(
-        body["message"].as_str().unwrap().contains("people[0].kind"),
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("people[0].kind"),
         "{body}"
     );
 
@@ -213,7 +225,10 @@ async fn modbus_exception_replies_are_device_faults_not_link_failures() {
     let (status, body) = edge.open("gate", "res-1").await;
     assert_eq!(status, 502, "{body}");
     assert!(
-        body["message"].as_str().unwrap().contains("exception"),
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("exception"),
         "{body}"
     );
     edge.stop().await;
