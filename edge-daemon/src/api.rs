@@ -208,10 +208,10 @@ async fn finish(out: Outcome) -> Response {
             (StatusCode::FORBIDDEN, Json(body(json!({})))).into_response()
         }
         (Decision::Allow { .. }, None) => {
-            (StatusCode::OK, Json(body(json!({"actuated": false})))).into_response()
+            (StatusCode::OK, Json(body(json!({"opened": false})))).into_response()
         }
         (Decision::Allow { .. }, Some(Ok(()))) => {
-            (StatusCode::OK, Json(body(json!({"actuated": true})))).into_response()
+            (StatusCode::OK, Json(body(json!({"opened": true})))).into_response()
         }
         (Decision::Allow { .. }, Some(Err(e))) => {
             let status = match e {
@@ -221,7 +221,7 @@ async fn finish(out: Outcome) -> Response {
             (
                 status,
                 Json(body(
-                    json!({"actuated": false, "error": {"code": "open_failed", "message": e.to_string()}}),
+                    json!({"opened": false, "error": {"code": "open_failed", "message": e.to_string()}}),
                 )),
             )
                 .into_response()

@@ -31,7 +31,7 @@ async fn pulse_is_seen(peer: &mut ModbusPeer, edge: &EdgeBox, door: &str, pulse_
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["allowed"], true);
     assert_eq!(body["reason"], "resident");
-    assert_eq!(body["actuated"], true);
+    assert_eq!(body["opened"], true);
     let on = coil_change(peer, 1, 0, 1).await;
     let off = coil_change(peer, 1, 0, 0).await;
     let held_ms = (off - on) / 1000;
@@ -479,7 +479,7 @@ async fn door_modes_directory_and_alarms_survive_a_restart() {
     assert_eq!(set_mode(&edge, "side", "emergency_release").await, 200);
     let (status, body) = edge.open("side", "res-other").await;
     assert_eq!(
-        (status, body["reason"].as_str(), body["actuated"].as_bool()),
+        (status, body["reason"].as_str(), body["opened"].as_bool()),
         (200, Some("emergency_release"), Some(false)),
         "{body}"
     );
