@@ -44,20 +44,14 @@ pub struct FaceFront {
 }
 
 pub fn router(state: ApiState) -> Router {
-    Router::new()
-        .route("/v1/health", get(health))
-        .route("/v1/status", get(status))
-        .route("/v1/onetap", post(one_tap))
+    // Operator routes: the admin token is checked once, by `require_admin`, before any of them
+    // runs (and before their bodies are read).
+    let admin = Router::new()
         .route("/v1/decide", post(decide))
         .route("/v1/directory", put(import))
         .route("/v1/doors/{id}/mode", put(set_mode))
         .route("/v1/passes", get(passes))
         .route("/v1/passes/{id}/thumbnail", get(pass_thumbnail))
-        .route(
-            "/v1/doors/{id}/face-frames",
-            // The size limit is checked in the handler against face.max_frame_bytes.
-            post(face_frame).layer(axum::extract::DefaultBodyLimit::max(32 * 1024 * 1024)),
-        )
         .route("/v1/clock/confirm", post(confirm_clock))
         .route("/v1/sensors", get(sensors))
         .route(
@@ -65,7 +59,34 @@ pub fn router(state: ApiState) -> Router {
             post(ack_sensor_alarm),
         )
         .route("/v1/fire/restore", post(fire_restore))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            require_admin,
+        ));
+    Router::new()
+        .route("/v1/health", get(health))
+        .route("/v1/status", get(status))
+        // Signed commands carry their own proof.
+        .route("/v1/onetap", post(one_tap))
+        .route(
+            "/v1/doors/{id}/face-frames",
+            // The frame token or the admin token (checked in the handler); the size limit is
+            // checked there against face.max_frame_bytes.
+            post(face_frame).layer(axum::extract::DefaultBodyLimit::max(32 * 1024 * 1024)),
+        )
+        .merge(admin)
         .with_state(state)
+}
+
+async fn require_admin(
+    State(s): State<ApiState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    match authorised(&s, req.headers()) {
+        Ok(()) => next.run(req).await,
+        Err(r) => *r,
+    }
 }
 
 /// An error in the project's one shape (`edge_sync::error::ErrorBodyV1`, as the cloud's). A
@@ -268,12 +289,8 @@ struct DecideBody {
 /// Decisions from on-box recognisers (face terminals) — admin-authenticated.
 async fn decide(
     State(s): State<ApiState>,
-    headers: HeaderMap,
     body: Result<Json<DecideBody>, JsonRejection>,
 ) -> Response {
-    if let Err(r) = authorised(&s, &headers) {
-        return *r;
-    }
     let Json(b) = match body {
         Ok(b) => b,
         Err(rej) => return bad_json(rej),
@@ -354,14 +371,7 @@ async fn face_frame(
 }
 
 /// The face thumbnail of a pass record (admin; the box keeps it for the retention period).
-async fn pass_thumbnail(
-    State(s): State<ApiState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    if let Err(r) = authorised(&s, &headers) {
-        return *r;
-    }
+async fn pass_thumbnail(State(s): State<ApiState>, Path(id): Path<String>) -> Response {
     let Ok(id) = id.parse::<uuid::Uuid>() else {
         return error(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -384,12 +394,8 @@ async fn pass_thumbnail(
 
 async fn import(
     State(s): State<ApiState>,
-    headers: HeaderMap,
     body: Result<Json<DirectoryV1>, JsonRejection>,
 ) -> Response {
-    if let Err(r) = authorised(&s, &headers) {
-        return *r;
-    }
     let Json(dir) = match body {
         Ok(b) => b,
         Err(rej) => return bad_json(rej),
@@ -416,13 +422,9 @@ struct ModeBody {
 
 async fn set_mode(
     State(s): State<ApiState>,
-    headers: HeaderMap,
     Path(id): Path<String>,
     body: Result<Json<ModeBody>, JsonRejection>,
 ) -> Response {
-    if let Err(r) = authorised(&s, &headers) {
-        return *r;
-    }
     let Json(b) = match body {
         Ok(b) => b,
         Err(rej) => return bad_json(rej),
@@ -457,12 +459,8 @@ struct PassQuery {
 
 async fn passes(
     State(s): State<ApiState>,
-    headers: HeaderMap,
     q: Result<Query<PassQuery>, QueryRejection>,
 ) -> Response {
-    if let Err(r) = authorised(&s, &headers) {
-        return *r;
-    }
     let Query(q) = match q {
         Ok(q) => q,
         Err(rej) => {
@@ -483,10 +481,7 @@ async fn passes(
 }
 
 /// After a clock jump, visitor windows stay narrowed until someone vouches for the time.
-async fn confirm_clock(State(s): State<ApiState>, headers: HeaderMap) -> Response {
-    if let Err(r) = authorised(&s, &headers) {
-        return *r;
-    }
+async fn confirm_clock(State(s): State<ApiState>) -> Response {
     match s.gk.confirm_clock().await {
         None => unavailable(),
         Some(wall) => Json(json!({"confirmed_wall_ms": wall})).into_response(),
@@ -504,10 +499,7 @@ fn sensors_of(s: &ApiState) -> Result<&crate::sensorkeeper::SensorHandle, Box<Re
 }
 
 /// Sensors with their last state, open alarms, ingest counters and fire-released doors.
-async fn sensors(State(s): State<ApiState>, headers: HeaderMap) -> Response {
-    if let Err(r) = authorised(&s, &headers) {
-        return *r;
-    }
+async fn sensors(State(s): State<ApiState>) -> Response {
     let h = match sensors_of(&s) {
         Ok(h) => h,
         Err(r) => return *r,
@@ -527,13 +519,9 @@ struct AckBody {
 
 async fn ack_sensor_alarm(
     State(s): State<ApiState>,
-    headers: HeaderMap,
     Path((id, alarm)): Path<(String, String)>,
     body: Result<Json<AckBody>, JsonRejection>,
 ) -> Response {
-    if let Err(r) = authorised(&s, &headers) {
-        return *r;
-    }
     let h = match sensors_of(&s) {
         Ok(h) => h,
         Err(r) => return *r,
@@ -580,12 +568,8 @@ struct RestoreBody {
 /// An authorised person ends a fire release: the doors go back to normal.
 async fn fire_restore(
     State(s): State<ApiState>,
-    headers: HeaderMap,
     body: Result<Json<RestoreBody>, JsonRejection>,
 ) -> Response {
-    if let Err(r) = authorised(&s, &headers) {
-        return *r;
-    }
     let h = match sensors_of(&s) {
         Ok(h) => h,
         Err(r) => return *r,
