@@ -4,12 +4,12 @@
 //! and alarms up, one-tap commands over a long-poll), and the admin queries.
 //!
 //! Code map: the rules (`policy`, `faces`, `cases`, and the pure parts of `visits`, `alarms`,
-//! `onetap` and `edge`) live in the `cloud-rules` crate
+//! `onetap`, `edge` and the login throttle) live in the `cloud-rules` crate
 //! (`cloud-core/rules`), which cannot do I/O, and keep their paths here through the re-export
 //! below. `server` (route table, guard, OpenAPI) and `scope` (scoped lookups) are the front
 //! door; `registry`, `accounts`, `visits`, `edge`, `onetap`, `queries`, … are handlers; `db`
 //! owns connections and migrations; `hub` is the one-tap rendezvous; `auth` and `keys` hold the
-//! secrets' logic (`auth::Throttle` is pure and still lives there).
+//! secrets' logic.
 #![forbid(unsafe_code)]
 
 pub use cloud_rules::{cases, faces, policy};

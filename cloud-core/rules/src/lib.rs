@@ -10,6 +10,7 @@
 //! - [`alarm`]: an alarm's lifecycle as staff manage it (`Life::apply`).
 //! - [`onetap`]: which door a one-tap opens (`nearest_door`).
 //! - [`sync`]: where a bounded directory delta ends (`delta_end`).
+//! - [`throttle`]: attempt counting and the login lockout policy (`Throttle`, `LoginKeys`).
 #![forbid(unsafe_code)]
 
 pub mod alarm;
@@ -18,4 +19,5 @@ pub mod faces;
 pub mod onetap;
 pub mod policy;
 pub mod sync;
+pub mod throttle;
 pub mod visit;
