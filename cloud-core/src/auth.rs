@@ -102,14 +102,12 @@ pub const HASH_THREADS: usize = 2;
 
 type HashJob = Box<dyn FnOnce() + Send>;
 
-/// The owner of password hashing: [`HASH_THREADS`] OS threads fed by one queue.
-struct Hasher {
-    queue: std::sync::Mutex<std::sync::mpsc::Sender<HashJob>>,
-}
-
-fn hasher() -> &'static Hasher {
-    static HASHER: std::sync::OnceLock<Hasher> = std::sync::OnceLock::new();
-    HASHER.get_or_init(|| {
+/// The queue of the owner of password hashing: [`HASH_THREADS`] OS threads, started on first
+/// use, take jobs from it.
+fn hash_queue() -> &'static std::sync::mpsc::Sender<HashJob> {
+    static QUEUE: std::sync::OnceLock<std::sync::mpsc::Sender<HashJob>> =
+        std::sync::OnceLock::new();
+    QUEUE.get_or_init(|| {
         let (tx, rx) = std::sync::mpsc::channel::<HashJob>();
         let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
         for i in 0..HASH_THREADS {
@@ -117,6 +115,7 @@ fn hasher() -> &'static Hasher {
             let spawned = std::thread::Builder::new()
                 .name(format!("password-hash-{i}"))
                 .spawn(move || loop {
+                    // The lock is held only while waiting for the next job, not while hashing.
                     let job = match rx.lock() {
                         Ok(r) => r.recv(),
                         Err(_) => return,
@@ -130,9 +129,7 @@ fn hasher() -> &'static Hasher {
                 tracing::error!(error = %e, "could not start a password hashing thread");
             }
         }
-        Hasher {
-            queue: std::sync::Mutex::new(tx),
-        }
+        tx
     })
 }
 
@@ -142,12 +139,7 @@ async fn on_hasher<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) ->
     let job: HashJob = Box::new(move || {
         let _ = tx.send(f());
     });
-    hasher()
-        .queue
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .send(job)
-        .ok()?;
+    hash_queue().send(job).ok()?;
     rx.await.ok()
 }
 

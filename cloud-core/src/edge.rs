@@ -339,22 +339,16 @@ pub async fn sync_down(
     // A grant goes to the box when it is approved, or when the box was sent its visitor (it may
     // hold an earlier approval that this change cancels). Pending and refused requests of
     // strangers stay in the cloud.
-    let visits: Vec<_> = visits
-        .into_iter()
-        .map(|v| {
-            let visitor = v.text("visitor_person_id")?;
-            let keep = v.text("status")? == "approved" || sent_before.contains(&visitor);
-            Ok((v, keep))
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?
-        .into_iter()
-        .filter(|(_, keep)| *keep)
-        .map(|(v, _)| v)
-        .collect();
+    let mut granted = Vec::with_capacity(visits.len());
+    for v in visits {
+        if v.text("status")? == "approved" || sent_before.contains(&v.text("visitor_person_id")?) {
+            granted.push(v);
+        }
+    }
     // The ledger is written before the answer leaves: a later change can then reach the box.
     let sent_now: Vec<String> = out_people.iter().map(|p| p.id.clone()).collect();
     crate::scope::record_sent(&st.db.pool, &bx.box_id, &sent_now, now_ms()).await?;
-    let grants = visits
+    let grants = granted
         .iter()
         .map(|v| {
             Ok(GrantV1 {

@@ -105,7 +105,7 @@ enum View {
 }
 
 /// A coordinate rounded to 0.001° (~110 m of latitude): enough to show the street, not the door.
-pub(crate) fn coarse(v: Option<f64>) -> Option<f64> {
+fn coarse(v: Option<f64>) -> Option<f64> {
     v.map(|x| (x * 1000.0).round() / 1000.0)
 }
 
@@ -256,10 +256,9 @@ pub async fn create_request(
     }
     let p = params(&body);
     let j = jurisdiction(&st, &p).await?;
-    let key = param(&p, "api_key").ok_or_else(|| bad("api_key", "required to file a request"))?;
-    let acct = crate::accounts::account_by_token(&st, key)
-        .await
-        .map_err(|_| GeoError(ApiError::forbidden("api_key is not a valid session token")))?;
+    let acct = key_account(&st, &p)
+        .await?
+        .ok_or_else(|| bad("api_key", "required to file a request"))?;
     if !acct.role.is_app() {
         return Err(GeoError(ApiError::forbidden(
             "api_key must belong to an app account",

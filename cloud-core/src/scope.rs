@@ -203,7 +203,7 @@ impl<'a> InCommunity<'a> {
         E: sqlx::Executor<'e, Database = sqlx::Any>,
     {
         let row = sqlx::query(
-            "SELECT role, enabled, community_id FROM accounts WHERE id = $1 \
+            "SELECT role, enabled FROM accounts WHERE id = $1 \
              AND (community_id = $2 OR community_id IS NULL)",
         )
         .bind(id)
@@ -325,9 +325,6 @@ pub async fn sent_to_box(
 ) -> Result<HashSet<String>, sqlx::Error> {
     let mut out = HashSet::new();
     for chunk in ids.chunks(500) {
-        if chunk.is_empty() {
-            continue;
-        }
         let sql = format!(
             "SELECT person_id FROM box_people WHERE box_id = $1 AND person_id IN ({})",
             placeholders(2, chunk.len())
@@ -351,9 +348,6 @@ pub async fn record_sent(
     now_ms: i64,
 ) -> Result<(), sqlx::Error> {
     for chunk in ids.chunks(300) {
-        if chunk.is_empty() {
-            continue;
-        }
         let rows: Vec<String> = (0..chunk.len())
             .map(|i| format!("($1, ${}, $2)", i + 3))
             .collect();
