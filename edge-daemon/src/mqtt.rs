@@ -55,6 +55,10 @@ pub async fn run(
         }
     });
     let mut failures: u32 = 0;
+    // Whether the broker has acknowledged our subscriptions since this process started. A
+    // broker may keep a session that never got them (the daemon stopped between connect and
+    // subscribe) or that holds an older config's topics, so `session_present` alone is not proof.
+    let mut subscribed = filters.is_empty();
     loop {
         let ev = tokio::select! {
             ev = events.poll() => ev,
@@ -64,13 +68,29 @@ pub async fn run(
             Ok(Event::Incoming(Packet::ConnAck(ack))) => {
                 failures = 0;
                 tracing::info!(host = %cfg.host, port = cfg.port, session_present = ack.session_present, "MQTT connected");
-                // A broker that lost our session (or a first start) needs the subscriptions.
-                if !ack.session_present {
-                    for f in &filters {
-                        if let Err(e) = client.try_subscribe(f.clone(), QoS::AtLeastOnce) {
-                            tracing::error!(filter = %f, error = %e, "cannot subscribe");
-                        }
+                // Subscribe once per process (see `subscribed`), and again whenever the broker
+                // lost our session. Not on every reconnect: a re-subscription makes the broker
+                // send its retained messages again.
+                if !ack.session_present || !subscribed {
+                    // One SUBSCRIBE for every filter, so one SUBACK answers for all of them.
+                    let all = filters
+                        .iter()
+                        .map(|f| rumqttc::SubscribeFilter::new(f.clone(), QoS::AtLeastOnce));
+                    if let Err(e) = client.try_subscribe_many(all) {
+                        tracing::error!(filters = filters.len(), error = %e, "cannot subscribe");
                     }
+                }
+            }
+            Ok(Event::Incoming(Packet::SubAck(ack))) => {
+                let refused = ack
+                    .return_codes
+                    .iter()
+                    .filter(|c| matches!(c, rumqttc::SubscribeReasonCode::Failure))
+                    .count();
+                if refused == 0 {
+                    subscribed = true;
+                } else {
+                    tracing::error!(refused, "the broker refused MQTT subscriptions");
                 }
             }
             Ok(Event::Incoming(Packet::Publish(p))) => {

@@ -1000,6 +1000,22 @@ impl Mosquitto {
         }
     }
 
+    /// Leave a persistent session for `client_id` on the broker that holds only a subscription
+    /// to `topic` (what a daemon stopped between connect and subscribe, or one with an older
+    /// config, leaves behind).
+    pub fn leave_session(&self, client_id: &str, topic: &str) {
+        let out = std::process::Command::new("mosquitto_sub")
+            .args(["-h", "127.0.0.1", "-p", &self.port.to_string()])
+            .args(["-i", client_id, "-c", "-q", "1", "-t", topic, "-E"])
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run mosquitto_sub (run tests/setup.sh): {e}"));
+        assert!(
+            out.status.success(),
+            "mosquitto_sub failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("broker.log")).unwrap_or_default()
     }

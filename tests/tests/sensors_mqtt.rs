@@ -344,6 +344,20 @@ async fn silence_raises_offline_and_a_message_clears_it() {
     b.stop().await;
 }
 
+/// The broker kept a session for the box's client id that lacks the box's subscriptions (the
+/// daemon was stopped between connecting and subscribing, or ran an older config). The box
+/// subscribes anyway: a present session is not proof of the subscriptions.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kept_session_without_our_subscriptions_is_subscribed_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let relay = ModbusPeer::tcp(&[1]).await;
+    let broker = Mosquitto::start().await;
+    broker.leave_session("edge-test-box", "somewhere/else");
+    let mut b = start(tmp.path(), &relay, &broker, "").await;
+    wait_subscribed(&b, &broker).await;
+    b.stop().await;
+}
+
 /// Messages queued in the broker while the box is away, and a broker restart in the middle of a
 /// stream: every QoS 1 message arrives and the alarm is raised once. (QoS 1 is at-least-once: a
 /// broker that restarts may deliver again what it had not yet saved as acknowledged; a repeat
