@@ -1,21 +1,19 @@
-//! Wiring: opens the store, starts the store writer, one bus owner per bus, one driver per
-//! device, the gatekeeper, the ticker and the local API; speaks sd_notify; shuts down in order.
+//! Wiring: starts each room in order — the store and its writer thread, the gate room (bus
+//! owners, drivers, the gatekeeper), the sensors, the gatekeeper's forwarders and ticker, the
+//! seed directory, the face pass, the local API, the cloud link — by calling its own `start`;
+//! speaks sd_notify; shuts down in order.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::api::{router, ApiState};
 use crate::config::EdgeConfig;
-use crate::gate::bus::BusOwner;
-use crate::gate::{DeviceDriver, GateEvent};
-use crate::gatekeeper::{Gatekeeper, GatekeeperHandle, Msg};
-use crate::store::{Store, StoreWriter};
-use crate::wire::{DirectoryV1, IntoDomain};
+use crate::gate::keeper::GatekeeperHandle;
+use crate::store::writer::StoreStart;
+use crate::store::Store;
+use crate::{api, cloud, face, gate, sensors, store};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -62,247 +60,94 @@ impl Daemon {
             path: cfg.store.path.display().to_string(),
             source,
         };
-        let store = Store::open(&cfg.store.path).map_err(store_err)?;
-        let (writer, writer_thread) = StoreWriter::start_joinable(store.clone());
-        // Alarms of doors/devices no longer configured have nobody left to clear them: drop them.
-        let known = |source: &str| {
-            source == crate::alarm::BOX_SOURCE
-                || cfg
-                    .doors
-                    .iter()
-                    .any(|d| d.id == source && d.monitor_contact)
-                || cfg.devices.iter().any(|d| d.id == source)
-        };
-        let restored: Vec<crate::alarm::ActiveAlarm> = store
-            .active_alarms()
-            .map_err(store_err)?
-            .iter()
-            .filter_map(|r| r.to_active())
-            .filter(|a| known(&a.key.source))
-            .collect();
-        if !restored.is_empty() {
-            tracing::info!(alarms = restored.len(), "restored active alarms");
-        }
-        let mut tasks = Vec::new();
-
-        let (alarm_tx, mut alarm_rx) = mpsc::channel(1024);
-        let (gate_tx, mut gate_rx) = mpsc::channel::<GateEvent>(1024);
-        let mut drivers = HashMap::new();
-        let mut buses_by_device = HashMap::new();
-        let mut driver_tasks = Vec::new();
+        let StoreStart {
+            store,
+            writer,
+            writer_thread,
+        } = store::writer::start(&cfg.store.path).map_err(store_err)?;
         let (shutdown, stop_rx) = watch::channel(false);
-        for plan in &cfg.buses {
-            let (owner, bus) = BusOwner::new(plan, &cfg, alarm_tx.clone(), &restored);
-            tasks.push(tokio::spawn(owner.run()));
-            for dev in &plan.devices {
-                buses_by_device.insert(dev.clone(), bus.clone());
-                if let Some((driver, handle)) =
-                    DeviceDriver::new(&cfg, dev, bus.clone(), gate_tx.clone())
-                {
-                    driver_tasks.push(tokio::spawn(driver.run(stop_rx.clone())));
-                    drivers.insert(dev.clone(), handle);
-                }
-            }
+
+        let gate = gate::start(&cfg, &store, writer.clone(), &stop_rx).map_err(store_err)?;
+        let mut tasks = gate.bus_owners;
+
+        let sensors = sensors::start(&cfg, &store, writer.clone(), &gate.handle, &stop_rx);
+        tasks.extend(sensors.tasks);
+
+        tasks.extend(gate.events.forward(&gate.handle, stop_rx));
+
+        if let Some(path) = &cfg.seed_file {
+            gate::seed(path, &gate.handle)
+                .await
+                .map_err(|reason| StartError::Seed {
+                    path: path.display().to_string(),
+                    reason,
+                })?;
         }
-        drop((alarm_tx, gate_tx));
 
-        let sensor_writer = writer.clone();
-        let face_writer = writer.clone();
-        let (gk, handle) =
-            Gatekeeper::new(&cfg, store.clone(), writer, drivers, &restored).map_err(store_err)?;
-        let gk_task = tokio::spawn(gk.run());
-
-        // Sensors: one keeper owns the rule engine; the MQTT task feeds it; a ticker drives time.
-        let sensors = match &cfg.sensors {
-            Some(setup) => {
-                let (keeper, sh) = crate::sensorkeeper::SensorKeeper::new(
-                    &cfg.identity.id,
-                    setup.clone(),
-                    store.clone(),
-                    sensor_writer,
-                    handle.clone(),
-                    cfg.cloud
-                        .as_ref()
-                        .map(|c| Duration::from_millis(c.settings.device_state_interval_ms)),
-                );
-                let filters = keeper.filters();
-                tasks.push(tokio::spawn(keeper.run()));
-                tasks.push(tokio::spawn(crate::mqtt::run(
-                    setup.mqtt.clone(),
-                    setup.password.clone(),
-                    setup.tls.clone(),
-                    filters,
-                    sh.clone(),
-                    stop_rx.clone(),
-                )));
-                let (t, mut stop) = (sh.clone(), stop_rx.clone());
-                tasks.push(tokio::spawn(async move {
-                    let mut every = tokio::time::interval(Duration::from_secs(1));
-                    loop {
-                        tokio::select! {
-                            _ = every.tick() => if t.tx.send(crate::sensorkeeper::SensorMsg::Tick).await.is_err() { break },
-                            _ = stop.changed() => break,
-                        }
-                    }
-                }));
-                tracing::info!(sensors = setup.sensors.len(), broker = %format!("{}:{}", setup.mqtt.host, setup.mqtt.port), "sensors started");
-                Some(sh)
+        let face = match &cfg.face {
+            Some(fc) => {
+                let fetch = cfg.cloud.as_ref().map(cloud::photo_fetcher);
+                let started = face::start(
+                    fc,
+                    &store,
+                    writer,
+                    fetch,
+                    &gate.handle,
+                    &gate.buses_by_device,
+                    &shutdown,
+                )
+                .await
+                .map_err(StartError::Face)?;
+                tasks.extend(started.tasks);
+                Some((started.handle, started.kick))
             }
             None => {
-                drop(sensor_writer);
+                drop(writer);
                 None
             }
         };
+        let (face_handle, face_kick) = face.unzip();
 
-        // Forwarders: drivers and bus owners speak their own event types; the gatekeeper one queue.
-        let h = handle.clone();
-        tasks.push(tokio::spawn(async move {
-            while let Some(ev) = alarm_rx.recv().await {
-                if h.tx.send(Msg::Alarm(ev)).await.is_err() {
-                    break;
-                }
-            }
-        }));
-        let h = handle.clone();
-        tasks.push(tokio::spawn(async move {
-            while let Some(ev) = gate_rx.recv().await {
-                if h.tx.send(Msg::Gate(ev)).await.is_err() {
-                    break;
-                }
-            }
-        }));
-        let mut stop_rx = stop_rx;
-        let h = handle.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut every = tokio::time::interval(Duration::from_secs(1));
-            loop {
-                tokio::select! {
-                    _ = every.tick() => if h.tx.send(Msg::Tick).await.is_err() { break },
-                    _ = stop_rx.changed() => break,
-                }
-            }
-        }));
-
-        if let Some(path) = &cfg.seed_file {
-            let seed_err = |reason: String| StartError::Seed {
-                path: path.display().to_string(),
-                reason,
-            };
-            let text = std::fs::read_to_string(path).map_err(|e| seed_err(e.to_string()))?;
-            let dir: DirectoryV1 =
-                serde_json::from_str(&text).map_err(|e| seed_err(e.to_string()))?;
-            let dir = dir
-                .into_domain("directory")
-                .map_err(|e| seed_err(e.to_string()))?;
-            match handle.import(dir).await {
-                Some(Ok(_)) => {}
-                Some(Err(e)) => return Err(seed_err(e.to_string())),
-                None => return Err(seed_err("gatekeeper stopped".into())),
-            }
-        }
-
-        // Face pass: one thread owns the models and the gallery; the enroller keeps the
-        // templates in step with the cloud's photo lists.
-        let mut face_kick = None;
-        let face = match &cfg.face {
-            Some(fc) => {
-                let key = crate::faceenrol::TemplateKey::load_or_create(&fc.template_key_file)
-                    .map_err(|e| StartError::Face(e.to_string()))?;
-                let (fh, _thread) = crate::facekeeper::start(fc)
-                    .await
-                    .map_err(StartError::Face)?;
-                let kick = crate::faceenrol::EnrolKick::default();
-                let enroller = crate::faceenrol::Enroller::new(
-                    store.clone(),
-                    face_writer.clone(),
-                    fh.clone(),
-                    key,
-                    cfg.cloud.as_ref().map(crate::cloud::photo_fetcher),
-                    kick.clone(),
-                );
-                tasks.push(tokio::spawn(enroller.run(shutdown.subscribe())));
-                for cam in &fc.cameras {
-                    let bus = cam
-                        .presence
-                        .as_ref()
-                        .and_then(|p| buses_by_device.get(&p.device).cloned());
-                    tasks.push(tokio::spawn(crate::facecamera::run(
-                        cam.clone(),
-                        bus,
-                        fc.max_frame_bytes,
-                        fh.clone(),
-                        handle.clone(),
-                        store.clone(),
-                        shutdown.subscribe(),
-                    )));
-                }
-                face_kick = Some(kick);
-                tracing::info!(doors = fc.doors.len(), cameras = fc.cameras.len(), model = %fh.model, "face pass started");
-                Some(crate::api::FaceFront {
-                    handle: fh,
-                    frame_token: fc.frame_token.as_deref().map(Arc::from),
-                    max_frame_bytes: fc.max_frame_bytes,
-                })
-            }
-            None => None,
-        };
-        drop(face_writer);
-
-        let listener = tokio::net::TcpListener::bind(cfg.api.listen)
-            .await
-            .map_err(|source| StartError::Listen {
-                addr: cfg.api.listen,
-                source,
-            })?;
-        let api_addr = listener.local_addr().map_err(|source| StartError::Listen {
+        let api = api::start(
+            &cfg,
+            gate.handle.clone(),
+            store.clone(),
+            sensors.handle.clone(),
+            face_handle,
+            &shutdown,
+        )
+        .await
+        .map_err(|source| StartError::Listen {
             addr: cfg.api.listen,
             source,
         })?;
-        let state = ApiState {
-            gk: handle.clone(),
-            store: store.clone(),
-            admin_token: cfg.api.admin_token.as_deref().map(Arc::from),
-            box_id: Arc::from(cfg.identity.id.as_str()),
-            sensors: sensors.clone(),
-            face,
-        };
-        let mut stop_api = shutdown.subscribe();
-        let api = tokio::spawn(async move {
-            let serve = axum::serve(listener, router(state)).with_graceful_shutdown(async move {
-                let _ = stop_api.changed().await;
-            });
-            if let Err(e) = serve.await {
-                tracing::error!(error = %e, "local API stopped");
-            }
-        });
-        tasks.push(gk_task);
+        tasks.push(gate.keeper);
         if let Some(link) = &cfg.cloud {
-            tasks.extend(crate::cloud::spawn(
+            tasks.extend(cloud::start(
                 link,
                 store.clone(),
-                handle.clone(),
-                sensors.clone(),
+                gate.handle.clone(),
+                sensors.handle.clone(),
                 face_kick,
                 shutdown.subscribe(),
             ));
-            tracing::info!(cloud = %link.identity.cloud_url, "cloud link started");
         }
         tracing::info!(
             box_id = %cfg.identity.id,
-            api = %api_addr,
+            api = %api.addr,
             buses = cfg.buses.len(),
             doors = cfg.doors.len(),
             "edge daemon started"
         );
         Ok(Daemon {
-            api_addr,
+            api_addr: api.addr,
             store,
-            gatekeeper: handle,
+            gatekeeper: gate.handle,
             shutdown,
-            drivers: driver_tasks,
+            drivers: gate.drivers,
             tasks,
             writer_thread,
-            api,
+            api: api.task,
         })
     }
 

@@ -163,10 +163,10 @@ async fn drain(engine: Engine) {
     let store_dir = tmp.path().join("store");
     {
         let store = edge_daemon::store::Store::open(&store_dir).unwrap();
-        let (writer, thread) = edge_daemon::store::StoreWriter::start_joinable(store);
+        let (writer, thread) = edge_daemon::store::writer::StoreWriter::start_joinable(store);
         let mut pending = Vec::new();
         for i in 0..N {
-            let rec = edge_daemon::records::PassRecordV1 {
+            let rec = edge_daemon::store::records::PassRecordV1 {
                 v: 1,
                 id: uuid::Uuid::now_v7(),
                 at_ms: 1_700_000_000_000 + i as i64,
@@ -181,7 +181,7 @@ async fn drain(engine: Engine) {
             };
             pending.push(
                 writer
-                    .enqueue(edge_daemon::records::OutboxItemV1::Pass(rec))
+                    .enqueue(edge_daemon::store::records::OutboxItemV1::Pass(rec))
                     .await
                     .unwrap(),
             );

@@ -10,8 +10,9 @@ use edge_daemon::access::{
     PersonKind, VisitorGrant,
 };
 use edge_daemon::clock::TimeView;
-use edge_daemon::records::{OutboxItemV1, PassRecordV1};
-use edge_daemon::store::{Store, StoreWriter};
+use edge_daemon::store::records::{OutboxItemV1, PassRecordV1};
+use edge_daemon::store::writer::StoreWriter;
+use edge_daemon::store::Store;
 use tests::{ChangeKind, ModbusPeer, PtyPair};
 use tokio_modbus::client::Writer as _;
 

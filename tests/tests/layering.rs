@@ -166,8 +166,14 @@ fn rules_crates_use_no_clock_file_socket_or_thread_from_std() {
     assert!(files >= 10, "only {files} rules files found");
 }
 
-/// Top-level modules of a crate's `src` (files and folders, not `lib.rs`/`main.rs`) and, for
-/// each, the other top-level modules its non-test code names through `crate::…`.
+/// Every module of a crate's `src`, named by its file (`gate/keeper.rs` → `gate::keeper`,
+/// `gate/mod.rs` and `gate.rs` → `gate`; not `lib.rs`, `main.rs` or `bin/`) and, for each, the
+/// other modules its non-test code names through `crate::…`, `super::…` or `self::…` paths
+/// (`use` lines, paths in code and in doc links alike). A path names the deepest module it
+/// goes through: `crate::gate::keeper::Msg` names `gate::keeper`, `crate::gate::Thing` names
+/// `gate`. `super::` is taken from the file's module (in an inline module of a file that reads
+/// one level too high, which can only add edges). A parent's `mod child;` declares, it does not
+/// import; the parent's paths relative to it (`child::x`) are not read.
 fn module_graph(src: &std::path::Path) -> std::collections::BTreeMap<String, BTreeSet<String>> {
     fn rs_files(p: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
         if p.is_dir() {
@@ -178,42 +184,53 @@ fn module_graph(src: &std::path::Path) -> std::collections::BTreeMap<String, BTr
             out.push(p.to_path_buf());
         }
     }
+    let mut all = Vec::new();
+    rs_files(src, &mut all);
     let mut files: HashMap<String, Vec<std::path::PathBuf>> = HashMap::new();
-    for e in std::fs::read_dir(src).unwrap() {
-        let path = e.unwrap().path();
-        let name = path.file_stem().unwrap().to_string_lossy().to_string();
-        if name == "lib" || name == "main" || name == "bin" {
+    for path in all {
+        let rel = path.strip_prefix(src).unwrap().with_extension("");
+        let mut segs: Vec<String> = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().to_string())
+            .collect();
+        if matches!(segs[0].as_str(), "lib" | "main" | "bin") {
             continue;
         }
-        let mut fs = Vec::new();
-        rs_files(&path, &mut fs);
-        if !fs.is_empty() {
-            files.entry(name).or_default().extend(fs);
+        if segs.last().is_some_and(|s| s == "mod") {
+            segs.pop();
         }
+        files.entry(segs.join("::")).or_default().push(path);
     }
     let mut graph = std::collections::BTreeMap::new();
     for (module, fs) in &files {
+        let own: Vec<&str> = module.split("::").collect();
         let mut deps = BTreeSet::new();
         for f in fs {
             let text = std::fs::read_to_string(f).unwrap();
             // Tests sit at the end of a file (`#[cfg(test)] mod tests { … }`), and may name anything.
             let code = text.split("#[cfg(test)]\nmod tests").next().unwrap_or("");
-            for (i, _) in code.match_indices("crate::") {
-                let rest = &code[i + "crate::".len()..];
-                let names: Vec<&str> = if let Some(group) = rest.strip_prefix('{') {
-                    let end = group.find('}').unwrap_or(group.len());
-                    group[..end]
-                        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-                        .collect()
-                } else {
-                    vec![rest
-                        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-                        .next()
-                        .unwrap_or("")]
+            for path in crate_paths(code) {
+                let mut segs: Vec<&str> = path.iter().map(String::as_str).collect();
+                let mut base: Vec<&str> = match segs.first().copied() {
+                    Some("crate") => Vec::new(),
+                    Some("self") => own.clone(),
+                    Some("super") => own[..own.len() - 1].to_vec(),
+                    _ => unreachable!("crate_paths gives crate/self/super paths"),
                 };
-                for n in names {
-                    if n != module && files.contains_key(n) {
-                        deps.insert(n.to_string());
+                segs.remove(0);
+                while segs.first() == Some(&"super") {
+                    segs.remove(0);
+                    base.pop();
+                }
+                base.extend(segs);
+                // The deepest module on the path.
+                if let Some(m) = (1..=base.len())
+                    .rev()
+                    .map(|n| base[..n].join("::"))
+                    .find(|m| files.contains_key(m))
+                {
+                    if m != *module {
+                        deps.insert(m);
                     }
                 }
             }
@@ -221,6 +238,70 @@ fn module_graph(src: &std::path::Path) -> std::collections::BTreeMap<String, BTr
         graph.insert(module.clone(), deps);
     }
     graph
+}
+
+/// Every path in `code` that starts with `crate::`, `self::` or `super::`, with `{…}` groups
+/// expanded (`crate::{a::{b, c}, d}` gives `crate::a::b`, `crate::a::c`, `crate::d`).
+fn crate_paths(code: &str) -> Vec<Vec<String>> {
+    fn ident(s: &str) -> &str {
+        let end = s
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(s.len());
+        &s[..end]
+    }
+    /// Expand the use tree at the start of `s` below `prefix`.
+    fn tree(s: &str, prefix: &[String], out: &mut Vec<Vec<String>>) {
+        let s = s.trim_start();
+        if s.is_empty() {
+            return; // after a trailing comma
+        }
+        if let Some(group) = s.strip_prefix('{') {
+            // Split the group at its top-level commas.
+            let (mut depth, mut start) = (0usize, 0usize);
+            for (i, c) in group.char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' if depth == 0 => {
+                        tree(&group[start..i], prefix, out);
+                        return;
+                    }
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => {
+                        tree(&group[start..i], prefix, out);
+                        start = i + 1;
+                    }
+                    _ => {}
+                }
+            }
+            return;
+        }
+        let name = ident(s);
+        let mut path = prefix.to_vec();
+        if !name.is_empty() && name != "self" {
+            path.push(name.to_string());
+        }
+        match s[name.len()..].strip_prefix("::") {
+            Some(rest) if !name.is_empty() => tree(rest, &path, out),
+            _ => out.push(path),
+        }
+    }
+    let mut out = Vec::new();
+    for (i, _) in code.match_indices("::") {
+        let head_at = code[..i]
+            .char_indices()
+            .rev()
+            .take_while(|(_, c)| c.is_alphanumeric() || *c == '_')
+            .last()
+            .map_or(i, |(j, _)| j);
+        let word = &code[head_at..i];
+        // Not `$crate::`, and not the second `super` of `super::super::x` (one path, read from
+        // its first `super`).
+        let inner = code[..head_at].ends_with("::") || code[..head_at].ends_with('$');
+        if matches!(word, "crate" | "self" | "super") && !inner {
+            tree(&code[i + 2..], &[word.to_string()], &mut out);
+        }
+    }
+    out
 }
 
 /// Every group of modules that reach each other (strongly connected, more than one module).
@@ -252,7 +333,8 @@ fn circles(graph: &std::collections::BTreeMap<String, BTreeSet<String>>) -> Vec<
     out
 }
 
-/// No module of a crate may reach itself through `crate::` imports: each crate reads as layers.
+/// No module of a crate may reach itself through `crate::`/`super::`/`self::` paths, between
+/// folders or inside one: each crate reads as layers.
 #[test]
 fn no_import_circles_between_modules() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -297,4 +379,69 @@ fn the_circle_finder_finds_circles() {
         found[0],
         ["a", "b", "c"].into_iter().map(String::from).collect()
     );
+}
+
+/// The graph reads folders: a file is a module named by its path, `super::`/`self::` paths count,
+/// a path names the deepest module it goes through, tests are not read, and a circle inside one
+/// folder (a `mod.rs` and its own child) is found like any other.
+#[test]
+fn the_graph_names_modules_by_file_and_sees_circles_inside_a_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path();
+    let write = |p: &str, text: &str| {
+        let p = src.join(p);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    let set = |ms: &[&str]| -> BTreeSet<String> { ms.iter().map(|m| m.to_string()).collect() };
+    write("lib.rs", "pub mod api;\npub mod gate;\npub mod store;\n");
+    write("main.rs", "use crate::api::Thing;\n");
+    write(
+        "store/mod.rs",
+        "pub mod outbox;\npub mod writer;\npub struct Store;\n",
+    );
+    write("store/outbox.rs", "use super::Store;\n");
+    write(
+        "store/writer.rs",
+        "use super::{\n    outbox::Tag,\n    Store,\n};\n",
+    );
+    write(
+        "gate/mod.rs",
+        "pub mod keeper;\npub use self::keeper::Msg;\n",
+    );
+    write(
+        "gate/keeper.rs",
+        "use crate::store::{writer::{self, Writer},};\n/// See [`crate::api::Thing`].\n\
+         #[cfg(test)]\nmod tests {\n    use crate::gate::Msg;\n}\n",
+    );
+    write("api.rs", "pub struct Thing(crate::gate::keeper::Msg);\n");
+    let g = module_graph(src);
+    assert_eq!(
+        g.keys().map(String::as_str).collect::<Vec<_>>(),
+        [
+            "api",
+            "gate",
+            "gate::keeper",
+            "store",
+            "store::outbox",
+            "store::writer"
+        ]
+    );
+    assert_eq!(g["store"], set(&[]));
+    assert_eq!(g["store::outbox"], set(&["store"]));
+    assert_eq!(g["store::writer"], set(&["store", "store::outbox"]));
+    assert_eq!(g["gate"], set(&["gate::keeper"]));
+    assert_eq!(g["gate::keeper"], set(&["api", "store::writer"]));
+    assert_eq!(g["api"], set(&["gate::keeper"]));
+    assert_eq!(circles(&g), vec![set(&["api", "gate::keeper"])]);
+
+    // `store/mod.rs` starting its own writer, which names the store: a circle in one folder
+    // (the outbox, which the writer uses and which uses the store, is in it too).
+    write(
+        "store/mod.rs",
+        "pub mod outbox;\npub mod writer;\npub struct Store;\n\
+         pub fn start() { crate::store::writer::start() }\n",
+    );
+    let g = module_graph(src);
+    assert!(circles(&g).contains(&set(&["store", "store::outbox", "store::writer"])));
 }

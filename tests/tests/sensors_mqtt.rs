@@ -406,7 +406,7 @@ async fn broker_restart_mid_stream_loses_no_qos1_message() {
         .unwrap()
         .into_iter()
         .filter_map(|i| match i {
-            edge_daemon::records::OutboxItemV1::Alarm(a)
+            edge_daemon::store::records::OutboxItemV1::Alarm(a)
                 if a.source == "lift-b3" && a.kind == "elevator_fault" =>
             {
                 Some((a.state, a.detail))

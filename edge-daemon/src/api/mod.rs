@@ -4,6 +4,7 @@
 //!
 //! Error bodies are `{"error": code, "message": text}` with a message that names the field.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -14,11 +15,16 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
 use crate::access::{AccessRequest, Decision, Method};
-use crate::gatekeeper::{GatekeeperHandle, OneTapError, Outcome};
+use crate::cloud::wire::{DirectoryV1, IntoDomain};
+use crate::config::EdgeConfig;
+use crate::face::keeper::FaceHandle;
+use crate::gate::keeper::{GatekeeperHandle, OneTapError, Outcome};
+use crate::sensors::keeper::SensorHandle;
 use crate::store::Store;
-use crate::wire::{DirectoryV1, IntoDomain};
 use edge_sync::SignedCommand;
 
 #[derive(Clone)]
@@ -29,7 +35,7 @@ pub struct ApiState {
     pub admin_token: Option<Arc<str>>,
     pub box_id: Arc<str>,
     /// Set when sensors are configured (`[mqtt]`).
-    pub sensors: Option<crate::sensorkeeper::SensorHandle>,
+    pub sensors: Option<SensorHandle>,
     /// Set when face doors are configured (`[face]`).
     pub face: Option<FaceFront>,
 }
@@ -37,10 +43,52 @@ pub struct ApiState {
 /// What the frame endpoint needs of the face set-up.
 #[derive(Clone)]
 pub struct FaceFront {
-    pub handle: crate::facekeeper::FaceHandle,
+    pub handle: FaceHandle,
     /// `face.frame_token`: lets a terminal push frames without the admin token.
     pub frame_token: Option<Arc<str>>,
     pub max_frame_bytes: usize,
+}
+
+/// What the daemon keeps of the started API.
+pub(crate) struct ApiStart {
+    pub(crate) addr: SocketAddr,
+    pub(crate) task: JoinHandle<()>,
+}
+
+/// Bind `api.listen` and serve until `shutdown` turns true (gracefully: in-flight requests end).
+pub(crate) async fn start(
+    cfg: &EdgeConfig,
+    gk: GatekeeperHandle,
+    store: Store,
+    sensors: Option<SensorHandle>,
+    face: Option<FaceHandle>,
+    shutdown: &watch::Sender<bool>,
+) -> Result<ApiStart, std::io::Error> {
+    let face = face.zip(cfg.face.as_ref()).map(|(handle, fc)| FaceFront {
+        handle,
+        frame_token: fc.frame_token.as_deref().map(Arc::from),
+        max_frame_bytes: fc.max_frame_bytes,
+    });
+    let listener = tokio::net::TcpListener::bind(cfg.api.listen).await?;
+    let addr = listener.local_addr()?;
+    let state = ApiState {
+        gk,
+        store,
+        admin_token: cfg.api.admin_token.as_deref().map(Arc::from),
+        box_id: Arc::from(cfg.identity.id.as_str()),
+        sensors,
+        face,
+    };
+    let mut stop_api = shutdown.subscribe();
+    let task = tokio::spawn(async move {
+        let serve = axum::serve(listener, router(state)).with_graceful_shutdown(async move {
+            let _ = stop_api.changed().await;
+        });
+        if let Err(e) = serve.await {
+            tracing::error!(error = %e, "local API stopped");
+        }
+    });
+    Ok(ApiStart { addr, task })
 }
 
 pub fn router(state: ApiState) -> Router {
@@ -207,7 +255,7 @@ async fn finish(out: Outcome) -> Response {
     }
     let opened = match out.opened {
         Some(rx) => Some(rx.await.unwrap_or_else(|_| {
-            Err(crate::gate::GateError::BusGone {
+            Err(crate::gate::modbus::GateError::BusGone {
                 bus: "driver".into(),
             })
         })),
@@ -236,7 +284,7 @@ async fn finish(out: Outcome) -> Response {
         }
         (Decision::Allow { .. }, Some(Err(e))) => {
             let status = match e {
-                crate::gate::GateError::Exception { .. } => StatusCode::BAD_GATEWAY,
+                crate::gate::modbus::GateError::Exception { .. } => StatusCode::BAD_GATEWAY,
                 _ => StatusCode::SERVICE_UNAVAILABLE,
             };
             (
@@ -357,15 +405,16 @@ async fn face_frame(
             ),
         );
     }
-    match crate::facekeeper::face_pass(&face.handle, &s.gk, &s.store, &door, body.to_vec()).await {
+    match crate::face::keeper::face_pass(&face.handle, &s.gk, &s.store, &door, body.to_vec()).await
+    {
         Ok(pass) => Json(pass).into_response(),
-        Err(e @ crate::facekeeper::FrameError::NotAFaceDoor(_)) => {
+        Err(e @ crate::face::keeper::FrameError::NotAFaceDoor(_)) => {
             error(StatusCode::NOT_FOUND, "not_a_face_door", e)
         }
-        Err(e @ crate::facekeeper::FrameError::Image(_)) => {
+        Err(e @ crate::face::keeper::FrameError::Image(_)) => {
             error(StatusCode::UNPROCESSABLE_ENTITY, "bad_image", e)
         }
-        Err(crate::facekeeper::FrameError::Gone) => unavailable(),
+        Err(crate::face::keeper::FrameError::Gone) => unavailable(),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "face_pipeline", e),
     }
 }
@@ -429,7 +478,7 @@ async fn set_mode(
         Ok(b) => b,
         Err(rej) => return bad_json(rej),
     };
-    let Some(mode) = crate::wire::parse_door_mode(&b.mode) else {
+    let Some(mode) = crate::cloud::wire::parse_door_mode(&b.mode) else {
         return error(
             StatusCode::UNPROCESSABLE_ENTITY,
             "malformed_body",
@@ -488,7 +537,7 @@ async fn confirm_clock(State(s): State<ApiState>) -> Response {
     }
 }
 
-fn sensors_of(s: &ApiState) -> Result<&crate::sensorkeeper::SensorHandle, Box<Response>> {
+fn sensors_of(s: &ApiState) -> Result<&SensorHandle, Box<Response>> {
     s.sensors.as_ref().ok_or_else(|| {
         Box::new(error(
             StatusCode::NOT_FOUND,

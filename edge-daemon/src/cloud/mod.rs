@@ -9,8 +9,12 @@
 //!   the long-poll and runs each signed one-tap through the same gatekeeper path as the local
 //!   API, then reports the outcome.
 //! - [`Backoff`] (sans-IO) spaces retries while the cloud is away: exponential, full jitter.
+//! - [`wire`]: the directory wire types and their conversions into domain types (also used by
+//!   the store, the owner tasks and the local API).
 //!
 //! The box never needs the cloud to decide: all three tasks may fail for days.
+
+pub mod wire;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -25,11 +29,11 @@ use edge_sync::sync::{
 use tokio::sync::watch;
 
 use crate::access::Decision;
-use crate::gatekeeper::{GatekeeperHandle, OneTapError};
+use crate::cloud::wire::IntoDomain;
+use crate::gate::keeper::{GatekeeperHandle, OneTapError};
 use crate::store::Store;
-use crate::wire::IntoDomain;
 
-pub use crate::cloud_config::{CloudLink, CloudLinkConfig, IdentityFileV1};
+pub use crate::config::cloud::{CloudLink, CloudLinkConfig, IdentityFileV1};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProvisionError {
@@ -291,12 +295,12 @@ fn jitter() -> f64 {
 }
 
 /// Start the three link tasks; they end when `stop` turns true.
-pub fn spawn(
+pub fn start(
     link: &CloudLink,
     store: Store,
     gate: GatekeeperHandle,
-    sensors: Option<crate::sensorkeeper::SensorHandle>,
-    face_kick: Option<crate::faceenrol::EnrolKick>,
+    sensors: Option<crate::sensors::keeper::SensorHandle>,
+    face_kick: Option<crate::face::enrol::EnrolKick>,
     stop: watch::Receiver<bool>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
     let client = Client {
@@ -307,7 +311,7 @@ pub fn spawn(
         timeout: Duration::from_millis(link.settings.request_timeout_ms),
     };
     let s = link.settings.clone();
-    vec![
+    let tasks = vec![
         tokio::spawn(downlink(
             client.clone(),
             s.clone(),
@@ -319,7 +323,9 @@ pub fn spawn(
         )),
         tokio::spawn(uplink(client.clone(), s.clone(), store, stop.clone())),
         tokio::spawn(commands(client, s, gate, stop)),
-    ]
+    ];
+    tracing::info!(cloud = %link.identity.cloud_url, "cloud link started");
+    tasks
 }
 
 /// Sleep, or return true at once if the daemon is stopping.
@@ -338,8 +344,8 @@ async fn downlink(
     s: CloudLinkConfig,
     store: Store,
     gate: GatekeeperHandle,
-    sensors: Option<crate::sensorkeeper::SensorHandle>,
-    face_kick: Option<crate::faceenrol::EnrolKick>,
+    sensors: Option<crate::sensors::keeper::SensorHandle>,
+    face_kick: Option<crate::face::enrol::EnrolKick>,
     mut stop: watch::Receiver<bool>,
 ) {
     let mut backoff = Backoff::new(500, s.backoff_max_ms);
@@ -406,7 +412,7 @@ async fn downlink(
                                     if !cloud_sensors.is_empty() || !actions.is_empty() {
                                         let _ = sh
                                             .tx
-                                            .send(crate::sensorkeeper::SensorMsg::Cloud {
+                                            .send(crate::sensors::keeper::SensorMsg::Cloud {
                                                 sensors: cloud_sensors,
                                                 actions,
                                             })
@@ -571,7 +577,7 @@ fn attach_thumbnails(store: &Store, records: &mut [edge_sync::sync::UplinkRecord
 }
 
 /// Fetches face photos from the cloud with the box's signature (for the enroller).
-pub fn photo_fetcher(link: &CloudLink) -> crate::faceenrol::PhotoFetcher {
+pub fn photo_fetcher(link: &CloudLink) -> crate::face::enrol::PhotoFetcher {
     let c = Client {
         http: reqwest::Client::new(),
         base: link.identity.cloud_url.clone(),

@@ -18,7 +18,7 @@ pub struct DirectoryDelta {
     /// Acknowledgements and clears staff made in the cloud, for the sensor engine.
     pub alarm_actions: Vec<AlarmAction>,
     /// For each person in `people`: the face photos the cloud lists now (maybe none).
-    pub face_photos: Vec<(String, Vec<crate::records::StoredFacePhotoV1>)>,
+    pub face_photos: Vec<(String, Vec<crate::store::records::StoredFacePhotoV1>)>,
     /// The community's settings, when the cloud sent them.
     pub settings: Option<edge_sync::sync::BoxSettingsV1>,
     pub cursor: i64,
@@ -28,7 +28,7 @@ pub struct DirectoryDelta {
 fn face_photo(
     p: edge_sync::directory::FacePhotoV1,
     at: &str,
-) -> Result<crate::records::StoredFacePhotoV1, WireError> {
+) -> Result<crate::store::records::StoredFacePhotoV1, WireError> {
     if p.id.is_empty() || p.id.len() > 64 || !p.id.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(bad(
             format!("{at}.id"),
@@ -46,7 +46,7 @@ fn face_photo(
             "must be 64 lower-case hex digits",
         ));
     }
-    Ok(crate::records::StoredFacePhotoV1 {
+    Ok(crate::store::records::StoredFacePhotoV1 {
         id: p.id,
         sha256: p.sha256,
     })
@@ -55,7 +55,7 @@ fn face_photo(
 /// An MQTT device from the cloud's registry; `enabled = false` means forget it.
 #[derive(Debug, Clone)]
 pub struct CloudSensor {
-    pub sensor: crate::sensor_config::Sensor,
+    pub sensor: crate::config::sensors::Sensor,
     pub enabled: bool,
 }
 
@@ -127,7 +127,7 @@ impl IntoDomain for edge_sync::sync::DownDeltaV1 {
                 }
                 Ok(CloudSensor {
                     enabled: s.enabled,
-                    sensor: crate::sensor_config::Sensor {
+                    sensor: crate::config::sensors::Sensor {
                         name: if s.name.is_empty() {
                             s.code.clone()
                         } else {

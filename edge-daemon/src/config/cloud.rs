@@ -8,7 +8,7 @@ use ed25519_dalek::SigningKey;
 use edge_sync::sync::{DoorV1, MAX_UPLINK_BATCH};
 use serde::{Deserialize, Serialize};
 
-use crate::config_error::ConfigError;
+use crate::config::error::ConfigError;
 
 /// `[cloud]` in the box config.
 #[derive(Debug, Clone, Deserialize)]

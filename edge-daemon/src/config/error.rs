@@ -1,7 +1,7 @@
 //! How every configuration and profile error reads: ``file: field `x`: reason``, with TOML
 //! syntax and type errors turned into the key on the line the parser points at. Below every
-//! config module (`config`, `profile`, `face_config`, `sensor_*`, the cloud link's settings),
-//! so none of them needs another to report an error.
+//! config module (`config`, `config::gate_profile`, `config::face`, `config::sensor*`, the cloud
+//! link's settings in `config::cloud`), so none of them needs another to report an error.
 
 use std::fmt;
 use std::path::{Path, PathBuf};

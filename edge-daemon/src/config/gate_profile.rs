@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::config_error::ConfigError;
+use crate::config::error::ConfigError;
 
 pub const PROFILE_SCHEMA_VERSION: u32 = 1;
 
@@ -164,7 +164,7 @@ impl DeviceProfile {
 
     /// Parse and validate one profile file's text. `file` is only used in error messages.
     pub fn parse(file: &Path, text: &str) -> Result<DeviceProfile, ConfigError> {
-        let p: DeviceProfile = crate::config_error::parse_toml(file, text)?;
+        let p: DeviceProfile = crate::config::error::parse_toml(file, text)?;
         p.validate(file)?;
         Ok(p)
     }

@@ -1,6 +1,17 @@
 //! The box's configuration (TOML): identity, devices and the buses they hang on, doors, the local
 //! API, the store. Owns parsing and cross-checking against the device profiles; touches no
 //! hardware. Every error names the file, the field and the reason.
+//!
+//! The parts it is built from sit beside it, below it: [`error`] (how every config error reads),
+//! [`gate_profile`] (the Modbus device profiles), [`sensors`] and [`sensor_profile`] (`[mqtt]`,
+//! `[[sensors]]` and the MQTT profiles), [`face`] (`[face]`) and [`cloud`] (`[cloud]`).
+
+pub mod cloud;
+pub mod error;
+pub mod face;
+pub mod gate_profile;
+pub mod sensor_profile;
+pub mod sensors;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
@@ -9,9 +20,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::profile::{DeviceProfile, Parity, PointRole, ProfileSet, TransportKind};
+use crate::config::gate_profile::{DeviceProfile, Parity, PointRole, ProfileSet, TransportKind};
 
-pub use crate::config_error::{parse_toml, ConfigError};
+pub use crate::config::error::{parse_toml, ConfigError};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -159,7 +170,7 @@ struct RawConfig {
     #[serde(rename = "box")]
     identity: Option<BoxIdentity>,
     /// The link to the cloud core; leave out for a box that runs alone.
-    cloud: Option<crate::cloud_config::CloudLinkConfig>,
+    cloud: Option<crate::config::cloud::CloudLinkConfig>,
     profiles_dir: PathBuf,
     /// Optional JSON directory (people, grants) imported at start-up.
     seed_file: Option<PathBuf>,
@@ -172,15 +183,15 @@ struct RawConfig {
     #[serde(default)]
     doors: Vec<DoorConfig>,
     /// The box's MQTT broker (smoke detectors, elevator monitors); leave out without sensors.
-    mqtt: Option<crate::sensor_config::MqttConfig>,
+    mqtt: Option<crate::config::sensors::MqttConfig>,
     #[serde(default)]
-    sensors: Vec<crate::sensor_config::SensorConfig>,
+    sensors: Vec<crate::config::sensors::SensorConfig>,
     #[serde(default)]
-    fire_release: Vec<crate::sensor_config::FireReleaseConfig>,
+    fire_release: Vec<crate::config::sensors::FireReleaseConfig>,
     #[serde(default)]
-    sensor_rules: crate::sensor_config::RulesConfig,
+    sensor_rules: crate::config::sensors::RulesConfig,
     /// Face pass (models, template key, face doors, cameras); leave out for no face doors.
-    face: Option<crate::face_config::FaceConfig>,
+    face: Option<crate::config::face::FaceConfig>,
 }
 
 /// Where a device's requests travel. Devices with the same bus share one owner task.
@@ -221,7 +232,7 @@ pub struct EdgeConfig {
     pub file: PathBuf,
     pub identity: BoxIdentity,
     /// Set when `[cloud]` is configured: the provisioned identity and link settings.
-    pub cloud: Option<crate::cloud_config::CloudLink>,
+    pub cloud: Option<crate::config::cloud::CloudLink>,
     pub seed_file: Option<PathBuf>,
     pub store: StoreConfig,
     pub api: ApiConfig,
@@ -230,9 +241,9 @@ pub struct EdgeConfig {
     pub devices: Vec<DeviceConfig>,
     pub doors: Vec<DoorConfig>,
     /// Set when `[mqtt]` is configured: broker, sensors with their profiles, fire release.
-    pub sensors: Option<crate::sensor_config::SensorSetup>,
+    pub sensors: Option<crate::config::sensors::SensorSetup>,
     /// Set when `[face]` is configured, paths resolved.
-    pub face: Option<crate::face_config::FaceConfig>,
+    pub face: Option<crate::config::face::FaceConfig>,
     pub profiles: BTreeMap<String, DeviceProfile>,
     pub buses: Vec<BusPlan>,
 }
@@ -504,7 +515,7 @@ impl EdgeConfig {
             }
         }
 
-        let sensors = crate::sensor_config::resolve(
+        let sensors = crate::config::sensors::resolve(
             file,
             &rel(&raw.profiles_dir),
             raw.mqtt.clone(),
@@ -513,7 +524,7 @@ impl EdgeConfig {
             &raw.sensor_rules,
             &raw.doors
                 .iter()
-                .map(|d| crate::sensor_config::DoorRef {
+                .map(|d| crate::config::sensors::DoorRef {
                     id: &d.id,
                     estate: &d.estate,
                 })

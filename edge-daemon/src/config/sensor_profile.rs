@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::config_error::ConfigError;
+use crate::config::error::ConfigError;
 use crate::sensor::{Reading, SensorKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -160,9 +160,9 @@ pub enum DecodeError {
 
 impl SensorProfile {
     pub fn parse(file: &Path, text: &str) -> Result<SensorProfile, ConfigError> {
-        let p: SensorProfile = crate::config_error::parse_toml(file, text)?;
+        let p: SensorProfile = crate::config::error::parse_toml(file, text)?;
         let bad = |field: &str, reason: String| Err(ConfigError::new(file, field, reason));
-        if p.schema_version != crate::profile::PROFILE_SCHEMA_VERSION {
+        if p.schema_version != crate::config::gate_profile::PROFILE_SCHEMA_VERSION {
             return bad(
                 "schema_version",
                 format!("{} is not supported", p.schema_version),
@@ -312,7 +312,7 @@ fn set(r: &mut Reading, pt: &Point, v: &serde_json::Value) -> Result<(), DecodeE
                 other => return Err(bad(format!("expected a boolean, got {}", short(other)))),
             };
             match pt.field {
-                crate::sensor_profile::Field::Smoke => r.smoke = Some(b),
+                crate::config::sensor_profile::Field::Smoke => r.smoke = Some(b),
                 Field::Tamper => r.tamper = Some(b),
                 Field::Fault => r.fault = Some(b),
                 Field::Running => r.running = Some(b),

@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::config_error::ConfigError;
+use crate::config::error::ConfigError;
+use crate::config::sensor_profile::{SensorProfile, SensorProfiles};
 use crate::sensor::Rules;
-use crate::sensor_profile::{SensorProfile, SensorProfiles};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use crate::face_config::CameraConfig;
-use crate::facekeeper::{face_pass, FaceHandle};
-use crate::gate::bus::{BusHandle, Op, Reply};
-use crate::gatekeeper::GatekeeperHandle;
+use crate::config::face::CameraConfig;
+use crate::face::keeper::{face_pass, FaceHandle};
+use crate::gate::keeper::GatekeeperHandle;
+use crate::gate::modbus::bus::{BusHandle, Op, Reply};
 use crate::store::Store;
 
 pub async fn run(
@@ -72,7 +72,7 @@ pub async fn run(
                             "camera frame made a pass record"
                         ),
                         Ok(_) => {}
-                        Err(crate::facekeeper::FrameError::Gone) => return,
+                        Err(crate::face::keeper::FrameError::Gone) => return,
                         Err(e) => {
                             tracing::warn!(door = %cam.door, error = %e, "camera frame refused")
                         }

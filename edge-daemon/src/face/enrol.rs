@@ -22,9 +22,11 @@ use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use tokio::sync::{watch, Notify};
 use uuid::Uuid;
 
-use crate::facekeeper::FaceHandle;
-use crate::records::{FaceEnrolmentRecordV1, OutboxItemV1};
-use crate::store::{FaceEntryV1, Store, StoreWriter};
+use crate::face::keeper::FaceHandle;
+use crate::store::faces::FaceEntryV1;
+use crate::store::records::{FaceEnrolmentRecordV1, OutboxItemV1};
+use crate::store::writer::StoreWriter;
+use crate::store::Store;
 
 /// Fetches a photo's bytes by id (the cloud link's signed `GET /v1/edge/face-photos/{id}`).
 pub type PhotoFetcher = Arc<

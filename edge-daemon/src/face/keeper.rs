@@ -15,7 +15,7 @@ use edge_face::{
 };
 use tokio::sync::{mpsc, oneshot};
 
-use crate::face_config::FaceConfig;
+use crate::config::face::FaceConfig;
 
 /// What the pass log and the caller learn from one frame.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -320,7 +320,7 @@ pub struct FacePass {
 /// record. Used by the HTTP push endpoint and the camera puller alike.
 pub async fn face_pass(
     face: &FaceHandle,
-    gk: &crate::gatekeeper::GatekeeperHandle,
+    gk: &crate::gate::keeper::GatekeeperHandle,
     store: &crate::store::Store,
     door: &str,
     bytes: Vec<u8>,

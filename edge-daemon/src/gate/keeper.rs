@@ -13,12 +13,13 @@ use crate::alarm::{
     ActiveAlarm, AlarmBook, AlarmEvent, AlarmKey, AlarmKind, DoorMonitor, Severity,
 };
 use crate::clock::ClockGuard;
+use crate::cloud::wire::Directory;
 use crate::config::EdgeConfig;
-use crate::gate::{DriverHandle, GateError, GateEvent};
+use crate::gate::modbus::{DriverHandle, GateError, GateEvent};
 use crate::os_clock::{mono_ms, wall_ms};
-use crate::records::{AlarmRecordV1, OutboxItemV1, PassRecordV1};
-use crate::store::{Store, StoreError, StoreWriter};
-use crate::wire::Directory;
+use crate::store::records::{AlarmRecordV1, OutboxItemV1, PassRecordV1};
+use crate::store::writer::StoreWriter;
+use crate::store::{Store, StoreError};
 use edge_sync::{SignedCommand, VerifyError};
 
 /// Grace after an actuated open during which the contact opening is not "forced".
@@ -98,7 +99,7 @@ pub enum Msg {
     /// A directory delta from the cloud: applied durably (one transaction with its cursor),
     /// then made visible to decisions.
     ApplyDelta {
-        delta: crate::wire::DirectoryDelta,
+        delta: crate::cloud::wire::DirectoryDelta,
         reply: oneshot::Sender<Result<(), StoreError>>,
     },
     SetMode {
@@ -146,7 +147,7 @@ impl GatekeeperHandle {
     }
     pub async fn apply_delta(
         &self,
-        delta: crate::wire::DirectoryDelta,
+        delta: crate::cloud::wire::DirectoryDelta,
     ) -> Option<Result<(), StoreError>> {
         self.ask(|reply| Msg::ApplyDelta { delta, reply }).await
     }
@@ -458,7 +459,7 @@ impl Gatekeeper {
         };
         tracing::info!(
             door = %req.door_id,
-            method = crate::records::method_code(&req.method),
+            method = crate::store::records::method_code(&req.method),
             allowed = decision.is_allowed(),
             reason = decision.reason_code(),
             record = %record_id,
@@ -475,7 +476,7 @@ impl Gatekeeper {
     async fn face_refused(&mut self, door_id: String, reason: &'static str) -> Outcome {
         let record_id = Uuid::now_v7();
         let rec = PassRecordV1 {
-            v: crate::records::RECORD_VERSION,
+            v: crate::store::records::RECORD_VERSION,
             id: record_id,
             at_ms: wall_ms(),
             box_id: self.box_id.clone(),
@@ -619,22 +620,23 @@ impl Gatekeeper {
         Ok(counts)
     }
 
-    fn apply_delta(&mut self, d: crate::wire::DirectoryDelta) -> Result<(), StoreError> {
+    fn apply_delta(&mut self, d: crate::cloud::wire::DirectoryDelta) -> Result<(), StoreError> {
         // Modes only for doors this box drives; others are the cloud's business.
         let modes: Vec<(String, DoorMode)> = d
             .door_modes
             .into_iter()
             .filter(|(id, _)| self.doors.contains_key(id))
             .collect();
-        self.store.apply_delta(&crate::store::DeltaWrite {
-            people: &d.people,
-            removed_people: &d.removed_people,
-            grants: &d.grants,
-            door_modes: &modes,
-            sensors: &d.sensors,
-            face_photos: &d.face_photos,
-            cursor: d.cursor,
-        })?;
+        self.store
+            .apply_delta(&crate::store::directory::DeltaWrite {
+                people: &d.people,
+                removed_people: &d.removed_people,
+                grants: &d.grants,
+                door_modes: &modes,
+                sensors: &d.sensors,
+                face_photos: &d.face_photos,
+                cursor: d.cursor,
+            })?;
         let counts = (d.people.len(), d.removed_people.len(), d.grants.len());
         for p in d.people {
             self.engine.upsert_person(p);
@@ -727,7 +729,7 @@ impl Gatekeeper {
                 name: d.name.clone(),
                 estate: d.estate.clone(),
                 device: d.device.clone(),
-                mode: crate::wire::door_mode_code(
+                mode: crate::cloud::wire::door_mode_code(
                     self.engine.door_mode(id).unwrap_or(DoorMode::Normal),
                 )
                 .to_string(),
@@ -746,7 +748,7 @@ impl Gatekeeper {
             .map(|a| AlarmStatus {
                 source: a.key.source.clone(),
                 kind: a.key.kind.code().into(),
-                severity: crate::records::severity_code(a.severity).into(),
+                severity: crate::store::records::severity_code(a.severity).into(),
                 since_ms: a.since,
                 detail: a.detail.clone(),
             })

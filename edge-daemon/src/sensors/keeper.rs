@@ -13,13 +13,14 @@ use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use crate::access::DoorMode;
-use crate::gatekeeper::GatekeeperHandle;
+use crate::config::sensor_profile::TopicPattern;
+use crate::config::sensors::{Sensor, SensorSetup};
+use crate::gate::keeper::GatekeeperHandle;
 use crate::os_clock::wall_ms;
-use crate::records::{AlarmRecordV1, OutboxItemV1, RECORD_VERSION};
 use crate::sensor::{AckError, Change, SensorAlarm, SensorEngine, SensorEvent};
-use crate::sensor_config::{Sensor, SensorSetup};
-use crate::sensor_profile::TopicPattern;
-use crate::store::{Store, StoreWriter};
+use crate::store::records::{AlarmRecordV1, OutboxItemV1, RECORD_VERSION};
+use crate::store::writer::StoreWriter;
+use crate::store::Store;
 
 pub enum SensorMsg {
     /// One MQTT message; `done` fires once everything it caused is durable (then it is acked).
@@ -46,8 +47,8 @@ pub enum SensorMsg {
     /// What a directory delta brought (already stored): devices registered, changed or removed
     /// in the cloud, and acknowledgements or clears staff made there.
     Cloud {
-        sensors: Vec<crate::wire::CloudSensor>,
-        actions: Vec<crate::wire::AlarmAction>,
+        sensors: Vec<crate::cloud::wire::CloudSensor>,
+        actions: Vec<crate::cloud::wire::AlarmAction>,
     },
     Tick,
 }
@@ -331,11 +332,11 @@ impl SensorKeeper {
             }
             Err(e) => {
                 let reason = match &e {
-                    crate::sensor_profile::DecodeError::TooLarge { .. } => "too_large",
-                    crate::sensor_profile::DecodeError::NotJson(_) => "not_json",
-                    crate::sensor_profile::DecodeError::NotObject => "not_object",
-                    crate::sensor_profile::DecodeError::BadValue { .. } => "bad_value",
-                    crate::sensor_profile::DecodeError::Empty => "no_known_field",
+                    crate::config::sensor_profile::DecodeError::TooLarge { .. } => "too_large",
+                    crate::config::sensor_profile::DecodeError::NotJson(_) => "not_json",
+                    crate::config::sensor_profile::DecodeError::NotObject => "not_object",
+                    crate::config::sensor_profile::DecodeError::BadValue { .. } => "bad_value",
+                    crate::config::sensor_profile::DecodeError::Empty => "no_known_field",
                 };
                 *self
                     .counters
@@ -409,8 +410,8 @@ impl SensorKeeper {
 
     async fn cloud(
         &mut self,
-        sensors: Vec<crate::wire::CloudSensor>,
-        actions: Vec<crate::wire::AlarmAction>,
+        sensors: Vec<crate::cloud::wire::CloudSensor>,
+        actions: Vec<crate::cloud::wire::AlarmAction>,
     ) {
         let now = wall_ms();
         for c in sensors {
@@ -486,7 +487,7 @@ impl SensorKeeper {
             }
         }
         for (id, online, last_seen_ms, reading) in out {
-            let rec = crate::records::DeviceStateRecordV1 {
+            let rec = crate::store::records::DeviceStateRecordV1 {
                 v: RECORD_VERSION,
                 id: Uuid::now_v7(),
                 at_ms: now,

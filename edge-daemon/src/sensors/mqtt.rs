@@ -9,8 +9,8 @@ use std::time::Duration;
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, Publish, QoS};
 use tokio::sync::{mpsc, oneshot, watch};
 
-use crate::sensor_config::MqttConfig;
-use crate::sensorkeeper::{SensorHandle, SensorMsg};
+use crate::config::sensors::MqttConfig;
+use crate::sensors::keeper::{SensorHandle, SensorMsg};
 
 /// Largest MQTT packet accepted (profiles refuse big payloads; this bounds memory first).
 const MAX_PACKET_BYTES: usize = 256 * 1024;

@@ -6,8 +6,9 @@
 use std::io::Write as _;
 
 use edge_daemon::access::{AccessRequest, Decision, DenyReason, Method};
-use edge_daemon::records::{OutboxItemV1, PassRecordV1};
-use edge_daemon::store::{Store, StoreWriter};
+use edge_daemon::store::records::{OutboxItemV1, PassRecordV1};
+use edge_daemon::store::writer::StoreWriter;
+use edge_daemon::store::Store;
 
 fn main() -> anyhow::Result<()> {
     let path = std::env::args()

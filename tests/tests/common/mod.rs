@@ -234,7 +234,9 @@ impl EdgeBox {
             .unwrap()
             .into_iter()
             .filter_map(|i| match i {
-                edge_daemon::records::OutboxItemV1::Alarm(a) => Some((a.source, a.kind, a.state)),
+                edge_daemon::store::records::OutboxItemV1::Alarm(a) => {
+                    Some((a.source, a.kind, a.state))
+                }
                 _ => None,
             })
             .collect()

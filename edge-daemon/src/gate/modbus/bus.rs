@@ -17,9 +17,9 @@ use tokio_modbus::prelude::SlaveContext;
 use tokio_modbus::Slave;
 
 use crate::alarm::{ActiveAlarm, AlarmEvent, DeviceHealth};
+use crate::config::gate_profile::Parity;
 use crate::config::{BusKey, BusPlan, EdgeConfig, SerialSettings};
 use crate::os_clock::{mono_ms, wall_ms};
-use crate::profile::Parity;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {

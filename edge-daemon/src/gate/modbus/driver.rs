@@ -10,8 +10,8 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 
 use super::bus::{BusHandle, GateError, Op, Reply};
+use crate::config::gate_profile::{DeviceProfile, OpenMethod, Point, PointKind, PointRole};
 use crate::config::EdgeConfig;
-use crate::profile::{DeviceProfile, OpenMethod, Point, PointKind, PointRole};
 
 /// What a driver reports to the gatekeeper.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,0 +1,114 @@
+//! What the store keeps for the daemon's owner tasks in `meta` (the clock high-water mark, the
+//! active alarms, small JSON state such as sensor rule state and released doors, the community's
+//! settings) and in `onetap_seen` (the replay marks of one-tap commands).
+
+use uuid::Uuid;
+
+use super::records::AlarmRecordV1;
+use super::{decode, encode, Store, StoreError, T_META};
+
+const K_BOX_SETTINGS: &[u8] = b"box_settings_v1";
+const K_HIGH_WATER: &[u8] = b"clock_high_water_ms";
+const K_ACTIVE_ALARMS: &[u8] = b"active_alarms_v1";
+
+impl Store {
+    // ---- clock and replay marks ------------------------------------------------------------
+
+    pub fn clock_high_water(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .meta
+            .get(K_HIGH_WATER)?
+            .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
+            .map_or(0, i64::from_be_bytes))
+    }
+
+    pub fn set_clock_high_water(&self, ms: i64) -> Result<(), StoreError> {
+        self.meta.insert(K_HIGH_WATER, &ms.to_be_bytes())?;
+        Ok(())
+    }
+
+    /// The alarms active when the daemon last changed one, so a restart neither forgets them
+    /// nor raises them twice. Made durable by the next flush (the alarm's own outbox record).
+    pub fn save_active_alarms(&self, active: &[AlarmRecordV1]) -> Result<(), StoreError> {
+        self.meta.insert(K_ACTIVE_ALARMS, encode(&active))?;
+        Ok(())
+    }
+
+    pub fn active_alarms(&self) -> Result<Vec<AlarmRecordV1>, StoreError> {
+        match self.meta.get(K_ACTIVE_ALARMS)? {
+            None => Ok(Vec::new()),
+            Some(v) => decode(T_META, K_ACTIVE_ALARMS, &v),
+        }
+    }
+
+    /// Mark a one-tap command id as used. Returns false if it was already used (a replay).
+    /// The mark becomes durable with the flush of the pass record that follows it.
+    pub fn mark_command_used(&self, id: Uuid, expires_at_ms: i64) -> Result<bool, StoreError> {
+        let prev = self.seen.compare_and_swap(
+            id.as_bytes(),
+            None as Option<&[u8]>,
+            Some(&expires_at_ms.to_be_bytes()[..]),
+        )?;
+        Ok(prev.is_ok())
+    }
+
+    /// Forget replay marks of commands that expired before `now_ms` (they are refused as expired).
+    pub fn prune_command_marks(&self, now_ms: i64) -> Result<usize, StoreError> {
+        let mut n = 0;
+        for r in self.seen.iter() {
+            let (k, v) = r?;
+            let exp = <[u8; 8]>::try_from(v.as_ref()).map_or(i64::MIN, i64::from_be_bytes);
+            if exp < now_ms {
+                self.seen.remove(k)?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    // ---- small JSON state ------------------------------------------------------------------
+
+    /// A small JSON value kept in `meta` (sensor rule state, released doors). Unreadable or
+    /// missing: None (the owner starts afresh and says so).
+    pub fn meta_json<T: serde::de::DeserializeOwned>(&self, key: &str) -> Option<T> {
+        let v = self.meta.get(key.as_bytes()).ok().flatten()?;
+        match serde_json::from_slice(&v) {
+            Ok(x) => Some(x),
+            Err(e) => {
+                tracing::error!(key, error = %e, "stored state unreadable; starting without it");
+                None
+            }
+        }
+    }
+
+    /// Store a small JSON value in `meta` and flush.
+    pub fn put_meta_json<T: serde::Serialize>(&self, key: &str, v: &T) {
+        let r = self
+            .meta
+            .insert(key.as_bytes(), encode(v))
+            .map_err(StoreError::from)
+            .and_then(|_| self.flush());
+        if let Err(e) = r {
+            tracing::error!(key, error = %e, "could not store state");
+        }
+    }
+
+    // ---- community settings ----------------------------------------------------------------
+
+    pub fn box_settings(&self) -> Result<edge_sync::sync::BoxSettingsV1, StoreError> {
+        match self.meta.get(K_BOX_SETTINGS)? {
+            Some(v) => decode(T_META, K_BOX_SETTINGS, &v),
+            None => Ok(edge_sync::sync::BoxSettingsV1::default()),
+        }
+    }
+
+    /// Stores the settings if they changed; returns whether they did.
+    pub fn put_box_settings(&self, s: &edge_sync::sync::BoxSettingsV1) -> Result<bool, StoreError> {
+        if self.box_settings()? == *s {
+            return Ok(false);
+        }
+        self.meta.insert(K_BOX_SETTINGS, encode(s))?;
+        self.db.flush()?;
+        Ok(true)
+    }
+}

@@ -1,0 +1,166 @@
+//! The sole writer of the event log: one thread that takes every append waiting in its queue,
+//! inserts them in arrival order, flushes once (fsync), and only then answers each caller (group
+//! commit). So an id a caller has been given is on disk.
+
+use std::path::Path;
+use std::time::Instant;
+
+use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
+
+use super::outbox::{TAG_ALARM, TAG_FACE, TAG_PASS, TAG_STATE};
+use super::records::OutboxItemV1;
+use super::{Store, StoreError};
+
+/// A record on its way to the writer, already encoded by the caller's task (so the single
+/// writer thread spends its time on the log, not on JSON).
+struct Append {
+    id: Uuid,
+    bytes: Vec<u8>,
+    done: oneshot::Sender<Result<Uuid, String>>,
+}
+
+/// The sole writer of the event log. Clone the handle freely; one thread writes.
+#[derive(Clone, Debug)]
+pub struct StoreWriter {
+    tx: mpsc::Sender<Append>,
+}
+
+/// Most appends one group commit takes (bounds the caller wait and the batch size under a flood).
+const MAX_GROUP: usize = 512;
+
+impl StoreWriter {
+    /// Start the writer thread. It stops when every handle is dropped.
+    pub fn start(store: Store) -> StoreWriter {
+        Self::start_joinable(store).0
+    }
+
+    /// Start the writer thread and get its join handle: once every `StoreWriter` is dropped the
+    /// thread finishes its last group and exits, releasing its hold on the store (sled's lock),
+    /// so the store can be reopened in the same process.
+    pub fn start_joinable(store: Store) -> (StoreWriter, Option<std::thread::JoinHandle<()>>) {
+        let (tx, mut rx) = mpsc::channel::<Append>(16_384);
+        let spawned = std::thread::Builder::new()
+            .name("store-writer".into())
+            .spawn(move || {
+                let mut group: Vec<Append> = Vec::with_capacity(MAX_GROUP);
+                while let Some(first) = rx.blocking_recv() {
+                    group.push(first);
+                    while group.len() < MAX_GROUP {
+                        match rx.try_recv() {
+                            Ok(a) => group.push(a),
+                            Err(_) => break,
+                        }
+                    }
+                    let started = Instant::now();
+                    let result = store.append_group(&group);
+                    let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+                    match &result {
+                        Ok(()) => tracing::trace!(records = group.len(), duration_ms, "group commit"),
+                        Err(e) => tracing::error!(records = group.len(), error = %e, "group commit failed; callers are told, nothing is acknowledged"),
+                    }
+                    for a in group.drain(..) {
+                        let r = match &result {
+                            Ok(()) => Ok(a.id),
+                            Err(e) => Err(e.to_string()),
+                        };
+                        let _ = a.done.send(r);
+                    }
+                }
+            });
+        match spawned {
+            Ok(handle) => (StoreWriter { tx }, Some(handle)),
+            Err(e) => {
+                // Without the writer nothing can be acknowledged; appends will report WriterGone.
+                tracing::error!(error = %e, "cannot start the store writer thread");
+                (StoreWriter { tx }, None)
+            }
+        }
+    }
+
+    /// Queue a record; resolves once it is flushed to disk.
+    pub async fn append(&self, item: OutboxItemV1) -> Result<Uuid, StoreError> {
+        let rx = self.enqueue(item).await?;
+        rx.await
+            .map_err(|_| StoreError::WriterGone)?
+            .map_err(StoreError::Commit)
+    }
+
+    /// Queue a record and get the receiver of its durability acknowledgement.
+    pub async fn enqueue(
+        &self,
+        item: OutboxItemV1,
+    ) -> Result<oneshot::Receiver<Result<Uuid, String>>, StoreError> {
+        let tag = match item {
+            OutboxItemV1::Pass(_) => TAG_PASS,
+            OutboxItemV1::Alarm(_) => TAG_ALARM,
+            OutboxItemV1::DeviceState(_) => TAG_STATE,
+            OutboxItemV1::FaceEnrolment(_) => TAG_FACE,
+        };
+        let mut bytes = Vec::with_capacity(320);
+        bytes.push(tag);
+        serde_json::to_writer(&mut bytes, &item).map_err(|e| StoreError::Commit(e.to_string()))?;
+        let (done, rx) = oneshot::channel();
+        self.tx
+            .send(Append {
+                id: item.id(),
+                bytes,
+                done,
+            })
+            .await
+            .map_err(|_| StoreError::WriterGone)?;
+        Ok(rx)
+    }
+}
+
+impl Store {
+    /// Insert a group of encoded records in arrival order and make them durable. Only
+    /// [`StoreWriter`] calls this.
+    fn append_group(&self, group: &[Append]) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        let mut alarms = sled::Batch::default();
+        let mut has_alarms = false;
+        for a in group {
+            // Monotonic across crashes (sled reserves ranges), unlike wall-clock UUIDv7s: the
+            // log order survives a clock that jumps back.
+            // +1: sequence 0 would sort below the "nothing acknowledged" cursor (0).
+            let seq = self.db.generate_id()?.saturating_add(1);
+            let mut key = [0u8; 24];
+            key[..8].copy_from_slice(&seq.to_be_bytes());
+            key[8..].copy_from_slice(a.id.as_bytes());
+            batch.insert(&key[..], a.bytes.as_slice());
+            if a.bytes.first() == Some(&TAG_ALARM) {
+                alarms.insert(&key[..], &[]);
+                has_alarms = true;
+            }
+        }
+        self.events.apply_batch(batch)?;
+        // After the events: an index entry never points at a record that is not there. (An
+        // alarm whose index entry was lost in a crash still goes up with the passes.) Only when
+        // there are alarms: a pass-only group writes exactly what it wrote before the index.
+        if has_alarms {
+            self.alarm_outbox()?.apply_batch(alarms)?;
+        }
+        self.db.flush()?;
+        Ok(())
+    }
+}
+
+/// What the daemon keeps of a started store: the store, its writer, and the writer thread to
+/// join at the stop.
+pub(crate) struct StoreStart {
+    pub(crate) store: Store,
+    pub(crate) writer: StoreWriter,
+    pub(crate) writer_thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// Open the store at `path` and start its writer thread.
+pub(crate) fn start(path: &Path) -> Result<StoreStart, StoreError> {
+    let store = Store::open(path)?;
+    let (writer, writer_thread) = StoreWriter::start_joinable(store.clone());
+    Ok(StoreStart {
+        store,
+        writer,
+        writer_thread,
+    })
+}
