@@ -6,17 +6,86 @@ use std::net::SocketAddr;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 use crate::auth::{self, ThrottleVerdict};
+use crate::contract::{Created, NoContent};
 use crate::db::RowExt;
 use crate::error::{phone, text, ApiError, ApiResult, Body};
 use crate::policy::{Account, Caller, Role};
 use crate::state::AppState;
 use crate::{new_id, now_ms};
 
-#[derive(Deserialize)]
+// ---- API types (v1) --------------------------------------------------------------------------
+
+/// A session just opened by `POST /v1/auth/login`.
+#[derive(Serialize, JsonSchema)]
+pub struct SessionV1 {
+    /// Send as `Authorization: Bearer <token>`.
+    pub token: String,
+    pub expires_at_ms: i64,
+    pub account: AccountV1,
+}
+
+/// An account: who is signed in.
+#[derive(Serialize, JsonSchema)]
+pub struct AccountV1 {
+    pub id: String,
+    pub role: Role,
+    /// Community staff: their community; residents: their home community.
+    pub community_id: Option<String>,
+    /// App accounts: the person they are.
+    pub person_id: Option<String>,
+}
+
+/// What `POST /v1/app/signup` answers: a resident (whose activation code proved the phone)
+/// learns what was made; anyone else gets the same answer whether or not the phone already had
+/// an account.
+#[derive(Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum SignupV1 {
+    Resident(ResidentSignedUpV1),
+    Accepted(SignupAcceptedV1),
+}
+
+/// A sign-up's status: always `created`.
+#[derive(Clone, Copy, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SignupStatusV1 {
+    Created,
+}
+
+/// A visitor or enterprise sign-up, accepted.
+#[derive(Serialize, JsonSchema)]
+pub struct SignupAcceptedV1 {
+    pub status: SignupStatusV1,
+    pub role: Role,
+    /// What to do now.
+    pub next: String,
+}
+
+/// A resident's account, made.
+#[derive(Serialize, JsonSchema)]
+pub struct ResidentSignedUpV1 {
+    pub status: SignupStatusV1,
+    /// The new account's id.
+    pub id: String,
+    pub person_id: String,
+    pub role: Role,
+}
+
+/// A staff account just made.
+#[derive(Serialize, JsonSchema)]
+pub struct StaffAccountV1 {
+    pub id: String,
+    pub username: String,
+    pub role: Role,
+}
+
+// ---- handlers -------------------------------------------------------------------------------
+
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginBody {
     username: String,
@@ -38,7 +107,7 @@ pub async fn login(
     State(st): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Body(b): Body<LoginBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<SessionV1>> {
     let now = now_ms();
     let keys = auth::LoginKeys::new(&b.username, &peer.ip().to_string());
     {
@@ -82,6 +151,9 @@ pub async fn login(
     let (token, hash) = auth::new_token();
     let expires = now + (st.cfg.session_ttl_seconds * 1000) as i64;
     let account_id = row.text("id")?;
+    // Every stored role was written by `Role::code`; the same check as for a session's token.
+    let role = Role::parse(&row.text("role")?)
+        .ok_or_else(|| ApiError::internal("account has an unknown role"))?;
     sqlx::query(
         "INSERT INTO sessions (token_hash, account_id, expires_at_ms, created_at_ms) \
          VALUES ($1, $2, $3, $4)",
@@ -92,22 +164,22 @@ pub async fn login(
     .bind(now)
     .execute(&st.db.pool)
     .await?;
-    Ok(Json(json!({
-        "token": token,
-        "expires_at_ms": expires,
-        "account": {
-            "id": account_id,
-            "role": row.text("role")?,
-            "community_id": row.opt_text("community_id")?,
-            "person_id": row.opt_text("person_id")?,
-        }
-    })))
+    Ok(Json(SessionV1 {
+        token,
+        expires_at_ms: expires,
+        account: AccountV1 {
+            id: account_id,
+            role,
+            community_id: row.opt_text("community_id")?,
+            person_id: row.opt_text("person_id")?,
+        },
+    }))
 }
 
 pub async fn logout(
     State(st): State<AppState>,
     headers: axum::http::HeaderMap,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<NoContent> {
     if let Some(token) = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -118,19 +190,22 @@ pub async fn logout(
             .execute(&st.db.pool)
             .await?;
     }
-    Ok(StatusCode::NO_CONTENT)
+    Ok(NoContent)
 }
 
-pub async fn me(Extension(caller): Extension<Caller>) -> ApiResult<Json<Value>> {
+pub async fn me(Extension(caller): Extension<Caller>) -> ApiResult<Json<AccountV1>> {
     match caller {
-        Caller::Account(a) => Ok(Json(json!({
-            "id": a.id, "role": a.role, "community_id": a.community_id, "person_id": a.person_id
-        }))),
+        Caller::Account(a) => Ok(Json(AccountV1 {
+            id: a.id,
+            role: a.role,
+            community_id: a.community_id,
+            person_id: a.person_id,
+        })),
         _ => Err(ApiError::unauthenticated("not an account")),
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignupBody {
     phone: String,
@@ -159,7 +234,7 @@ pub async fn signup(
     State(st): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Body(b): Body<SignupBody>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<Created<SignupV1>> {
     let phone = phone("phone", &b.phone)?;
     let name = text("name", &b.name, 100)?;
     auth::check_password_rules(&b.password).map_err(|r| ApiError::invalid("password", r))?;
@@ -191,12 +266,11 @@ pub async fn signup(
         t.failure(&key, now);
     }
     let accepted = || {
-        (
-            StatusCode::CREATED,
-            Json(
-                json!({"status": "created", "role": role, "next": "log in with this phone and password"}),
-            ),
-        )
+        Created(SignupV1::Accepted(SignupAcceptedV1 {
+            status: SignupStatusV1::Created,
+            role,
+            next: "log in with this phone and password".into(),
+        }))
     };
     // Cheap checks first; the hash is computed only for a sign-up that will be stored.
     let resident = match b.activation_code.as_deref() {
@@ -268,12 +342,12 @@ pub async fn signup(
     tx.commit().await?;
     if role == Role::Resident {
         // The code proved who this is: the answer may say what was made.
-        return Ok((
-            StatusCode::CREATED,
-            Json(
-                json!({"status": "created", "id": account_id, "person_id": person_id, "role": role}),
-            ),
-        ));
+        return Ok(Created(SignupV1::Resident(ResidentSignedUpV1 {
+            status: SignupStatusV1::Created,
+            id: account_id,
+            person_id,
+            role,
+        })));
     }
     Ok(accepted())
 }
@@ -351,7 +425,7 @@ async fn supersede_squatter(
     Ok(())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StaffBody {
     username: String,
@@ -365,7 +439,7 @@ pub struct StaffBody {
 pub async fn create_staff(
     State(st): State<AppState>,
     Body(b): Body<StaffBody>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<Created<StaffAccountV1>> {
     let username = text("username", &b.username, 64)?;
     auth::check_password_rules(&b.password).map_err(|r| ApiError::invalid("password", r))?;
     let role = match Role::parse(&b.role) {
@@ -407,10 +481,7 @@ pub async fn create_staff(
         (_, None) => None,
     };
     let id = insert_account(&st, &username, &b.password, role, community.as_deref()).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({"id": id, "username": username, "role": role})),
-    ))
+    Ok(Created(StaffAccountV1 { id, username, role }))
 }
 
 /// Create a staff account (also the `create-admin` bootstrap command).
@@ -443,7 +514,7 @@ pub async fn insert_account(
 pub async fn disable(
     State(st): State<AppState>,
     Path(account_id): Path<String>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<NoContent> {
     let mut tx = st.db.pool.begin().await?;
     let n = sqlx::query("UPDATE accounts SET enabled = 0 WHERE id = $1")
         .bind(&account_id)
@@ -459,7 +530,7 @@ pub async fn disable(
         .await?;
     tx.commit().await?;
     tracing::info!(account_id, "account disabled; sessions ended");
-    Ok(StatusCode::NO_CONTENT)
+    Ok(NoContent)
 }
 
 /// The account a live session token belongs to (also Open311's `api_key`).

@@ -10,16 +10,75 @@
 
 use axum::extract::{Path, State};
 use axum::{Extension, Json};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 use crate::db::{next_change_seq, RowExt};
 use crate::error::{text, ApiError, ApiResult, Body, Q};
+use crate::paging::Page;
 use crate::policy::Caller;
 use crate::state::AppState;
 use crate::{new_id, now_ms};
 
 pub use cloud_rules::alarm::{Life, Refusal, Step, Transition};
+
+// ---- API types (v1) --------------------------------------------------------------------------
+
+/// One alarm as staff manage it (the box's upload of a transition is `edge_sync::sync::AlarmV1`).
+#[derive(Serialize, JsonSchema)]
+pub struct ManagedAlarmV1 {
+    pub id: String,
+    pub estate_id: String,
+    pub box_id: String,
+    /// Door code, device id, or "box".
+    pub source: String,
+    /// The registry's device with that code, when there is one.
+    pub device_id: Option<String>,
+    pub kind: String,
+    /// critical | major | minor | warning
+    pub severity: String,
+    /// active_unack | active_ack | cleared_unack | cleared_ack
+    pub status: String,
+    pub active: bool,
+    pub acked: bool,
+    /// Cleared and acknowledged: the next raise opens a new alarm.
+    pub closed: bool,
+    /// When it was raised.
+    pub at_ms: i64,
+    pub updated_at_ms: i64,
+    pub cleared_at_ms: Option<i64>,
+    /// Who cleared it by hand (`null` when the box cleared it).
+    pub cleared_by: Option<String>,
+    pub clear_comment: Option<String>,
+    pub acked_at_ms: Option<i64>,
+    pub acked_by: Option<String>,
+    pub ack_comment: Option<String>,
+    /// The box's latest detail.
+    pub detail: String,
+}
+
+/// One alarm with its whole history, oldest first.
+#[derive(Serialize, JsonSchema)]
+pub struct ManagedAlarmWithHistoryV1 {
+    #[serde(flatten)]
+    pub alarm: ManagedAlarmV1,
+    pub history: Vec<AlarmHistoryEntryV1>,
+}
+
+/// One event in an alarm's history: a transition from the box, or staff's ack or clear.
+#[derive(Serialize, JsonSchema)]
+pub struct AlarmHistoryEntryV1 {
+    pub id: String,
+    pub at_ms: i64,
+    /// The box's record state (`raised`, `updated`, `escalated`, `cleared`, `acked:<by>`), or
+    /// `acked` / `cleared` by staff.
+    pub state: String,
+    pub severity: String,
+    /// The box's detail, or the staff's comment.
+    pub detail: String,
+    /// The staff member's user name; `null` for the box's records.
+    pub actor: Option<String>,
+}
 
 fn life_of(r: &sqlx::any::AnyRow) -> Result<Life, sqlx::Error> {
     Ok(Life {
@@ -126,20 +185,33 @@ pub async fn fold(
     }
 }
 
-fn alarm_json(r: &sqlx::any::AnyRow) -> Result<Value, sqlx::Error> {
+fn alarm_of(r: &sqlx::any::AnyRow) -> Result<ManagedAlarmV1, sqlx::Error> {
     let l = life_of(r)?;
-    Ok(json!({
-        "id": r.text("id")?, "estate_id": r.text("estate_id")?, "box_id": r.text("box_id")?,
-        "source": r.text("source")?, "device_id": r.opt_text("device_id")?, "kind": r.text("kind")?,
-        "severity": l.severity, "status": l.status(), "active": l.active, "acked": l.acked,
-        "closed": l.closed(), "at_ms": l.raised_at_ms, "updated_at_ms": l.updated_at_ms,
-        "cleared_at_ms": l.cleared_at_ms, "cleared_by": l.cleared_by, "clear_comment": l.clear_comment,
-        "acked_at_ms": l.acked_at_ms, "acked_by": l.acked_by, "ack_comment": l.ack_comment,
-        "detail": l.detail,
-    }))
+    Ok(ManagedAlarmV1 {
+        id: r.text("id")?,
+        estate_id: r.text("estate_id")?,
+        box_id: r.text("box_id")?,
+        source: r.text("source")?,
+        device_id: r.opt_text("device_id")?,
+        kind: r.text("kind")?,
+        status: l.status().to_string(),
+        active: l.active,
+        acked: l.acked,
+        closed: l.closed(),
+        at_ms: l.raised_at_ms,
+        updated_at_ms: l.updated_at_ms,
+        cleared_at_ms: l.cleared_at_ms,
+        cleared_by: l.cleared_by,
+        clear_comment: l.clear_comment,
+        acked_at_ms: l.acked_at_ms,
+        acked_by: l.acked_by,
+        ack_comment: l.ack_comment,
+        severity: l.severity,
+        detail: l.detail,
+    })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AlarmListQuery {
     estate_id: Option<String>,
@@ -161,7 +233,7 @@ pub async fn list(
     State(st): State<AppState>,
     Path(cid): Path<String>,
     Q(q): Q<AlarmListQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Page<ManagedAlarmV1>>> {
     let mut f = crate::paging::Filter::new(&cid, "alarms");
     let lim = crate::paging::limit(q.limit)?;
     f.opt_s("alarms.estate_id = $?", &q.estate_id);
@@ -195,8 +267,8 @@ pub async fn list(
     let rows = f
         .fetch(&st, "SELECT alarms.* FROM alarms", lim, "alarms")
         .await?;
-    let items = rows.iter().map(alarm_json).collect::<Result<Vec<_>, _>>()?;
-    Ok(Json(crate::paging::page(items, lim)))
+    let items = rows.iter().map(alarm_of).collect::<Result<Vec<_>, _>>()?;
+    Ok(Json(Page::new(items, lim, |a| (a.at_ms, &a.id))))
 }
 
 async fn one(st: &AppState, cid: &str, id: &str) -> ApiResult<sqlx::any::AnyRow> {
@@ -212,7 +284,7 @@ async fn one(st: &AppState, cid: &str, id: &str) -> ApiResult<sqlx::any::AnyRow>
 pub async fn get(
     State(st): State<AppState>,
     Path((cid, id)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ManagedAlarmWithHistoryV1>> {
     let row = one(&st, &cid, &id).await?;
     let history = sqlx::query(
         "SELECT id, at_ms, state, severity, detail, actor FROM alarm_events WHERE alarm_id = $1 \
@@ -223,18 +295,23 @@ pub async fn get(
     .await?
     .iter()
     .map(|r| {
-        Ok(
-            json!({"id": r.text("id")?, "at_ms": r.int("at_ms")?, "state": r.text("state")?,
-                  "severity": r.text("severity")?, "detail": r.text("detail")?, "actor": r.opt_text("actor")?}),
-        )
+        Ok(AlarmHistoryEntryV1 {
+            id: r.text("id")?,
+            at_ms: r.int("at_ms")?,
+            state: r.text("state")?,
+            severity: r.text("severity")?,
+            detail: r.text("detail")?,
+            actor: r.opt_text("actor")?,
+        })
     })
     .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    let mut v = alarm_json(&row)?;
-    v["history"] = Value::Array(history);
-    Ok(Json(v))
+    Ok(Json(ManagedAlarmWithHistoryV1 {
+        alarm: alarm_of(&row)?,
+        history,
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CommentBody {
     #[serde(default)]
@@ -247,7 +324,7 @@ pub async fn ack(
     caller: Extension<Caller>,
     path: Path<(String, String)>,
     body: Body<CommentBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ManagedAlarmV1>> {
     act(st, caller, path, body, "ack").await
 }
 
@@ -257,7 +334,7 @@ pub async fn clear(
     caller: Extension<Caller>,
     path: Path<(String, String)>,
     body: Body<CommentBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ManagedAlarmV1>> {
     act(st, caller, path, body, "clear").await
 }
 
@@ -267,7 +344,7 @@ async fn act(
     Path((cid, id)): Path<(String, String)>,
     Body(b): Body<CommentBody>,
     action: &'static str,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ManagedAlarmV1>> {
     let comment = if b.comment.is_empty() {
         None
     } else {
@@ -358,5 +435,5 @@ async fn act(
         .await?;
     tx.commit().await?;
     tracing::info!(alarm_id = %id, action, "alarm changed by staff");
-    Ok(Json(alarm_json(&row)?))
+    Ok(Json(alarm_of(&row)?))
 }

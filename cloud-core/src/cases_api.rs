@@ -11,15 +11,18 @@ use std::sync::Arc;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use schemars::JsonSchema;
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
 
 use crate::cases::{
     self, Actor, Applied, Case, CaseError, CaseOp, CaseRole, CaseStatus, CategoryTree, DupConfig,
-    DupSubject, ErrorClass, NewCase, Timeliness,
+    DupMatch, DupSubject, ErrorClass, HistoryEntry, NewCase, OpKind, Timeliness,
 };
+use crate::contract::{Attachment, Created, Docx, File, FileKind, Html, Items, Xlsx};
 use crate::db::{Engine, RowExt};
 use crate::error::{ApiError, ApiResult, Body, Q};
+use crate::paging::Page;
 use crate::policy::{Caller, Role};
 use crate::scope::{InCommunity, Kind};
 use crate::state::AppState;
@@ -28,8 +31,170 @@ use crate::{new_id, now_ms};
 /// The category tree a new street starts with (replace it with `PUT /v1/street/case-categories`).
 const DEFAULT_TREE: &str = include_str!("../case-categories.default.json");
 
+// ---- API types (v1) --------------------------------------------------------------------------
+
+/// Where a case stands against its active deadline, as a code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TimelinessV1 {
+    /// Not in a stage that runs against a deadline.
+    NoDeadline,
+    OnTime,
+    /// Within a day of the deadline.
+    DueSoon,
+    Overdue,
+}
+
+impl From<Timeliness> for TimelinessV1 {
+    fn from(t: Timeliness) -> TimelinessV1 {
+        match t {
+            Timeliness::NoDeadline => TimelinessV1::NoDeadline,
+            Timeliness::OnTime { .. } => TimelinessV1::OnTime,
+            Timeliness::DueSoon { .. } => TimelinessV1::DueSoon,
+            Timeliness::Overdue { .. } => TimelinessV1::Overdue,
+        }
+    }
+}
+
+/// One case as the caller sees it: the whole case, its timeliness, and what the caller may do
+/// next (the answer to a report and to an operation).
+#[derive(Serialize, JsonSchema)]
+pub struct CaseV1 {
+    #[serde(flatten)]
+    pub case: Case,
+    pub timeliness: TimelinessV1,
+    /// The operations the caller may start now.
+    pub available_ops: Vec<OpKind>,
+}
+
+/// One case with its whole history, oldest first.
+#[derive(Serialize, JsonSchema)]
+pub struct CaseDetailV1 {
+    #[serde(flatten)]
+    pub case: CaseV1,
+    pub history: Vec<HistoryEntry>,
+}
+
+/// A case in a list, from the index columns only.
+#[derive(Serialize, JsonSchema)]
+pub struct CaseRowV1 {
+    pub id: String,
+    pub number: String,
+    pub status: CaseStatus,
+    pub source: cases::Source,
+    pub supervision: bool,
+    pub self_handled: bool,
+    pub category: cases::CategoryPath,
+    pub grid: cases::GridPath,
+    pub problem: String,
+    /// The location as text.
+    pub location: String,
+    pub handling_kind: Option<cases::UnitKind>,
+    pub handling_unit: Option<String>,
+    pub handler: Option<String>,
+    /// Who must act now.
+    pub assignee: Option<String>,
+    /// The active deadline.
+    pub deadline_ms: Option<i64>,
+    pub timeliness: TimelinessV1,
+    /// The reporting account.
+    pub reported_by: String,
+    /// When it was reported.
+    pub at_ms: i64,
+    pub updated_at_ms: i64,
+}
+
+/// An uploaded file; refer to it by `id` in a report or an operation.
+#[derive(Serialize, JsonSchema)]
+pub struct AttachmentV1 {
+    pub id: String,
+    pub name: String,
+    pub media_type: String,
+    pub size_bytes: i64,
+    /// SHA-256 of the bytes, lower-case hex.
+    pub sha256: String,
+}
+
+/// A report body: a JSON object (never an array) of the report's fields.
+#[derive(JsonSchema)]
+#[schemars(transparent, inline)]
+pub struct ReportBody(ReportFields);
+
+/// A report (`POST …/cases`, `POST /v1/app/cases`): the core's `NewCase`, whose community is
+/// the path's (or, from the app, the account's).
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "ReportBody")]
+struct ReportFields {
+    /// Leave it out; if given it must be the community the report goes to (from the app:
+    /// required for accounts without a home community).
+    #[serde(default, deserialize_with = "given")]
+    #[schemars(with = "String")]
+    community_id: Option<Given>,
+    kind: cases::CaseKind,
+    category: cases::CategoryPath,
+    grid: cases::GridPath,
+    source: cases::Source,
+    /// 督查上报: only on snap-and-report, only from staff.
+    #[serde(default)]
+    supervision: bool,
+    /// 区域
+    #[serde(default)]
+    area: Option<String>,
+    location: cases::Location,
+    severity: cases::Severity,
+    /// 问题描述: what is wrong, as reported.
+    problem: String,
+    /// 案件描述: the case as written up; may be empty at report time.
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    linked: cases::Linked,
+    #[serde(default)]
+    attachments: Vec<cases::AttachmentRef>,
+    /// What it came from: an alarm id, hotline ticket, warning or suggestion id.
+    #[serde(default)]
+    source_ref: Option<String>,
+    /// 自行处理: the reporting staff member handles it alone (§2.1.5).
+    #[serde(default)]
+    self_handled: bool,
+}
+
+/// Like the untyped body it replaces, a report is an object only (serde would also take a
+/// struct's fields as an array).
+impl<'de> Deserialize<'de> for ReportBody {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct MapOnly;
+        impl<'de> serde::de::Visitor<'de> for MapOnly {
+            type Value = ReportBody;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a map")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, m: A) -> Result<ReportBody, A::Error> {
+                ReportFields::deserialize(serde::de::value::MapAccessDeserializer::new(m))
+                    .map(ReportBody)
+            }
+        }
+        d.deserialize_map(MapOnly)
+    }
+}
+
+/// A report's `community_id` as given: a string, or anything else (refused by the handler,
+/// naming the field, as before the body was typed).
+enum Given {
+    Text(String),
+    NotText,
+}
+
+fn given<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Given>, D::Error> {
+    Ok(Some(match Value::deserialize(d)? {
+        Value::String(s) => Given::Text(s),
+        _ => Given::NotText,
+    }))
+}
+
 /// How a case is stored in `cases.body`: the core's case, versioned so the core may change.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, schemars::JsonSchema)]
 struct StoredCaseV1 {
     v: u32,
     case: Case,
@@ -365,7 +530,7 @@ async fn store(tx: &mut sqlx::AnyConnection, applied: &Applied, how: Write) -> A
 
 /// Report a case as `actor` into `new.community_id` (every front door: staff, the app, alarms,
 /// suggestions, Open311).
-pub(crate) async fn report_as(st: &AppState, actor: &Actor, new: NewCase) -> ApiResult<Value> {
+pub(crate) async fn report_as(st: &AppState, actor: &Actor, new: NewCase) -> ApiResult<CaseV1> {
     check_refs(st, &new).await?;
     let tree = category_tree(st).await?;
     let now = now_ms();
@@ -398,14 +563,14 @@ pub(crate) async fn report_as(st: &AppState, actor: &Actor, new: NewCase) -> Api
     };
     let number = &applied.case.number;
     tracing::info!(case_id = %id, number = %number, source = applied.case.data.source.code(), "case reported");
-    Ok(case_json(&applied.case, actor, now))
+    Ok(case_view(&applied.case, actor, now))
 }
 
 /// A report body: the core's `NewCase`, with the community taken from the path.
-fn new_case(mut body: Map<String, Value>, community: &str) -> ApiResult<NewCase> {
-    match body.get("community_id") {
+fn new_case(ReportBody(body): ReportBody, community: &str) -> ApiResult<NewCase> {
+    match &body.community_id {
         None => {}
-        Some(Value::String(c)) if c == community => {}
+        Some(Given::Text(c)) if c == community => {}
         Some(_) => {
             return Err(ApiError::invalid(
                 "community_id",
@@ -413,9 +578,23 @@ fn new_case(mut body: Map<String, Value>, community: &str) -> ApiResult<NewCase>
             ))
         }
     }
-    body.insert("community_id".into(), Value::String(community.to_string()));
-    let bytes = serde_json::to_vec(&body).map_err(|e| ApiError::internal(e.to_string()))?;
-    crate::error::parse_json::<NewCase>(&bytes)
+    Ok(NewCase {
+        community_id: community.to_string(),
+        kind: body.kind,
+        category: body.category,
+        grid: body.grid,
+        source: body.source,
+        supervision: body.supervision,
+        area: body.area,
+        location: body.location,
+        severity: body.severity,
+        problem: body.problem,
+        description: body.description,
+        linked: body.linked,
+        attachments: body.attachments,
+        source_ref: body.source_ref,
+        self_handled: body.self_handled,
+    })
 }
 
 /// `POST /v1/communities/{id}/cases`: staff, seat operators and field staff report.
@@ -423,14 +602,11 @@ pub async fn report(
     State(st): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(cid): Path<String>,
-    Body(body): Body<Map<String, Value>>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+    Body(body): Body<ReportBody>,
+) -> ApiResult<Created<CaseV1>> {
     let actor = actor(&caller)?;
     let new = new_case(body, &cid)?;
-    Ok((
-        StatusCode::CREATED,
-        Json(report_as(&st, &actor, new).await?),
-    ))
+    Ok(Created(report_as(&st, &actor, new).await?))
 }
 
 /// `POST /v1/app/cases`: a resident reports in their own community; a visitor or enterprise
@@ -438,23 +614,20 @@ pub async fn report(
 pub async fn app_report(
     State(st): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Body(body): Body<Map<String, Value>>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+    Body(body): Body<ReportBody>,
+) -> ApiResult<Created<CaseV1>> {
     let Caller::Account(acct) = &caller else {
         return Err(ApiError::forbidden("an account is needed"));
     };
-    let given = match body.get("community_id") {
+    let given = match &body.0.community_id {
         None => None,
-        Some(Value::String(c)) => Some(c.as_str()),
-        Some(_) => return Err(ApiError::invalid("community_id", "must be a string")),
+        Some(Given::Text(c)) => Some(c.as_str()),
+        Some(Given::NotText) => return Err(ApiError::invalid("community_id", "must be a string")),
     };
     let community = app_community(&st, acct, given).await?;
     let actor = actor(&caller)?;
     let new = new_case(body, &community)?;
-    Ok((
-        StatusCode::CREATED,
-        Json(report_as(&st, &actor, new).await?),
-    ))
+    Ok(Created(report_as(&st, &actor, new).await?))
 }
 
 /// The community an app account acts in: a resident's own (naming another is refused); a
@@ -481,7 +654,7 @@ pub(crate) async fn app_community(
 pub async fn app_mine(
     State(st): State<AppState>,
     Extension(caller): Extension<Caller>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Items<CaseRowV1>>> {
     let actor = actor(&caller)?;
     let rows = sqlx::query(
         "SELECT * FROM cases WHERE reported_by = $1 ORDER BY at_ms DESC, id DESC LIMIT 200",
@@ -492,51 +665,79 @@ pub async fn app_mine(
     let now = now_ms();
     let items = rows
         .iter()
-        .map(|r| row_json(r, now))
+        .map(|r| row_view(r, now))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(Items { items }))
 }
 
-fn timeliness_code(t: Timeliness) -> &'static str {
-    match t {
-        Timeliness::NoDeadline => "no_deadline",
-        Timeliness::OnTime { .. } => "on_time",
-        Timeliness::DueSoon { .. } => "due_soon",
-        Timeliness::Overdue { .. } => "overdue",
-    }
+/// A code column (status, source, unit kind) read as the enum whose serde name it holds.
+fn code_column<T: serde::de::DeserializeOwned>(
+    r: &sqlx::any::AnyRow,
+    col: &str,
+) -> Result<Option<T>, sqlx::Error> {
+    r.opt_text(col)?
+        .map(|s| {
+            serde_json::from_value(Value::String(s)).map_err(|e| sqlx::Error::ColumnDecode {
+                index: col.to_string(),
+                source: Box::new(e),
+            })
+        })
+        .transpose()
+}
+
+/// A code column that is never null.
+fn code_column_req<T: serde::de::DeserializeOwned>(
+    r: &sqlx::any::AnyRow,
+    col: &str,
+) -> Result<T, sqlx::Error> {
+    code_column(r, col)?.ok_or_else(|| sqlx::Error::ColumnNotFound(col.to_string()))
 }
 
 /// A list row, from the index columns only.
-fn row_json(r: &sqlx::any::AnyRow, now: i64) -> Result<Value, sqlx::Error> {
+fn row_view(r: &sqlx::any::AnyRow, now: i64) -> Result<CaseRowV1, sqlx::Error> {
     let deadline = r.opt_int("deadline_ms")?;
     let t = cases::timeliness(deadline, now, cases::DUE_SOON_MS);
-    Ok(json!({
-        "id": r.text("id")?, "number": r.text("number")?, "status": r.text("status")?, "source": r.text("source")?,
-        "supervision": r.flag("supervision")?, "self_handled": r.flag("self_handled")?,
-        "category": {"major": r.text("category_major")?, "middle": r.text("category_middle")?, "minor": r.text("category_minor")?},
-        "grid": {"level1": r.text("grid1")?, "level2": r.opt_text("grid2")?, "level3": r.opt_text("grid3")?},
-        "problem": r.text("problem")?, "location": r.text("location_text")?,
-        "handling_kind": r.opt_text("handling_kind")?, "handling_unit": r.opt_text("handling_unit")?,
-        "handler": r.opt_text("handler")?, "assignee": r.opt_text("assignee")?, "deadline_ms": deadline,
-        "timeliness": timeliness_code(t), "reported_by": r.text("reported_by")?,
-        "at_ms": r.int("at_ms")?, "updated_at_ms": r.int("updated_at_ms")?,
-    }))
+    Ok(CaseRowV1 {
+        id: r.text("id")?,
+        number: r.text("number")?,
+        status: code_column_req(r, "status")?,
+        source: code_column_req(r, "source")?,
+        supervision: r.flag("supervision")?,
+        self_handled: r.flag("self_handled")?,
+        category: cases::CategoryPath {
+            major: r.text("category_major")?,
+            middle: r.text("category_middle")?,
+            minor: r.text("category_minor")?,
+        },
+        grid: cases::GridPath {
+            level1: r.text("grid1")?,
+            level2: r.opt_text("grid2")?,
+            level3: r.opt_text("grid3")?,
+        },
+        problem: r.text("problem")?,
+        location: r.text("location_text")?,
+        handling_kind: code_column(r, "handling_kind")?,
+        handling_unit: r.opt_text("handling_unit")?,
+        handler: r.opt_text("handler")?,
+        assignee: r.opt_text("assignee")?,
+        deadline_ms: deadline,
+        timeliness: t.into(),
+        reported_by: r.text("reported_by")?,
+        at_ms: r.int("at_ms")?,
+        updated_at_ms: r.int("updated_at_ms")?,
+    })
 }
 
 /// One case as the caller sees it: everything, timeliness, and what they may do next.
-fn case_json(c: &Case, actor: &Actor, now: i64) -> Value {
-    let t = c.timeliness(now, cases::DUE_SOON_MS);
-    let mut v = serde_json::to_value(c).unwrap_or(Value::Null);
-    v["timeliness"] = json!(timeliness_code(t));
-    v["available_ops"] = json!(c
-        .available_ops(actor)
-        .iter()
-        .map(|o| o.code())
-        .collect::<Vec<_>>());
-    v
+fn case_view(c: &Case, actor: &Actor, now: i64) -> CaseV1 {
+    CaseV1 {
+        case: c.clone(),
+        timeliness: c.timeliness(now, cases::DUE_SOON_MS).into(),
+        available_ops: c.available_ops(actor),
+    }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// all | pending | finished | co_handling | dispatch | mine | self_handled | supervision
@@ -566,16 +767,16 @@ pub async fn list(
     Extension(caller): Extension<Caller>,
     Path(cid): Path<String>,
     Q(q): Q<ListQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Page<CaseRowV1>>> {
     let actor = actor(&caller)?;
     let lim = crate::paging::limit(q.limit)?;
     let now = now_ms();
     let rows = query_cases(&st, &actor, &cid, &q, lim, now).await?;
     let items = rows
         .iter()
-        .map(|r| row_json(r, now))
+        .map(|r| row_view(r, now))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Json(crate::paging::page(items, lim)))
+    Ok(Json(Page::new(items, lim, |c| (c.at_ms, &c.id))))
 }
 
 /// The rows of a list: its view and filters, newest first, at most `lim`.
@@ -735,19 +936,11 @@ async fn export_view(
     })
 }
 
-fn download_as(media: &'static str, file: String, bytes: Vec<u8>) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    (
-        [
-            (axum::http::header::CONTENT_TYPE, media.to_string()),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{file}\""),
-            ),
-        ],
-        bytes,
+fn download_as<K: FileKind>(file: String, bytes: Vec<u8>) -> ApiResult<File<K>> {
+    File::new(K::MEDIA_TYPES[0], bytes)?.with_header(
+        axum::http::header::CONTENT_DISPOSITION,
+        &format!("attachment; filename=\"{file}\""),
     )
-        .into_response()
 }
 
 /// `GET …/cases/{id}/export.docx`: the case as a Word document (details, pictures, history).
@@ -755,15 +948,11 @@ pub async fn export_docx(
     State(st): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path((cid, id)): Path<(String, String)>,
-) -> ApiResult<axum::response::Response> {
+) -> ApiResult<File<Docx>> {
     let view = export_view(&st, &cid, &id, &actor(&caller)?, true).await?;
     let bytes =
         crate::case_export::case_docx(&view).map_err(|e| ApiError::internal(e.to_string()))?;
-    Ok(download_as(
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        format!("{}.docx", view.case.number),
-        bytes,
-    ))
+    download_as::<Docx>(format!("{}.docx", view.case.number), bytes)
 }
 
 /// `GET …/cases/{id}/print`: a print-friendly HTML page.
@@ -771,11 +960,10 @@ pub async fn print(
     State(st): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path((cid, id)): Path<(String, String)>,
-) -> ApiResult<axum::response::Response> {
-    use axum::response::IntoResponse;
+) -> ApiResult<File<Html>> {
     let view = export_view(&st, &cid, &id, &actor(&caller)?, false).await?;
     let html = crate::case_export::case_html(&view, &format!("/v1/communities/{cid}/attachments/"));
-    Ok(axum::response::Html(html).into_response())
+    File::new(Html::MEDIA_TYPES[0], html.into_bytes())
 }
 
 /// `GET …/cases/export.xlsx?view=…&filters…`: a list as a spreadsheet (at most 5,000 rows).
@@ -784,7 +972,7 @@ pub async fn export_xlsx(
     Extension(caller): Extension<Caller>,
     Path(cid): Path<String>,
     Q(q): Q<ListQuery>,
-) -> ApiResult<axum::response::Response> {
+) -> ApiResult<File<Xlsx>> {
     let actor = actor(&caller)?;
     if q.limit.is_some() || q.before.is_some() {
         return Err(ApiError::invalid(
@@ -806,11 +994,7 @@ pub async fn export_xlsx(
         .collect::<ApiResult<Vec<_>>>()?;
     let bytes = crate::case_export::cases_xlsx(&list, now)
         .map_err(|e| ApiError::internal(e.to_string()))?;
-    Ok(download_as(
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "cases.xlsx".into(),
-        bytes,
-    ))
+    download_as::<Xlsx>("cases.xlsx".into(), bytes)
 }
 
 /// Load a case of this community that the caller may see: managers see all; others see the
@@ -847,23 +1031,25 @@ pub async fn get(
     State(st): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path((cid, id)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<CaseDetailV1>> {
     let actor = actor(&caller)?;
     let c = load(&st, &cid, &id, &actor).await?;
     let history = history(&st, &id).await?;
-    let mut v = case_json(&c, &actor, now_ms());
-    v["history"] = Value::Array(history);
-    Ok(Json(v))
+    Ok(Json(CaseDetailV1 {
+        case: case_view(&c, &actor, now_ms()),
+        history,
+    }))
 }
 
-pub async fn history(st: &AppState, id: &str) -> ApiResult<Vec<Value>> {
+/// A case's history entries, oldest first.
+pub async fn history(st: &AppState, id: &str) -> ApiResult<Vec<HistoryEntry>> {
     sqlx::query("SELECT entry FROM case_history WHERE case_id = $1 ORDER BY seq")
         .bind(id)
         .fetch_all(&st.db.pool)
         .await?
         .iter()
         .map(|r| {
-            serde_json::from_str::<Value>(&r.text("entry")?)
+            serde_json::from_str::<HistoryEntry>(&r.text("entry")?)
                 .map_err(|e| ApiError::internal(format!("history entry unreadable: {e}")))
         })
         .collect()
@@ -899,13 +1085,13 @@ pub async fn duplicates(
     State(st): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path((cid, id)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Items<DupMatch>>> {
     let actor = actor(&caller)?;
     let c = load(&st, &cid, &id, &actor).await?;
     let cfg = DupConfig::default();
     let pool = dup_pool(&st, &cfg, &cid, c.reported_at_ms, &c.id).await?;
     let ranked = cases::rank(&DupSubject::of_case(&c), &pool, &cfg);
-    Ok(Json(json!({ "items": ranked })))
+    Ok(Json(Items { items: ranked }))
 }
 
 const WORKERS: &[Role] = &[
@@ -1005,7 +1191,7 @@ pub async fn operate(
     Extension(caller): Extension<Caller>,
     Path((cid, id)): Path<(String, String)>,
     Body(mut op): Body<CaseOp>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<CaseV1>> {
     let actor = actor(&caller)?;
     let c = load(&st, &cid, &id, &actor).await?;
     // Refuse early (no database checks for an op the actor may not start).
@@ -1029,10 +1215,10 @@ pub async fn operate(
     .await?;
     tx.commit().await?;
     tracing::info!(case_id = %id, op = op.kind().code(), to = applied.case.status.code(), "case operation");
-    Ok(Json(case_json(&applied.case, &actor, now)))
+    Ok(Json(case_view(&applied.case, &actor, now)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FromAlarmBody {
     category: cases::CategoryPath,
@@ -1050,7 +1236,7 @@ pub async fn from_alarm(
     Extension(caller): Extension<Caller>,
     Path((cid, alarm_id)): Path<(String, String)>,
     Body(b): Body<FromAlarmBody>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<Created<CaseV1>> {
     let actor = actor(&caller)?;
     let a = sqlx::query("SELECT * FROM alarms WHERE id = $1 AND community_id = $2")
         .bind(&alarm_id)
@@ -1118,10 +1304,7 @@ pub async fn from_alarm(
         role: cases::CaseRole::System,
         ..actor
     };
-    Ok((
-        StatusCode::CREATED,
-        Json(report_as(&st, &system, new).await?),
-    ))
+    Ok(Created(report_as(&st, &system, new).await?))
 }
 
 /// File types a case may carry, by what the bytes are (the declared type must agree).
@@ -1129,7 +1312,7 @@ fn sniff(bytes: &[u8]) -> Option<&'static str> {
     crate::faces::sniff(bytes).or_else(|| bytes.starts_with(b"%PDF-").then_some("application/pdf"))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UploadQuery {
     #[serde(default)]
@@ -1145,7 +1328,7 @@ async fn store_upload(
     name: Option<String>,
     headers: &axum::http::HeaderMap,
     bytes: &[u8],
-) -> ApiResult<Value> {
+) -> ApiResult<AttachmentV1> {
     if bytes.is_empty() {
         return Err(ApiError::invalid("body", "the file is empty"));
     }
@@ -1187,9 +1370,13 @@ async fn store_upload(
     .bind(now_ms())
     .execute(&st.db.pool)
     .await?;
-    Ok(
-        json!({"id": id, "name": name, "media_type": kind, "size_bytes": bytes.len(), "sha256": sha}),
-    )
+    Ok(AttachmentV1 {
+        id,
+        name,
+        media_type: kind.to_string(),
+        size_bytes: bytes.len() as i64,
+        sha256: sha,
+    })
 }
 
 /// `POST …/attachments`: store a photo or document; refer to it by id in a report or operation.
@@ -1200,7 +1387,7 @@ pub async fn upload(
     Q(q): Q<UploadQuery>,
     headers: axum::http::HeaderMap,
     bytes: axum::body::Bytes,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<Created<AttachmentV1>> {
     let a = actor(&caller)?;
     if q.community_id.is_some() {
         return Err(ApiError::invalid(
@@ -1209,7 +1396,7 @@ pub async fn upload(
         ));
     }
     let v = store_upload(&st, &cid, &a.account_id, q.name, &headers, &bytes).await?;
-    Ok((StatusCode::CREATED, Json(v)))
+    Ok(Created(v))
 }
 
 /// `POST /v1/app/attachments`: the same from the app.
@@ -1219,13 +1406,13 @@ pub async fn app_upload(
     Q(q): Q<UploadQuery>,
     headers: axum::http::HeaderMap,
     bytes: axum::body::Bytes,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<Created<AttachmentV1>> {
     let Caller::Account(acct) = &caller else {
         return Err(ApiError::forbidden("an account is needed"));
     };
     let community = app_community(&st, acct, q.community_id.as_deref()).await?;
     let v = store_upload(&st, &community, &acct.id, q.name, &headers, &bytes).await?;
-    Ok((StatusCode::CREATED, Json(v)))
+    Ok(Created(v))
 }
 
 /// Metadata and bytes of an attachment of this community.
@@ -1290,9 +1477,8 @@ pub async fn download(
     State(st): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path((cid, id)): Path<(String, String)>,
-) -> ApiResult<axum::response::Response> {
-    use axum::response::IntoResponse;
+) -> ApiResult<File<Attachment>> {
     may_see_attachment(&st, &cid, &id, &actor(&caller)?).await?;
     let (_, media, bytes) = attachment(&st, &cid, &id).await?;
-    Ok(([(axum::http::header::CONTENT_TYPE, media)], bytes).into_response())
+    File::new(&media, bytes)
 }

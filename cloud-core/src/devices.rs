@@ -4,11 +4,13 @@
 //! device is a directory change: its box registers or forgets it on its next sync.
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::{Extension, Json};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
 
+use crate::contract::{Created, Items, NoContent};
 use crate::db::{next_change_seq, RowExt};
 use crate::error::{text, ApiError, ApiResult, Body, Q};
 use crate::policy::Caller;
@@ -18,7 +20,124 @@ use crate::{new_id, now_ms};
 
 pub const KINDS: [&str; 2] = ["smoke_detector", "elevator"];
 
-#[derive(Deserialize)]
+// ---- API types (v1) --------------------------------------------------------------------------
+
+/// A registered device with what its box last reported.
+#[derive(Serialize, JsonSchema)]
+pub struct DeviceV1 {
+    pub id: String,
+    pub box_id: String,
+    /// The id in the device's MQTT topics.
+    pub code: String,
+    /// `smoke_detector` or `elevator`.
+    pub kind: String,
+    pub profile: String,
+    pub name: String,
+    pub estate_id: String,
+    pub building_id: String,
+    pub unit_id: Option<String>,
+    pub floor: Option<i64>,
+    pub heartbeat_seconds: i64,
+    /// False once removed.
+    pub enabled: bool,
+    /// As its box last said; `null` before the box has reported it.
+    pub online: Option<bool>,
+    /// The decoded points its box last reported (`{"smoke": false, "battery_percent": 87, …}`);
+    /// `null` before the first report. Boxes of different versions report different points,
+    /// so this is a flat map of point → scalar rather than a fixed struct.
+    pub last_state: Option<BTreeMap<String, PointValueV1>>,
+    pub last_seen_ms: Option<i64>,
+}
+
+/// A device in the tree, with how many open alarms it has.
+#[derive(Serialize, JsonSchema)]
+pub struct DeviceInTreeV1 {
+    #[serde(flatten)]
+    pub device: DeviceV1,
+    pub open_alarms: i64,
+}
+
+/// One device with its open alarms and its latest records.
+#[derive(Serialize, JsonSchema)]
+pub struct DeviceDetailV1 {
+    #[serde(flatten)]
+    pub device: DeviceV1,
+    /// Newest first.
+    pub open_alarms: Vec<DeviceAlarmV1>,
+    /// The latest 20, newest first.
+    pub records: Vec<DeviceRecordV1>,
+}
+
+/// An open alarm of a device.
+#[derive(Serialize, JsonSchema)]
+pub struct DeviceAlarmV1 {
+    pub id: String,
+    pub kind: String,
+    pub severity: String,
+    pub active: bool,
+    pub acked: bool,
+    pub at_ms: i64,
+}
+
+/// A maintenance or repair record of a device.
+#[derive(Serialize, JsonSchema)]
+pub struct DeviceRecordV1 {
+    pub id: String,
+    /// `maintenance` or `repair`.
+    pub kind: String,
+    pub content: String,
+    pub done_at_ms: i64,
+    /// The name of the account that recorded it.
+    pub by: String,
+    pub created_at_ms: i64,
+}
+
+/// `POST …/devices/{device_id}/records` answers with the record added.
+#[derive(Serialize, JsonSchema)]
+pub struct DeviceRecordAddedV1 {
+    pub id: String,
+    pub device_id: String,
+    /// `maintenance` or `repair`.
+    pub kind: String,
+    pub content: String,
+    pub done_at_ms: i64,
+    /// The name of the account that recorded it.
+    pub by: String,
+}
+
+/// Devices grouped estate → building → unit.
+#[derive(Serialize, JsonSchema)]
+pub struct DeviceTreeV1 {
+    pub estates: Vec<TreeEstateV1>,
+}
+
+/// An estate of the device tree.
+#[derive(Serialize, JsonSchema)]
+pub struct TreeEstateV1 {
+    pub id: String,
+    pub name: Option<String>,
+    pub buildings: Vec<TreeBuildingV1>,
+}
+
+/// A building of the device tree.
+#[derive(Serialize, JsonSchema)]
+pub struct TreeBuildingV1 {
+    pub id: String,
+    pub name: Option<String>,
+    pub units: Vec<TreeUnitV1>,
+}
+
+/// A unit of the device tree.
+#[derive(Serialize, JsonSchema)]
+pub struct TreeUnitV1 {
+    /// Empty for the building's devices that are in no unit.
+    pub id: String,
+    /// `null` for the group of devices in no unit.
+    pub name: Option<String>,
+    pub devices: Vec<DeviceInTreeV1>,
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeviceBody {
     box_id: String,
@@ -151,7 +270,7 @@ pub async fn create(
     State(st): State<AppState>,
     Path(cid): Path<String>,
     Body(b): Body<DeviceBody>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<Created<DeviceV1>> {
     check(&b)?;
     let name = text("name", &b.name, 100)?;
     let mut tx = st.db.pool.begin().await?;
@@ -176,7 +295,7 @@ pub async fn create(
         .fetch_one(&mut *tx)
         .await?;
     tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(device_json(&row)?)))
+    Ok(Created(device_json(&row)?))
 }
 
 /// Move or re-describe a device (same body as registering; the box and code stay).
@@ -184,7 +303,7 @@ pub async fn update(
     State(st): State<AppState>,
     Path((cid, id)): Path<(String, String)>,
     Body(b): Body<DeviceBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<DeviceV1>> {
     check(&b)?;
     let name = text("name", &b.name, 100)?;
     let mut tx = st.db.pool.begin().await?;
@@ -218,7 +337,7 @@ pub async fn update(
 pub async fn remove(
     State(st): State<AppState>,
     Path((cid, id)): Path<(String, String)>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<NoContent> {
     let mut tx = st.db.pool.begin().await?;
     let seq = next_change_seq(&mut tx).await?;
     let n = sqlx::query(
@@ -234,25 +353,65 @@ pub async fn remove(
         return Err(ApiError::not_found("device"));
     }
     tx.commit().await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(NoContent)
 }
 
-fn device_json(r: &sqlx::any::AnyRow) -> Result<Value, sqlx::Error> {
-    let state: Value = r
-        .opt_text("last_state")?
-        .and_then(|s| serde_json::from_str(&s).ok())
-        .unwrap_or(Value::Null);
+/// One reported point's value.
+#[derive(Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum PointValueV1 {
+    Flag(bool),
+    Number(serde_json::Number),
+    Text(String),
+    /// Not reported by this device.
+    Null,
+}
+
+/// A box's state text as point → scalar; `None` when it is not a JSON object. Points whose
+/// value is a list or an object (no box sends those) are left out.
+fn points(text: &str) -> Option<BTreeMap<String, PointValueV1>> {
+    let Ok(Value::Object(map)) = serde_json::from_str::<Value>(text) else {
+        return None;
+    };
+    Some(
+        map.into_iter()
+            .filter_map(|(k, v)| {
+                let v = match v {
+                    Value::Bool(b) => PointValueV1::Flag(b),
+                    Value::Number(n) => PointValueV1::Number(n),
+                    Value::String(t) => PointValueV1::Text(t),
+                    Value::Null => PointValueV1::Null,
+                    Value::Array(_) | Value::Object(_) => return None,
+                };
+                Some((k, v))
+            })
+            .collect(),
+    )
+}
+
+fn device_json(r: &sqlx::any::AnyRow) -> Result<DeviceV1, sqlx::Error> {
+    let state = r.opt_text("last_state")?.as_deref().and_then(points);
     let online = r.opt_int("online")?.map(|v| v != 0);
-    Ok(json!({
-        "id": r.text("id")?, "box_id": r.text("box_id")?, "code": r.text("code")?, "kind": r.text("kind")?,
-        "profile": r.text("profile")?, "name": r.text("name")?, "estate_id": r.text("estate_id")?,
-        "building_id": r.text("building_id")?, "unit_id": r.opt_text("unit_id")?, "floor": r.opt_int("floor")?,
-        "heartbeat_seconds": r.int("heartbeat_seconds")?, "enabled": r.flag("enabled")?,
-        "online": online, "last_state": state, "last_seen_ms": r.opt_int("last_seen_ms")?,
-    }))
+    Ok(DeviceV1 {
+        id: r.text("id")?,
+        box_id: r.text("box_id")?,
+        code: r.text("code")?,
+        kind: r.text("kind")?,
+        profile: r.text("profile")?,
+        name: r.text("name")?,
+        estate_id: r.text("estate_id")?,
+        building_id: r.text("building_id")?,
+        unit_id: r.opt_text("unit_id")?,
+        floor: r.opt_int("floor")?,
+        heartbeat_seconds: r.int("heartbeat_seconds")?,
+        enabled: r.flag("enabled")?,
+        online,
+        last_state: state,
+        last_seen_ms: r.opt_int("last_seen_ms")?,
+    })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeviceQuery {
     kind: Option<String>,
@@ -293,13 +452,13 @@ pub async fn list(
     State(st): State<AppState>,
     Path(cid): Path<String>,
     Q(q): Q<DeviceQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Items<DeviceV1>>> {
     let items = fetch(&st, &cid, &q)
         .await?
         .iter()
         .map(device_json)
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(Items { items }))
 }
 
 /// Devices grouped estate → building → unit, with names, each with its last state and how
@@ -308,7 +467,7 @@ pub async fn tree(
     State(st): State<AppState>,
     Path(cid): Path<String>,
     Q(q): Q<DeviceQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<DeviceTreeV1>> {
     let rows = fetch(&st, &cid, &q).await?;
     let names = |table: &'static str| {
         let st = st.clone();
@@ -341,43 +500,56 @@ pub async fn tree(
     .map(|r| Ok((r.text("device_id")?, r.int("n")?)))
     .collect::<Result<_, sqlx::Error>>()?;
     // Rows come sorted by estate, building, unit: group consecutive runs.
-    let mut out: Vec<Value> = Vec::new();
+    let mut out: Vec<TreeEstateV1> = Vec::new();
     for r in &rows {
         let (e, b) = (r.text("estate_id")?, r.text("building_id")?);
         let u = r.opt_text("unit_id")?.unwrap_or_default();
-        let mut d = device_json(r)?;
-        d["open_alarms"] = json!(open.get(&r.text("id")?).copied().unwrap_or(0));
-        if out.last().is_none_or(|x| x["id"] != e.as_str()) {
-            out.push(json!({"id": e, "name": estates.get(&e), "buildings": []}));
+        let device = device_json(r)?;
+        let open_alarms = open.get(&device.id).copied().unwrap_or(0);
+        let d = DeviceInTreeV1 {
+            device,
+            open_alarms,
+        };
+        if out.last().is_none_or(|x| x.id != e) {
+            out.push(TreeEstateV1 {
+                name: estates.get(&e).cloned(),
+                id: e.clone(),
+                buildings: Vec::new(),
+            });
         }
-        let est = out.last_mut().expect("pushed above");
-        let bs = est["buildings"].as_array_mut().expect("array");
-        if bs.last().is_none_or(|x| x["id"] != b.as_str()) {
-            bs.push(json!({"id": b, "name": buildings.get(&b), "units": []}));
+        let bs = &mut out.last_mut().expect("pushed above").buildings;
+        if bs.last().is_none_or(|x| x.id != b) {
+            bs.push(TreeBuildingV1 {
+                name: buildings.get(&b).cloned(),
+                id: b.clone(),
+                units: Vec::new(),
+            });
         }
-        let bl = bs.last_mut().expect("pushed above");
-        let us = bl["units"].as_array_mut().expect("array");
-        if us.last().is_none_or(|x| x["id"] != u.as_str()) {
-            us.push(json!({"id": u, "name": units.get(&u), "devices": []}));
+        let us = &mut bs.last_mut().expect("pushed above").units;
+        if us.last().is_none_or(|x| x.id != u) {
+            us.push(TreeUnitV1 {
+                name: units.get(&u).cloned(),
+                id: u.clone(),
+                devices: Vec::new(),
+            });
         }
-        let un = us.last_mut().expect("pushed above");
-        un["devices"].as_array_mut().expect("array").push(d);
+        us.last_mut().expect("pushed above").devices.push(d);
     }
-    Ok(Json(json!({ "estates": out })))
+    Ok(Json(DeviceTreeV1 { estates: out }))
 }
 
 /// One device with its open alarms and its latest records.
 pub async fn get(
     State(st): State<AppState>,
     Path((cid, id)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<DeviceDetailV1>> {
     let row = sqlx::query("SELECT * FROM devices WHERE id = $1 AND community_id = $2")
         .bind(&id)
         .bind(&cid)
         .fetch_optional(&st.db.pool)
         .await?
         .ok_or_else(|| ApiError::not_found("device"))?;
-    let mut v = device_json(&row)?;
+    let device = device_json(&row)?;
     let alarms = sqlx::query(
         "SELECT id, kind, severity, active, acked, at_ms FROM alarms WHERE device_id = $1 AND closed = 0 \
          ORDER BY at_ms DESC",
@@ -387,16 +559,24 @@ pub async fn get(
     .await?
     .iter()
     .map(|r| {
-        Ok(json!({"id": r.text("id")?, "kind": r.text("kind")?, "severity": r.text("severity")?,
-                  "active": r.flag("active")?, "acked": r.flag("acked")?, "at_ms": r.int("at_ms")?}))
+        Ok(DeviceAlarmV1 {
+            id: r.text("id")?,
+            kind: r.text("kind")?,
+            severity: r.text("severity")?,
+            active: r.flag("active")?,
+            acked: r.flag("acked")?,
+            at_ms: r.int("at_ms")?,
+        })
     })
     .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    v["open_alarms"] = Value::Array(alarms);
-    v["records"] = Value::Array(records_of(&st, &id, 20).await?);
-    Ok(Json(v))
+    Ok(Json(DeviceDetailV1 {
+        device,
+        open_alarms: alarms,
+        records: records_of(&st, &id, 20).await?,
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecordBody {
     /// maintenance (elevators) | repair
@@ -413,7 +593,7 @@ pub async fn add_record(
     Extension(caller): Extension<Caller>,
     Path((cid, id)): Path<(String, String)>,
     Body(b): Body<RecordBody>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<Created<DeviceRecordAddedV1>> {
     let content = text("content", &b.content, 2000)?;
     let now = now_ms();
     let done = b.done_at_ms.unwrap_or(now);
@@ -460,15 +640,17 @@ pub async fn add_record(
     .bind(now)
     .execute(&st.db.pool)
     .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(
-            json!({"id": rid, "device_id": id, "kind": b.kind, "content": content, "done_at_ms": done, "by": by}),
-        ),
-    ))
+    Ok(Created(DeviceRecordAddedV1 {
+        id: rid,
+        device_id: id,
+        kind: b.kind,
+        content,
+        done_at_ms: done,
+        by,
+    }))
 }
 
-async fn records_of(st: &AppState, device: &str, limit: i64) -> ApiResult<Vec<Value>> {
+async fn records_of(st: &AppState, device: &str, limit: i64) -> ApiResult<Vec<DeviceRecordV1>> {
     Ok(sqlx::query(
         "SELECT id, kind, content, done_at_ms, by_name, created_at_ms FROM device_records WHERE device_id = $1 \
          ORDER BY done_at_ms DESC, id DESC LIMIT $2",
@@ -479,13 +661,19 @@ async fn records_of(st: &AppState, device: &str, limit: i64) -> ApiResult<Vec<Va
     .await?
     .iter()
     .map(|r| {
-        Ok(json!({"id": r.text("id")?, "kind": r.text("kind")?, "content": r.text("content")?,
-                  "done_at_ms": r.int("done_at_ms")?, "by": r.text("by_name")?, "created_at_ms": r.int("created_at_ms")?}))
+        Ok(DeviceRecordV1 {
+            id: r.text("id")?,
+            kind: r.text("kind")?,
+            content: r.text("content")?,
+            done_at_ms: r.int("done_at_ms")?,
+            by: r.text("by_name")?,
+            created_at_ms: r.int("created_at_ms")?,
+        })
     })
     .collect::<Result<Vec<_>, sqlx::Error>>()?)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecordQuery {
     limit: Option<i64>,
@@ -496,7 +684,7 @@ pub async fn records(
     State(st): State<AppState>,
     Path((cid, id)): Path<(String, String)>,
     Q(q): Q<RecordQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Items<DeviceRecordV1>>> {
     let lim = crate::paging::limit(q.limit)?;
     sqlx::query("SELECT id FROM devices WHERE id = $1 AND community_id = $2")
         .bind(&id)
@@ -504,5 +692,7 @@ pub async fn records(
         .fetch_optional(&st.db.pool)
         .await?
         .ok_or_else(|| ApiError::not_found("device"))?;
-    Ok(Json(json!({"items": records_of(&st, &id, lim).await?})))
+    Ok(Json(Items {
+        items: records_of(&st, &id, lim).await?,
+    }))
 }

@@ -20,6 +20,7 @@ use edge_sync::sync::{
 use serde::Deserialize;
 
 use crate::auth::ThrottleVerdict;
+use crate::contract::NoContent;
 use crate::db::{current_change_seq, RowExt};
 use crate::error::{ApiError, ApiResult, Body, Q};
 use crate::now_ms;
@@ -133,7 +134,7 @@ async fn box_doors(st: &AppState, box_id: &str) -> ApiResult<Vec<DoorV1>> {
         .map_err(Into::into)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DownQuery {
     cursor: i64,
@@ -655,7 +656,7 @@ async fn store_state(
     Ok(1)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PollQuery {
     #[serde(default)]
@@ -686,7 +687,7 @@ pub async fn command_outcome(
     State(st): State<AppState>,
     Extension(caller): Extension<Caller>,
     Body(o): Body<CommandOutcomeV1>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<NoContent> {
     let bx = edge(&caller)?;
     version(o.version)?;
     if o.reason.len() > 64 {
@@ -708,5 +709,5 @@ pub async fn command_outcome(
         return Err(ApiError::not_found("command"));
     }
     st.hub.complete(o);
-    Ok(StatusCode::NO_CONTENT)
+    Ok(NoContent)
 }

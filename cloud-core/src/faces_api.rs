@@ -5,7 +5,7 @@
 //! community's face settings, and pass thumbnails. The box route `GET /v1/edge/face-photos/{id}`
 //! hands a box the bytes of a photo it was sent. `edge.rs` calls [`photos_for`] and
 //! [`settings_of`] when it builds a delta and [`store_verdict`] / [`store_thumbnails`] when a
-//! batch comes up; [`purge_thumbnails`] runs hourly ([`retention_task`]).
+//! batch comes up; [`purge_thumbnails`] runs hourly (a job in `jobs.rs`).
 //!
 //! Every change that alters the photos boxes are sent for a person (approve, reject or delete
 //! of an approved photo, consent given or withdrawn) gives the person a new directory change
@@ -17,16 +17,17 @@ use std::time::Duration;
 
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use edge_sync::directory::FacePhotoV1;
 use edge_sync::sync::{FaceEnrolmentV1, PassV1};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
+use crate::contract::{Created, File, Image, NoContent};
 use crate::db::{next_change_seq, RowExt};
 use crate::error::{text, ApiError, ApiResult, Body, Q};
 use crate::faces::{self, FaceSettings, PhotoStatus, ReviewError, ReviewOp, Verdict};
+use crate::paging::Page;
 use crate::policy::{Caller, EdgeBox};
 use crate::state::AppState;
 use crate::{new_id, now_ms};
@@ -35,6 +36,84 @@ use crate::{new_id, now_ms};
 pub const PURGE_INTERVAL: Duration = Duration::from_secs(3600);
 /// Thumbnails removed per statement while purging.
 const PURGE_BATCH: i64 = 500;
+
+// ---- API types (v1) --------------------------------------------------------------------------
+
+/// A person's face consent as just recorded.
+#[derive(Serialize, JsonSchema)]
+pub struct FaceConsentV1 {
+    pub person_id: String,
+    pub given: bool,
+    /// The name of the staff account that recorded it.
+    pub recorded_by: String,
+    pub recorded_at_ms: i64,
+    pub note: Option<String>,
+}
+
+/// `POST …/people/{person_id}/face-photos` answers with the photo stored.
+#[derive(Serialize, JsonSchema)]
+pub struct FacePhotoUploadedV1 {
+    pub id: String,
+    pub person_id: String,
+    /// Hex SHA-256 of the bytes.
+    pub sha256: String,
+    pub size_bytes: i64,
+    /// `image/jpeg` or `image/png`.
+    pub content_type: String,
+    /// Always `pending_review`.
+    pub status: PhotoStatus,
+}
+
+/// One face photo as staff review it: its person, their consent, and what each box made of it.
+#[derive(Serialize, JsonSchema)]
+pub struct FaceReviewPhotoV1 {
+    pub id: String,
+    pub person_id: String,
+    pub person_name: String,
+    pub status: PhotoStatus,
+    pub content_type: String,
+    pub size_bytes: i64,
+    /// Hex SHA-256 of the bytes.
+    pub sha256: String,
+    pub uploaded_by: String,
+    pub uploaded_at_ms: i64,
+    /// Who last approved or rejected it.
+    pub reviewed_by: Option<String>,
+    pub reviewed_at_ms: Option<i64>,
+    pub review_note: Option<String>,
+    pub deleted_by: Option<String>,
+    pub deleted_at_ms: Option<i64>,
+    pub consent: PhotoConsentV1,
+    /// Whether boxes are sent this photo (approved, and consent given).
+    pub sent_to_boxes: bool,
+    /// The latest verdict of each box, by box id.
+    pub verdicts: Vec<Verdict>,
+    /// What the boxes made of it: `waiting`, `enrolled` or `refused`.
+    pub enrolment: String,
+    /// When refused: the refusing boxes' reasons, each once.
+    pub refusal_reasons: Vec<String>,
+}
+
+/// The consent of a photo's person; `given` is false and the rest `null` when none was recorded.
+#[derive(Serialize, JsonSchema)]
+pub struct PhotoConsentV1 {
+    pub given: bool,
+    pub recorded_by: Option<String>,
+    pub recorded_at_ms: Option<i64>,
+    pub note: Option<String>,
+}
+
+/// A community's face settings.
+#[derive(Serialize, JsonSchema)]
+pub struct FaceSettingsV1 {
+    /// Whether boxes upload the face thumbnail of a pass.
+    pub face_thumbnail_upload: bool,
+    /// How long the cloud keeps pass thumbnails.
+    pub face_thumbnail_retention_days: u32,
+    /// Who last saved them; `null` while they are the defaults.
+    pub updated_by: Option<String>,
+    pub updated_at_ms: Option<i64>,
+}
 
 async fn staff_name(st: &AppState, caller: &Caller) -> ApiResult<String> {
     match caller {
@@ -66,16 +145,9 @@ async fn read_object(st: &AppState, key: String) -> ApiResult<Option<Vec<u8>>> {
     }
 }
 
-fn image(content_type: String, bytes: Vec<u8>) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, content_type),
-            // Faces are personal data: no cache keeps a copy.
-            (header::CACHE_CONTROL, "no-store".to_string()),
-        ],
-        bytes,
-    )
-        .into_response()
+fn image(content_type: String, bytes: Vec<u8>) -> ApiResult<File<Image>> {
+    // Faces are personal data: no cache keeps a copy.
+    File::new(&content_type, bytes)?.with_header(header::CACHE_CONTROL, "no-store")
 }
 
 fn optional_note(note: Option<&str>) -> ApiResult<Option<String>> {
@@ -87,7 +159,7 @@ fn optional_note(note: Option<&str>) -> ApiResult<Option<String>> {
 
 // ---- consent ---------------------------------------------------------------------------------
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConsentBody {
     given: bool,
@@ -101,7 +173,7 @@ pub async fn put_consent(
     Extension(caller): Extension<Caller>,
     Path((cid, pid)): Path<(String, String)>,
     Body(b): Body<ConsentBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<FaceConsentV1>> {
     let note = optional_note(b.note.as_deref())?;
     let by = staff_name(&st, &caller).await?;
     let now = now_ms();
@@ -151,10 +223,13 @@ pub async fn put_consent(
     }
     tx.commit().await?;
     tracing::info!(person_id = %pid, given = b.given, "face consent recorded");
-    Ok(Json(
-        json!({"person_id": pid, "given": b.given, "recorded_by": by,
-                   "recorded_at_ms": now, "note": note}),
-    ))
+    Ok(Json(FaceConsentV1 {
+        person_id: pid,
+        given: b.given,
+        recorded_by: by,
+        recorded_at_ms: now,
+        note,
+    }))
 }
 
 // ---- photos ----------------------------------------------------------------------------------
@@ -167,7 +242,7 @@ pub async fn upload(
     Path((cid, pid)): Path<(String, String)>,
     headers: HeaderMap,
     body: axum::body::Body,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<Created<FacePhotoUploadedV1>> {
     sqlx::query("SELECT id FROM people WHERE id = $1 AND community_id = $2")
         .bind(&pid)
         .bind(&cid)
@@ -246,13 +321,14 @@ pub async fn upload(
     .execute(&st.db.pool)
     .await?;
     tracing::info!(photo_id = %id, person_id = %pid, size_bytes = bytes.len(), "face photo uploaded");
-    Ok((
-        StatusCode::CREATED,
-        Json(
-            json!({"id": id, "person_id": pid, "sha256": sha, "size_bytes": bytes.len(),
-                    "content_type": kind, "status": PhotoStatus::PendingReview.code()}),
-        ),
-    ))
+    Ok(Created(FacePhotoUploadedV1 {
+        id,
+        person_id: pid,
+        sha256: sha,
+        size_bytes: bytes.len() as i64,
+        content_type: kind.to_string(),
+        status: PhotoStatus::PendingReview,
+    }))
 }
 
 /// A photo with its person and their consent; `at_ms` is the upload time (the list's order).
@@ -294,7 +370,7 @@ async fn verdicts_for(st: &AppState, ids: &[String]) -> ApiResult<HashMap<String
     Ok(out)
 }
 
-fn photo_json(r: &sqlx::any::AnyRow, verdicts: Vec<Verdict>) -> ApiResult<Value> {
+fn photo_json(r: &sqlx::any::AnyRow, verdicts: Vec<Verdict>) -> ApiResult<FaceReviewPhotoV1> {
     let status = PhotoStatus::parse(&r.text("status")?)
         .ok_or_else(|| ApiError::internal("stored face photo has an unknown status"))?;
     let consent = r.opt_int("consent_given")? == Some(1);
@@ -304,23 +380,35 @@ fn photo_json(r: &sqlx::any::AnyRow, verdicts: Vec<Verdict>) -> ApiResult<Value>
         faces::Enrolment::Refused { reasons } => reasons.clone(),
         _ => Vec::new(),
     };
-    Ok(json!({
-        "id": r.text("id")?, "person_id": r.text("person_id")?, "person_name": r.text("person_name")?,
-        "status": status.code(), "content_type": r.text("content_type")?, "size_bytes": r.int("size_bytes")?,
-        "sha256": r.text("sha256")?, "uploaded_by": r.text("uploaded_by")?, "uploaded_at_ms": r.int("at_ms")?,
-        "reviewed_by": r.opt_text("reviewed_by")?, "reviewed_at_ms": r.opt_int("reviewed_at_ms")?,
-        "review_note": r.opt_text("review_note")?, "deleted_by": r.opt_text("deleted_by")?,
-        "deleted_at_ms": r.opt_int("deleted_at_ms")?,
-        "consent": {"given": consent, "recorded_by": r.opt_text("consent_by")?,
-                    "recorded_at_ms": r.opt_int("consent_at_ms")?, "note": r.opt_text("consent_note")?},
-        "sent_to_boxes": faces::sent_to_boxes(status, consent),
-        "verdicts": latest,
-        "enrolment": summary.code(),
-        "refusal_reasons": reasons,
-    }))
+    Ok(FaceReviewPhotoV1 {
+        id: r.text("id")?,
+        person_id: r.text("person_id")?,
+        person_name: r.text("person_name")?,
+        status,
+        content_type: r.text("content_type")?,
+        size_bytes: r.int("size_bytes")?,
+        sha256: r.text("sha256")?,
+        uploaded_by: r.text("uploaded_by")?,
+        uploaded_at_ms: r.int("at_ms")?,
+        reviewed_by: r.opt_text("reviewed_by")?,
+        reviewed_at_ms: r.opt_int("reviewed_at_ms")?,
+        review_note: r.opt_text("review_note")?,
+        deleted_by: r.opt_text("deleted_by")?,
+        deleted_at_ms: r.opt_int("deleted_at_ms")?,
+        consent: PhotoConsentV1 {
+            given: consent,
+            recorded_by: r.opt_text("consent_by")?,
+            recorded_at_ms: r.opt_int("consent_at_ms")?,
+            note: r.opt_text("consent_note")?,
+        },
+        sent_to_boxes: faces::sent_to_boxes(status, consent),
+        verdicts: latest,
+        enrolment: summary.code().to_string(),
+        refusal_reasons: reasons,
+    })
 }
 
-async fn load_photo(st: &AppState, cid: &str, id: &str) -> ApiResult<Value> {
+async fn load_photo(st: &AppState, cid: &str, id: &str) -> ApiResult<FaceReviewPhotoV1> {
     let mut f = crate::paging::Filter::new(cid, "x");
     f.opt_s("x.id = $?", &Some(id.to_string()));
     let rows = f.fetch(st, PHOTO_SELECT, 1, "x").await?;
@@ -331,7 +419,7 @@ async fn load_photo(st: &AppState, cid: &str, id: &str) -> ApiResult<Value> {
     photo_json(r, v.remove(id).unwrap_or_default())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     #[serde(default)]
@@ -350,7 +438,7 @@ pub async fn list(
     State(st): State<AppState>,
     Path(cid): Path<String>,
     Q(q): Q<ListQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Page<FaceReviewPhotoV1>>> {
     let lim = crate::paging::limit(q.limit)?;
     let mut f = crate::paging::Filter::new(&cid, "x");
     match q.status.as_deref() {
@@ -378,14 +466,14 @@ pub async fn list(
         .zip(&ids)
         .map(|(r, id)| photo_json(r, verdicts.remove(id).unwrap_or_default()))
         .collect::<ApiResult<Vec<_>>>()?;
-    Ok(Json(crate::paging::page_by(items, lim, "uploaded_at_ms")))
+    Ok(Json(Page::new(items, lim, |p| (p.uploaded_at_ms, &p.id))))
 }
 
 /// `GET …/face-photos/{photo_id}`.
 pub async fn get(
     State(st): State<AppState>,
     Path((cid, id)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<FaceReviewPhotoV1>> {
     Ok(Json(load_photo(&st, &cid, &id).await?))
 }
 
@@ -393,7 +481,7 @@ pub async fn get(
 pub async fn get_image(
     State(st): State<AppState>,
     Path((cid, id)): Path<(String, String)>,
-) -> ApiResult<Response> {
+) -> ApiResult<File<Image>> {
     let r = sqlx::query(
         "SELECT object_key, content_type FROM face_photos \
          WHERE id = $1 AND community_id = $2 AND status <> 'deleted'",
@@ -406,7 +494,7 @@ pub async fn get_image(
     let bytes = read_object(&st, r.text("object_key")?)
         .await?
         .ok_or_else(|| ApiError::not_found("face photo"))?;
-    Ok(image(r.text("content_type")?, bytes))
+    image(r.text("content_type")?, bytes)
 }
 
 /// Approve, reject or delete, as the sans-IO rules allow; the person is re-sent when the list
@@ -492,12 +580,12 @@ pub async fn approve(
     State(st): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path((cid, id)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<FaceReviewPhotoV1>> {
     review(&st, &caller, &cid, &id, ReviewOp::Approve, None).await?;
     Ok(Json(load_photo(&st, &cid, &id).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RejectBody {
     note: String,
@@ -509,7 +597,7 @@ pub async fn reject(
     Extension(caller): Extension<Caller>,
     Path((cid, id)): Path<(String, String)>,
     Body(b): Body<RejectBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<FaceReviewPhotoV1>> {
     let note = text("note", &b.note, faces::MAX_NOTE_CHARS)?;
     review(&st, &caller, &cid, &id, ReviewOp::Reject, Some(note)).await?;
     Ok(Json(load_photo(&st, &cid, &id).await?))
@@ -520,9 +608,9 @@ pub async fn delete(
     State(st): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path((cid, id)): Path<(String, String)>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<NoContent> {
     review(&st, &caller, &cid, &id, ReviewOp::Delete, None).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(NoContent)
 }
 
 // ---- settings --------------------------------------------------------------------------------
@@ -552,7 +640,7 @@ pub async fn settings_of(
 pub async fn get_settings(
     State(st): State<AppState>,
     Path(cid): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<FaceSettingsV1>> {
     if !crate::scope::community_exists(&st, &cid).await? {
         return Err(ApiError::not_found("community"));
     }
@@ -562,15 +650,15 @@ pub async fn get_settings(
             .fetch_optional(&st.db.pool)
             .await?;
     let s = settings_of(&st.db.pool, &cid).await?;
-    Ok(Json(json!({
-        "face_thumbnail_upload": s.thumbnail_upload,
-        "face_thumbnail_retention_days": s.thumbnail_retention_days,
-        "updated_by": who.as_ref().map(|r| r.text("updated_by")).transpose()?,
-        "updated_at_ms": who.as_ref().map(|r| r.int("updated_at_ms")).transpose()?,
-    })))
+    Ok(Json(FaceSettingsV1 {
+        face_thumbnail_upload: s.thumbnail_upload,
+        face_thumbnail_retention_days: s.thumbnail_retention_days,
+        updated_by: who.as_ref().map(|r| r.text("updated_by")).transpose()?,
+        updated_at_ms: who.as_ref().map(|r| r.int("updated_at_ms")).transpose()?,
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SettingsBody {
     face_thumbnail_upload: bool,
@@ -583,7 +671,7 @@ pub async fn put_settings(
     Extension(caller): Extension<Caller>,
     Path(cid): Path<String>,
     Body(b): Body<SettingsBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<FaceSettingsV1>> {
     let s = FaceSettings::new(b.face_thumbnail_upload, b.face_thumbnail_retention_days)
         .map_err(|e| ApiError::invalid(e.field, e.reason))?;
     if !crate::scope::community_exists(&st, &cid).await? {
@@ -607,11 +695,12 @@ pub async fn put_settings(
     .await?;
     tracing::info!(community_id = %cid, thumbnail_upload = s.thumbnail_upload,
                    retention_days = s.thumbnail_retention_days, "face settings saved");
-    Ok(Json(json!({
-        "face_thumbnail_upload": s.thumbnail_upload,
-        "face_thumbnail_retention_days": s.thumbnail_retention_days,
-        "updated_by": by, "updated_at_ms": now,
-    })))
+    Ok(Json(FaceSettingsV1 {
+        face_thumbnail_upload: s.thumbnail_upload,
+        face_thumbnail_retention_days: s.thumbnail_retention_days,
+        updated_by: Some(by),
+        updated_at_ms: Some(now),
+    }))
 }
 
 // ---- pass thumbnails -------------------------------------------------------------------------
@@ -621,7 +710,7 @@ pub async fn pass_thumbnail(
     State(st): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path((cid, pass_id)): Path<(String, String)>,
-) -> ApiResult<Response> {
+) -> ApiResult<File<Image>> {
     let r = sqlx::query(
         "SELECT object_key FROM pass_thumbnails WHERE pass_id = $1 AND community_id = $2",
     )
@@ -637,7 +726,7 @@ pub async fn pass_thumbnail(
     if let Caller::Account(a) = &caller {
         tracing::info!(account_id = %a.id, pass_id = %pass_id, "pass thumbnail viewed");
     }
-    Ok(image("image/jpeg".into(), bytes))
+    image("image/jpeg".into(), bytes)
 }
 
 /// Keep the thumbnails of newly stored face passes, inside the uplink's transaction, if the
@@ -820,7 +909,7 @@ pub async fn edge_photo(
     State(st): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
-) -> ApiResult<Response> {
+) -> ApiResult<File<Image>> {
     let Caller::Edge(bx) = &caller else {
         return Err(ApiError::forbidden("only edge boxes may call this"));
     };
@@ -842,7 +931,7 @@ pub async fn edge_photo(
         .await?
         .ok_or_else(|| ApiError::not_found("face photo"))?;
     tracing::debug!(box_id = %bx.box_id, photo_id = %id, size_bytes = bytes.len(), "face photo fetched by box");
-    Ok(image(r.text("content_type")?, bytes))
+    image(r.text("content_type")?, bytes)
 }
 
 // ---- retention -------------------------------------------------------------------------------
@@ -944,25 +1033,4 @@ pub async fn purge_thumbnails(st: &AppState, now_ms: i64) -> Result<PurgeReport,
         );
     }
     Ok(report)
-}
-
-/// Purge at start and then every [`PURGE_INTERVAL`] until `stop` turns true (or its sender is
-/// gone).
-pub async fn retention_task(st: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
-    let mut tick = tokio::time::interval(PURGE_INTERVAL);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            r = stop.changed() => {
-                if r.is_err() || *stop.borrow() {
-                    return;
-                }
-                continue;
-            }
-        }
-        if let Err(e) = purge_thumbnails(&st, now_ms()).await {
-            tracing::warn!(error = %e, "pass thumbnail purge failed; retrying next hour");
-        }
-    }
 }

@@ -20,12 +20,14 @@ pub mod auth;
 pub mod case_export;
 pub mod cases_api;
 pub mod config;
+pub mod contract;
 pub mod db;
 pub mod devices;
 pub mod edge;
 pub mod error;
 pub mod faces_api;
 pub mod hub;
+pub mod jobs;
 pub mod keys;
 pub mod objects;
 pub mod onetap;
@@ -62,14 +64,16 @@ pub struct Running {
     pub state: server::AppState,
     stop: tokio::sync::watch::Sender<bool>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
-    retention: tokio::task::JoinHandle<()>,
+    jobs: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Running {
     pub async fn stop(self) {
         let _ = self.stop.send(true);
         let _ = self.task.await;
-        let _ = self.retention.await;
+        for j in self.jobs {
+            let _ = j.await;
+        }
     }
 }
 
@@ -96,6 +100,15 @@ pub enum StartError {
 
 /// Connect, migrate, load keys, bind and serve in the background.
 pub async fn start(cfg: config::CloudConfig) -> Result<Running, StartError> {
+    start_layered(cfg, |r| r).await
+}
+
+/// `start` with the router passed through `wrap` first (the tests add a layer that checks
+/// every response against the OpenAPI document).
+pub async fn start_layered(
+    cfg: config::CloudConfig,
+    wrap: impl FnOnce(axum::Router) -> axum::Router,
+) -> Result<Running, StartError> {
     let db = db::Db::connect(&cfg.database_url).await?;
     let keys = keys::Keys::load_or_create(&cfg.data_dir).map_err(|source| StartError::Keys {
         dir: cfg.data_dir.display().to_string(),
@@ -113,10 +126,9 @@ pub async fn start(cfg: config::CloudConfig) -> Result<Running, StartError> {
     })?;
     let objects = objects::open(&cfg).await?;
     let state = server::AppState::new(db, cfg, keys, objects);
-    let app = server::router(state.clone());
+    let app = wrap(server::router(state.clone()));
     let (stop, mut stopped) = tokio::sync::watch::channel(false);
-    // Pass thumbnails past their community's retention go hourly (and once at start).
-    let retention = tokio::spawn(faces_api::retention_task(state.clone(), stop.subscribe()));
+    let jobs = jobs::start(&state, &stop);
     let task = tokio::spawn(async move {
         axum::serve(
             listener,
@@ -133,6 +145,6 @@ pub async fn start(cfg: config::CloudConfig) -> Result<Running, StartError> {
         state,
         stop,
         task,
-        retention,
+        jobs,
     })
 }

@@ -29,6 +29,9 @@ enum Cmd {
     },
     /// Parse and check a config file; exit 64 naming the field if it is wrong.
     CheckConfig { file: PathBuf },
+    /// Print the OpenAPI 3.1 document (what `GET /openapi.json` serves) without a database,
+    /// e.g. for generating a client.
+    Openapi,
     /// Create a street admin account (the first one). The password is read from the
     /// environment variable named by --password-env, never from the command line.
     CreateAdmin {
@@ -70,6 +73,16 @@ fn main() -> ExitCode {
         }
     };
     match cli.cmd {
+        Cmd::Openapi => match cloud_core::server::openapi_document() {
+            Ok(doc) => {
+                println!("{doc:#}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("the OpenAPI document cannot be built: {e}");
+                ExitCode::FAILURE
+            }
+        },
         Cmd::CheckConfig { file } => match load(&file) {
             Ok(cfg) => {
                 println!(

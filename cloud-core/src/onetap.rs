@@ -6,8 +6,8 @@
 use axum::extract::State;
 use axum::{Extension, Json};
 use edge_sync::{OneTapCommandV1, SignedCommand, COMMAND_VERSION};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::db::RowExt;
@@ -19,7 +19,50 @@ use edge_sync::vocab::VISITOR_WINDOW_MS as VISIT_WINDOW_MS;
 
 pub use cloud_rules::onetap::{distance_m, nearest_door, DoorSpot};
 
-#[derive(Deserialize)]
+// ---- API types (v1) --------------------------------------------------------------------------
+
+/// What a one-tap came to, told by `result`.
+#[derive(Serialize, JsonSchema)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum OneTapV1 {
+    /// No door this person may pass is within the one-tap radius.
+    NoDoorNearby { message: String },
+    /// The door's box is not connected; no command was sent.
+    BoxOffline(TapUnansweredV1),
+    /// The box opened the door.
+    Opened(TapAnsweredV1),
+    /// The box refused (it checks its own rights again).
+    Denied(TapAnsweredV1),
+    /// The box did not answer in time.
+    Timeout(TapUnansweredV1),
+}
+
+/// A one-tap the door's box answered.
+#[derive(Serialize, JsonSchema)]
+pub struct TapAnsweredV1 {
+    pub door_id: String,
+    /// The door's name.
+    pub door: String,
+    /// From the caller to the door, rounded to whole metres.
+    pub distance_m: f64,
+    pub command_id: Uuid,
+    /// The box's reason code (`resident`, `outside_visitor_window`, `replayed`, …).
+    pub reason: String,
+}
+
+/// A one-tap the door's box did not answer (offline, or too slow).
+#[derive(Serialize, JsonSchema)]
+pub struct TapUnansweredV1 {
+    pub door_id: String,
+    /// The door's name.
+    pub door: String,
+    /// From the caller to the door, rounded to whole metres.
+    pub distance_m: f64,
+    pub command_id: Uuid,
+    pub message: String,
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TapBody {
     lat: f64,
@@ -30,7 +73,7 @@ pub async fn one_tap(
     State(st): State<AppState>,
     Extension(caller): Extension<Caller>,
     Body(b): Body<TapBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<OneTapV1>> {
     lat_lon(Some(b.lat), Some(b.lon))?;
     let person = match &caller {
         Caller::Account(a) => a
@@ -72,8 +115,9 @@ pub async fn one_tap(
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
     let Some((door, dist)) = nearest_door(&doors, b.lat, b.lon, st.cfg.onetap_radius_m) else {
-        return Ok(Json(json!({"result": "no_door_nearby",
-            "message": format!("no door you may pass within {} m", st.cfg.onetap_radius_m)})));
+        return Ok(Json(OneTapV1::NoDoorNearby {
+            message: format!("no door you may pass within {} m", st.cfg.onetap_radius_m),
+        }));
     };
     let door = door.clone();
     let command_id = Uuid::now_v7();
@@ -97,13 +141,19 @@ pub async fn one_tap(
             .await
         }
     };
-    let base = json!({"door_id": door.id, "door": door.name, "distance_m": dist.round(), "command_id": command_id});
+    let distance_m = dist.round();
+    let unanswered = |message: &str| TapUnansweredV1 {
+        door_id: door.id.clone(),
+        door: door.name.clone(),
+        distance_m,
+        command_id,
+        message: message.to_string(),
+    };
     if !st.hub.is_online(&door.box_id, now) {
         record("box_offline").await?;
-        let mut v = base;
-        v["result"] = json!("box_offline");
-        v["message"] = json!("the door's box is not connected; try the gate's other ways in");
-        return Ok(Json(v));
+        return Ok(Json(OneTapV1::BoxOffline(unanswered(
+            "the door's box is not connected; try the gate's other ways in",
+        ))));
     }
     record("").await?;
     let cmd = OneTapCommandV1 {
@@ -118,11 +168,20 @@ pub async fn one_tap(
     let signed = SignedCommand::sign(&cmd, &st.keys.onetap);
     let rx = st.hub.push(&door.box_id, command_id, signed);
     let timeout = std::time::Duration::from_millis(st.cfg.onetap_timeout_ms);
-    let mut v = base;
-    match tokio::time::timeout(timeout, rx).await {
+    let v = match tokio::time::timeout(timeout, rx).await {
         Ok(Ok(outcome)) => {
-            v["result"] = json!(if outcome.opened { "opened" } else { "denied" });
-            v["reason"] = json!(outcome.reason);
+            let answered = TapAnsweredV1 {
+                door_id: door.id.clone(),
+                door: door.name.clone(),
+                distance_m,
+                command_id,
+                reason: outcome.reason,
+            };
+            if outcome.opened {
+                OneTapV1::Opened(answered)
+            } else {
+                OneTapV1::Denied(answered)
+            }
         }
         _ => {
             st.hub.abandon(command_id);
@@ -131,9 +190,8 @@ pub async fn one_tap(
                 .bind(command_id.to_string())
                 .execute(&st.db.pool)
                 .await?;
-            v["result"] = json!("timeout");
-            v["message"] = json!("the box did not answer in time");
+            OneTapV1::Timeout(unanswered("the box did not answer in time"))
         }
-    }
+    };
     Ok(Json(v))
 }

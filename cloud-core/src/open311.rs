@@ -13,12 +13,13 @@
 //! whose `api_key` is the filing account's session token sees their own requests in full.
 
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::cases::{self, CaseStatus};
+use crate::contract::{Created, DocOutput, Generators, Operation};
 use crate::db::RowExt;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -42,13 +43,99 @@ impl IntoResponse for GeoError {
         let e = self.0;
         (
             e.status,
-            Json(json!([{"code": e.status.as_u16(), "description": e.message}])),
+            Json([GeoErrorV1 {
+                code: e.status.as_u16(),
+                description: e.message,
+            }]),
         )
             .into_response()
     }
 }
 
 pub type GeoResult<T> = Result<T, GeoError>;
+
+// ---- API types (v1) --------------------------------------------------------------------------
+
+/// A GeoReport service: one minor category of the case tree.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct GeoServiceV1 {
+    /// `major.middle.minor` category codes.
+    pub service_code: String,
+    pub service_name: String,
+    /// The category's names, `major / middle / minor`.
+    pub description: String,
+    /// Always `false`: no service takes extra attributes.
+    pub metadata: bool,
+    /// Always `realtime`.
+    #[serde(rename = "type")]
+    pub r#type: String,
+    /// Always empty.
+    pub keywords: String,
+    /// The major category's name.
+    pub group: String,
+}
+
+/// A GeoReport service request (a case filed through this public channel). Anyone sees the
+/// public form; the filing account also sees `x_case_number`, `description`, `address` and the
+/// exact place.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct GeoRequestV1 {
+    /// The case id.
+    pub service_request_id: String,
+    /// `open` or `closed`.
+    pub status: String,
+    /// The case's workflow state.
+    pub x_workflow_status: CaseStatus,
+    /// `major.middle.minor` category codes.
+    pub service_code: String,
+    /// RFC 3339, UTC.
+    pub requested_datetime: String,
+    /// RFC 3339, UTC.
+    pub updated_datetime: String,
+    /// Degrees; rounded to 0.001° unless the caller filed it.
+    pub lat: Option<f64>,
+    /// Degrees; rounded to 0.001° unless the caller filed it.
+    pub long: Option<f64>,
+    /// The case number (filer only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub x_case_number: Option<String>,
+    /// What was reported (filer only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The location as text (filer only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+}
+
+/// The answer to filing a request (GeoReport sends it as a one-element array).
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct GeoRequestFiledV1 {
+    /// The case id.
+    pub service_request_id: String,
+    /// `case <case number>`.
+    pub service_notice: String,
+    /// The filing account.
+    pub account_id: String,
+}
+
+/// One entry of a GeoReport error answer (the body is an array of them).
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct GeoErrorV1 {
+    /// The HTTP status.
+    pub code: u16,
+    pub description: String,
+}
+
+impl<T: DocOutput> DocOutput for GeoResult<T> {
+    fn document(op: &mut Operation, g: &mut Generators) {
+        T::document(op, g);
+        let schema = g.responses.subschema_for::<Vec<GeoErrorV1>>();
+        op.responses.insert(
+            "default".into(),
+            json!({"description": "error (GeoReport's shape)", "content": {"application/json": {"schema": schema}}}),
+        );
+    }
+}
 
 fn bad(field: &str, reason: &str) -> GeoError {
     GeoError(ApiError::invalid(field, reason))
@@ -72,7 +159,10 @@ async fn jurisdiction(st: &AppState, p: &[(String, String)]) -> GeoResult<String
 }
 
 /// `GET /open311/v2/services.json?jurisdiction_id=`.
-pub async fn services(State(st): State<AppState>, RawQuery(q): RawQuery) -> GeoResult<Json<Value>> {
+pub async fn services(
+    State(st): State<AppState>,
+    RawQuery(q): RawQuery,
+) -> GeoResult<Json<Vec<GeoServiceV1>>> {
     let p = params(q.unwrap_or_default().as_bytes());
     jurisdiction(&st, &p).await?;
     let tree = crate::cases_api::category_tree(&st).await?;
@@ -80,19 +170,19 @@ pub async fn services(State(st): State<AppState>, RawQuery(q): RawQuery) -> GeoR
     for major in &tree.majors {
         for middle in &major.children {
             for minor in &middle.children {
-                out.push(json!({
-                    "service_code": format!("{}.{}.{}", major.code, middle.code, minor.code),
-                    "service_name": minor.name,
-                    "description": format!("{} / {} / {}", major.name, middle.name, minor.name),
-                    "metadata": false,
-                    "type": "realtime",
-                    "keywords": "",
-                    "group": major.name,
-                }));
+                out.push(GeoServiceV1 {
+                    service_code: format!("{}.{}.{}", major.code, middle.code, minor.code),
+                    service_name: minor.name.clone(),
+                    description: format!("{} / {} / {}", major.name, middle.name, minor.name),
+                    metadata: false,
+                    r#type: "realtime".into(),
+                    keywords: String::new(),
+                    group: major.name.clone(),
+                });
             }
         }
     }
-    Ok(Json(Value::Array(out)))
+    Ok(Json(out))
 }
 
 /// How much of a request a caller sees.
@@ -135,7 +225,7 @@ fn view_for(
     })
 }
 
-fn request_json(r: &sqlx::any::AnyRow, view: View) -> Result<Value, sqlx::Error> {
+fn request_view(r: &sqlx::any::AnyRow, view: View) -> Result<GeoRequestV1, sqlx::Error> {
     let status = CaseStatus::parse(&r.text("status")?).unwrap_or(CaseStatus::Pending);
     let iso = |ms: i64| {
         // RFC 3339 in UTC, as GeoReport asks (W3C datetime).
@@ -150,22 +240,30 @@ fn request_json(r: &sqlx::any::AnyRow, view: View) -> Result<Value, sqlx::Error>
             t % 60
         )
     };
-    let mut v = json!({
-        "service_request_id": r.text("id")?,
-        "status": status.open311(),
-        "x_workflow_status": status.code(),
-        "service_code": format!("{}.{}.{}", r.text("category_major")?, r.text("category_middle")?, r.text("category_minor")?),
-        "requested_datetime": iso(r.int("at_ms")?),
-        "updated_datetime": iso(r.int("updated_at_ms")?),
-        "lat": coarse(r.opt_float("lat")?),
-        "long": coarse(r.opt_float("lon")?),
-    });
+    let mut v = GeoRequestV1 {
+        service_request_id: r.text("id")?,
+        status: status.open311().to_string(),
+        x_workflow_status: status,
+        service_code: format!(
+            "{}.{}.{}",
+            r.text("category_major")?,
+            r.text("category_middle")?,
+            r.text("category_minor")?
+        ),
+        requested_datetime: iso(r.int("at_ms")?),
+        updated_datetime: iso(r.int("updated_at_ms")?),
+        lat: coarse(r.opt_float("lat")?),
+        long: coarse(r.opt_float("lon")?),
+        x_case_number: None,
+        description: None,
+        address: None,
+    };
     if view == View::Filer {
-        v["x_case_number"] = json!(r.text("number")?);
-        v["description"] = json!(r.text("problem")?);
-        v["address"] = json!(r.text("location_text")?);
-        v["lat"] = json!(r.opt_float("lat")?);
-        v["long"] = json!(r.opt_float("lon")?);
+        v.x_case_number = Some(r.text("number")?);
+        v.description = Some(r.text("problem")?);
+        v.address = Some(r.text("location_text")?);
+        v.lat = r.opt_float("lat")?;
+        v.long = r.opt_float("lon")?;
     }
     Ok(v)
 }
@@ -174,7 +272,7 @@ fn request_json(r: &sqlx::any::AnyRow, view: View) -> Result<Value, sqlx::Error>
 pub async fn list_requests(
     State(st): State<AppState>,
     RawQuery(q): RawQuery,
-) -> GeoResult<Json<Value>> {
+) -> GeoResult<Json<Vec<GeoRequestV1>>> {
     let p = params(q.unwrap_or_default().as_bytes());
     let j = jurisdiction(&st, &p).await?;
     let status = match param(&p, "status") {
@@ -199,16 +297,16 @@ pub async fn list_requests(
     let code = param(&p, "service_code");
     let mut out = Vec::new();
     for r in &rows {
-        let v = request_json(r, view_for(r, who.as_ref())?)?;
-        if !ids.is_empty() && !ids.contains(&v["service_request_id"].as_str().unwrap_or("")) {
+        let v = request_view(r, view_for(r, who.as_ref())?)?;
+        if !ids.is_empty() && !ids.contains(&v.service_request_id.as_str()) {
             continue;
         }
-        if code.is_some_and(|c| v["service_code"] != c) {
+        if code.is_some_and(|c| v.service_code != c) {
             continue;
         }
         out.push(v);
     }
-    Ok(Json(Value::Array(out)))
+    Ok(Json(out))
 }
 
 /// `GET /open311/v2/requests/{id}.json?jurisdiction_id=`.
@@ -216,7 +314,7 @@ pub async fn get_request(
     State(st): State<AppState>,
     Path(file): Path<String>,
     RawQuery(q): RawQuery,
-) -> GeoResult<Json<Value>> {
+) -> GeoResult<Json<Vec<GeoRequestV1>>> {
     let p = params(q.unwrap_or_default().as_bytes());
     let j = jurisdiction(&st, &p).await?;
     let id = file
@@ -231,10 +329,7 @@ pub async fn get_request(
     .fetch_optional(&st.db.pool)
     .await?
     .ok_or_else(|| GeoError(ApiError::not_found("service request")))?;
-    Ok(Json(json!([request_json(
-        &r,
-        view_for(&r, who.as_ref())?
-    )?])))
+    Ok(Json(vec![request_view(&r, view_for(&r, who.as_ref())?)?]))
 }
 
 /// `POST /open311/v2/requests.json` (form): jurisdiction_id, service_code, lat/long or
@@ -243,7 +338,7 @@ pub async fn create_request(
     State(st): State<AppState>,
     headers: HeaderMap,
     body: axum::body::Bytes,
-) -> GeoResult<(StatusCode, Json<Value>)> {
+) -> GeoResult<Created<Vec<GeoRequestFiledV1>>> {
     let form = headers
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -345,16 +440,15 @@ pub async fn create_request(
         self_handled: false,
     };
     let actor = cases::Actor::new(&acct.id, acct.role.into(), acct.community_id.as_deref());
-    let v = crate::cases_api::report_as(&st, &actor, new).await?;
+    let v = crate::cases_api::report_as(&st, &actor, new).await?.case;
     // Marked after the report: a crash in between leaves the case internal (never the reverse).
     sqlx::query("UPDATE cases SET public_channel = 1 WHERE id = $1")
-        .bind(v["id"].as_str().unwrap_or_default())
+        .bind(&v.id)
         .execute(&st.db.pool)
         .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(
-            json!([{"service_request_id": v["id"], "service_notice": format!("case {}", v["number"].as_str().unwrap_or("")), "account_id": acct.id}]),
-        ),
-    ))
+    Ok(Created(vec![GeoRequestFiledV1 {
+        service_request_id: v.id,
+        service_notice: format!("case {}", v.number),
+        account_id: acct.id,
+    }]))
 }

@@ -1,8 +1,6 @@
 //! Lists: a WHERE clause built from optional filters (always starting from the caller's
 //! community), keyset pagination (`before` = the `next` of the previous page, newest first) and
-//! the page shape `{items, next}`. Shared by every list route.
-
-use serde_json::{json, Value};
+//! the page shape `{items, next}` ([`Page`]). Shared by every list route.
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -93,18 +91,27 @@ pub(crate) fn limit(v: Option<i64>) -> ApiResult<i64> {
     Ok(l)
 }
 
-pub(crate) fn page(items: Vec<Value>, lim: i64) -> Value {
-    page_by(items, lim, "at_ms")
+/// A page of a newest-first list: `next` is the `before` of the following page, `null` on the
+/// last page.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Page_{T}")]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `before` to get the next page; `null` when this is the last one.
+    pub next: Option<String>,
 }
 
-/// A page whose items carry their time (the list's order) under `time_key`.
-pub(crate) fn page_by(items: Vec<Value>, lim: i64, time_key: &str) -> Value {
-    let next = if items.len() as i64 == lim {
-        items
-            .last()
-            .map(|l| format!("{}:{}", l[time_key], l["id"].as_str().unwrap_or("")))
-    } else {
-        None
-    };
-    json!({"items": items, "next": next})
+impl<T> Page<T> {
+    /// `key` gives an item's place in the order: its time (ms) and id.
+    pub fn new(items: Vec<T>, lim: i64, key: impl Fn(&T) -> (i64, &str)) -> Page<T> {
+        let next = if items.len() as i64 == lim {
+            items.last().map(|l| {
+                let (at, id) = key(l);
+                format!("{at}:{id}")
+            })
+        } else {
+            None
+        };
+        Page { items, next }
+    }
 }

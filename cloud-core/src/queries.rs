@@ -4,15 +4,71 @@
 
 use axum::extract::{Path, State};
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 use crate::db::RowExt;
 use crate::error::{ApiError, ApiResult, Q};
-use crate::paging::{limit, page, Bind, Filter};
+use crate::paging::{limit, Bind, Filter, Page};
 use crate::state::AppState;
 
-#[derive(Deserialize)]
+// ---- API types (v1) --------------------------------------------------------------------------
+
+/// One pass log record a box uploaded (the type that travels up is `edge_sync::sync::PassV1`).
+#[derive(Serialize, JsonSchema)]
+pub struct PassLogV1 {
+    pub id: String,
+    /// When the box saw it.
+    pub at_ms: i64,
+    pub estate_id: String,
+    pub box_id: String,
+    /// The door's code on its box.
+    pub door_code: String,
+    /// The registry's door with that code, when there is one.
+    pub door_id: Option<String>,
+    pub door_name: Option<String>,
+    /// Who passed, as the box reported it.
+    pub person_id: String,
+    /// Name and phone, when the person is in the box's directory.
+    pub person_name: Option<String>,
+    pub phone: Option<String>,
+    /// The person is in the box's directory.
+    pub person_known: bool,
+    /// face | one_tap | staff
+    pub method: String,
+    pub allowed: bool,
+    /// Why the box allowed or refused it.
+    pub reason: String,
+    /// The grant (e.g. a visit) that let them in, if any.
+    pub grant_id: Option<String>,
+    /// When the cloud received it.
+    pub received_at_ms: i64,
+    /// A face thumbnail of the pass is stored.
+    pub has_thumbnail: bool,
+}
+
+/// One alarm event: a transition a box reported, or an acknowledgement or clear by staff.
+#[derive(Serialize, JsonSchema)]
+pub struct AlarmEventV1 {
+    pub id: String,
+    pub at_ms: i64,
+    pub estate_id: String,
+    pub box_id: String,
+    /// Door code, device id, or "box".
+    pub source: String,
+    pub kind: String,
+    /// critical | major | minor | warning (empty on a clear)
+    pub severity: String,
+    /// The box's record state (`raised`, `updated`, `escalated`, `cleared`, `acked:<by>`), or
+    /// `acked` / `cleared` by staff.
+    pub state: String,
+    /// The box's detail, or the staff's comment.
+    pub detail: String,
+    /// When the cloud received it.
+    pub received_at_ms: i64,
+}
+
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PassQuery {
     estate_id: Option<String>,
@@ -30,7 +86,7 @@ pub async fn passes(
     State(st): State<AppState>,
     Path(cid): Path<String>,
     Q(q): Q<PassQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Page<PassLogV1>>> {
     let lim = limit(q.limit)?;
     if let Some(m) = &q.method {
         if edge_sync::vocab::PassMethod::parse(m).is_none() {
@@ -68,19 +124,31 @@ pub async fn passes(
     let items = rows
         .iter()
         .map(|r| {
-            Ok(json!({"id": r.text("id")?, "at_ms": r.int("at_ms")?, "estate_id": r.text("estate_id")?, "box_id": r.text("box_id")?,
-                "door_code": r.text("door_code")?, "door_id": r.opt_text("door_id")?, "door_name": r.opt_text("door_name")?,
-                "person_id": r.text("person_id")?, "person_name": r.opt_text("person_name")?, "phone": r.opt_text("phone")?,
-                "person_known": r.opt_text("known_person")?.is_some(),
-                "method": r.text("method")?, "allowed": r.flag("allowed")?, "reason": r.text("reason")?,
-                "grant_id": r.opt_text("grant_id")?, "received_at_ms": r.int("received_at_ms")?,
-                "has_thumbnail": r.opt_text("thumbnail")?.is_some()}))
+            Ok(PassLogV1 {
+                id: r.text("id")?,
+                at_ms: r.int("at_ms")?,
+                estate_id: r.text("estate_id")?,
+                box_id: r.text("box_id")?,
+                door_code: r.text("door_code")?,
+                door_id: r.opt_text("door_id")?,
+                door_name: r.opt_text("door_name")?,
+                person_id: r.text("person_id")?,
+                person_name: r.opt_text("person_name")?,
+                phone: r.opt_text("phone")?,
+                person_known: r.opt_text("known_person")?.is_some(),
+                method: r.text("method")?,
+                allowed: r.flag("allowed")?,
+                reason: r.text("reason")?,
+                grant_id: r.opt_text("grant_id")?,
+                received_at_ms: r.int("received_at_ms")?,
+                has_thumbnail: r.opt_text("thumbnail")?.is_some(),
+            })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    Ok(Json(page(items, lim)))
+    Ok(Json(Page::new(items, lim, |p| (p.at_ms, &p.id))))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AlarmQuery {
     estate_id: Option<String>,
@@ -98,7 +166,7 @@ pub async fn alarms(
     State(st): State<AppState>,
     Path(cid): Path<String>,
     Q(q): Q<AlarmQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Page<AlarmEventV1>>> {
     let lim = limit(q.limit)?;
     let mut f = Filter::new(&cid, "alarm_events");
     f.opt_s("alarm_events.estate_id = $?", &q.estate_id);
@@ -120,10 +188,19 @@ pub async fn alarms(
     let items = rows
         .iter()
         .map(|r| {
-            Ok(json!({"id": r.text("id")?, "at_ms": r.int("at_ms")?, "estate_id": r.text("estate_id")?, "box_id": r.text("box_id")?,
-                "source": r.text("source")?, "kind": r.text("kind")?, "severity": r.text("severity")?, "state": r.text("state")?,
-                "detail": r.text("detail")?, "received_at_ms": r.int("received_at_ms")?}))
+            Ok(AlarmEventV1 {
+                id: r.text("id")?,
+                at_ms: r.int("at_ms")?,
+                estate_id: r.text("estate_id")?,
+                box_id: r.text("box_id")?,
+                source: r.text("source")?,
+                kind: r.text("kind")?,
+                severity: r.text("severity")?,
+                state: r.text("state")?,
+                detail: r.text("detail")?,
+                received_at_ms: r.int("received_at_ms")?,
+            })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    Ok(Json(page(items, lim)))
+    Ok(Json(Page::new(items, lim, |a| (a.at_ms, &a.id))))
 }

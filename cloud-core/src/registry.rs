@@ -4,11 +4,11 @@
 //! Changes that a box must learn (people, addresses, doors) take a directory change number.
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::{Extension, Json};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
+use crate::contract::{Created, Items, NoContent};
 use crate::db::{next_change_seq, RowExt};
 use crate::error::{lat_lon, phone, text, ApiError, ApiResult, Body, Q};
 use crate::keys::mask_id_number;
@@ -17,13 +17,197 @@ use crate::scope::{InCommunity, Kind};
 use crate::state::AppState;
 use crate::{new_id, now_ms};
 
-type Created = (StatusCode, Json<Value>);
+// ---- API types (v1) --------------------------------------------------------------------------
 
-fn created(v: Value) -> Created {
-    (StatusCode::CREATED, Json(v))
+/// A registry object by id and name: a community, a room, or an estate, building, unit or room
+/// just made.
+#[derive(Serialize, JsonSchema)]
+pub struct NamedV1 {
+    pub id: String,
+    pub name: String,
 }
 
-#[derive(Deserialize)]
+/// A grid (网格) of a community: level 1, or 2/3 under a parent one level up.
+#[derive(Serialize, JsonSchema)]
+pub struct GridV1 {
+    pub id: String,
+    pub name: String,
+    /// 1, 2 or 3.
+    pub level: i64,
+    /// The grid one level up; `null` for level 1.
+    pub parent_id: Option<String>,
+}
+
+/// An estate (小区) as listed.
+#[derive(Serialize, JsonSchema)]
+pub struct EstateV1 {
+    pub id: String,
+    pub name: String,
+    pub grid_id: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+}
+
+/// An estate with its buildings, units and rooms.
+#[derive(Serialize, JsonSchema)]
+pub struct EstateTreeV1 {
+    pub id: String,
+    pub name: String,
+    pub buildings: Vec<BuildingV1>,
+}
+
+/// A building of an estate tree.
+#[derive(Serialize, JsonSchema)]
+pub struct BuildingV1 {
+    pub id: String,
+    pub name: String,
+    pub units: Vec<UnitV1>,
+}
+
+/// A unit of a building, with its rooms.
+#[derive(Serialize, JsonSchema)]
+pub struct UnitV1 {
+    pub id: String,
+    pub name: String,
+    pub rooms: Vec<NamedV1>,
+}
+
+/// A person just registered.
+#[derive(Serialize, JsonSchema)]
+pub struct PersonCreatedV1 {
+    pub id: String,
+    pub name: String,
+    /// `local`, `non_local` or `foreign`.
+    pub kind: String,
+    pub phone: Option<String>,
+    /// The ID number, masked.
+    pub id_number: Option<String>,
+}
+
+/// A person as listed.
+#[derive(Serialize, JsonSchema)]
+pub struct PersonSummaryV1 {
+    pub id: String,
+    pub name: String,
+    /// `local`, `non_local`, `foreign` or `visitor`.
+    pub kind: String,
+    pub phone: Option<String>,
+    /// The ID number, masked.
+    pub id_number: Option<String>,
+    /// Whether the person's door rights are on.
+    pub enabled: bool,
+}
+
+/// A page of people (offset paging, in registration order).
+#[derive(Serialize, JsonSchema)]
+pub struct PeoplePageV1 {
+    pub items: Vec<PersonSummaryV1>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// One person with their addresses.
+#[derive(Serialize, JsonSchema)]
+pub struct PersonV1 {
+    pub id: String,
+    pub name: String,
+    /// `local`, `non_local`, `foreign` or `visitor`.
+    pub kind: String,
+    pub phone: Option<String>,
+    /// The ID number: masked, or in full when a street account asked `reveal=true`.
+    pub id_number: Option<String>,
+    /// Whether the person's door rights are on.
+    pub enabled: bool,
+    pub addresses: Vec<AddressV1>,
+}
+
+/// A room a person lives in, with the estate, building and unit it belongs to.
+#[derive(Serialize, JsonSchema)]
+pub struct AddressV1 {
+    pub room_id: String,
+    /// The room's name.
+    pub room: String,
+    pub estate_id: String,
+    pub building_id: String,
+    pub unit_id: String,
+}
+
+/// A resident's one-time app activation code.
+#[derive(Serialize, JsonSchema)]
+pub struct ActivationCodeV1 {
+    pub activation_code: String,
+    pub expires_at_ms: i64,
+}
+
+/// A person linked to a room.
+#[derive(Serialize, JsonSchema)]
+pub struct AddressAddedV1 {
+    pub person_id: String,
+    pub room_id: String,
+}
+
+/// An edge box just registered, with its one-time provisioning code.
+#[derive(Serialize, JsonSchema)]
+pub struct BoxCreatedV1 {
+    pub id: String,
+    pub name: String,
+    pub estate_id: String,
+    /// One-time code the box presents when it provisions itself.
+    pub provisioning_code: String,
+    pub code_expires_at_ms: i64,
+}
+
+/// A new one-time provisioning code for a box.
+#[derive(Serialize, JsonSchema)]
+pub struct ProvisioningCodeV1 {
+    pub provisioning_code: String,
+    pub code_expires_at_ms: i64,
+}
+
+/// An edge box as listed.
+#[derive(Serialize, JsonSchema)]
+pub struct BoxV1 {
+    pub id: String,
+    pub name: String,
+    pub estate_id: String,
+    pub revoked: bool,
+    /// When the box provisioned itself; `null` if it has not yet.
+    pub provisioned_at_ms: Option<i64>,
+    /// When the box last talked to the cloud.
+    pub last_seen_ms: Option<i64>,
+    /// Whether the box is connected now.
+    pub online: bool,
+}
+
+/// A door just registered.
+#[derive(Serialize, JsonSchema)]
+pub struct DoorCreatedV1 {
+    pub id: String,
+    /// The door's id on its box.
+    pub code: String,
+    pub name: String,
+    pub estate_id: String,
+    pub box_id: String,
+}
+
+/// A door as listed.
+#[derive(Serialize, JsonSchema)]
+pub struct DoorV1 {
+    pub id: String,
+    /// The door's id on its box.
+    pub code: String,
+    pub name: String,
+    pub estate_id: String,
+    pub box_id: String,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    /// `normal`, `held_open`, `locked` or `emergency_release`.
+    pub mode: String,
+}
+
+// ---- handlers -------------------------------------------------------------------------------
+
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NameBody {
     name: String,
@@ -32,7 +216,7 @@ pub struct NameBody {
 pub async fn create_community(
     State(st): State<AppState>,
     Body(b): Body<NameBody>,
-) -> ApiResult<Created> {
+) -> ApiResult<Created<NamedV1>> {
     let name = text("name", &b.name, 100)?;
     let id = new_id();
     sqlx::query("INSERT INTO communities (id, name, created_at_ms) VALUES ($1, $2, $3)")
@@ -41,21 +225,26 @@ pub async fn create_community(
         .bind(now_ms())
         .execute(&st.db.pool)
         .await?;
-    Ok(created(json!({"id": id, "name": name})))
+    Ok(Created(NamedV1 { id, name }))
 }
 
-pub async fn list_communities(State(st): State<AppState>) -> ApiResult<Json<Value>> {
+pub async fn list_communities(State(st): State<AppState>) -> ApiResult<Json<Items<NamedV1>>> {
     let rows = sqlx::query("SELECT id, name FROM communities ORDER BY name")
         .fetch_all(&st.db.pool)
         .await?;
     let items = rows
         .iter()
-        .map(|r| Ok(json!({"id": r.text("id")?, "name": r.text("name")?})))
+        .map(|r| {
+            Ok(NamedV1 {
+                id: r.text("id")?,
+                name: r.text("name")?,
+            })
+        })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(items.into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GridBody {
     name: String,
@@ -68,7 +257,7 @@ pub async fn create_grid(
     State(st): State<AppState>,
     Path(cid): Path<String>,
     Body(b): Body<GridBody>,
-) -> ApiResult<Created> {
+) -> ApiResult<Created<GridV1>> {
     let name = text("name", &b.name, 100)?;
     match (b.level, &b.parent_id) {
         (1, None) => {}
@@ -108,15 +297,18 @@ pub async fn create_grid(
     .bind(&name)
     .execute(&st.db.pool)
     .await?;
-    Ok(created(
-        json!({"id": id, "name": name, "level": b.level, "parent_id": b.parent_id}),
-    ))
+    Ok(Created(GridV1 {
+        id,
+        name,
+        level: b.level,
+        parent_id: b.parent_id,
+    }))
 }
 
 pub async fn list_grids(
     State(st): State<AppState>,
     Path(cid): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Items<GridV1>>> {
     let rows = sqlx::query(
         "SELECT id, parent_id, level, name FROM grids WHERE community_id = $1 ORDER BY level, name",
     )
@@ -125,12 +317,19 @@ pub async fn list_grids(
     .await?;
     let items = rows
         .iter()
-        .map(|r| Ok(json!({"id": r.text("id")?, "parent_id": r.opt_text("parent_id")?, "level": r.int("level")?, "name": r.text("name")?})))
+        .map(|r| {
+            Ok(GridV1 {
+                id: r.text("id")?,
+                parent_id: r.opt_text("parent_id")?,
+                level: r.int("level")?,
+                name: r.text("name")?,
+            })
+        })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(items.into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EstateBody {
     name: String,
@@ -146,7 +345,7 @@ pub async fn create_estate(
     State(st): State<AppState>,
     Path(cid): Path<String>,
     Body(b): Body<EstateBody>,
-) -> ApiResult<Created> {
+) -> ApiResult<Created<NamedV1>> {
     let name = text("name", &b.name, 100)?;
     lat_lon(b.lat, b.lon)?;
     if let Some(g) = &b.grid_id {
@@ -161,13 +360,13 @@ pub async fn create_estate(
         .bind(&b.grid_id)
         .bind(&name);
     q.bind(b.lat).bind(b.lon).execute(&st.db.pool).await?;
-    Ok(created(json!({"id": id, "name": name})))
+    Ok(Created(NamedV1 { id, name }))
 }
 
 pub async fn list_estates(
     State(st): State<AppState>,
     Path(cid): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Items<EstateV1>>> {
     let rows = sqlx::query(
         "SELECT id, name, grid_id, lat, lon FROM estates WHERE community_id = $1 ORDER BY name",
     )
@@ -176,15 +375,23 @@ pub async fn list_estates(
     .await?;
     let items = rows
         .iter()
-        .map(|r| Ok(json!({"id": r.text("id")?, "name": r.text("name")?, "grid_id": r.opt_text("grid_id")?, "lat": r.opt_float("lat")?, "lon": r.opt_float("lon")?})))
+        .map(|r| {
+            Ok(EstateV1 {
+                id: r.text("id")?,
+                name: r.text("name")?,
+                grid_id: r.opt_text("grid_id")?,
+                lat: r.opt_float("lat")?,
+                lon: r.opt_float("lon")?,
+            })
+        })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(items.into()))
 }
 
 pub async fn estate_tree(
     State(st): State<AppState>,
     Path((cid, eid)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<EstateTreeV1>> {
     let estate = sqlx::query("SELECT id, name FROM estates WHERE id = $1 AND community_id = $2")
         .bind(&eid)
         .bind(&cid)
@@ -199,11 +406,15 @@ pub async fn estate_tree(
     .bind(&eid)
     .fetch_all(&st.db.pool)
     .await?;
-    let mut buildings: Vec<Value> = Vec::new();
+    let mut buildings: Vec<BuildingV1> = Vec::new();
     for r in &rows {
         let bid = r.text("bid")?;
-        if buildings.last().is_none_or(|b| b["id"] != bid) {
-            buildings.push(json!({"id": bid, "name": r.text("bname")?, "units": []}));
+        if buildings.last().is_none_or(|b| b.id != bid) {
+            buildings.push(BuildingV1 {
+                id: bid,
+                name: r.text("bname")?,
+                units: Vec::new(),
+            });
         }
         let Some(uid) = r.opt_text("uid")? else {
             continue;
@@ -211,22 +422,27 @@ pub async fn estate_tree(
         let b = buildings
             .last_mut()
             .ok_or_else(|| ApiError::internal("tree"))?;
-        let units = b["units"]
-            .as_array_mut()
-            .ok_or_else(|| ApiError::internal("tree"))?;
-        if units.last().is_none_or(|u| u["id"] != uid) {
-            units.push(json!({"id": uid, "name": r.text("uname")?, "rooms": []}));
+        let units = &mut b.units;
+        if units.last().is_none_or(|u| u.id != uid) {
+            units.push(UnitV1 {
+                id: uid,
+                name: r.text("uname")?,
+                rooms: Vec::new(),
+            });
         }
         if let Some(rid) = r.opt_text("rid")? {
             let u = units.last_mut().ok_or_else(|| ApiError::internal("tree"))?;
-            if let Some(rooms) = u["rooms"].as_array_mut() {
-                rooms.push(json!({"id": rid, "name": r.text("rname")?}));
-            }
+            u.rooms.push(NamedV1 {
+                id: rid,
+                name: r.text("rname")?,
+            });
         }
     }
-    Ok(Json(
-        json!({"id": estate.text("id")?, "name": estate.text("name")?, "buildings": buildings}),
-    ))
+    Ok(Json(EstateTreeV1 {
+        id: estate.text("id")?,
+        name: estate.text("name")?,
+        buildings,
+    }))
 }
 
 /// Insert a child (building, unit, room) under a parent that must be in this community.
@@ -238,7 +454,7 @@ async fn create_child(
     parent_id: &str,
     insert_sql: &'static str,
     name: &str,
-) -> ApiResult<Created> {
+) -> ApiResult<Created<NamedV1>> {
     let name = text("name", name, 100)?;
     sqlx::query(parent_sql)
         .bind(parent_id)
@@ -254,14 +470,14 @@ async fn create_child(
         .bind(&name)
         .execute(&st.db.pool)
         .await?;
-    Ok(created(json!({"id": id, "name": name})))
+    Ok(Created(NamedV1 { id, name }))
 }
 
 pub async fn create_building(
     State(st): State<AppState>,
     Path((cid, eid)): Path<(String, String)>,
     Body(b): Body<NameBody>,
-) -> ApiResult<Created> {
+) -> ApiResult<Created<NamedV1>> {
     create_child(
         &st,
         &cid,
@@ -278,7 +494,7 @@ pub async fn create_unit(
     State(st): State<AppState>,
     Path((cid, bid)): Path<(String, String)>,
     Body(b): Body<NameBody>,
-) -> ApiResult<Created> {
+) -> ApiResult<Created<NamedV1>> {
     create_child(
         &st,
         &cid,
@@ -295,7 +511,7 @@ pub async fn create_room(
     State(st): State<AppState>,
     Path((cid, uid)): Path<(String, String)>,
     Body(b): Body<NameBody>,
-) -> ApiResult<Created> {
+) -> ApiResult<Created<NamedV1>> {
     create_child(
         &st,
         &cid,
@@ -308,7 +524,7 @@ pub async fn create_room(
     .await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PersonBody {
     name: String,
@@ -324,7 +540,7 @@ pub async fn create_person(
     State(st): State<AppState>,
     Path(cid): Path<String>,
     Body(b): Body<PersonBody>,
-) -> ApiResult<Created> {
+) -> ApiResult<Created<PersonCreatedV1>> {
     let name = text("name", &b.name, 100)?;
     if !matches!(b.kind.as_str(), "local" | "non_local" | "foreign") {
         return Err(ApiError::invalid(
@@ -364,12 +580,16 @@ pub async fn create_person(
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(created(
-        json!({"id": id, "name": name, "kind": b.kind, "phone": phone, "id_number": masked}),
-    ))
+    Ok(Created(PersonCreatedV1 {
+        id,
+        name,
+        kind: b.kind,
+        phone,
+        id_number: masked,
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     #[serde(default)]
@@ -396,7 +616,7 @@ pub async fn list_people(
     State(st): State<AppState>,
     Path(cid): Path<String>,
     Q(q): Q<ListQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<PeoplePageV1>> {
     let (limit, offset) = page(q.limit, q.offset)?;
     // LIKE behaves the same on both engines only case-folded and with its wildcards escaped.
     let needle: String =
@@ -424,16 +644,24 @@ pub async fn list_people(
     let items = rows
         .iter()
         .map(|r| {
-            Ok(json!({"id": r.text("id")?, "name": r.text("name")?, "kind": r.text("kind")?, "phone": r.opt_text("phone")?,
-                      "id_number": r.opt_text("id_number_masked")?, "enabled": r.flag("enabled")?}))
+            Ok(PersonSummaryV1 {
+                id: r.text("id")?,
+                name: r.text("name")?,
+                kind: r.text("kind")?,
+                phone: r.opt_text("phone")?,
+                id_number: r.opt_text("id_number_masked")?,
+                enabled: r.flag("enabled")?,
+            })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    Ok(Json(
-        json!({ "items": items, "limit": limit, "offset": offset }),
-    ))
+    Ok(Json(PeoplePageV1 {
+        items,
+        limit,
+        offset,
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RevealQuery {
     #[serde(default)]
@@ -445,7 +673,7 @@ pub async fn get_person(
     Extension(caller): Extension<Caller>,
     Path((cid, pid)): Path<(String, String)>,
     Q(q): Q<RevealQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<PersonV1>> {
     let r = sqlx::query(
         "SELECT id, name, kind, phone, id_number_sealed, id_number_masked, enabled FROM people \
          WHERE id = $1 AND community_id = $2",
@@ -480,23 +708,31 @@ pub async fn get_person(
     .await?
     .iter()
     .map(|a| {
-        Ok(
-            json!({"room_id": a.text("room_id")?, "room": a.text("room")?, "estate_id": a.text("estate_id")?,
-                  "building_id": a.text("building_id")?, "unit_id": a.text("unit_id")?}),
-        )
+        Ok(AddressV1 {
+            room_id: a.text("room_id")?,
+            room: a.text("room")?,
+            estate_id: a.text("estate_id")?,
+            building_id: a.text("building_id")?,
+            unit_id: a.text("unit_id")?,
+        })
     })
     .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    Ok(Json(
-        json!({"id": r.text("id")?, "name": r.text("name")?, "kind": r.text("kind")?, "phone": r.opt_text("phone")?,
-                   "id_number": id_number, "enabled": r.flag("enabled")?, "addresses": addrs}),
-    ))
+    Ok(Json(PersonV1 {
+        id: r.text("id")?,
+        name: r.text("name")?,
+        kind: r.text("kind")?,
+        phone: r.opt_text("phone")?,
+        id_number,
+        enabled: r.flag("enabled")?,
+        addresses: addrs,
+    }))
 }
 
 /// A one-time activation code for a resident's app sign-up (7 days; a new one replaces the old).
 pub async fn new_activation_code(
     State(st): State<AppState>,
     Path((cid, pid)): Path<(String, String)>,
-) -> ApiResult<Created> {
+) -> ApiResult<Created<ActivationCodeV1>> {
     let code = crate::auth::new_provision_code();
     let expires = now_ms() + ACTIVATION_TTL_MS;
     let n = sqlx::query(
@@ -513,14 +749,15 @@ pub async fn new_activation_code(
     if n == 0 {
         return Err(ApiError::not_found("resident with a phone"));
     }
-    Ok(created(
-        json!({"activation_code": code, "expires_at_ms": expires}),
-    ))
+    Ok(Created(ActivationCodeV1 {
+        activation_code: code,
+        expires_at_ms: expires,
+    }))
 }
 
 const ACTIVATION_TTL_MS: i64 = 7 * 86_400_000;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnabledBody {
     enabled: bool,
@@ -530,7 +767,7 @@ pub async fn set_person_enabled(
     State(st): State<AppState>,
     Path((cid, pid)): Path<(String, String)>,
     Body(b): Body<EnabledBody>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<NoContent> {
     let mut tx = st.db.pool.begin().await?;
     let seq = next_change_seq(&mut tx).await?;
     let n = sqlx::query(
@@ -547,10 +784,10 @@ pub async fn set_person_enabled(
         return Err(ApiError::not_found("person"));
     }
     tx.commit().await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(NoContent)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddressBody {
     room_id: String,
@@ -562,7 +799,7 @@ pub async fn add_address(
     State(st): State<AppState>,
     Path((cid, pid)): Path<(String, String)>,
     Body(b): Body<AddressBody>,
-) -> ApiResult<Created> {
+) -> ApiResult<Created<AddressAddedV1>> {
     let mut tx = st.db.pool.begin().await?;
     sqlx::query("SELECT id FROM people WHERE id = $1 AND community_id = $2")
         .bind(&pid)
@@ -575,7 +812,10 @@ pub async fn add_address(
         .await?;
     insert_address(&mut tx, &pid, &b.room_id, Some(&cid)).await?;
     tx.commit().await?;
-    Ok(created(json!({"person_id": pid, "room_id": b.room_id})))
+    Ok(Created(AddressAddedV1 {
+        person_id: pid,
+        room_id: b.room_id,
+    }))
 }
 
 /// Insert an address (room must exist, and be in `community` when given) and bump the person.
@@ -625,7 +865,7 @@ pub async fn insert_address(
 pub async fn remove_address(
     State(st): State<AppState>,
     Path((cid, pid, room_id)): Path<(String, String, String)>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<NoContent> {
     let mut tx = st.db.pool.begin().await?;
     let seq = next_change_seq(&mut tx).await?;
     let n = sqlx::query(
@@ -646,10 +886,10 @@ pub async fn remove_address(
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(NoContent)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MoveBody {
     community_id: String,
@@ -661,7 +901,7 @@ pub async fn move_person(
     State(st): State<AppState>,
     Path(pid): Path<String>,
     Body(b): Body<MoveBody>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<NoContent> {
     if !crate::scope::community_exists(&st, &b.community_id).await? {
         return Err(ApiError::invalid("community_id", "no such community"));
     }
@@ -699,10 +939,10 @@ pub async fn move_person(
         .await?;
     }
     tx.commit().await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(NoContent)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BoxBody {
     estate_id: String,
@@ -713,7 +953,7 @@ pub async fn create_box(
     State(st): State<AppState>,
     Path(cid): Path<String>,
     Body(b): Body<BoxBody>,
-) -> ApiResult<Created> {
+) -> ApiResult<Created<BoxCreatedV1>> {
     let name = text("name", &b.name, 100)?;
     InCommunity::new(&cid)
         .require(&st.db.pool, Kind::Estate, "estate_id", &b.estate_id)
@@ -734,16 +974,19 @@ pub async fn create_box(
     .bind(now_ms())
     .execute(&st.db.pool)
     .await?;
-    Ok(created(
-        json!({"id": id, "name": name, "estate_id": b.estate_id,
-                      "provisioning_code": code, "code_expires_at_ms": expires}),
-    ))
+    Ok(Created(BoxCreatedV1 {
+        id,
+        name,
+        estate_id: b.estate_id,
+        provisioning_code: code,
+        code_expires_at_ms: expires,
+    }))
 }
 
 pub async fn new_box_code(
     State(st): State<AppState>,
     Path((cid, box_id)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ProvisioningCodeV1>> {
     let code = crate::auth::new_provision_code();
     let expires = now_ms() + (st.cfg.provision_code_ttl_seconds * 1000) as i64;
     let n = sqlx::query(
@@ -760,15 +1003,16 @@ pub async fn new_box_code(
     if n == 0 {
         return Err(ApiError::not_found("unprovisioned, unrevoked box"));
     }
-    Ok(Json(
-        json!({"provisioning_code": code, "code_expires_at_ms": expires}),
-    ))
+    Ok(Json(ProvisioningCodeV1 {
+        provisioning_code: code,
+        code_expires_at_ms: expires,
+    }))
 }
 
 pub async fn list_boxes(
     State(st): State<AppState>,
     Path(cid): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Items<BoxV1>>> {
     let now = now_ms();
     let rows = sqlx::query(
         "SELECT id, name, estate_id, revoked, provisioned_at_ms, last_seen_ms FROM edge_boxes \
@@ -781,18 +1025,24 @@ pub async fn list_boxes(
         .iter()
         .map(|r| {
             let id = r.text("id")?;
-            Ok(json!({"id": id, "name": r.text("name")?, "estate_id": r.text("estate_id")?, "revoked": r.flag("revoked")?,
-                      "provisioned_at_ms": r.opt_int("provisioned_at_ms")?, "last_seen_ms": r.opt_int("last_seen_ms")?,
-                      "online": st.hub.is_online(&id, now)}))
+            Ok(BoxV1 {
+                online: st.hub.is_online(&id, now),
+                id,
+                name: r.text("name")?,
+                estate_id: r.text("estate_id")?,
+                revoked: r.flag("revoked")?,
+                provisioned_at_ms: r.opt_int("provisioned_at_ms")?,
+                last_seen_ms: r.opt_int("last_seen_ms")?,
+            })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(items.into()))
 }
 
 pub async fn revoke_box(
     State(st): State<AppState>,
     Path((cid, box_id)): Path<(String, String)>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<NoContent> {
     let n = sqlx::query(
         "UPDATE edge_boxes SET revoked = 1, code_hash = NULL WHERE id = $1 AND community_id = $2",
     )
@@ -805,10 +1055,10 @@ pub async fn revoke_box(
         return Err(ApiError::not_found("box"));
     }
     tracing::info!(box_id, "edge box revoked");
-    Ok(StatusCode::NO_CONTENT)
+    Ok(NoContent)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DoorBody {
     box_id: String,
@@ -824,7 +1074,7 @@ pub async fn create_door(
     State(st): State<AppState>,
     Path(cid): Path<String>,
     Body(b): Body<DoorBody>,
-) -> ApiResult<Created> {
+) -> ApiResult<Created<DoorCreatedV1>> {
     let name = text("name", &b.name, 100)?;
     if b.code.is_empty()
         || b.code.len() > 64
@@ -862,15 +1112,19 @@ pub async fn create_door(
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    Ok(created(
-        json!({"id": id, "code": b.code, "name": name, "estate_id": estate, "box_id": b.box_id}),
-    ))
+    Ok(Created(DoorCreatedV1 {
+        id,
+        code: b.code,
+        name,
+        estate_id: estate,
+        box_id: b.box_id,
+    }))
 }
 
 pub async fn list_doors(
     State(st): State<AppState>,
     Path(cid): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Items<DoorV1>>> {
     let rows = sqlx::query(
         "SELECT id, code, name, estate_id, box_id, lat, lon, mode FROM doors WHERE community_id = $1 ORDER BY name",
     )
@@ -880,14 +1134,22 @@ pub async fn list_doors(
     let items = rows
         .iter()
         .map(|r| {
-            Ok(json!({"id": r.text("id")?, "code": r.text("code")?, "name": r.text("name")?, "estate_id": r.text("estate_id")?,
-                      "box_id": r.text("box_id")?, "lat": r.opt_float("lat")?, "lon": r.opt_float("lon")?, "mode": r.text("mode")?}))
+            Ok(DoorV1 {
+                id: r.text("id")?,
+                code: r.text("code")?,
+                name: r.text("name")?,
+                estate_id: r.text("estate_id")?,
+                box_id: r.text("box_id")?,
+                lat: r.opt_float("lat")?,
+                lon: r.opt_float("lon")?,
+                mode: r.text("mode")?,
+            })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(items.into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ModeBody {
     mode: String,
@@ -897,7 +1159,7 @@ pub async fn set_door_mode(
     State(st): State<AppState>,
     Path((cid, door_id)): Path<(String, String)>,
     Body(b): Body<ModeBody>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<NoContent> {
     if edge_sync::vocab::DoorMode::parse(&b.mode).is_none() {
         return Err(ApiError::invalid(
             "mode",
@@ -920,5 +1182,5 @@ pub async fn set_door_mode(
         return Err(ApiError::not_found("door"));
     }
     tx.commit().await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(NoContent)
 }

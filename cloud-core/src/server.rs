@@ -6,44 +6,58 @@ use std::collections::BTreeMap;
 
 use axum::body::Body as AxumBody;
 use axum::extract::{DefaultBodyLimit, MatchedPath, RawPathParams, Request, State};
+use axum::handler::Handler;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put, MethodRouter};
+use axum::routing::{MethodFilter, MethodRouter};
 use axum::{Json, Router};
 use serde_json::json;
 
+use crate::contract::{Documented, Generators, Operation};
 use crate::db::RowExt;
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiResult};
 use crate::policy::{self, Access, Caller, Denied, EdgeBox};
 pub use crate::state::AppState;
 use crate::{
     accounts, alarms, cases_api, devices, edge, faces_api, open311, queries, registry, suggestions,
     visits,
 };
+use edge_sync::error::ErrorBodyV1;
 
-/// One route: method, path, who may call it, what it does, and its handler.
+/// One route: method, path, who may call it, what it does, its handler, and what the handler's
+/// types say about its bodies (see `contract`).
 pub struct RouteSpec {
     pub method: Method,
     pub path: &'static str,
     pub access: Access,
     pub summary: &'static str,
     handler: MethodRouter<AppState>,
+    document: fn(&mut Operation, &mut Generators),
 }
 
-fn r(
+/// A route line. The handler's signature must be documented ([`Documented`]): a handler that
+/// answers with an untyped body does not compile here.
+fn r<H, T, A>(
     method: Method,
     path: &'static str,
     access: Access,
     summary: &'static str,
-    handler: MethodRouter<AppState>,
-) -> RouteSpec {
+    handler: H,
+) -> RouteSpec
+where
+    H: Handler<T, AppState> + Documented<A>,
+    T: 'static,
+{
+    let filter = MethodFilter::try_from(method.clone())
+        .unwrap_or_else(|_| panic!("route {method} {path}: not a standard method"));
     RouteSpec {
         method,
         path,
         access,
         summary,
-        handler,
+        handler: axum::routing::on(filter, handler),
+        document: <H as Documented<A>>::document,
     }
 }
 
@@ -51,111 +65,111 @@ fn r(
 pub fn routes() -> Vec<RouteSpec> {
     use Access::*;
     vec![
-        r(Method::GET, "/v1/health", Public, "Liveness and database reachability", get(health)),
-        r(Method::GET, "/openapi.json", Public, "This API's OpenAPI 3.1 document", get(openapi)),
+        r(Method::GET, "/v1/health", Public, "Liveness and database reachability", health),
+        r(Method::GET, "/openapi.json", Public, "This API's OpenAPI 3.1 document", openapi),
         // accounts and sessions
-        r(Method::POST, "/v1/auth/login", Public, "Log in with user name and password; returns a session token", post(accounts::login)),
-        r(Method::POST, "/v1/auth/logout", Account, "End this session", post(accounts::logout)),
-        r(Method::GET, "/v1/me", Account, "The signed-in account", get(accounts::me)),
-        r(Method::POST, "/v1/app/signup", Public, "Create an app account (visitor, enterprise, or resident already registered by staff)", post(accounts::signup)),
-        r(Method::POST, "/v1/street/accounts", Street, "Create a staff account", post(accounts::create_staff)),
-        r(Method::POST, "/v1/street/accounts/{account_id}/disable", Street, "Disable an account and end its sessions", post(accounts::disable)),
+        r(Method::POST, "/v1/auth/login", Public, "Log in with user name and password; returns a session token", accounts::login),
+        r(Method::POST, "/v1/auth/logout", Account, "End this session", accounts::logout),
+        r(Method::GET, "/v1/me", Account, "The signed-in account", accounts::me),
+        r(Method::POST, "/v1/app/signup", Public, "Create an app account (visitor, enterprise, or resident already registered by staff)", accounts::signup),
+        r(Method::POST, "/v1/street/accounts", Street, "Create a staff account", accounts::create_staff),
+        r(Method::POST, "/v1/street/accounts/{account_id}/disable", Street, "Disable an account and end its sessions", accounts::disable),
         // street-level registry
-        r(Method::POST, "/v1/street/communities", Street, "Create a community", post(registry::create_community)),
-        r(Method::GET, "/v1/street/communities", Street, "List communities", get(registry::list_communities)),
-        r(Method::POST, "/v1/street/people/{person_id}/move", Street, "Move a person to another community (their addresses stay behind)", post(registry::move_person)),
-        r(Method::GET, "/v1/street/address-applications", Street, "Pending multi-address applications that cross communities", get(visits::street_applications)),
-        r(Method::POST, "/v1/street/address-applications/{application_id}/decide", Street, "Approve or refuse a cross-community address application", post(visits::street_decide_application)),
+        r(Method::POST, "/v1/street/communities", Street, "Create a community", registry::create_community),
+        r(Method::GET, "/v1/street/communities", Street, "List communities", registry::list_communities),
+        r(Method::POST, "/v1/street/people/{person_id}/move", Street, "Move a person to another community (their addresses stay behind)", registry::move_person),
+        r(Method::GET, "/v1/street/address-applications", Street, "Pending multi-address applications that cross communities", visits::street_applications),
+        r(Method::POST, "/v1/street/address-applications/{application_id}/decide", Street, "Approve or refuse a cross-community address application", visits::street_decide_application),
         // community registry
-        r(Method::POST, "/v1/communities/{community_id}/grids", Community, "Create a grid (level 1, or 2/3 under a parent)", post(registry::create_grid)),
-        r(Method::GET, "/v1/communities/{community_id}/grids", Community, "List grids", get(registry::list_grids)),
-        r(Method::POST, "/v1/communities/{community_id}/estates", Community, "Create an estate", post(registry::create_estate)),
-        r(Method::GET, "/v1/communities/{community_id}/estates", Community, "List estates", get(registry::list_estates)),
-        r(Method::GET, "/v1/communities/{community_id}/estates/{estate_id}", Community, "An estate with its buildings, units and rooms", get(registry::estate_tree)),
-        r(Method::POST, "/v1/communities/{community_id}/estates/{estate_id}/buildings", Community, "Add a building to an estate", post(registry::create_building)),
-        r(Method::POST, "/v1/communities/{community_id}/buildings/{building_id}/units", Community, "Add a unit to a building", post(registry::create_unit)),
-        r(Method::POST, "/v1/communities/{community_id}/units/{unit_id}/rooms", Community, "Add a room to a unit", post(registry::create_room)),
-        r(Method::POST, "/v1/communities/{community_id}/people", Community, "Register a person", post(registry::create_person)),
-        r(Method::GET, "/v1/communities/{community_id}/people", Community, "List people (ID numbers masked)", get(registry::list_people)),
-        r(Method::GET, "/v1/communities/{community_id}/people/{person_id}", Community, "One person with addresses (ID number masked unless street role asks reveal=true)", get(registry::get_person)),
-        r(Method::POST, "/v1/communities/{community_id}/people/{person_id}/activation", Community, "A one-time code with which the resident signs up in the app (7 days)", post(registry::new_activation_code)),
-        r(Method::PUT, "/v1/communities/{community_id}/people/{person_id}/enabled", Community, "Enable or disable a person's door rights (revocation reaches boxes on their next sync)", put(registry::set_person_enabled)),
-        r(Method::POST, "/v1/communities/{community_id}/people/{person_id}/addresses", Community, "Link a person to a room", post(registry::add_address)),
-        r(Method::DELETE, "/v1/communities/{community_id}/people/{person_id}/addresses/{room_id}", Community, "Remove a person's address (moving out)", axum::routing::delete(registry::remove_address)),
-        r(Method::POST, "/v1/communities/{community_id}/boxes", Community, "Register an edge box for an estate; returns a one-time provisioning code", post(registry::create_box)),
-        r(Method::GET, "/v1/communities/{community_id}/boxes", Community, "List edge boxes", get(registry::list_boxes)),
-        r(Method::POST, "/v1/communities/{community_id}/boxes/{box_id}/revoke", Community, "Revoke an edge box: its requests are refused from now on", post(registry::revoke_box)),
-        r(Method::POST, "/v1/communities/{community_id}/boxes/{box_id}/code", Community, "A new one-time code for a box not yet provisioned", post(registry::new_box_code)),
-        r(Method::POST, "/v1/communities/{community_id}/doors", Community, "Register a door on an edge box", post(registry::create_door)),
-        r(Method::GET, "/v1/communities/{community_id}/doors", Community, "List doors", get(registry::list_doors)),
-        r(Method::PUT, "/v1/communities/{community_id}/doors/{door_id}/mode", Community, "Set a door's mode (normal, held_open, locked, emergency_release)", put(registry::set_door_mode)),
-        r(Method::GET, "/v1/communities/{community_id}/passes", Community, "Pass logs, newest first, filtered and paginated (has_thumbnail: a face thumbnail is kept)", get(queries::passes)),
-        r(Method::GET, "/v1/communities/{community_id}/passes/{pass_id}/thumbnail", Community, "A face pass's thumbnail (image/jpeg) while the community keeps it (viewing is logged)", get(faces_api::pass_thumbnail)),
+        r(Method::POST, "/v1/communities/{community_id}/grids", Community, "Create a grid (level 1, or 2/3 under a parent)", registry::create_grid),
+        r(Method::GET, "/v1/communities/{community_id}/grids", Community, "List grids", registry::list_grids),
+        r(Method::POST, "/v1/communities/{community_id}/estates", Community, "Create an estate", registry::create_estate),
+        r(Method::GET, "/v1/communities/{community_id}/estates", Community, "List estates", registry::list_estates),
+        r(Method::GET, "/v1/communities/{community_id}/estates/{estate_id}", Community, "An estate with its buildings, units and rooms", registry::estate_tree),
+        r(Method::POST, "/v1/communities/{community_id}/estates/{estate_id}/buildings", Community, "Add a building to an estate", registry::create_building),
+        r(Method::POST, "/v1/communities/{community_id}/buildings/{building_id}/units", Community, "Add a unit to a building", registry::create_unit),
+        r(Method::POST, "/v1/communities/{community_id}/units/{unit_id}/rooms", Community, "Add a room to a unit", registry::create_room),
+        r(Method::POST, "/v1/communities/{community_id}/people", Community, "Register a person", registry::create_person),
+        r(Method::GET, "/v1/communities/{community_id}/people", Community, "List people (ID numbers masked)", registry::list_people),
+        r(Method::GET, "/v1/communities/{community_id}/people/{person_id}", Community, "One person with addresses (ID number masked unless street role asks reveal=true)", registry::get_person),
+        r(Method::POST, "/v1/communities/{community_id}/people/{person_id}/activation", Community, "A one-time code with which the resident signs up in the app (7 days)", registry::new_activation_code),
+        r(Method::PUT, "/v1/communities/{community_id}/people/{person_id}/enabled", Community, "Enable or disable a person's door rights (revocation reaches boxes on their next sync)", registry::set_person_enabled),
+        r(Method::POST, "/v1/communities/{community_id}/people/{person_id}/addresses", Community, "Link a person to a room", registry::add_address),
+        r(Method::DELETE, "/v1/communities/{community_id}/people/{person_id}/addresses/{room_id}", Community, "Remove a person's address (moving out)", registry::remove_address),
+        r(Method::POST, "/v1/communities/{community_id}/boxes", Community, "Register an edge box for an estate; returns a one-time provisioning code", registry::create_box),
+        r(Method::GET, "/v1/communities/{community_id}/boxes", Community, "List edge boxes", registry::list_boxes),
+        r(Method::POST, "/v1/communities/{community_id}/boxes/{box_id}/revoke", Community, "Revoke an edge box: its requests are refused from now on", registry::revoke_box),
+        r(Method::POST, "/v1/communities/{community_id}/boxes/{box_id}/code", Community, "A new one-time code for a box not yet provisioned", registry::new_box_code),
+        r(Method::POST, "/v1/communities/{community_id}/doors", Community, "Register a door on an edge box", registry::create_door),
+        r(Method::GET, "/v1/communities/{community_id}/doors", Community, "List doors", registry::list_doors),
+        r(Method::PUT, "/v1/communities/{community_id}/doors/{door_id}/mode", Community, "Set a door's mode (normal, held_open, locked, emergency_release)", registry::set_door_mode),
+        r(Method::GET, "/v1/communities/{community_id}/passes", Community, "Pass logs, newest first, filtered and paginated (has_thumbnail: a face thumbnail is kept)", queries::passes),
+        r(Method::GET, "/v1/communities/{community_id}/passes/{pass_id}/thumbnail", Community, "A face pass's thumbnail (image/jpeg) while the community keeps it (viewing is logged)", faces_api::pass_thumbnail),
         // face enrolment
-        r(Method::PUT, "/v1/communities/{community_id}/people/{person_id}/face-consent", Community, "Record a person's consent to face recognition ({given, note?}); withdrawing it makes boxes delete their templates on the next sync", put(faces_api::put_consent)),
-        r(Method::POST, "/v1/communities/{community_id}/people/{person_id}/face-photos", Community, "Upload a face photo (raw body, Content-Type image/jpeg or image/png, at most 4 MiB); it waits for review", post(faces_api::upload)),
-        r(Method::GET, "/v1/communities/{community_id}/face-photos", Community, "Face review: photos with person, consent and each box's enrolment verdict (?status=&person_id=), newest first, keyset pages", get(faces_api::list)),
-        r(Method::GET, "/v1/communities/{community_id}/face-photos/{photo_id}", Community, "One face photo with consent and enrolment verdicts", get(faces_api::get)),
-        r(Method::GET, "/v1/communities/{community_id}/face-photos/{photo_id}/image", Community, "A face photo's bytes", get(faces_api::get_image)),
-        r(Method::POST, "/v1/communities/{community_id}/face-photos/{photo_id}/approve", Community, "Approve a face photo (needs the person's consent: 409 consent_missing); boxes enrol it", post(faces_api::approve)),
-        r(Method::POST, "/v1/communities/{community_id}/face-photos/{photo_id}/reject", Community, "Reject a face photo with a note ({note}); boxes drop it if it was approved", post(faces_api::reject)),
-        r(Method::DELETE, "/v1/communities/{community_id}/face-photos/{photo_id}", Community, "Delete a face photo: its bytes are removed, boxes drop it", axum::routing::delete(faces_api::delete)),
-        r(Method::GET, "/v1/communities/{community_id}/face-settings", Community, "Face settings: thumbnail upload and retention (defaults when never saved)", get(faces_api::get_settings)),
-        r(Method::PUT, "/v1/communities/{community_id}/face-settings", Community, "Change the face settings ({face_thumbnail_upload, face_thumbnail_retention_days 1..=365}); boxes follow on their next sync", put(faces_api::put_settings)),
-        r(Method::GET, "/v1/communities/{community_id}/alarm-events", Community, "Alarm transitions as boxes reported them, newest first, filtered and paginated", get(queries::alarms)),
-        r(Method::GET, "/v1/communities/{community_id}/alarms", Community, "Alarms (one per device and type until closed), newest first; filter by status, kind, severity, place, time", get(alarms::list)),
-        r(Method::GET, "/v1/communities/{community_id}/alarms/{alarm_id}", Community, "One alarm with its whole history", get(alarms::get)),
-        r(Method::POST, "/v1/communities/{community_id}/alarms/{alarm_id}/ack", Community, "Acknowledge an alarm with a comment (who and when are recorded; the box hears of it)", post(alarms::ack)),
-        r(Method::POST, "/v1/communities/{community_id}/alarms/{alarm_id}/clear", Community, "Clear an alarm by hand with a comment", post(alarms::clear)),
-        r(Method::GET, "/v1/communities/{community_id}/case-categories", Cases, "The case category tree (major → middle → minor)", get(cases_api::get_categories)),
-        r(Method::POST, "/v1/communities/{community_id}/cases", Cases, "Report a case (staff, seat operators, field staff; the source must suit the role)", post(cases_api::report)),
-        r(Method::GET, "/v1/communities/{community_id}/cases", Cases, "Case lists (view = all, pending, finished, co_handling, dispatch, mine, self_handled, supervision) with filters, newest first, keyset pages", get(cases_api::list)),
-        r(Method::GET, "/v1/communities/{community_id}/cases/{case_id}", Cases, "One case with its whole history and the operations the caller may start", get(cases_api::get)),
-        r(Method::GET, "/v1/communities/{community_id}/cases/{case_id}/duplicates", Cases, "Open cases this one may repeat, ranked, with the signals that matched", get(cases_api::duplicates)),
-        r(Method::GET, "/v1/communities/{community_id}/cases/{case_id}/export.docx", Cases, "One case as a Word document: details, pictures, full history", get(cases_api::export_docx)),
-        r(Method::GET, "/v1/communities/{community_id}/cases/{case_id}/print", Cases, "One case as a print-friendly HTML page", get(cases_api::print)),
-        r(Method::GET, "/v1/communities/{community_id}/cases/export.xlsx", Cases, "A case list (same views and filters) as a spreadsheet", get(cases_api::export_xlsx)),
-        r(Method::POST, "/v1/communities/{community_id}/cases/{case_id}/ops", Cases, "One workflow operation ({\"op\": \"file\" | \"void\" | \"assign\" | …})", post(cases_api::operate)),
-        r(Method::POST, "/v1/communities/{community_id}/alarms/{alarm_id}/case", Community, "Turn an alarm into a case in one call (linked to it)", post(cases_api::from_alarm)),
-        r(Method::POST, "/v1/communities/{community_id}/attachments", Cases, "Upload a file for a case (raw body; Content-Type image/jpeg, image/png or application/pdf; ?name=)", post(cases_api::upload)),
-        r(Method::GET, "/v1/communities/{community_id}/attachments/{attachment_id}", Cases, "Download an uploaded file", get(cases_api::download)),
-        r(Method::POST, "/v1/app/attachments", App, "Upload a photo for a report from the app (?community_id= for non-residents)", post(cases_api::app_upload)),
-        r(Method::GET, "/open311/v2/services.json", Public, "Open311 GeoReport v2: services (one per minor case category); ?jurisdiction_id=<community id>", get(open311::services)),
-        r(Method::GET, "/open311/v2/requests.json", Public, "Open311 GeoReport v2: service requests of a jurisdiction (status open/closed; x_workflow_status)", get(open311::list_requests)),
-        r(Method::POST, "/open311/v2/requests.json", Public, "Open311 GeoReport v2: file a request (form; api_key = an app session token)", post(open311::create_request)),
-        r(Method::GET, "/open311/v2/requests/{request_file}", Public, "Open311 GeoReport v2: one request ({id}.json)", get(open311::get_request)),
-        r(Method::POST, "/v1/app/suggestions", App, "Send a suggestion to one's community", post(suggestions::post)),
-        r(Method::GET, "/v1/communities/{community_id}/suggestions", Community, "Residents' suggestions, newest first", get(suggestions::list)),
-        r(Method::POST, "/v1/communities/{community_id}/suggestions/{suggestion_id}/case", Community, "Turn a suggestion into a case in one call (linked to it)", post(suggestions::to_case)),
-        r(Method::PUT, "/v1/street/case-categories", Street, "Replace the case category tree", put(cases_api::put_categories)),
-        r(Method::POST, "/v1/app/cases", App, "Report a case from the app (residents: in their community)", post(cases_api::app_report)),
-        r(Method::GET, "/v1/app/cases/mine", App, "Cases I reported, with their state", get(cases_api::app_mine)),
-        r(Method::POST, "/v1/communities/{community_id}/devices", Community, "Register a smoke detector or elevator on a box (the box learns it on its next sync)", post(devices::create)),
-        r(Method::GET, "/v1/communities/{community_id}/devices", Community, "Devices with last state and last seen", get(devices::list)),
-        r(Method::GET, "/v1/communities/{community_id}/devices/tree", Community, "Devices grouped estate → building → unit", get(devices::tree)),
-        r(Method::GET, "/v1/communities/{community_id}/devices/{device_id}", Community, "One device with its open alarms and latest records", get(devices::get)),
-        r(Method::PUT, "/v1/communities/{community_id}/devices/{device_id}", Community, "Move or re-describe a device", put(devices::update)),
-        r(Method::DELETE, "/v1/communities/{community_id}/devices/{device_id}", Community, "Remove a device (its box forgets it; history stays)", axum::routing::delete(devices::remove)),
-        r(Method::POST, "/v1/communities/{community_id}/devices/{device_id}/records", Community, "Add an elevator maintenance record or a repair record", post(devices::add_record)),
-        r(Method::GET, "/v1/communities/{community_id}/devices/{device_id}/records", Community, "A device's maintenance and repair records, newest first", get(devices::records)),
-        r(Method::GET, "/v1/communities/{community_id}/address-applications", Community, "Multi-address applications for rooms in this community", get(visits::community_applications)),
-        r(Method::POST, "/v1/communities/{community_id}/address-applications/{application_id}/decide", Community, "Approve or refuse an address application within this community", post(visits::community_decide_application)),
+        r(Method::PUT, "/v1/communities/{community_id}/people/{person_id}/face-consent", Community, "Record a person's consent to face recognition ({given, note?}); withdrawing it makes boxes delete their templates on the next sync", faces_api::put_consent),
+        r(Method::POST, "/v1/communities/{community_id}/people/{person_id}/face-photos", Community, "Upload a face photo (raw body, Content-Type image/jpeg or image/png, at most 4 MiB); it waits for review", faces_api::upload),
+        r(Method::GET, "/v1/communities/{community_id}/face-photos", Community, "Face review: photos with person, consent and each box's enrolment verdict (?status=&person_id=), newest first, keyset pages", faces_api::list),
+        r(Method::GET, "/v1/communities/{community_id}/face-photos/{photo_id}", Community, "One face photo with consent and enrolment verdicts", faces_api::get),
+        r(Method::GET, "/v1/communities/{community_id}/face-photos/{photo_id}/image", Community, "A face photo's bytes", faces_api::get_image),
+        r(Method::POST, "/v1/communities/{community_id}/face-photos/{photo_id}/approve", Community, "Approve a face photo (needs the person's consent: 409 consent_missing); boxes enrol it", faces_api::approve),
+        r(Method::POST, "/v1/communities/{community_id}/face-photos/{photo_id}/reject", Community, "Reject a face photo with a note ({note}); boxes drop it if it was approved", faces_api::reject),
+        r(Method::DELETE, "/v1/communities/{community_id}/face-photos/{photo_id}", Community, "Delete a face photo: its bytes are removed, boxes drop it", faces_api::delete),
+        r(Method::GET, "/v1/communities/{community_id}/face-settings", Community, "Face settings: thumbnail upload and retention (defaults when never saved)", faces_api::get_settings),
+        r(Method::PUT, "/v1/communities/{community_id}/face-settings", Community, "Change the face settings ({face_thumbnail_upload, face_thumbnail_retention_days 1..=365}); boxes follow on their next sync", faces_api::put_settings),
+        r(Method::GET, "/v1/communities/{community_id}/alarm-events", Community, "Alarm transitions as boxes reported them, newest first, filtered and paginated", queries::alarms),
+        r(Method::GET, "/v1/communities/{community_id}/alarms", Community, "Alarms (one per device and type until closed), newest first; filter by status, kind, severity, place, time", alarms::list),
+        r(Method::GET, "/v1/communities/{community_id}/alarms/{alarm_id}", Community, "One alarm with its whole history", alarms::get),
+        r(Method::POST, "/v1/communities/{community_id}/alarms/{alarm_id}/ack", Community, "Acknowledge an alarm with a comment (who and when are recorded; the box hears of it)", alarms::ack),
+        r(Method::POST, "/v1/communities/{community_id}/alarms/{alarm_id}/clear", Community, "Clear an alarm by hand with a comment", alarms::clear),
+        r(Method::GET, "/v1/communities/{community_id}/case-categories", Cases, "The case category tree (major → middle → minor)", cases_api::get_categories),
+        r(Method::POST, "/v1/communities/{community_id}/cases", Cases, "Report a case (staff, seat operators, field staff; the source must suit the role)", cases_api::report),
+        r(Method::GET, "/v1/communities/{community_id}/cases", Cases, "Case lists (view = all, pending, finished, co_handling, dispatch, mine, self_handled, supervision) with filters, newest first, keyset pages", cases_api::list),
+        r(Method::GET, "/v1/communities/{community_id}/cases/{case_id}", Cases, "One case with its whole history and the operations the caller may start", cases_api::get),
+        r(Method::GET, "/v1/communities/{community_id}/cases/{case_id}/duplicates", Cases, "Open cases this one may repeat, ranked, with the signals that matched", cases_api::duplicates),
+        r(Method::GET, "/v1/communities/{community_id}/cases/{case_id}/export.docx", Cases, "One case as a Word document: details, pictures, full history", cases_api::export_docx),
+        r(Method::GET, "/v1/communities/{community_id}/cases/{case_id}/print", Cases, "One case as a print-friendly HTML page", cases_api::print),
+        r(Method::GET, "/v1/communities/{community_id}/cases/export.xlsx", Cases, "A case list (same views and filters) as a spreadsheet", cases_api::export_xlsx),
+        r(Method::POST, "/v1/communities/{community_id}/cases/{case_id}/ops", Cases, "One workflow operation ({\"op\": \"file\" | \"void\" | \"assign\" | …})", cases_api::operate),
+        r(Method::POST, "/v1/communities/{community_id}/alarms/{alarm_id}/case", Community, "Turn an alarm into a case in one call (linked to it)", cases_api::from_alarm),
+        r(Method::POST, "/v1/communities/{community_id}/attachments", Cases, "Upload a file for a case (raw body; Content-Type image/jpeg, image/png or application/pdf; ?name=)", cases_api::upload),
+        r(Method::GET, "/v1/communities/{community_id}/attachments/{attachment_id}", Cases, "Download an uploaded file", cases_api::download),
+        r(Method::POST, "/v1/app/attachments", App, "Upload a photo for a report from the app (?community_id= for non-residents)", cases_api::app_upload),
+        r(Method::GET, "/open311/v2/services.json", Public, "Open311 GeoReport v2: services (one per minor case category); ?jurisdiction_id=<community id>", open311::services),
+        r(Method::GET, "/open311/v2/requests.json", Public, "Open311 GeoReport v2: service requests of a jurisdiction (status open/closed; x_workflow_status)", open311::list_requests),
+        r(Method::POST, "/open311/v2/requests.json", Public, "Open311 GeoReport v2: file a request (form; api_key = an app session token)", open311::create_request),
+        r(Method::GET, "/open311/v2/requests/{request_file}", Public, "Open311 GeoReport v2: one request ({id}.json)", open311::get_request),
+        r(Method::POST, "/v1/app/suggestions", App, "Send a suggestion to one's community", suggestions::post),
+        r(Method::GET, "/v1/communities/{community_id}/suggestions", Community, "Residents' suggestions, newest first", suggestions::list),
+        r(Method::POST, "/v1/communities/{community_id}/suggestions/{suggestion_id}/case", Community, "Turn a suggestion into a case in one call (linked to it)", suggestions::to_case),
+        r(Method::PUT, "/v1/street/case-categories", Street, "Replace the case category tree", cases_api::put_categories),
+        r(Method::POST, "/v1/app/cases", App, "Report a case from the app (residents: in their community)", cases_api::app_report),
+        r(Method::GET, "/v1/app/cases/mine", App, "Cases I reported, with their state", cases_api::app_mine),
+        r(Method::POST, "/v1/communities/{community_id}/devices", Community, "Register a smoke detector or elevator on a box (the box learns it on its next sync)", devices::create),
+        r(Method::GET, "/v1/communities/{community_id}/devices", Community, "Devices with last state and last seen", devices::list),
+        r(Method::GET, "/v1/communities/{community_id}/devices/tree", Community, "Devices grouped estate → building → unit", devices::tree),
+        r(Method::GET, "/v1/communities/{community_id}/devices/{device_id}", Community, "One device with its open alarms and latest records", devices::get),
+        r(Method::PUT, "/v1/communities/{community_id}/devices/{device_id}", Community, "Move or re-describe a device", devices::update),
+        r(Method::DELETE, "/v1/communities/{community_id}/devices/{device_id}", Community, "Remove a device (its box forgets it; history stays)", devices::remove),
+        r(Method::POST, "/v1/communities/{community_id}/devices/{device_id}/records", Community, "Add an elevator maintenance record or a repair record", devices::add_record),
+        r(Method::GET, "/v1/communities/{community_id}/devices/{device_id}/records", Community, "A device's maintenance and repair records, newest first", devices::records),
+        r(Method::GET, "/v1/communities/{community_id}/address-applications", Community, "Multi-address applications for rooms in this community", visits::community_applications),
+        r(Method::POST, "/v1/communities/{community_id}/address-applications/{application_id}/decide", Community, "Approve or refuse an address application within this community", visits::community_decide_application),
         // the app
-        r(Method::POST, "/v1/app/visits", App, "Ask to visit a resident (host's phone, time, reason)", post(visits::request_visit)),
-        r(Method::GET, "/v1/app/visits/mine", App, "My visits (as visitor), with state", get(visits::my_visits)),
-        r(Method::GET, "/v1/app/visits/hosting", App, "My visitors (as host), with state", get(visits::my_visitors)),
-        r(Method::POST, "/v1/app/visits/{visit_id}/decide", App, "Host approves or refuses a visit", post(visits::decide_visit)),
-        r(Method::POST, "/v1/app/visits/{visit_id}/cancel", App, "Visitor or host cancels a visit", post(visits::cancel_visit)),
-        r(Method::GET, "/v1/app/notifications", App, "My notifications, newest first", get(visits::notifications)),
-        r(Method::POST, "/v1/app/address-applications", App, "Apply for one more address", post(visits::apply_address)),
-        r(Method::POST, "/v1/app/onetap", App, "Open the nearest door I may pass", post(crate::onetap::one_tap)),
+        r(Method::POST, "/v1/app/visits", App, "Ask to visit a resident (host's phone, time, reason)", visits::request_visit),
+        r(Method::GET, "/v1/app/visits/mine", App, "My visits (as visitor), with state", visits::my_visits),
+        r(Method::GET, "/v1/app/visits/hosting", App, "My visitors (as host), with state", visits::my_visitors),
+        r(Method::POST, "/v1/app/visits/{visit_id}/decide", App, "Host approves or refuses a visit", visits::decide_visit),
+        r(Method::POST, "/v1/app/visits/{visit_id}/cancel", App, "Visitor or host cancels a visit", visits::cancel_visit),
+        r(Method::GET, "/v1/app/notifications", App, "My notifications, newest first", visits::notifications),
+        r(Method::POST, "/v1/app/address-applications", App, "Apply for one more address", visits::apply_address),
+        r(Method::POST, "/v1/app/onetap", App, "Open the nearest door I may pass", crate::onetap::one_tap),
         // edge boxes
-        r(Method::POST, "/v1/edge/provision", Public, "A box exchanges its one-time code and public key for its identity", post(edge::provision)),
-        r(Method::GET, "/v1/edge/sync/down", Edge, "Directory changes after a cursor", get(edge::sync_down)),
-        r(Method::POST, "/v1/edge/sync/up", Edge, "Upload pass logs, alarms, device states and face enrolment verdicts (idempotent by record id)", post(edge::sync_up)),
-        r(Method::GET, "/v1/edge/face-photos/{photo_id}", Edge, "A face photo this box was sent (approved, consent given, person with rights at the box's estate); 404 otherwise", get(faces_api::edge_photo)),
-        r(Method::GET, "/v1/edge/commands", Edge, "Long-poll for signed one-tap commands", get(edge::poll_commands)),
-        r(Method::POST, "/v1/edge/commands/outcome", Edge, "Report what a command did", post(edge::command_outcome)),
+        r(Method::POST, "/v1/edge/provision", Public, "A box exchanges its one-time code and public key for its identity", edge::provision),
+        r(Method::GET, "/v1/edge/sync/down", Edge, "Directory changes after a cursor", edge::sync_down),
+        r(Method::POST, "/v1/edge/sync/up", Edge, "Upload pass logs, alarms, device states and face enrolment verdicts (idempotent by record id)", edge::sync_up),
+        r(Method::GET, "/v1/edge/face-photos/{photo_id}", Edge, "A face photo this box was sent (approved, consent given, person with rights at the box's estate); 404 otherwise", faces_api::edge_photo),
+        r(Method::GET, "/v1/edge/commands", Edge, "Long-poll for signed one-tap commands", edge::poll_commands),
+        r(Method::POST, "/v1/edge/commands/outcome", Edge, "Report what a command did", edge::command_outcome),
     ]
 }
 
@@ -339,45 +353,90 @@ async fn edge_caller(
     Ok((caller, AxumBody::from(bytes)))
 }
 
-async fn health(State(st): State<AppState>) -> Response {
-    match sqlx::query("SELECT 1").fetch_one(&st.db.pool).await {
-        Ok(_) => {
-            Json(json!({"status": "ok", "database": format!("{:?}", st.db.engine).to_lowercase()}))
-                .into_response()
-        }
-        Err(e) => ApiError::from(e).into_response(),
+/// `GET /v1/health`.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct HealthV1 {
+    /// `ok` when the database answered.
+    pub status: &'static str,
+    /// `sqlite` or `postgres`.
+    pub database: String,
+}
+
+async fn health(State(st): State<AppState>) -> ApiResult<Json<HealthV1>> {
+    sqlx::query("SELECT 1").fetch_one(&st.db.pool).await?;
+    Ok(Json(HealthV1 {
+        status: "ok",
+        database: format!("{:?}", st.db.engine).to_lowercase(),
+    }))
+}
+
+async fn openapi() -> ApiResult<Json<OpenApiV1>> {
+    openapi_document()
+        .map(|d| Json(OpenApiV1(d)))
+        .map_err(ApiError::internal)
+}
+
+/// This document, as `/openapi.json` serves it (its own schema is OpenAPI 3.1's).
+#[derive(serde::Serialize)]
+#[serde(transparent)]
+pub struct OpenApiV1(serde_json::Value);
+
+impl schemars::JsonSchema for OpenApiV1 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OpenApiV1".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "object",
+            "description": "An OpenAPI 3.1 document (https://spec.openapis.org/oas/3.1.0)",
+            "required": ["openapi", "info", "paths", "components"],
+            "properties": {
+                "openapi": {"type": "string"},
+                "info": {"type": "object"},
+                "paths": {"type": "object"},
+                "components": {"type": "object"}
+            }
+        })
     }
 }
 
-async fn openapi() -> Json<serde_json::Value> {
-    Json(openapi_document())
-}
-
-/// The OpenAPI document, generated from the route table so it cannot drift from the router.
-/// `x-access` carries each route's rule (the scope tests read it).
-pub fn openapi_document() -> serde_json::Value {
+/// The OpenAPI document, generated from the route table so it cannot drift from the router:
+/// bodies and responses from each handler's types (`contract`), `x-access` from its rule (the
+/// scope tests read it), `x-id-fields` and `x-public-reveals` from `scope` and `public`.
+pub fn openapi_document() -> Result<serde_json::Value, String> {
+    let mut gens = Generators::default();
+    let error = gens.responses.subschema_for::<ErrorBodyV1>().to_value();
     let mut paths = serde_json::Map::new();
+    let mut ops = Vec::new();
     for spec in routes() {
-        let params: Vec<serde_json::Value> = spec
+        let mut doc = Operation::default();
+        (spec.document)(&mut doc, &mut gens);
+        let mut params: Vec<serde_json::Value> = spec
             .path
             .split('/')
             .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
             .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
             .collect();
+        params.extend(doc.query);
         let security = match spec.access {
             Access::Public => json!([]),
             Access::Edge => json!([{"edgeSignature": []}]),
             _ => json!([{"bearer": []}]),
         };
+        if let Some(default) = doc.responses.get_mut("default") {
+            if default["content"]["application/json"]["schema"]["$ref"]
+                == "#/components/schemas/Error"
+            {
+                default["content"]["application/json"]["schema"] = error.clone();
+            }
+        }
         let mut op = json!({
+            "operationId": operation_id(&spec.method, spec.path),
             "summary": spec.summary,
             "x-access": spec.access.code(),
             "parameters": params,
             "security": security,
-            "responses": {
-                "200": {"description": "success"},
-                "default": {"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-            }
+            "responses": doc.responses,
         });
         let ids = crate::scope::id_fields(spec.method.as_str(), spec.path);
         if !ids.is_empty() {
@@ -386,15 +445,23 @@ pub fn openapi_document() -> serde_json::Value {
         if let Some(r) = crate::public::reveals(spec.method.as_str(), spec.path) {
             op["x-public-reveals"] = json!(r);
         }
-        let entry = paths
-            .entry(spec.path.to_string())
-            .or_insert_with(|| json!({}));
-        entry[spec.method.as_str().to_lowercase()] = op;
+        if let Some(body) = doc.request_body {
+            op["requestBody"] = body;
+        }
+        ops.push((spec.path, spec.method.as_str().to_lowercase(), op));
     }
-    json!({
+    let (schemas, rename_request) = gens.components();
+    for (path, method, mut op) in ops {
+        if let Some(body) = op.get_mut("requestBody") {
+            rename_request(body);
+        }
+        let entry = paths.entry(path.to_string()).or_insert_with(|| json!({}));
+        entry[method] = op;
+    }
+    Ok(json!({
         "openapi": "3.1.0",
         "info": {"title": "cloud-core", "version": env!("CARGO_PKG_VERSION"),
-                 "description": "Registry, accounts and scope, visitor appointments, edge provisioning and sync, one-tap, pass and alarm queries."},
+                 "description": "Registry, accounts and scope, visitor appointments, edge provisioning and sync, one-tap, pass and alarm queries, alarms and devices, face enrolment, case management, Open311."},
         "paths": paths,
         "components": {
             "securitySchemes": {
@@ -402,11 +469,27 @@ pub fn openapi_document() -> serde_json::Value {
                 "edgeSignature": {"type": "apiKey", "in": "header", "name": "x-edge-signature",
                                   "description": "Ed25519 signature of METHOD\\nPATH\\nTIME\\nsha256(body) with x-edge-box and x-edge-time-ms"}
             },
-            "schemas": {
-                "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object",
-                    "required": ["code", "message"],
-                    "properties": {"code": {"type": "string"}, "message": {"type": "string"}, "field": {"type": "string"}}}}}
-            }
+            "schemas": schemas,
         }
-    })
+    }))
+}
+
+/// A stable operation id from method and path (`get_communities_community_id_people`), for
+/// generated clients.
+fn operation_id(method: &Method, path: &str) -> String {
+    let mut id = method.as_str().to_lowercase();
+    for seg in path.split('/').filter(|s| !s.is_empty()) {
+        id.push('_');
+        id.extend(seg.chars().map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        }));
+    }
+    while id.contains("__") {
+        id = id.replace("__", "_");
+    }
+    id.trim_end_matches('_').to_string()
 }

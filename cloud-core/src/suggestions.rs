@@ -2,19 +2,40 @@
 //! turned into a case in one call (source `suggestion`, linked by `source_ref`).
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::{Extension, Json};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 use crate::cases::{self, NewCase};
+use crate::cases_api::CaseV1;
+use crate::contract::Created;
 use crate::db::RowExt;
 use crate::error::{text, ApiError, ApiResult, Body, Q};
+use crate::paging::Page;
 use crate::policy::Caller;
 use crate::state::AppState;
 use crate::{new_id, now_ms};
 
-#[derive(Deserialize)]
+// ---- API types (v1) --------------------------------------------------------------------------
+
+/// `POST /v1/app/suggestions` answers with where the suggestion went.
+#[derive(Serialize, JsonSchema)]
+pub struct SuggestionPostedV1 {
+    pub id: String,
+    pub community_id: String,
+}
+
+/// One suggestion as staff see it.
+#[derive(Serialize, JsonSchema)]
+pub struct SuggestionV1 {
+    pub id: String,
+    pub text: String,
+    /// The case made from it, once there is one.
+    pub case_id: Option<String>,
+    pub at_ms: i64,
+}
+
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SuggestionBody {
     text: String,
@@ -28,7 +49,7 @@ pub async fn post(
     State(st): State<AppState>,
     Extension(caller): Extension<Caller>,
     Body(b): Body<SuggestionBody>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<Created<SuggestionPostedV1>> {
     let Caller::Account(acct) = &caller else {
         return Err(ApiError::forbidden("an account is needed"));
     };
@@ -45,13 +66,13 @@ pub async fn post(
     .bind(now_ms())
     .execute(&st.db.pool)
     .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({"id": id, "community_id": community})),
-    ))
+    Ok(Created(SuggestionPostedV1 {
+        id,
+        community_id: community,
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     limit: Option<i64>,
@@ -63,7 +84,7 @@ pub async fn list(
     State(st): State<AppState>,
     Path(cid): Path<String>,
     Q(q): Q<ListQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Page<SuggestionV1>>> {
     let lim = crate::paging::limit(q.limit)?;
     let mut f = crate::paging::Filter::new(&cid, "s");
     f.before("s", &q.before)?;
@@ -78,13 +99,18 @@ pub async fn list(
     let items = rows
         .iter()
         .map(|r| {
-            Ok(json!({"id": r.text("id")?, "text": r.text("text")?, "case_id": r.opt_text("case_id")?, "at_ms": r.int("at_ms")?}))
+            Ok(SuggestionV1 {
+                id: r.text("id")?,
+                text: r.text("text")?,
+                case_id: r.opt_text("case_id")?,
+                at_ms: r.int("at_ms")?,
+            })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    Ok(Json(crate::paging::page(items, lim)))
+    Ok(Json(Page::new(items, lim, |s| (s.at_ms, &s.id))))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ToCaseBody {
     category: cases::CategoryPath,
@@ -99,7 +125,7 @@ pub async fn to_case(
     Extension(caller): Extension<Caller>,
     Path((cid, sid)): Path<(String, String)>,
     Body(b): Body<ToCaseBody>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<Created<CaseV1>> {
     let Caller::Account(acct) = &caller else {
         return Err(ApiError::forbidden("an account is needed"));
     };
@@ -164,9 +190,9 @@ pub async fn to_case(
         }
     }?;
     sqlx::query("UPDATE suggestions SET case_id = $1 WHERE id = $2")
-        .bind(link["id"].as_str())
+        .bind(&link.case.id)
         .bind(&sid)
         .execute(&st.db.pool)
         .await?;
-    Ok((StatusCode::CREATED, Json(link)))
+    Ok(Created(link))
 }

@@ -7,9 +7,10 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
+use crate::contract::{Created, Items};
 use crate::db::{next_change_seq, RowExt};
 use crate::error::{phone, text, ApiError, ApiResult, Body};
 use crate::policy::Caller;
@@ -19,6 +20,79 @@ use crate::{new_id, now_ms};
 pub use cloud_rules::visit::{
     mask_name, Party, VisitAction, VisitStatus, MAX_BOOK_AHEAD_MS, VISIT_WINDOW_MS,
 };
+
+// ---- API types (v1) --------------------------------------------------------------------------
+
+/// A visit's id and stored status, answered when it is requested, decided or cancelled.
+#[derive(Serialize, JsonSchema)]
+pub struct VisitStatusV1 {
+    pub id: String,
+    /// pending | approved | refused | cancelled
+    pub status: String,
+}
+
+/// One visit, as its visitor or its host sees it.
+#[derive(Serialize, JsonSchema)]
+pub struct VisitV1 {
+    pub id: String,
+    pub visit_at_ms: i64,
+    pub reason: String,
+    /// The status with time applied: pending | approved | refused | cancelled, or `visited` /
+    /// `expired` once the window of an approved / pending visit has passed.
+    pub state: String,
+    /// The host's estate; `null` to the visitor until the host approved.
+    pub estate_id: Option<String>,
+    /// The host's name, masked to the visitor until the host approved.
+    pub host: String,
+    pub visitor: String,
+    /// When the visitor may pass: [visit − 1 h, visit + 1 h], in ms.
+    pub window: [i64; 2],
+}
+
+/// One notification to a person.
+#[derive(Serialize, JsonSchema)]
+pub struct NotificationV1 {
+    pub id: String,
+    pub kind: String,
+    pub body: String,
+    /// The visit or application it is about.
+    pub ref_id: Option<String>,
+    pub created_at_ms: i64,
+}
+
+/// `POST /v1/app/address-applications` answers with the new application.
+#[derive(Serialize, JsonSchema)]
+pub struct ApplicationPostedV1 {
+    pub id: String,
+    /// Always `pending`.
+    pub status: String,
+    /// The room is outside the applicant's home community (a street account decides).
+    pub crosses_community: bool,
+}
+
+/// One application for another address, as staff see it.
+#[derive(Serialize, JsonSchema)]
+pub struct AddressApplicationV1 {
+    pub id: String,
+    pub person_id: String,
+    /// The applicant's name.
+    pub name: String,
+    pub room_id: String,
+    pub community_id: String,
+    /// The room was outside the applicant's home community when they applied.
+    pub crosses_community: bool,
+    /// pending | approved | refused
+    pub status: String,
+    pub created_at_ms: i64,
+}
+
+/// An application's id and status once decided.
+#[derive(Serialize, JsonSchema)]
+pub struct ApplicationStatusV1 {
+    pub id: String,
+    /// approved | refused
+    pub status: String,
+}
 
 fn me(caller: &Caller) -> ApiResult<String> {
     match caller {
@@ -49,7 +123,7 @@ async fn notify(
     Ok(())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VisitBody {
     host_phone: String,
@@ -64,7 +138,7 @@ pub async fn request_visit(
     State(st): State<AppState>,
     Extension(caller): Extension<Caller>,
     Body(b): Body<VisitBody>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<Created<VisitStatusV1>> {
     let visitor = me(&caller)?;
     let host_phone = phone("host_phone", &b.host_phone)?;
     let reason = text("reason", &b.reason, 200)?;
@@ -158,13 +232,13 @@ pub async fn request_visit(
     )
     .await?;
     tx.commit().await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({"id": id, "status": "pending"})),
-    ))
+    Ok(Created(VisitStatusV1 {
+        id,
+        status: VisitStatus::Pending.code().to_string(),
+    }))
 }
 
-async fn list_visits(st: &AppState, column: &str, person: &str) -> ApiResult<Json<Value>> {
+async fn list_visits(st: &AppState, column: &str, person: &str) -> ApiResult<Json<Items<VisitV1>>> {
     let now = now_ms();
     let sql = format!(
         "SELECT v.id, v.visit_at_ms, v.reason, v.status, v.estate_id, h.name AS host, g.name AS visitor \
@@ -187,29 +261,36 @@ async fn list_visits(st: &AppState, column: &str, person: &str) -> ApiResult<Jso
             } else {
                 (mask_name(&r.text("host")?), None)
             };
-            Ok(json!({"id": r.text("id")?, "visit_at_ms": at, "reason": r.text("reason")?, "state": status.shown(at, now),
-                      "estate_id": estate, "host": host, "visitor": r.text("visitor")?,
-                      "window": [at - VISIT_WINDOW_MS, at + VISIT_WINDOW_MS]}))
+            Ok(VisitV1 {
+                id: r.text("id")?,
+                visit_at_ms: at,
+                reason: r.text("reason")?,
+                state: status.shown(at, now).to_string(),
+                estate_id: estate,
+                host,
+                visitor: r.text("visitor")?,
+                window: [at - VISIT_WINDOW_MS, at + VISIT_WINDOW_MS],
+            })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(Items::from(items)))
 }
 
 pub async fn my_visits(
     State(st): State<AppState>,
     Extension(caller): Extension<Caller>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Items<VisitV1>>> {
     list_visits(&st, "visitor_person_id", &me(&caller)?).await
 }
 
 pub async fn my_visitors(
     State(st): State<AppState>,
     Extension(caller): Extension<Caller>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Items<VisitV1>>> {
     list_visits(&st, "host_person_id", &me(&caller)?).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DecideBody {
     approve: bool,
@@ -222,7 +303,7 @@ async fn act_on_visit(
     caller: &Caller,
     visit_id: &str,
     action: VisitAction,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<VisitStatusV1>> {
     let person = me(caller)?;
     let mut tx = st.db.pool.begin().await?;
     let v = sqlx::query(
@@ -273,7 +354,10 @@ async fn act_on_visit(
     };
     notify(&mut tx, to, kind, body, visit_id).await?;
     tx.commit().await?;
-    Ok(Json(json!({"id": visit_id, "status": next.code()})))
+    Ok(Json(VisitStatusV1 {
+        id: visit_id.to_string(),
+        status: next.code().to_string(),
+    }))
 }
 
 pub async fn decide_visit(
@@ -281,7 +365,7 @@ pub async fn decide_visit(
     Extension(caller): Extension<Caller>,
     Path(visit_id): Path<String>,
     Body(b): Body<DecideBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<VisitStatusV1>> {
     let _ = b.note;
     let action = if b.approve {
         VisitAction::Approve
@@ -295,14 +379,14 @@ pub async fn cancel_visit(
     State(st): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(visit_id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<VisitStatusV1>> {
     act_on_visit(&st, &caller, &visit_id, VisitAction::Cancel).await
 }
 
 pub async fn notifications(
     State(st): State<AppState>,
     Extension(caller): Extension<Caller>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Items<NotificationV1>>> {
     let rows = sqlx::query(
         "SELECT id, kind, body, ref_id, created_at_ms FROM notifications WHERE person_id = $1 \
          ORDER BY created_at_ms DESC, id DESC LIMIT 200",
@@ -312,14 +396,22 @@ pub async fn notifications(
     .await?;
     let items = rows
         .iter()
-        .map(|r| Ok(json!({"id": r.text("id")?, "kind": r.text("kind")?, "body": r.text("body")?, "ref_id": r.opt_text("ref_id")?, "created_at_ms": r.int("created_at_ms")?})))
+        .map(|r| {
+            Ok(NotificationV1 {
+                id: r.text("id")?,
+                kind: r.text("kind")?,
+                body: r.text("body")?,
+                ref_id: r.opt_text("ref_id")?,
+                created_at_ms: r.int("created_at_ms")?,
+            })
+        })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(Items::from(items)))
 }
 
 // ---- multi-address applications ------------------------------------------------------------
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApplyBody {
     room_id: String,
@@ -329,7 +421,7 @@ pub async fn apply_address(
     State(st): State<AppState>,
     Extension(caller): Extension<Caller>,
     Body(b): Body<ApplyBody>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<Created<ApplicationPostedV1>> {
     let person = me(&caller)?;
     let p = sqlx::query("SELECT community_id FROM people WHERE id = $1 AND kind <> 'visitor'")
         .bind(&person)
@@ -358,13 +450,17 @@ pub async fn apply_address(
     .bind(now_ms())
     .execute(&st.db.pool)
     .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({"id": id, "status": "pending", "crosses_community": crosses})),
-    ))
+    Ok(Created(ApplicationPostedV1 {
+        id,
+        status: "pending".to_string(),
+        crosses_community: crosses,
+    }))
 }
 
-async fn list_applications(st: &AppState, community: Option<&str>) -> ApiResult<Json<Value>> {
+async fn list_applications(
+    st: &AppState,
+    community: Option<&str>,
+) -> ApiResult<Json<Items<AddressApplicationV1>>> {
     let rows = sqlx::query(
         "SELECT a.id, a.person_id, p.name, a.room_id, a.community_id, a.crosses_community, a.status, a.created_at_ms \
          FROM address_applications a JOIN people p ON p.id = a.person_id \
@@ -376,22 +472,31 @@ async fn list_applications(st: &AppState, community: Option<&str>) -> ApiResult<
     let items = rows
         .iter()
         .map(|r| {
-            Ok(json!({"id": r.text("id")?, "person_id": r.text("person_id")?, "name": r.text("name")?, "room_id": r.text("room_id")?,
-                      "community_id": r.text("community_id")?, "crosses_community": r.flag("crosses_community")?,
-                      "status": r.text("status")?, "created_at_ms": r.int("created_at_ms")?}))
+            Ok(AddressApplicationV1 {
+                id: r.text("id")?,
+                person_id: r.text("person_id")?,
+                name: r.text("name")?,
+                room_id: r.text("room_id")?,
+                community_id: r.text("community_id")?,
+                crosses_community: r.flag("crosses_community")?,
+                status: r.text("status")?,
+                created_at_ms: r.int("created_at_ms")?,
+            })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(Items::from(items)))
 }
 
 pub async fn community_applications(
     State(st): State<AppState>,
     Path(cid): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Items<AddressApplicationV1>>> {
     list_applications(&st, Some(&cid)).await
 }
 
-pub async fn street_applications(State(st): State<AppState>) -> ApiResult<Json<Value>> {
+pub async fn street_applications(
+    State(st): State<AppState>,
+) -> ApiResult<Json<Items<AddressApplicationV1>>> {
     list_applications(&st, None).await
 }
 
@@ -403,7 +508,7 @@ async fn decide_application(
     community: Option<&str>,
     app_id: &str,
     b: DecideBody,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ApplicationStatusV1>> {
     let decided_by = match caller {
         Caller::Account(a) => a.id.clone(),
         _ => return Err(ApiError::unauthenticated("sign in first")),
@@ -476,7 +581,10 @@ async fn decide_application(
     )
     .await?;
     tx.commit().await?;
-    Ok(Json(json!({"id": app_id, "status": status})))
+    Ok(Json(ApplicationStatusV1 {
+        id: app_id.to_string(),
+        status: status.to_string(),
+    }))
 }
 
 pub async fn community_decide_application(
@@ -484,7 +592,7 @@ pub async fn community_decide_application(
     Extension(caller): Extension<Caller>,
     Path((cid, app_id)): Path<(String, String)>,
     Body(b): Body<DecideBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ApplicationStatusV1>> {
     decide_application(&st, &caller, Some(&cid), &app_id, b).await
 }
 
@@ -493,6 +601,6 @@ pub async fn street_decide_application(
     Extension(caller): Extension<Caller>,
     Path(app_id): Path<String>,
     Body(b): Body<DecideBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ApplicationStatusV1>> {
     decide_application(&st, &caller, None, &app_id, b).await
 }

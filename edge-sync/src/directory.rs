@@ -7,6 +7,11 @@ use serde::{Deserialize, Serialize};
 pub const DIRECTORY_VERSION: u32 = 1;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(rename = "EdgeDirectoryV1")
+)]
 #[serde(deny_unknown_fields)]
 pub struct DirectoryV1 {
     pub version: u32,
@@ -19,6 +24,11 @@ pub struct DirectoryV1 {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(rename = "EdgeAddressV1")
+)]
 #[serde(deny_unknown_fields)]
 pub struct AddressV1 {
     pub estate: String,
@@ -31,6 +41,11 @@ pub struct AddressV1 {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(rename = "EdgePersonV1")
+)]
 #[serde(deny_unknown_fields)]
 pub struct PersonV1 {
     pub id: String,
@@ -65,6 +80,11 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// A face photo the box may enrol: it fetches the bytes with `GET /v1/edge/face-photos/{id}`
 /// and checks them against `sha256` (a photo is never edited in place; a new one gets a new id).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(rename = "EdgeFacePhotoV1")
+)]
 #[serde(deny_unknown_fields)]
 pub struct FacePhotoV1 {
     pub id: String,
@@ -77,6 +97,11 @@ fn yes() -> bool {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(rename = "EdgeGrantV1")
+)]
 #[serde(deny_unknown_fields)]
 pub struct GrantV1 {
     pub id: String,

@@ -19,6 +19,11 @@ pub const MAX_SKEW_MS: i64 = 30_000;
 
 /// The signed payload: "open `door_id` for `person_id`", valid until `expires_at_ms`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(rename = "EdgeOneTapCommandV1")
+)]
 #[serde(deny_unknown_fields)]
 pub struct OneTapCommandV1 {
     pub version: u32,
@@ -34,6 +39,11 @@ pub struct OneTapCommandV1 {
 /// What travels: the payload's exact JSON bytes (base64) and the signature over them.
 /// Signing the bytes, not a re-serialisation, keeps verification independent of field order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(rename = "EdgeSignedCommand")
+)]
 #[serde(deny_unknown_fields)]
 pub struct SignedCommand {
     /// base64 (standard alphabet) of the UTF-8 JSON of an [`OneTapCommandV1`].

@@ -44,6 +44,11 @@ pub mod limits {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(rename = "EdgeProvisionRequestV1")
+)]
 #[serde(deny_unknown_fields)]
 pub struct ProvisionRequestV1 {
     pub version: u32,
@@ -54,6 +59,11 @@ pub struct ProvisionRequestV1 {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(rename = "EdgeProvisionResponseV1")
+)]
 #[serde(deny_unknown_fields)]
 pub struct ProvisionResponseV1 {
     pub version: u32,
@@ -68,6 +78,11 @@ pub struct ProvisionResponseV1 {
 
 /// A door as the cloud knows it. `code` is the door's id on the box (its `[[doors]] id`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(rename = "EdgeDoorV1")
+)]
 #[serde(deny_unknown_fields)]
 pub struct DoorV1 {
     pub code: String,
@@ -80,6 +95,11 @@ pub struct DoorV1 {
 /// Directory changes after `from_cursor`, up to `cursor`. The box applies one delta atomically
 /// and then stores `cursor`; `more` means it should ask again at once.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(rename = "EdgeDownDeltaV1")
+)]
 #[serde(deny_unknown_fields)]
 pub struct DownDeltaV1 {
     pub version: u32,
@@ -111,6 +131,11 @@ pub struct DownDeltaV1 {
 
 /// Community-wide settings a box follows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(rename = "EdgeBoxSettingsV1")
+)]
 #[serde(deny_unknown_fields)]
 pub struct BoxSettingsV1 {
     /// Send the face thumbnail of each face pass up with its pass record.
@@ -131,6 +156,11 @@ impl Default for BoxSettingsV1 {
 
 /// An MQTT device registered in the cloud, as its box needs it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(rename = "EdgeSensorV1")
+)]
 #[serde(deny_unknown_fields)]
 pub struct SensorV1 {
     /// The id in the device's topics.
@@ -153,6 +183,11 @@ pub struct SensorV1 {
 
 /// Something staff did to an alarm in the cloud.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(rename = "EdgeAlarmActionV1")
+)]
 #[serde(deny_unknown_fields)]
 pub struct AlarmActionV1 {
     pub id: Uuid,
@@ -168,6 +203,11 @@ pub struct AlarmActionV1 {
 
 /// One pass log record as it travels up.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(rename = "EdgePassV1")
+)]
 #[serde(deny_unknown_fields)]
 pub struct PassV1 {
     pub id: Uuid,
@@ -191,6 +231,11 @@ pub struct PassV1 {
 
 /// One alarm transition as it travels up.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(rename = "EdgeAlarmV1")
+)]
 #[serde(deny_unknown_fields)]
 pub struct AlarmV1 {
     pub id: Uuid,
@@ -210,6 +255,11 @@ pub struct AlarmV1 {
 /// review (`no_face`, `multiple_faces`, `face_too_small`, `blurred`, `too_dark`,
 /// `turned_away`, `unreadable_image`, `photo_mismatch`). Latest `at_ms` per (box, photo) wins.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(rename = "EdgeFaceEnrolmentV1")
+)]
 #[serde(deny_unknown_fields)]
 pub struct FaceEnrolmentV1 {
     pub id: Uuid,
@@ -224,6 +274,11 @@ pub struct FaceEnrolmentV1 {
 /// A device's latest reading and whether it is reporting, sent when it changes (coalesced).
 /// Last write by `at_ms` wins in the cloud.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(rename = "EdgeDeviceStateV1")
+)]
 #[serde(deny_unknown_fields)]
 pub struct DeviceStateV1 {
     pub id: Uuid,
@@ -239,6 +294,11 @@ pub struct DeviceStateV1 {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(rename = "EdgeUplinkRecordV1")
+)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum UplinkRecordV1 {
     Pass(PassV1),
@@ -261,6 +321,11 @@ impl UplinkRecordV1 {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(rename = "EdgeUplinkBatchV1")
+)]
 #[serde(deny_unknown_fields)]
 pub struct UplinkBatchV1 {
     pub version: u32,
@@ -269,6 +334,11 @@ pub struct UplinkBatchV1 {
 
 /// Sent only after the cloud has committed the batch: the box may then advance its cursor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(rename = "EdgeUplinkAckV1")
+)]
 #[serde(deny_unknown_fields)]
 pub struct UplinkAckV1 {
     pub version: u32,
@@ -279,6 +349,11 @@ pub struct UplinkAckV1 {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(rename = "EdgeCommandBatchV1")
+)]
 #[serde(deny_unknown_fields)]
 pub struct CommandBatchV1 {
     pub version: u32,
@@ -286,6 +361,11 @@ pub struct CommandBatchV1 {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(rename = "EdgeCommandOutcomeV1")
+)]
 #[serde(deny_unknown_fields)]
 pub struct CommandOutcomeV1 {
     pub version: u32,

@@ -106,9 +106,11 @@ impl InProcess {
             .with_env_filter(tracing_subscriber::EnvFilter::new("warn"))
             .with_test_writer()
             .try_init();
-        let running = cloud_core::start(cfg)
-            .await
-            .unwrap_or_else(|e| panic!("cloud core did not start: {e}"));
+        let running = cloud_core::start_layered(cfg, |r| {
+            r.layer(axum::middleware::from_fn(crate::contract_check::layer))
+        })
+        .await
+        .unwrap_or_else(|e| panic!("cloud core did not start: {e}"));
         let base = format!("http://{}", running.addr);
         cloud_core::accounts::insert_account(
             &running.state,

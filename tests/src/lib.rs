@@ -591,6 +591,7 @@ impl Drop for PtyPair {
 }
 
 pub mod cloud;
+pub mod contract_check;
 
 // ---- PostgreSQL and the project's own binaries ------------------------------------------------
 

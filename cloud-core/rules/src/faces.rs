@@ -51,6 +51,7 @@ pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
 
 /// Where a photo is in review.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PhotoStatus {
     PendingReview,
@@ -136,6 +137,7 @@ pub fn sent_to_boxes(status: PhotoStatus, consent: bool) -> bool {
 
 /// One box's verdict on one photo, as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Verdict {
     pub box_id: String,
     pub accepted: bool,

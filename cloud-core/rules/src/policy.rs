@@ -10,6 +10,7 @@ use serde::Serialize;
 
 /// Roles of accounts. Staff roles use the web console; the others use the phone app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     StreetAdmin,
@@ -94,6 +95,7 @@ pub enum Caller {
 
 /// The rule a route is declared with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Access {
     /// No credentials (health, login, sign-up, the OpenAPI document, provisioning by code).

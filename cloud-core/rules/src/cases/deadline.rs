@@ -10,6 +10,7 @@ pub const LOCAL_OFFSET_MS: i64 = 8 * 3_600_000;
 
 /// Where a case stands against its active deadline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum Timeliness {
     /// Not in a stage that runs against a deadline.

@@ -38,6 +38,7 @@ const TEXT_REASON_MIN: f64 = 0.25;
 
 /// Thresholds and distances; `Default` holds the documented values.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DupConfig {
     pub near_m: f64,
     pub far_m: f64,
@@ -62,6 +63,7 @@ impl Default for DupConfig {
 
 /// What the scorer needs of a case.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DupSubject {
     pub case_id: String,
     pub number: String,
@@ -101,6 +103,7 @@ impl DupSubject {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DupLevel {
     Possible,
@@ -109,6 +112,7 @@ pub enum DupLevel {
 
 /// A signal that matched, with its measure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "signal", rename_all = "snake_case")]
 pub enum DupReason {
     SameMinorCategory,
@@ -122,6 +126,7 @@ pub enum DupReason {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DupMatch {
     pub case_id: String,
     pub number: String,

@@ -77,6 +77,7 @@ use serde::{Deserialize, Serialize};
 /// the first five; the others are back-office account kinds of §2.6 (seat operators, co-handlers,
 /// dispatchers), app-side staff (工作端) and the system itself (edge alarms, camera warnings).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CaseRole {
     StreetAdmin,
@@ -154,6 +155,7 @@ impl From<crate::policy::Role> for CaseRole {
 
 /// Who performs an operation; recorded as-is in the history entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Actor {
     pub account_id: String,
     pub role: CaseRole,
@@ -174,6 +176,7 @@ impl Actor {
 
 /// The state of a case: exactly one at a time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CaseStatus {
     /// 待处理

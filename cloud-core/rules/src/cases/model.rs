@@ -17,6 +17,7 @@ pub const MAX_LINKS: usize = 50;
 
 /// Where a case came from (§2.1, §2.1.6–2.1.8, §2.7.3.1, issue 6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     /// A resident's report from the app.
@@ -86,6 +87,7 @@ impl Source {
 
 /// 案件类型: an event (something happened) or a component (a piece of public equipment).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CaseKind {
     Event,
@@ -94,6 +96,7 @@ pub enum CaseKind {
 
 /// 问题程度.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Minor,
@@ -104,6 +107,7 @@ pub enum Severity {
 
 /// The kinds of unit a case is handled or co-handled by (处理类型 / 协办人员类型, §2.1.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum UnitKind {
     /// 内部科室
@@ -126,6 +130,7 @@ pub enum UnitKind {
 
 /// A major → middle → minor category, by code.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CategoryPath {
     pub major: String,
     pub middle: String,
@@ -134,6 +139,7 @@ pub struct CategoryPath {
 
 /// One node of the category tree; majors hold middles, middles hold minors.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CategoryNode {
     pub code: String,
     pub name: String,
@@ -143,6 +149,7 @@ pub struct CategoryNode {
 
 /// The configurable category tree (stored as configuration, edited by street admins).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CategoryTree {
     pub majors: Vec<CategoryNode>,
 }
@@ -200,6 +207,7 @@ impl CategoryTree {
 
 /// Grid levels 1–3 by grid id (the registry's `grids`); a finer level needs the coarser one.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GridPath {
     pub level1: String,
     #[serde(default)]
@@ -220,12 +228,14 @@ impl GridPath {
 
 /// WGS-84 coordinates in degrees.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GeoPoint {
     pub lat: f64,
     pub lon: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Location {
     /// As a person would say it: "3 栋 2 单元门口".
     pub text: String,
@@ -238,6 +248,7 @@ pub struct Location {
 
 /// A reference to a stored file (picture, document); the bytes live elsewhere.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AttachmentRef {
     pub id: String,
     #[serde(default)]
@@ -248,6 +259,7 @@ pub struct AttachmentRef {
 
 /// People and houses (rooms) the case concerns, by registry id.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Linked {
     #[serde(default)]
     pub person_ids: Vec<String>,
@@ -257,6 +269,7 @@ pub struct Linked {
 
 /// A report as submitted: the case's data, fixed once reported.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewCase {
     /// The community whose staff manage it (the data scope).
@@ -292,6 +305,7 @@ pub struct NewCase {
 
 /// A handler, co-handler or inspector: which kind of unit, which unit, which account.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Assignee {
     pub kind: UnitKind,
     /// The unit's name or id (department, bureau, committee…); may be empty for a person.

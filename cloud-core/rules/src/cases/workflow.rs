@@ -27,6 +27,7 @@ pub const RECORD_VERSION: u32 = 1;
 
 /// Every operation, for errors, history and permission tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OpKind {
     Report,
@@ -124,6 +125,7 @@ impl fmt::Display for OpKind {
 
 /// The two stages that run against a deadline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
     Handling,
@@ -133,6 +135,7 @@ pub enum Stage {
 /// The outcome of the duplicate check at filing. Build `candidates` server-side with
 /// [`super::duplicate::rank`]; only `not_duplicate_reason` comes from the person filing.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DuplicateCheck {
     #[serde(default)]
     pub candidates: Vec<DupMatch>,
@@ -143,6 +146,7 @@ pub struct DuplicateCheck {
 
 /// One operation on an existing case, with its inputs. Serde-tagged by `op`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum CaseOp {
     /// pending → voided (废案); the reason is required.
@@ -266,12 +270,14 @@ impl CaseOp {
 
 /// A case's link to another case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CaseLink {
     pub case_id: String,
     pub number: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct VoidInfo {
     pub reason: String,
     /// Set when voided as a duplicate (FixMyStreet's "duplicate" links to the original).
@@ -283,6 +289,7 @@ pub struct VoidInfo {
 
 /// A dispatch task (分转任务): the dispatcher is to assign the case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DispatchTask {
     pub dispatcher: String,
     pub by: String,
@@ -292,6 +299,7 @@ pub struct DispatchTask {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct HandlingStage {
     pub handler: Assignee,
     pub deadline_ms: i64,
@@ -307,6 +315,7 @@ pub struct HandlingStage {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CoHandling {
     pub who: Assignee,
     pub by: String,
@@ -314,6 +323,7 @@ pub struct CoHandling {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct InspectionStage {
     pub inspector: Assignee,
     pub deadline_ms: i64,
@@ -328,6 +338,7 @@ pub struct InspectionStage {
 
 /// An open extension request; at most one at a time, dropped when the stage changes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ExtensionRequest {
     pub stage: Stage,
     pub until_ms: i64,
@@ -337,6 +348,7 @@ pub struct ExtensionRequest {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Closure {
     pub note: String,
     pub by: String,
@@ -351,6 +363,7 @@ pub struct Closure {
 /// A case: its report data and where its workflow stands. Persist it whole (JSON) or by
 /// columns; `version` is the number of history entries so far.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Case {
     pub id: String,
     /// Human case number, see [`super::deadline::case_number`].
@@ -381,6 +394,7 @@ pub struct Case {
 
 /// What happened, with its data, as recorded in a history entry. Serde-tagged by `kind`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum CaseEvent {
     Reported {
@@ -483,6 +497,7 @@ pub enum CaseEvent {
 
 /// One line of a case's record: who did what, when, from which state to which.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct HistoryEntry {
     pub case_id: String,
     /// 0 for the report, then +1 per accepted operation.
@@ -500,6 +515,7 @@ pub struct HistoryEntry {
 /// source, keyword; pending, finished, co-handling, dispatch, my and self-handled cases;
 /// overdue via `active_deadline_ms < now`). Derived from the case on every write.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CaseIndex {
     pub id: String,
     pub number: String,
