@@ -30,10 +30,10 @@ pub struct Job {
 pub fn jobs() -> Vec<Job> {
     vec![Job {
         name: "pass_thumbnail_retention",
-        every: crate::faces_api::PURGE_INTERVAL,
+        every: crate::rooms::faces::PURGE_INTERVAL,
         run: |st, now| {
             Box::pin(async move {
-                crate::faces_api::purge_thumbnails(&st, now)
+                crate::rooms::faces::purge_thumbnails(&st, now)
                     .await
                     .map(|r| format!("{r:?}"))
                     .map_err(|e| e.to_string())

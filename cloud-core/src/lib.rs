@@ -3,44 +3,33 @@
 //! multi-address applications, edge provisioning and the sync spine (directory down, pass logs
 //! and alarms up, one-tap commands over a long-poll), and the admin queries.
 //!
-//! Code map: the rules (`policy`, `faces`, `cases`, and the pure parts of `visits`, `alarms`,
-//! `onetap`, `edge` and the login throttle) live in the `cloud-rules` crate
-//! (`cloud-core/rules`), which cannot do I/O, and keep their paths here through the re-export
-//! below. `server` (route table, guard, OpenAPI) and `scope` (scoped lookups) are the front
-//! door; `registry`, `accounts`, `visits`, `edge`, `onetap`, `queries`, … are handlers; `db`
-//! owns connections and migrations; `hub` is the one-tap rendezvous; `auth` and `keys` hold the
-//! secrets' logic.
+//! Code map: the rules (`policy`, `faces`, `cases`, and the pure parts of visits, alarms,
+//! one-tap, sync and the login throttle) live in the `cloud-rules` crate (`cloud-core/rules`),
+//! which cannot do I/O; `policy`, `faces` and `cases` keep their paths here through the
+//! re-export below. `rooms` holds one module per domain (its API types, handlers and SQL).
+//! Shared below the rooms: `state`, `paging`, `scope` (scoped lookups), `contract` (typed API
+//! bodies), `error`, `db` (connections, migrations), `objects`, `hub` (one-tap rendezvous),
+//! `auth` and `keys` (secrets). Above them: `server` (route table, guard, OpenAPI) and `jobs`
+//! (scheduled work).
 #![forbid(unsafe_code)]
 
 pub use cloud_rules::{cases, faces, policy};
 
-pub mod accounts;
-pub mod alarms;
 pub mod auth;
-pub mod case_export;
-pub mod cases_api;
 pub mod config;
 pub mod contract;
 pub mod db;
-pub mod devices;
-pub mod edge;
 pub mod error;
-pub mod faces_api;
 pub mod hub;
 pub mod jobs;
 pub mod keys;
 pub mod objects;
-pub mod onetap;
-pub mod open311;
 pub mod paging;
 pub mod public;
-pub mod queries;
-pub mod registry;
+pub mod rooms;
 pub mod scope;
 pub mod server;
 pub mod state;
-pub mod suggestions;
-pub mod visits;
 
 use std::net::SocketAddr;
 

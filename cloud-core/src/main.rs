@@ -159,7 +159,13 @@ async fn create_admin(
     let keys = cloud_core::keys::Keys::load_or_create(&cfg.data_dir)?;
     let objects = cloud_core::objects::open(&cfg).await?;
     let state = cloud_core::server::AppState::new(db, cfg, keys, objects);
-    cloud_core::accounts::insert_account(&state, username, &password, Role::StreetAdmin, None)
-        .await
-        .map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message))
+    cloud_core::rooms::accounts::insert_account(
+        &state,
+        username,
+        &password,
+        Role::StreetAdmin,
+        None,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message))
 }

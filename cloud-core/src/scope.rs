@@ -375,6 +375,18 @@ pub(crate) fn placeholders(start: usize, n: usize) -> String {
         .join(", ")
 }
 
+/// The person the calling account is linked to (residents, and visitors once they are
+/// registered); 403 for an account without one, 401 for anyone else.
+pub fn caller_person(caller: &crate::policy::Caller) -> Result<String, ApiError> {
+    match caller {
+        crate::policy::Caller::Account(a) => a
+            .person_id
+            .clone()
+            .ok_or_else(|| ApiError::forbidden("this account is not linked to a person")),
+        _ => Err(ApiError::unauthenticated("sign in first")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -18,11 +18,11 @@ use crate::contract::{Documented, Generators, Operation};
 use crate::db::RowExt;
 use crate::error::{ApiError, ApiResult};
 use crate::policy::{self, Access, Caller, Denied, EdgeBox};
-pub use crate::state::AppState;
-use crate::{
-    accounts, alarms, cases_api, devices, edge, faces_api, open311, queries, registry, suggestions,
-    visits,
+use crate::rooms::{
+    accounts, alarms, cases, devices, edge, faces, logs, notifications, onetap, open311, registry,
+    suggestions, visits,
 };
+pub use crate::state::AppState;
 use edge_sync::error::ErrorBodyV1;
 
 /// One route: method, path, who may call it, what it does, its handler, and what the handler's
@@ -103,37 +103,37 @@ pub fn routes() -> Vec<RouteSpec> {
         r(Method::POST, "/v1/communities/{community_id}/doors", Community, "Register a door on an edge box", registry::create_door),
         r(Method::GET, "/v1/communities/{community_id}/doors", Community, "List doors", registry::list_doors),
         r(Method::PUT, "/v1/communities/{community_id}/doors/{door_id}/mode", Community, "Set a door's mode (normal, held_open, locked, emergency_release)", registry::set_door_mode),
-        r(Method::GET, "/v1/communities/{community_id}/passes", Community, "Pass logs, newest first, filtered and paginated (has_thumbnail: a face thumbnail is kept)", queries::passes),
-        r(Method::GET, "/v1/communities/{community_id}/passes/{pass_id}/thumbnail", Community, "A face pass's thumbnail (image/jpeg) while the community keeps it (viewing is logged)", faces_api::pass_thumbnail),
+        r(Method::GET, "/v1/communities/{community_id}/passes", Community, "Pass logs, newest first, filtered and paginated (has_thumbnail: a face thumbnail is kept)", logs::passes),
+        r(Method::GET, "/v1/communities/{community_id}/passes/{pass_id}/thumbnail", Community, "A face pass's thumbnail (image/jpeg) while the community keeps it (viewing is logged)", faces::pass_thumbnail),
         // face enrolment
-        r(Method::PUT, "/v1/communities/{community_id}/people/{person_id}/face-consent", Community, "Record a person's consent to face recognition ({given, note?}); withdrawing it makes boxes delete their templates on the next sync", faces_api::put_consent),
-        r(Method::POST, "/v1/communities/{community_id}/people/{person_id}/face-photos", Community, "Upload a face photo (raw body, Content-Type image/jpeg or image/png, at most 4 MiB); it waits for review", faces_api::upload),
-        r(Method::GET, "/v1/communities/{community_id}/face-photos", Community, "Face review: photos with person, consent and each box's enrolment verdict (?status=&person_id=), newest first, keyset pages", faces_api::list),
-        r(Method::GET, "/v1/communities/{community_id}/face-photos/{photo_id}", Community, "One face photo with consent and enrolment verdicts", faces_api::get),
-        r(Method::GET, "/v1/communities/{community_id}/face-photos/{photo_id}/image", Community, "A face photo's bytes", faces_api::get_image),
-        r(Method::POST, "/v1/communities/{community_id}/face-photos/{photo_id}/approve", Community, "Approve a face photo (needs the person's consent: 409 consent_missing); boxes enrol it", faces_api::approve),
-        r(Method::POST, "/v1/communities/{community_id}/face-photos/{photo_id}/reject", Community, "Reject a face photo with a note ({note}); boxes drop it if it was approved", faces_api::reject),
-        r(Method::DELETE, "/v1/communities/{community_id}/face-photos/{photo_id}", Community, "Delete a face photo: its bytes are removed, boxes drop it", faces_api::delete),
-        r(Method::GET, "/v1/communities/{community_id}/face-settings", Community, "Face settings: thumbnail upload and retention (defaults when never saved)", faces_api::get_settings),
-        r(Method::PUT, "/v1/communities/{community_id}/face-settings", Community, "Change the face settings ({face_thumbnail_upload, face_thumbnail_retention_days 1..=365}); boxes follow on their next sync", faces_api::put_settings),
-        r(Method::GET, "/v1/communities/{community_id}/alarm-events", Community, "Alarm transitions as boxes reported them, newest first, filtered and paginated", queries::alarms),
+        r(Method::PUT, "/v1/communities/{community_id}/people/{person_id}/face-consent", Community, "Record a person's consent to face recognition ({given, note?}); withdrawing it makes boxes delete their templates on the next sync", faces::put_consent),
+        r(Method::POST, "/v1/communities/{community_id}/people/{person_id}/face-photos", Community, "Upload a face photo (raw body, Content-Type image/jpeg or image/png, at most 4 MiB); it waits for review", faces::upload),
+        r(Method::GET, "/v1/communities/{community_id}/face-photos", Community, "Face review: photos with person, consent and each box's enrolment verdict (?status=&person_id=), newest first, keyset pages", faces::list),
+        r(Method::GET, "/v1/communities/{community_id}/face-photos/{photo_id}", Community, "One face photo with consent and enrolment verdicts", faces::get),
+        r(Method::GET, "/v1/communities/{community_id}/face-photos/{photo_id}/image", Community, "A face photo's bytes", faces::get_image),
+        r(Method::POST, "/v1/communities/{community_id}/face-photos/{photo_id}/approve", Community, "Approve a face photo (needs the person's consent: 409 consent_missing); boxes enrol it", faces::approve),
+        r(Method::POST, "/v1/communities/{community_id}/face-photos/{photo_id}/reject", Community, "Reject a face photo with a note ({note}); boxes drop it if it was approved", faces::reject),
+        r(Method::DELETE, "/v1/communities/{community_id}/face-photos/{photo_id}", Community, "Delete a face photo: its bytes are removed, boxes drop it", faces::delete),
+        r(Method::GET, "/v1/communities/{community_id}/face-settings", Community, "Face settings: thumbnail upload and retention (defaults when never saved)", faces::get_settings),
+        r(Method::PUT, "/v1/communities/{community_id}/face-settings", Community, "Change the face settings ({face_thumbnail_upload, face_thumbnail_retention_days 1..=365}); boxes follow on their next sync", faces::put_settings),
+        r(Method::GET, "/v1/communities/{community_id}/alarm-events", Community, "Alarm transitions as boxes reported them, newest first, filtered and paginated", logs::alarms),
         r(Method::GET, "/v1/communities/{community_id}/alarms", Community, "Alarms (one per device and type until closed), newest first; filter by status, kind, severity, place, time", alarms::list),
         r(Method::GET, "/v1/communities/{community_id}/alarms/{alarm_id}", Community, "One alarm with its whole history", alarms::get),
         r(Method::POST, "/v1/communities/{community_id}/alarms/{alarm_id}/ack", Community, "Acknowledge an alarm with a comment (who and when are recorded; the box hears of it)", alarms::ack),
         r(Method::POST, "/v1/communities/{community_id}/alarms/{alarm_id}/clear", Community, "Clear an alarm by hand with a comment", alarms::clear),
-        r(Method::GET, "/v1/communities/{community_id}/case-categories", Cases, "The case category tree (major → middle → minor)", cases_api::get_categories),
-        r(Method::POST, "/v1/communities/{community_id}/cases", Cases, "Report a case (staff, seat operators, field staff; the source must suit the role)", cases_api::report),
-        r(Method::GET, "/v1/communities/{community_id}/cases", Cases, "Case lists (view = all, pending, finished, co_handling, dispatch, mine, self_handled, supervision) with filters, newest first, keyset pages", cases_api::list),
-        r(Method::GET, "/v1/communities/{community_id}/cases/{case_id}", Cases, "One case with its whole history and the operations the caller may start", cases_api::get),
-        r(Method::GET, "/v1/communities/{community_id}/cases/{case_id}/duplicates", Cases, "Open cases this one may repeat, ranked, with the signals that matched", cases_api::duplicates),
-        r(Method::GET, "/v1/communities/{community_id}/cases/{case_id}/export.docx", Cases, "One case as a Word document: details, pictures, full history", cases_api::export_docx),
-        r(Method::GET, "/v1/communities/{community_id}/cases/{case_id}/print", Cases, "One case as a print-friendly HTML page", cases_api::print),
-        r(Method::GET, "/v1/communities/{community_id}/cases/export.xlsx", Cases, "A case list (same views and filters) as a spreadsheet", cases_api::export_xlsx),
-        r(Method::POST, "/v1/communities/{community_id}/cases/{case_id}/ops", Cases, "One workflow operation ({\"op\": \"file\" | \"void\" | \"assign\" | …})", cases_api::operate),
-        r(Method::POST, "/v1/communities/{community_id}/alarms/{alarm_id}/case", Community, "Turn an alarm into a case in one call (linked to it)", cases_api::from_alarm),
-        r(Method::POST, "/v1/communities/{community_id}/attachments", Cases, "Upload a file for a case (raw body; Content-Type image/jpeg, image/png or application/pdf; ?name=)", cases_api::upload),
-        r(Method::GET, "/v1/communities/{community_id}/attachments/{attachment_id}", Cases, "Download an uploaded file", cases_api::download),
-        r(Method::POST, "/v1/app/attachments", App, "Upload a photo for a report from the app (?community_id= for non-residents)", cases_api::app_upload),
+        r(Method::GET, "/v1/communities/{community_id}/case-categories", Cases, "The case category tree (major → middle → minor)", cases::get_categories),
+        r(Method::POST, "/v1/communities/{community_id}/cases", Cases, "Report a case (staff, seat operators, field staff; the source must suit the role)", cases::report),
+        r(Method::GET, "/v1/communities/{community_id}/cases", Cases, "Case lists (view = all, pending, finished, co_handling, dispatch, mine, self_handled, supervision) with filters, newest first, keyset pages", cases::list),
+        r(Method::GET, "/v1/communities/{community_id}/cases/{case_id}", Cases, "One case with its whole history and the operations the caller may start", cases::get),
+        r(Method::GET, "/v1/communities/{community_id}/cases/{case_id}/duplicates", Cases, "Open cases this one may repeat, ranked, with the signals that matched", cases::duplicates),
+        r(Method::GET, "/v1/communities/{community_id}/cases/{case_id}/export.docx", Cases, "One case as a Word document: details, pictures, full history", cases::export_docx),
+        r(Method::GET, "/v1/communities/{community_id}/cases/{case_id}/print", Cases, "One case as a print-friendly HTML page", cases::print),
+        r(Method::GET, "/v1/communities/{community_id}/cases/export.xlsx", Cases, "A case list (same views and filters) as a spreadsheet", cases::export_xlsx),
+        r(Method::POST, "/v1/communities/{community_id}/cases/{case_id}/ops", Cases, "One workflow operation ({\"op\": \"file\" | \"void\" | \"assign\" | …})", cases::operate),
+        r(Method::POST, "/v1/communities/{community_id}/alarms/{alarm_id}/case", Community, "Turn an alarm into a case in one call (linked to it)", cases::from_alarm),
+        r(Method::POST, "/v1/communities/{community_id}/attachments", Cases, "Upload a file for a case (raw body; Content-Type image/jpeg, image/png or application/pdf; ?name=)", cases::upload),
+        r(Method::GET, "/v1/communities/{community_id}/attachments/{attachment_id}", Cases, "Download an uploaded file", cases::download),
+        r(Method::POST, "/v1/app/attachments", App, "Upload a photo for a report from the app (?community_id= for non-residents)", cases::app_upload),
         r(Method::GET, "/open311/v2/services.json", Public, "Open311 GeoReport v2: services (one per minor case category); ?jurisdiction_id=<community id>", open311::services),
         r(Method::GET, "/open311/v2/requests.json", Public, "Open311 GeoReport v2: service requests of a jurisdiction (status open/closed; x_workflow_status)", open311::list_requests),
         r(Method::POST, "/open311/v2/requests.json", Public, "Open311 GeoReport v2: file a request (form; api_key = an app session token)", open311::create_request),
@@ -141,9 +141,9 @@ pub fn routes() -> Vec<RouteSpec> {
         r(Method::POST, "/v1/app/suggestions", App, "Send a suggestion to one's community", suggestions::post),
         r(Method::GET, "/v1/communities/{community_id}/suggestions", Community, "Residents' suggestions, newest first", suggestions::list),
         r(Method::POST, "/v1/communities/{community_id}/suggestions/{suggestion_id}/case", Community, "Turn a suggestion into a case in one call (linked to it)", suggestions::to_case),
-        r(Method::PUT, "/v1/street/case-categories", Street, "Replace the case category tree", cases_api::put_categories),
-        r(Method::POST, "/v1/app/cases", App, "Report a case from the app (residents: in their community)", cases_api::app_report),
-        r(Method::GET, "/v1/app/cases/mine", App, "Cases I reported, with their state", cases_api::app_mine),
+        r(Method::PUT, "/v1/street/case-categories", Street, "Replace the case category tree", cases::put_categories),
+        r(Method::POST, "/v1/app/cases", App, "Report a case from the app (residents: in their community)", cases::app_report),
+        r(Method::GET, "/v1/app/cases/mine", App, "Cases I reported, with their state", cases::app_mine),
         r(Method::POST, "/v1/communities/{community_id}/devices", Community, "Register a smoke detector or elevator on a box (the box learns it on its next sync)", devices::create),
         r(Method::GET, "/v1/communities/{community_id}/devices", Community, "Devices with last state and last seen", devices::list),
         r(Method::GET, "/v1/communities/{community_id}/devices/tree", Community, "Devices grouped estate → building → unit", devices::tree),
@@ -160,14 +160,14 @@ pub fn routes() -> Vec<RouteSpec> {
         r(Method::GET, "/v1/app/visits/hosting", App, "My visitors (as host), with state", visits::my_visitors),
         r(Method::POST, "/v1/app/visits/{visit_id}/decide", App, "Host approves or refuses a visit", visits::decide_visit),
         r(Method::POST, "/v1/app/visits/{visit_id}/cancel", App, "Visitor or host cancels a visit", visits::cancel_visit),
-        r(Method::GET, "/v1/app/notifications", App, "My notifications, newest first", visits::notifications),
+        r(Method::GET, "/v1/app/notifications", App, "My notifications, newest first", notifications::list),
         r(Method::POST, "/v1/app/address-applications", App, "Apply for one more address", visits::apply_address),
-        r(Method::POST, "/v1/app/onetap", App, "Open the nearest door I may pass", crate::onetap::one_tap),
+        r(Method::POST, "/v1/app/onetap", App, "Open the nearest door I may pass", onetap::one_tap),
         // edge boxes
         r(Method::POST, "/v1/edge/provision", Public, "A box exchanges its one-time code and public key for its identity", edge::provision),
         r(Method::GET, "/v1/edge/sync/down", Edge, "Directory changes after a cursor", edge::sync_down),
         r(Method::POST, "/v1/edge/sync/up", Edge, "Upload pass logs, alarms, device states and face enrolment verdicts (idempotent by record id)", edge::sync_up),
-        r(Method::GET, "/v1/edge/face-photos/{photo_id}", Edge, "A face photo this box was sent (approved, consent given, person with rights at the box's estate); 404 otherwise", faces_api::edge_photo),
+        r(Method::GET, "/v1/edge/face-photos/{photo_id}", Edge, "A face photo this box was sent (approved, consent given, person with rights at the box's estate); 404 otherwise", faces::edge_photo),
         r(Method::GET, "/v1/edge/commands", Edge, "Long-poll for signed one-tap commands", edge::poll_commands),
         r(Method::POST, "/v1/edge/commands/outcome", Edge, "Report what a command did", edge::command_outcome),
     ]
@@ -279,7 +279,7 @@ async fn account_caller(st: &AppState, headers: &HeaderMap) -> Result<Caller, Ap
         .ok()
         .and_then(|v| v.strip_prefix("Bearer "))
         .ok_or_else(|| ApiError::unauthenticated("Authorization must be `Bearer TOKEN`"))?;
-    crate::accounts::account_by_token(st, token)
+    crate::rooms::accounts::account_by_token(st, token)
         .await
         .map(Caller::Account)
 }

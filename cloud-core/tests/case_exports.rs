@@ -8,13 +8,13 @@ use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use cloud_core::case_export::{
-    case_docx, case_html, cases_xlsx, CaseExport, CaseRow, DisplayNames, ExportFile, XLSX_HEADERS,
-};
 use cloud_core::cases::{
     Actor, Applied, Assignee, AttachmentRef, Case, CaseKind, CaseOp, CaseRole, CategoryNode,
     CategoryPath, CategoryTree, DuplicateCheck, GeoPoint, GridPath, HistoryEntry, Linked, Location,
     NewCase, Severity, Source, UnitKind,
+};
+use cloud_core::rooms::cases::export::{
+    case_docx, case_html, cases_xlsx, CaseExport, CaseRow, DisplayNames, ExportFile, XLSX_HEADERS,
 };
 
 const H: i64 = 3_600_000;

@@ -112,7 +112,7 @@ impl InProcess {
         .await
         .unwrap_or_else(|e| panic!("cloud core did not start: {e}"));
         let base = format!("http://{}", running.addr);
-        cloud_core::accounts::insert_account(
+        cloud_core::rooms::accounts::insert_account(
             &running.state,
             "admin",
             PASSWORD,

@@ -603,7 +603,7 @@ on_both!(lifecycle_roles_duplicates_and_lists);
 
 /// Reports arriving together each get their own number of the day, with no gaps: a refused
 /// report takes none (PostgreSQL takes numbers in a statement of their own, see
-/// `cases_api::next_number_apart`), and every stored case has its first history entry.
+/// `rooms::cases::next_number_apart`), and every stored case has its first history entry.
 async fn concurrent_reports_number_without_gaps(engine: Engine) {
     let tmp = tempfile::tempdir().unwrap();
     let db = TestDb::new(engine, tmp.path());

@@ -638,7 +638,7 @@ async fn thumbnails_follow_the_setting_and_are_purged(engine: Engine) {
 
     // Retention: now, A's three-day-old thumbnail goes (two days kept), B's stays (a week).
     let state = w.cloud.running.as_ref().unwrap().state.clone();
-    let r = cloud_core::faces_api::purge_thumbnails(&state, wall_ms())
+    let r = cloud_core::rooms::faces::purge_thumbnails(&state, wall_ms())
         .await
         .unwrap();
     assert_eq!((r.deleted, r.failed), (1, 0));
@@ -646,7 +646,7 @@ async fn thumbnails_follow_the_setting_and_are_purged(engine: Engine) {
     assert_eq!(with_thumbnail(&list), vec![pass_id(2)]);
     assert!(!objects.join(format!("thumb-{}", pass_id(7))).exists());
     // Three days on: A's other one goes; B's (six days old) stays.
-    let r = cloud_core::faces_api::purge_thumbnails(&state, now + 3 * DAY_MS)
+    let r = cloud_core::rooms::faces::purge_thumbnails(&state, now + 3 * DAY_MS)
         .await
         .unwrap();
     assert_eq!(r.deleted, 1);
@@ -668,12 +668,12 @@ async fn thumbnails_follow_the_setting_and_are_purged(engine: Engine) {
         .await;
     assert_eq!(s, 200);
     // Five days on, B's is past its week too; a purge with nothing due does nothing.
-    let r = cloud_core::faces_api::purge_thumbnails(&state, now + 5 * DAY_MS)
+    let r = cloud_core::rooms::faces::purge_thumbnails(&state, now + 5 * DAY_MS)
         .await
         .unwrap();
     assert_eq!(r.deleted, 1);
     assert!(!objects.join(format!("thumb-{}", pass_id(20))).exists());
-    let r = cloud_core::faces_api::purge_thumbnails(&state, now + 5 * DAY_MS)
+    let r = cloud_core::rooms::faces::purge_thumbnails(&state, now + 5 * DAY_MS)
         .await
         .unwrap();
     assert_eq!((r.deleted, r.failed), (0, 0));

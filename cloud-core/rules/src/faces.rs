@@ -3,7 +3,7 @@
 //! ([`PhotoStatus::apply`]), which photos boxes are sent ([`sent_to_boxes`]), what the review
 //! list says of the boxes' verdicts ([`latest_per_box`], [`enrolment`]), what a pass thumbnail
 //! must be ([`thumbnail`]), the community's settings ([`FaceSettings`]), and what retention
-//! purges ([`purge_plan`], [`thumbnail_expired`]). The handlers are in `faces_api`.
+//! purges ([`purge_plan`], [`thumbnail_expired`]). The handlers are in cloud-core's `rooms::faces`.
 //!
 //! The walk: staff record a person's consent and upload a photo (pending review) → approve it
 //! (only with consent) → the person takes a new change number, so every box of their estate gets

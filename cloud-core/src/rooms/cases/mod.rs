@@ -6,6 +6,8 @@
 //! candidates, and stores what the core returns: the case row and one history entry, in one
 //! transaction guarded by the case's version.
 
+pub mod export;
+
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
@@ -29,7 +31,7 @@ use crate::state::AppState;
 use crate::{new_id, now_ms};
 
 /// The category tree a new street starts with (replace it with `PUT /v1/street/case-categories`).
-const DEFAULT_TREE: &str = include_str!("../case-categories.default.json");
+const DEFAULT_TREE: &str = include_str!("../../../case-categories.default.json");
 
 // ---- API types (v1) --------------------------------------------------------------------------
 
@@ -876,8 +878,11 @@ async fn query_cases(
 }
 
 /// Display names an export needs: account user names, grid names, the category tree.
-async fn display_names(st: &AppState, cid: &str) -> ApiResult<crate::case_export::DisplayNames> {
-    let mut names = crate::case_export::DisplayNames::default();
+async fn display_names(
+    st: &AppState,
+    cid: &str,
+) -> ApiResult<crate::rooms::cases::export::DisplayNames> {
+    let mut names = crate::rooms::cases::export::DisplayNames::default();
     // Only accounts that can appear in this community's cases: its own and street-wide ones.
     for r in sqlx::query(
         "SELECT id, username FROM accounts WHERE community_id = $1 OR community_id IS NULL",
@@ -905,7 +910,7 @@ async fn export_view(
     id: &str,
     actor: &Actor,
     with_bytes: bool,
-) -> ApiResult<crate::case_export::CaseExport> {
+) -> ApiResult<crate::rooms::cases::export::CaseExport> {
     let case = load(st, cid, id, actor).await?;
     let history = sqlx::query("SELECT entry FROM case_history WHERE case_id = $1 ORDER BY seq")
         .bind(id)
@@ -918,16 +923,16 @@ async fn export_view(
         })
         .collect::<ApiResult<Vec<_>>>()?;
     let mut files = Vec::new();
-    for r in crate::case_export::CaseExport::attachment_refs(&case, &history) {
+    for r in crate::rooms::cases::export::CaseExport::attachment_refs(&case, &history) {
         let (name, media, bytes) = attachment(st, cid, &r.id).await?;
-        files.push(crate::case_export::ExportFile {
+        files.push(crate::rooms::cases::export::ExportFile {
             id: r.id.clone(),
             name,
             media_type: media,
             bytes: if with_bytes { bytes } else { Vec::new() },
         });
     }
-    Ok(crate::case_export::CaseExport {
+    Ok(crate::rooms::cases::export::CaseExport {
         case,
         history,
         files,
@@ -950,8 +955,8 @@ pub async fn export_docx(
     Path((cid, id)): Path<(String, String)>,
 ) -> ApiResult<File<Docx>> {
     let view = export_view(&st, &cid, &id, &actor(&caller)?, true).await?;
-    let bytes =
-        crate::case_export::case_docx(&view).map_err(|e| ApiError::internal(e.to_string()))?;
+    let bytes = crate::rooms::cases::export::case_docx(&view)
+        .map_err(|e| ApiError::internal(e.to_string()))?;
     download_as::<Docx>(format!("{}.docx", view.case.number), bytes)
 }
 
@@ -962,7 +967,10 @@ pub async fn print(
     Path((cid, id)): Path<(String, String)>,
 ) -> ApiResult<File<Html>> {
     let view = export_view(&st, &cid, &id, &actor(&caller)?, false).await?;
-    let html = crate::case_export::case_html(&view, &format!("/v1/communities/{cid}/attachments/"));
+    let html = crate::rooms::cases::export::case_html(
+        &view,
+        &format!("/v1/communities/{cid}/attachments/"),
+    );
     File::new(Html::MEDIA_TYPES[0], html.into_bytes())
 }
 
@@ -986,13 +994,13 @@ pub async fn export_xlsx(
     let list = rows
         .iter()
         .map(|r| {
-            Ok(crate::case_export::CaseRow::from_case(
+            Ok(crate::rooms::cases::export::CaseRow::from_case(
                 &decode(&r.text("body")?)?,
                 &names,
             ))
         })
         .collect::<ApiResult<Vec<_>>>()?;
-    let bytes = crate::case_export::cases_xlsx(&list, now)
+    let bytes = crate::rooms::cases::export::cases_xlsx(&list, now)
         .map_err(|e| ApiError::internal(e.to_string()))?;
     download_as::<Xlsx>("cases.xlsx".into(), bytes)
 }

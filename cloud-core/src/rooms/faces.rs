@@ -3,7 +3,7 @@
 //! Staff routes (community scoped like the people registry): a person's consent, photo upload,
 //! the face review list with what each box made of each photo, approve / reject / delete, the
 //! community's face settings, and pass thumbnails. The box route `GET /v1/edge/face-photos/{id}`
-//! hands a box the bytes of a photo it was sent. `edge.rs` calls [`photos_for`] and
+//! hands a box the bytes of a photo it was sent. `rooms::edge` calls [`photos_for`] and
 //! [`settings_of`] when it builds a delta and [`store_verdict`] / [`store_thumbnails`] when a
 //! batch comes up; [`purge_thumbnails`] runs hourly (a job in `jobs.rs`).
 //!

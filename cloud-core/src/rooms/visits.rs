@@ -14,6 +14,8 @@ use crate::contract::{Created, Items};
 use crate::db::{next_change_seq, RowExt};
 use crate::error::{phone, text, ApiError, ApiResult, Body};
 use crate::policy::Caller;
+use crate::rooms::notifications::notify;
+use crate::scope::caller_person as me;
 use crate::state::AppState;
 use crate::{new_id, now_ms};
 
@@ -49,17 +51,6 @@ pub struct VisitV1 {
     pub window: [i64; 2],
 }
 
-/// One notification to a person.
-#[derive(Serialize, JsonSchema)]
-pub struct NotificationV1 {
-    pub id: String,
-    pub kind: String,
-    pub body: String,
-    /// The visit or application it is about.
-    pub ref_id: Option<String>,
-    pub created_at_ms: i64,
-}
-
 /// `POST /v1/app/address-applications` answers with the new application.
 #[derive(Serialize, JsonSchema)]
 pub struct ApplicationPostedV1 {
@@ -92,35 +83,6 @@ pub struct ApplicationStatusV1 {
     pub id: String,
     /// approved | refused
     pub status: String,
-}
-
-fn me(caller: &Caller) -> ApiResult<String> {
-    match caller {
-        Caller::Account(a) => a
-            .person_id
-            .clone()
-            .ok_or_else(|| ApiError::forbidden("this account is not linked to a person")),
-        _ => Err(ApiError::unauthenticated("sign in first")),
-    }
-}
-
-async fn notify(
-    tx: &mut sqlx::AnyConnection,
-    person: &str,
-    kind: &str,
-    body: &str,
-    ref_id: &str,
-) -> ApiResult<()> {
-    sqlx::query("INSERT INTO notifications (id, person_id, kind, body, ref_id, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(new_id())
-        .bind(person)
-        .bind(kind)
-        .bind(body)
-        .bind(ref_id)
-        .bind(now_ms())
-        .execute(&mut *tx)
-        .await?;
-    Ok(())
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -383,32 +345,6 @@ pub async fn cancel_visit(
     act_on_visit(&st, &caller, &visit_id, VisitAction::Cancel).await
 }
 
-pub async fn notifications(
-    State(st): State<AppState>,
-    Extension(caller): Extension<Caller>,
-) -> ApiResult<Json<Items<NotificationV1>>> {
-    let rows = sqlx::query(
-        "SELECT id, kind, body, ref_id, created_at_ms FROM notifications WHERE person_id = $1 \
-         ORDER BY created_at_ms DESC, id DESC LIMIT 200",
-    )
-    .bind(me(&caller)?)
-    .fetch_all(&st.db.pool)
-    .await?;
-    let items = rows
-        .iter()
-        .map(|r| {
-            Ok(NotificationV1 {
-                id: r.text("id")?,
-                kind: r.text("kind")?,
-                body: r.text("body")?,
-                ref_id: r.opt_text("ref_id")?,
-                created_at_ms: r.int("created_at_ms")?,
-            })
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    Ok(Json(Items::from(items)))
-}
-
 // ---- multi-address applications ------------------------------------------------------------
 
 #[derive(Deserialize, JsonSchema)]
@@ -566,7 +502,7 @@ async fn decide_application(
     }
     let person = a.text("person_id")?;
     if b.approve {
-        crate::registry::insert_address(&mut tx, &person, &a.text("room_id")?, None).await?;
+        crate::rooms::registry::insert_address(&mut tx, &person, &a.text("room_id")?, None).await?;
     }
     notify(
         &mut tx,

@@ -307,7 +307,7 @@ pub async fn sync_down(
         .cloned()
         .collect();
     // All approved photos of each person sent whose consent is given (the box diffs the list).
-    let mut photos = crate::faces_api::photos_for(&st.db.pool, &upserted).await?;
+    let mut photos = crate::rooms::faces::photos_for(&st.db.pool, &upserted).await?;
     let mut out_people = Vec::new();
     let mut removed = Vec::new();
     for r in people.iter().chain(extra_people.iter()) {
@@ -375,7 +375,7 @@ pub async fn sync_down(
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    let settings = crate::faces_api::settings_of(&st.db.pool, &bx.community_id).await?;
+    let settings = crate::rooms::faces::settings_of(&st.db.pool, &bx.community_id).await?;
     touch(&st, &bx.box_id).await;
     Ok(Json(DownDeltaV1 {
         version: SYNC_VERSION,
@@ -516,14 +516,14 @@ pub async fn sync_up(
     }
     // Read before the transaction (SQLite has one connection, which the transaction holds).
     let face_settings = if passes.iter().any(|p| p.face_thumbnail.is_some()) {
-        crate::faces_api::settings_of(&st.db.pool, &bx.community_id).await?
+        crate::rooms::faces::settings_of(&st.db.pool, &bx.community_id).await?
     } else {
         crate::faces::FaceSettings::default()
     };
     let mut tx = st.db.pool.begin().await?;
     // Before the passes: only a pass stored for the first time brings its thumbnail.
     let thumbnails =
-        crate::faces_api::store_thumbnails(&st, &mut tx, &bx, &passes, face_settings, received)
+        crate::rooms::faces::store_thumbnails(&st, &mut tx, &bx, &passes, face_settings, received)
             .await?;
     let mut stored = 0u64;
     const PASS_COLS: usize = 14;
@@ -570,7 +570,7 @@ pub async fn sync_up(
         stored += store_state(&mut tx, &bx, d).await?;
     }
     for f in &verdicts {
-        stored += crate::faces_api::store_verdict(&mut tx, &bx, f, received).await?;
+        stored += crate::rooms::faces::store_verdict(&mut tx, &bx, f, received).await?;
     }
     sqlx::query("UPDATE edge_boxes SET last_seen_ms = $1 WHERE id = $2")
         .bind(received)
@@ -614,15 +614,16 @@ async fn store_alarm(
     if n == 0 {
         return Ok(0);
     }
-    if let Some(t) = crate::alarms::Transition::from_record(&a.state, &a.severity, &a.detail) {
-        let key = crate::alarms::AlarmKey {
+    if let Some(t) = crate::rooms::alarms::Transition::from_record(&a.state, &a.severity, &a.detail)
+    {
+        let key = crate::rooms::alarms::AlarmKey {
             community_id: &bx.community_id,
             estate_id: &bx.estate_id,
             box_id: &bx.box_id,
             source: &a.source,
             kind: &a.kind,
         };
-        let (alarm_id, _) = crate::alarms::fold(tx, &key, &t, a.at_ms).await?;
+        let (alarm_id, _) = crate::rooms::alarms::fold(tx, &key, &t, a.at_ms).await?;
         if let Some(alarm_id) = alarm_id {
             sqlx::query("UPDATE alarm_events SET alarm_id = $1 WHERE id = $2")
                 .bind(alarm_id)

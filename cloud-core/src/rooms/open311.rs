@@ -165,7 +165,7 @@ pub async fn services(
 ) -> GeoResult<Json<Vec<GeoServiceV1>>> {
     let p = params(q.unwrap_or_default().as_bytes());
     jurisdiction(&st, &p).await?;
-    let tree = crate::cases_api::category_tree(&st).await?;
+    let tree = crate::rooms::cases::category_tree(&st).await?;
     let mut out = Vec::new();
     for major in &tree.majors {
         for middle in &major.children {
@@ -207,7 +207,7 @@ async fn key_account(
 ) -> GeoResult<Option<crate::policy::Account>> {
     match param(p, "api_key") {
         None => Ok(None),
-        Some(k) => crate::accounts::account_by_token(st, k)
+        Some(k) => crate::rooms::accounts::account_by_token(st, k)
             .await
             .map(Some)
             .map_err(|_| GeoError(ApiError::forbidden("api_key is not a valid session token"))),
@@ -440,7 +440,7 @@ pub async fn create_request(
         self_handled: false,
     };
     let actor = cases::Actor::new(&acct.id, acct.role.into(), acct.community_id.as_deref());
-    let v = crate::cases_api::report_as(&st, &actor, new).await?.case;
+    let v = crate::rooms::cases::report_as(&st, &actor, new).await?.case;
     // Marked after the report: a crash in between leaves the case internal (never the reverse).
     sqlx::query("UPDATE cases SET public_channel = 1 WHERE id = $1")
         .bind(&v.id)

@@ -7,12 +7,12 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::cases::{self, NewCase};
-use crate::cases_api::CaseV1;
 use crate::contract::Created;
 use crate::db::RowExt;
 use crate::error::{text, ApiError, ApiResult, Body, Q};
 use crate::paging::Page;
 use crate::policy::Caller;
+use crate::rooms::cases::CaseV1;
 use crate::state::AppState;
 use crate::{new_id, now_ms};
 
@@ -54,7 +54,8 @@ pub async fn post(
         return Err(ApiError::forbidden("an account is needed"));
     };
     let body = text("text", &b.text, 2000)?;
-    let community = crate::cases_api::app_community(&st, acct, b.community_id.as_deref()).await?;
+    let community =
+        crate::rooms::cases::app_community(&st, acct, b.community_id.as_deref()).await?;
     let id = new_id();
     sqlx::query(
         "INSERT INTO suggestions (id, community_id, account_id, text, created_at_ms) VALUES ($1, $2, $3, $4, $5)",
@@ -179,7 +180,7 @@ pub async fn to_case(
             "this suggestion already has a case",
         ));
     }
-    let link = match crate::cases_api::report_as(&st, &actor, new).await {
+    let link = match crate::rooms::cases::report_as(&st, &actor, new).await {
         Ok(v) => Ok(v),
         Err(e) => {
             sqlx::query("UPDATE suggestions SET case_id = NULL WHERE id = $1")
