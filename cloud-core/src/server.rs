@@ -370,8 +370,11 @@ async fn health(State(st): State<AppState>) -> ApiResult<Json<HealthV1>> {
     }))
 }
 
+/// Built once (the route table and the types cannot change while the process runs).
 async fn openapi() -> ApiResult<Json<OpenApiV1>> {
-    openapi_document()
+    static DOC: std::sync::OnceLock<Result<serde_json::Value, String>> = std::sync::OnceLock::new();
+    DOC.get_or_init(openapi_document)
+        .clone()
         .map(|d| Json(OpenApiV1(d)))
         .map_err(ApiError::internal)
 }

@@ -1,7 +1,7 @@
 //! An alarm's lifecycle as staff manage it, pure (ThingsBoard's): active/cleared ×
 //! unacknowledged/acknowledged, one open alarm per (box, source, kind), updated rather than
 //! duplicated, closed once cleared *and* acknowledged. [`Life::apply`] takes a box transition or
-//! a staff action and answers the next state or why not. `cloud-core::alarms` folds and stores.
+//! a staff action and answers the next state or why not. `cloud-core::rooms::alarms` folds and stores.
 
 /// The state of one alarm.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,5 +1,5 @@
 //! Which door a one-tap opens, pure: the nearest door the person may pass within a radius
-//! (great-circle distance; ties broken by door id). `cloud-core::onetap` finds the candidate
+//! (great-circle distance; ties broken by door id). `cloud-core::rooms::onetap` finds the candidate
 //! doors, signs the command and waits for the box.
 
 #[derive(Debug, Clone, PartialEq)]

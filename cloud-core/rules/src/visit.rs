@@ -1,6 +1,6 @@
 //! A visit's lifecycle, pure: [`VisitStatus::apply`] says what an action by the host or the
 //! visitor does to a visit at a given time; [`VisitStatus::shown`] what the app shows; the
-//! window comes from the protocol crate (boxes apply the same). `cloud-core::visits` loads,
+//! window comes from the protocol crate (boxes apply the same). `cloud-core::rooms::visits` loads,
 //! asks and stores.
 
 /// The visitor may pass this long before and after the appointment (the protocol's word: boxes

@@ -2,7 +2,8 @@
 //! modes, health and status, recent passes. Handlers translate HTTP to gatekeeper messages and
 //! back; they hold no state of their own.
 //!
-//! Error bodies are `{"error": code, "message": text}` with a message that names the field.
+//! Error bodies are the cloud's shape, `{"error": {"code", "message", "field"?}}`
+//! (`edge_sync::error::ErrorBodyV1`), with a message that names the field.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
