@@ -185,6 +185,61 @@ pub fn new_token() -> (String, String) {
     (token, hash)
 }
 
+/// The console's session cookie: the session token, unreadable by page scripts (`HttpOnly`),
+/// never sent by another site's page (`SameSite=Strict`).
+pub const SESSION_COOKIE: &str = "cc_session";
+
+/// The header a cookie-authenticated write must carry, holding [`csrf_token`].
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The CSRF token of a session: derived from its secret token, so it needs no storage and dies
+/// with the session. The console reads it from the login answer (the cookie itself it cannot
+/// read), keeps it in memory and sends it with every write; another site's page can neither
+/// read it nor make the browser add it.
+pub fn csrf_token(session_token: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(b"csrf\0");
+    h.update(session_token.trim().as_bytes());
+    B64URL.encode(h.finalize())
+}
+
+/// Does `given` match `expected`? In time that does not depend on where they differ.
+pub fn same_secret(given: &str, expected: &str) -> bool {
+    let (a, b) = (
+        Sha256::digest(given.as_bytes()),
+        Sha256::digest(expected.as_bytes()),
+    );
+    a.iter()
+        .zip(b.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0
+}
+
+/// The `Set-Cookie` value that opens a console session for `max_age_s` seconds.
+pub fn session_cookie(token: &str, max_age_s: u64, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!(
+        "{SESSION_COOKIE}={token}; Path=/; Max-Age={max_age_s}; HttpOnly; SameSite=Strict{secure}"
+    )
+}
+
+/// The `Set-Cookie` value that removes the session cookie.
+pub fn expired_session_cookie(secure: bool) -> String {
+    session_cookie("", 0, secure)
+}
+
+/// The session cookie's value among the request's `Cookie` headers.
+pub fn session_from_cookies(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, value)| *name == SESSION_COOKIE && !value.is_empty())
+        .map(|(_, value)| value.to_string())
+}
+
 pub fn token_hash(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
 }

@@ -77,6 +77,36 @@ pub struct CloudConfig {
     /// `store = "s3"`.
     #[serde(default)]
     pub objects: ObjectsConfig,
+    /// The web console (`[console]`).
+    #[serde(default)]
+    pub console: ConsoleConfig,
+}
+
+/// `[console]`: the web back office this process serves, and its session cookie.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsoleConfig {
+    /// The built console (`console/dist`): served at `/`, with `index.html` for every page
+    /// path. None: the API only.
+    #[serde(default)]
+    pub dir: Option<PathBuf>,
+    /// Mark the session cookie `Secure` (sent over HTTPS only). Leave on in production; the
+    /// loopback demo and tests, served over plain HTTP, turn it off.
+    #[serde(default = "default_true")]
+    pub secure_cookie: bool,
+}
+
+impl Default for ConsoleConfig {
+    fn default() -> Self {
+        ConsoleConfig {
+            dir: None,
+            secure_cookie: true,
+        }
+    }
+}
+
+fn default_true() -> bool {
+    true
 }
 
 /// `[objects]`: the object store for attachments, face photos and pass thumbnails.
@@ -260,6 +290,18 @@ impl CloudConfig {
         }
         if cfg.visit_pending_per_host == 0 {
             return bad("visit_pending_per_host", "must be at least 1");
+        }
+        if let Some(dir) = &cfg.console.dir {
+            if !dir.join("index.html").is_file() {
+                return Err(ConfigError::new(
+                    file,
+                    "console.dir",
+                    format!(
+                        "{} has no index.html (build the console: `npm ci && npm run build` in console/)",
+                        dir.display()
+                    ),
+                ));
+            }
         }
         match (cfg.objects.store, cfg.objects.s3.as_mut()) {
             (ObjectStoreKind::Local, _) => {}

@@ -8,6 +8,8 @@
 //! - Outputs ([`DocOutput`]): `Json<T>` is a 200 with `T`'s schema, [`Created<T>`] a 201,
 //!   [`NoContent`] a 204, [`File<K>`] bytes of the media types `K` lists. A handler that
 //!   answers with an untyped `Response` or a bare status does not compile into the route table.
+//!   [`EventStream<T>`] is a stream of server-sent events whose data is `T`; [`SetCookie<R>`]
+//!   is `R` with a `Set-Cookie` header.
 //! - [`Documented`] joins them for a handler function of any arity up to nine extractors.
 //!
 //! Request schemas follow deserialisation (what the server accepts), response schemas
@@ -377,6 +379,88 @@ impl<K: FileKind> DocOutput for File<K> {
             "200".into(),
             json!({"description": "file", "content": content}),
         );
+    }
+}
+
+/// A stream of server-sent events (`text/event-stream`), each event's data `T` as JSON. The
+/// document names `T` under `x-event-data`, so clients generated from it know the event type.
+/// A comment line goes out every 15 s so proxies keep the connection open.
+pub struct EventStream<T> {
+    response: Response,
+    kind: PhantomData<T>,
+}
+
+impl<T: Serialize + Send + 'static> EventStream<T> {
+    /// `events` yields `(event name, data)`; the stream ends when it does.
+    pub fn new<S>(events: S) -> EventStream<T>
+    where
+        S: futures_util::Stream<Item = (&'static str, T)> + Send + 'static,
+    {
+        use axum::response::sse::{Event, KeepAlive, Sse};
+        use futures_util::StreamExt as _;
+        let events = events.map(|(name, data)| {
+            let event = Event::default().event(name);
+            // A serialisation failure becomes an error event rather than a broken stream.
+            Ok::<_, std::convert::Infallible>(match serde_json::to_string(&data) {
+                Ok(json) => event.data(json),
+                Err(_) => Event::default().event("error").data("{}"),
+            })
+        });
+        let mut response = Sse::new(events)
+            .keep_alive(KeepAlive::new().interval(std::time::Duration::from_secs(15)))
+            .into_response();
+        // Proxies (nginx) must pass events on at once, not buffer them.
+        response
+            .headers_mut()
+            .insert("x-accel-buffering", HeaderValue::from_static("no"));
+        EventStream {
+            response,
+            kind: PhantomData,
+        }
+    }
+}
+
+impl<T> IntoResponse for EventStream<T> {
+    fn into_response(self) -> Response {
+        self.response
+    }
+}
+
+impl<T: JsonSchema> DocOutput for EventStream<T> {
+    fn document(op: &mut Operation, g: &mut Generators) {
+        let data = g.responses.subschema_for::<T>().to_value();
+        op.responses.insert(
+            "200".into(),
+            json!({
+                "description": "server-sent events; each event's data is JSON of the schema in x-event-data",
+                "content": {"text/event-stream": {"schema": {"type": "string"}, "x-event-data": data}},
+            }),
+        );
+    }
+}
+
+/// `R` with a `Set-Cookie` header (the console's session cookie).
+pub struct SetCookie<R> {
+    pub cookie: String,
+    pub response: R,
+}
+
+impl<R: IntoResponse> IntoResponse for SetCookie<R> {
+    fn into_response(self) -> Response {
+        let mut response = self.response.into_response();
+        match HeaderValue::from_str(&self.cookie) {
+            Ok(v) => {
+                response.headers_mut().append(header::SET_COOKIE, v);
+                response
+            }
+            Err(_) => ApiError::internal("unreadable cookie").into_response(),
+        }
+    }
+}
+
+impl<R: DocOutput> DocOutput for SetCookie<R> {
+    fn document(op: &mut Operation, g: &mut Generators) {
+        R::document(op, g);
     }
 }
 

@@ -9,7 +9,8 @@
 //! re-export below. `rooms` holds one module per domain (its API types, handlers and SQL).
 //! Shared below the rooms: `state`, `paging`, `scope` (scoped lookups), `contract` (typed API
 //! bodies), `error`, `db` (connections, migrations), `objects`, `hub` (one-tap rendezvous),
-//! `auth` and `keys` (secrets). Above them: `server` (route table, guard, OpenAPI) and `jobs`
+//! `feed` (changes pushed to consoles), `auth` and `keys` (secrets). Above them: `server`
+//! (route table, guard, OpenAPI), `console` (serving the built web console) and `jobs`
 //! (scheduled work).
 #![forbid(unsafe_code)]
 
@@ -17,9 +18,11 @@ pub use cloud_rules::{cases, faces, policy};
 
 pub mod auth;
 pub mod config;
+pub mod console;
 pub mod contract;
 pub mod db;
 pub mod error;
+pub mod feed;
 pub mod hub;
 pub mod jobs;
 pub mod keys;
@@ -58,6 +61,7 @@ pub struct Running {
 
 impl Running {
     pub async fn stop(self) {
+        self.state.feed.stop();
         let _ = self.stop.send(true);
         let _ = self.task.await;
         for j in self.jobs {
@@ -118,6 +122,7 @@ pub async fn start_layered(
     let app = wrap(server::router(state.clone()));
     let (stop, mut stopped) = tokio::sync::watch::channel(false);
     let jobs = jobs::start(&state, &stop);
+    let feed = state.feed.clone();
     let task = tokio::spawn(async move {
         axum::serve(
             listener,
@@ -125,6 +130,7 @@ pub async fn start_layered(
         )
         .with_graceful_shutdown(async move {
             let _ = stopped.changed().await;
+            feed.stop();
         })
         .await
     });

@@ -27,6 +27,11 @@ pub const PUBLIC_ROUTES: &[PublicRoute] = &[
     },
     PublicRoute {
         method: "POST",
+        path: "/v1/console/session",
+        reveals: "the same as /v1/auth/login (one answer for every wrong pair, same throttle); a right pair of an app account is refused without a session",
+    },
+    PublicRoute {
+        method: "POST",
         path: "/v1/app/signup",
         reveals: "nothing about other accounts: visitor and enterprise sign-ups answer the same whether the phone is taken or not; a resident's sign-up answers only with a valid activation code (throttled per address)",
     },

@@ -69,7 +69,9 @@ pub fn routes() -> Vec<RouteSpec> {
         r(Method::GET, "/openapi.json", Public, "This API's OpenAPI 3.1 document", openapi),
         // accounts and sessions
         r(Method::POST, "/v1/auth/login", Public, "Log in with user name and password; returns a session token", accounts::login),
-        r(Method::POST, "/v1/auth/logout", Account, "End this session", accounts::logout),
+        r(Method::POST, "/v1/auth/logout", Account, "End this session (bearer token or console cookie)", accounts::logout),
+        r(Method::POST, "/v1/console/session", Public, "The console's login: sets an HttpOnly session cookie and answers the CSRF token for writes", accounts::console_login),
+        r(Method::GET, "/v1/console/session", Account, "The console's session (cookie only): account, CSRF token, communities it may work on", accounts::console_session),
         r(Method::GET, "/v1/me", Account, "The signed-in account", accounts::me),
         r(Method::POST, "/v1/app/signup", Public, "Create an app account (visitor, enterprise, or resident already registered by staff)", accounts::signup),
         r(Method::POST, "/v1/street/accounts", Street, "Create a staff account", accounts::create_staff),
@@ -118,6 +120,7 @@ pub fn routes() -> Vec<RouteSpec> {
         r(Method::PUT, "/v1/communities/{community_id}/face-settings", Community, "Change the face settings ({face_thumbnail_upload, face_thumbnail_retention_days 1..=365}); boxes follow on their next sync", faces::put_settings),
         r(Method::GET, "/v1/communities/{community_id}/alarm-events", Community, "Alarm transitions as boxes reported them, newest first, filtered and paginated", logs::alarms),
         r(Method::GET, "/v1/communities/{community_id}/alarms", Community, "Alarms (one per device and type until closed), newest first; filter by status, kind, severity, place, time", alarms::list),
+        r(Method::GET, "/v1/communities/{community_id}/alarms/feed", Community, "Live feed of this community's alarm changes (server-sent events named `alarms`; ids only)", alarms::feed),
         r(Method::GET, "/v1/communities/{community_id}/alarms/{alarm_id}", Community, "One alarm with its whole history", alarms::get),
         r(Method::POST, "/v1/communities/{community_id}/alarms/{alarm_id}/ack", Community, "Acknowledge an alarm with a comment (who and when are recorded; the box hears of it)", alarms::ack),
         r(Method::POST, "/v1/communities/{community_id}/alarms/{alarm_id}/clear", Community, "Clear an alarm by hand with a comment", alarms::clear),
@@ -199,11 +202,14 @@ pub fn router(state: AppState) -> Router {
         router = router.route(path, mr);
     }
     let limit = state.cfg.max_body_bytes;
+    let console_dir = state.cfg.console.dir.clone();
     router
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), guard))
-        .fallback(|| async {
-            ApiError::new(StatusCode::NOT_FOUND, "no_such_route", "no such route")
-        })
+        .fallback(
+            move |method: Method, uri: axum::http::Uri, headers: HeaderMap| {
+                crate::console::serve(console_dir.clone(), method, uri, headers)
+            },
+        )
         .method_not_allowed_fallback(|| async {
             ApiError::new(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -253,7 +259,7 @@ async fn guard(State(st): State<AppState>, req: Request, next: Next) -> Response
             Ok(x) => x,
             Err(e) => return e.into_response(),
         },
-        _ => match account_caller(&st, &parts.headers).await {
+        _ => match account_caller(&st, &parts.method, &parts.headers).await {
             Ok(c) => (c, body),
             Err(e) => return e.into_response(),
         },
@@ -270,18 +276,45 @@ async fn guard(State(st): State<AppState>, req: Request, next: Next) -> Response
     next.run(Request::from_parts(parts, body)).await
 }
 
-async fn account_caller(st: &AppState, headers: &HeaderMap) -> Result<Caller, ApiError> {
-    let Some(value) = headers.get(axum::http::header::AUTHORIZATION) else {
+/// The account behind a request: a bearer token (API clients, the app), or else the console's
+/// session cookie, whose writes must also carry the session's CSRF token (a cookie is sent by
+/// the browser whatever page asks; the token only by our own pages).
+async fn account_caller(
+    st: &AppState,
+    method: &Method,
+    headers: &HeaderMap,
+) -> Result<Caller, ApiError> {
+    if let Some(value) = headers.get(axum::http::header::AUTHORIZATION) {
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(|| ApiError::unauthenticated("Authorization must be `Bearer TOKEN`"))?;
+        return crate::rooms::accounts::account_by_token(st, token)
+            .await
+            .map(Caller::Account);
+    }
+    let Some(token) = crate::auth::session_from_cookies(headers) else {
         return Ok(Caller::Anonymous);
     };
-    let token = value
-        .to_str()
-        .ok()
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or_else(|| ApiError::unauthenticated("Authorization must be `Bearer TOKEN`"))?;
-    crate::rooms::accounts::account_by_token(st, token)
-        .await
-        .map(Caller::Account)
+    let account = crate::rooms::accounts::account_by_token(st, &token).await?;
+    if !(method == Method::GET || method == Method::HEAD) {
+        let sent = headers
+            .get(crate::auth::CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if !crate::auth::same_secret(sent, &crate::auth::csrf_token(&token)) {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "csrf_failed",
+                format!(
+                    "a write with the session cookie needs the session's {} header",
+                    crate::auth::CSRF_HEADER
+                ),
+            ));
+        }
+    }
+    Ok(Caller::Account(account))
 }
 
 /// Verify a box's signed request. The body is read here (bounded) because the signature covers

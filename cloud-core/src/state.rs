@@ -14,6 +14,7 @@ use crate::keys::Keys;
 /// - `throttle`, `signups`: login failure and sign-up counts must be seen by every request; a
 ///   std mutex, never held across an await.
 /// - `hub`: the rendezvous between one-tap requests and the boxes' long-polls (see `hub`).
+/// - `feed`: changes pushed to open consoles (see `feed`).
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
@@ -30,6 +31,8 @@ pub struct AppState {
     pub objects: Arc<dyn crate::objects::ObjectStore>,
     /// The street's case category tree, read once every few seconds rather than per report.
     pub categories: Arc<CategoryCache>,
+    /// Changes pushed to open consoles (see `feed`).
+    pub feed: Arc<crate::feed::Feed>,
 }
 
 impl AppState {
@@ -59,6 +62,7 @@ impl AppState {
             replay: Arc::default(),
             hub: Arc::new(CommandHub::default()),
             categories: Arc::default(),
+            feed: Arc::default(),
         }
     }
 }

@@ -88,6 +88,7 @@ fn check(
         return Err(format!("media type `{media}` is not documented for {code}"));
     };
     if bare != "application/json" {
+        // Files, pages and event streams: the media type is what the document promises.
         return Ok(());
     }
     let value: Value =
@@ -118,6 +119,18 @@ pub async fn layer(req: Request, next: Next) -> Response {
     let resp = next.run(req).await;
     if method == Method::HEAD {
         return resp;
+    }
+    let streamed = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/event-stream"));
+    if streamed {
+        // An event stream never ends by itself: check that it is documented, pass it on as is.
+        return match check(&method, &path, resp.status(), "text/event-stream", b"") {
+            Ok(()) => resp,
+            Err(why) => contract_violation(&method, &path, why),
+        };
     }
     let (parts, body) = resp.into_parts();
     let bytes = match axum::body::to_bytes(body, usize::MAX).await {

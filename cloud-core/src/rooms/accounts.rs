@@ -10,7 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{self, ThrottleVerdict};
-use crate::contract::{Created, NoContent};
+use crate::contract::{Created, NoContent, SetCookie};
 use crate::db::RowExt;
 use crate::error::{phone, text, ApiError, ApiResult, Body};
 use crate::policy::{Account, Caller, Role};
@@ -26,6 +26,25 @@ pub struct SessionV1 {
     pub token: String,
     pub expires_at_ms: i64,
     pub account: AccountV1,
+}
+
+/// A console session (`POST /v1/console/session`): the session token itself is in an
+/// `HttpOnly` cookie; send `csrf_token` as the `X-CSRF-Token` header with every write.
+#[derive(Serialize, JsonSchema)]
+pub struct ConsoleSessionV1 {
+    pub csrf_token: String,
+    pub expires_at_ms: i64,
+    pub username: String,
+    pub account: AccountV1,
+    /// The communities this account may work on (one for community accounts).
+    pub communities: Vec<CommunityRefV1>,
+}
+
+/// A community by id and name.
+#[derive(Serialize, JsonSchema)]
+pub struct CommunityRefV1 {
+    pub id: String,
+    pub name: String,
 }
 
 /// An account: who is signed in.
@@ -108,6 +127,21 @@ pub async fn login(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Body(b): Body<LoginBody>,
 ) -> ApiResult<Json<SessionV1>> {
+    let (token, expires_at_ms, account) = open_session(&st, peer, &b).await?;
+    Ok(Json(SessionV1 {
+        token,
+        expires_at_ms,
+        account,
+    }))
+}
+
+/// Check the password (throttled, see [`login`]) and open a session: its token, expiry and
+/// account.
+async fn open_session(
+    st: &AppState,
+    peer: SocketAddr,
+    b: &LoginBody,
+) -> ApiResult<(String, i64, AccountV1)> {
     let now = now_ms();
     let keys = auth::LoginKeys::new(&b.username, &peer.ip().to_string());
     {
@@ -164,33 +198,137 @@ pub async fn login(
     .bind(now)
     .execute(&st.db.pool)
     .await?;
-    Ok(Json(SessionV1 {
-        token,
-        expires_at_ms: expires,
-        account: AccountV1 {
-            id: account_id,
-            role,
-            community_id: row.opt_text("community_id")?,
-            person_id: row.opt_text("person_id")?,
-        },
-    }))
+    let account = AccountV1 {
+        id: account_id,
+        role,
+        community_id: row.opt_text("community_id")?,
+        person_id: row.opt_text("person_id")?,
+    };
+    Ok((token, expires, account))
 }
 
+/// The console's login: the same check and throttle as [`login`], but the session token goes
+/// into an `HttpOnly` cookie that page scripts cannot read; the answer carries the session's
+/// CSRF token instead. Staff accounts only: the app signs in with bearer tokens.
+pub async fn console_login(
+    State(st): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Body(b): Body<LoginBody>,
+) -> ApiResult<SetCookie<Json<ConsoleSessionV1>>> {
+    let (token, expires_at_ms, account) = open_session(&st, peer, &b).await?;
+    if account.role.is_app() {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(auth::token_hash(&token))
+            .execute(&st.db.pool)
+            .await?;
+        return Err(ApiError::forbidden(
+            "the console is for street, community and case staff; sign in with the app",
+        ));
+    }
+    let session = console_session_of(&st, &token, expires_at_ms, account).await?;
+    Ok(SetCookie {
+        cookie: auth::session_cookie(
+            &token,
+            st.cfg.session_ttl_seconds,
+            st.cfg.console.secure_cookie,
+        ),
+        response: Json(session),
+    })
+}
+
+/// The console's session after a reload: who is signed in, the CSRF token again, the
+/// communities the account may work on. Only with the session cookie.
+pub async fn console_session(
+    State(st): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: axum::http::HeaderMap,
+) -> ApiResult<Json<ConsoleSessionV1>> {
+    let Caller::Account(a) = caller else {
+        return Err(ApiError::unauthenticated("sign in first"));
+    };
+    let token = auth::session_from_cookies(&headers)
+        .filter(|_| headers.get(axum::http::header::AUTHORIZATION).is_none())
+        .ok_or_else(|| ApiError::unauthenticated("no console session cookie"))?;
+    let expires_at_ms = sqlx::query("SELECT expires_at_ms FROM sessions WHERE token_hash = $1")
+        .bind(auth::token_hash(&token))
+        .fetch_optional(&st.db.pool)
+        .await?
+        .ok_or_else(|| ApiError::unauthenticated("session unknown or expired"))?
+        .int("expires_at_ms")?;
+    let account = AccountV1 {
+        id: a.id,
+        role: a.role,
+        community_id: a.community_id,
+        person_id: a.person_id,
+    };
+    Ok(Json(
+        console_session_of(&st, &token, expires_at_ms, account).await?,
+    ))
+}
+
+async fn console_session_of(
+    st: &AppState,
+    token: &str,
+    expires_at_ms: i64,
+    account: AccountV1,
+) -> ApiResult<ConsoleSessionV1> {
+    let username = crate::scope::username(st, &account.id).await?;
+    // The communities this account may work on: its own, or every one for street-wide staff.
+    let rows = match &account.community_id {
+        Some(cid) => {
+            sqlx::query("SELECT id, name FROM communities WHERE id = $1")
+                .bind(cid)
+                .fetch_all(&st.db.pool)
+                .await?
+        }
+        None => {
+            sqlx::query("SELECT id, name FROM communities ORDER BY name, id")
+                .fetch_all(&st.db.pool)
+                .await?
+        }
+    };
+    let communities = rows
+        .iter()
+        .map(|r| {
+            Ok(CommunityRefV1 {
+                id: r.text("id")?,
+                name: r.text("name")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(ConsoleSessionV1 {
+        csrf_token: auth::csrf_token(token),
+        expires_at_ms,
+        username,
+        account,
+        communities,
+    })
+}
+
+/// End the session the request came with (bearer token, or the console's cookie, which is
+/// also removed from the browser).
 pub async fn logout(
     State(st): State<AppState>,
     headers: axum::http::HeaderMap,
-) -> ApiResult<NoContent> {
-    if let Some(token) = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-    {
+) -> ApiResult<SetCookie<NoContent>> {
+    let token = match headers.get(axum::http::header::AUTHORIZATION) {
+        Some(v) => v
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| t.trim().to_string()),
+        None => auth::session_from_cookies(&headers),
+    };
+    if let Some(token) = token {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(auth::token_hash(token.trim()))
+            .bind(auth::token_hash(&token))
             .execute(&st.db.pool)
             .await?;
     }
-    Ok(NoContent)
+    Ok(SetCookie {
+        cookie: auth::expired_session_cookie(st.cfg.console.secure_cookie),
+        response: NoContent,
+    })
 }
 
 pub async fn me(Extension(caller): Extension<Caller>) -> ApiResult<Json<AccountV1>> {

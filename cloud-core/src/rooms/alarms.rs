@@ -1,6 +1,7 @@
 //! Alarms as staff manage them: the lifecycle (sans-IO, `Life::apply`), folding the boxes'
 //! alarm transitions into one row per alarm, and the staff routes: list with filters, one
-//! alarm with its history, acknowledge with a comment, clear with a comment.
+//! alarm with its history, acknowledge with a comment, clear with a comment, and the live feed
+//! that tells an open console which alarms changed.
 //!
 //! Lifecycle (ThingsBoard's): active/cleared × unacknowledged/acknowledged. One open alarm per
 //! (box, source, kind), updated rather than duplicated; closed once cleared *and* acknowledged,
@@ -13,6 +14,7 @@ use axum::{Extension, Json};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::contract::EventStream;
 use crate::db::{next_change_seq, RowExt};
 use crate::error::{text, ApiError, ApiResult, Body, Q};
 use crate::paging::Page;
@@ -95,6 +97,24 @@ fn life_of(r: &sqlx::any::AnyRow) -> Result<Life, sqlx::Error> {
         ack_comment: r.opt_text("ack_comment")?,
         detail: r.text("detail")?,
     })
+}
+
+/// What the live feed says: `ready` once the console is subscribed (nothing published before it
+/// is missed after it), `changed` with the alarms to read again, `resync` when the console fell
+/// too far behind and must reload its list.
+#[derive(Serialize, JsonSchema)]
+pub struct AlarmFeedEventV1 {
+    pub kind: AlarmFeedKindV1,
+    /// The alarms that changed (`changed` only); read them through the scoped routes.
+    pub alarm_ids: Vec<String>,
+}
+
+#[derive(Clone, Copy, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AlarmFeedKindV1 {
+    Ready,
+    Changed,
+    Resync,
 }
 
 /// Where an alarm belongs.
@@ -434,6 +454,52 @@ async fn act(
         .fetch_one(&mut *tx)
         .await?;
     tx.commit().await?;
+    st.feed.publish_alarms(&cid, vec![id.clone()]);
     tracing::info!(alarm_id = %id, action, "alarm changed by staff");
     Ok(Json(alarm_of(&row)?))
+}
+
+/// The live feed of this community's alarm changes (server-sent events named `alarms`). Ids
+/// only: a console reads the alarms through the list and detail routes, which apply the scope.
+pub async fn feed(
+    State(st): State<AppState>,
+    Path(cid): Path<String>,
+) -> ApiResult<EventStream<AlarmFeedEventV1>> {
+    use tokio::sync::broadcast::error::RecvError;
+    let rx = st.feed.subscribe_alarms();
+    let stopping = st.feed.stopping();
+    let first = Some(AlarmFeedEventV1 {
+        kind: AlarmFeedKindV1::Ready,
+        alarm_ids: Vec::new(),
+    });
+    let events = futures_util::stream::unfold(
+        (rx, stopping, cid, first),
+        |(mut rx, mut stopping, cid, first)| async move {
+            if let Some(ready) = first {
+                return Some((("alarms", ready), (rx, stopping, cid, None)));
+            }
+            loop {
+                if *stopping.borrow() {
+                    return None;
+                }
+                let event = tokio::select! {
+                    r = rx.recv() => match r {
+                        Ok(ev) if ev.community_id == cid => AlarmFeedEventV1 {
+                            kind: AlarmFeedKindV1::Changed,
+                            alarm_ids: ev.alarm_ids,
+                        },
+                        Ok(_) => continue,
+                        Err(RecvError::Lagged(_)) => AlarmFeedEventV1 {
+                            kind: AlarmFeedKindV1::Resync,
+                            alarm_ids: Vec::new(),
+                        },
+                        Err(RecvError::Closed) => return None,
+                    },
+                    _ = stopping.changed() => return None,
+                };
+                return Some((("alarms", event), (rx, stopping, cid, None)));
+            }
+        },
+    );
+    Ok(EventStream::new(events))
 }

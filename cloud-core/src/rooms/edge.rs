@@ -563,8 +563,9 @@ pub async fn sync_up(
     }
     // Alarms are few: one by one, so that a transition is folded into its alarm exactly when
     // its record is stored for the first time.
+    let mut changed_alarms = Vec::new();
     for a in &alarms {
-        stored += store_alarm(&mut tx, &bx, a, received).await?;
+        stored += store_alarm(&mut tx, &bx, a, received, &mut changed_alarms).await?;
     }
     for d in &states {
         stored += store_state(&mut tx, &bx, d).await?;
@@ -578,6 +579,7 @@ pub async fn sync_up(
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
+    st.feed.publish_alarms(&bx.community_id, changed_alarms);
     let total = b.records.len() as u64;
     tracing::debug!(box_id = %bx.box_id, records = total, stored, thumbnails, "uplink batch committed");
     Ok(Json(UplinkAckV1 {
@@ -592,6 +594,7 @@ async fn store_alarm(
     bx: &EdgeBox,
     a: &edge_sync::sync::AlarmV1,
     received: i64,
+    changed: &mut Vec<String>,
 ) -> Result<u64, sqlx::Error> {
     let n = sqlx::query(
         "INSERT INTO alarm_events (id, community_id, estate_id, box_id, source, kind, severity, state, detail, at_ms, received_at_ms) \
@@ -626,10 +629,11 @@ async fn store_alarm(
         let (alarm_id, _) = crate::rooms::alarms::fold(tx, &key, &t, a.at_ms).await?;
         if let Some(alarm_id) = alarm_id {
             sqlx::query("UPDATE alarm_events SET alarm_id = $1 WHERE id = $2")
-                .bind(alarm_id)
+                .bind(&alarm_id)
                 .bind(a.id.to_string())
                 .execute(&mut *tx)
                 .await?;
+            changed.push(alarm_id);
         }
     }
     Ok(n)
