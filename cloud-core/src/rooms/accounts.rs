@@ -38,6 +38,10 @@ pub struct ConsoleSessionV1 {
     pub account: AccountV1,
     /// The communities this account may work on (one for community accounts).
     pub communities: Vec<CommunityRefV1>,
+    /// The route classes (`x-access` in the API document) this account passes on those
+    /// communities: the console builds its menu from them. The server checks every request
+    /// anyway.
+    pub rights: Vec<crate::policy::Access>,
 }
 
 /// A community by id and name.
@@ -296,7 +300,29 @@ async fn console_session_of(
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let caller = Caller::Account(crate::policy::Account {
+        id: account.id.clone(),
+        role: account.role,
+        community_id: account.community_id.clone(),
+        person_id: account.person_id.clone(),
+    });
+    // Every community of the list is alike for the account, so the first stands for all.
+    let probe = communities
+        .first()
+        .map(|c| c.id.clone())
+        .or_else(|| account.community_id.clone());
+    use crate::policy::Access;
+    let rights = [
+        Access::Account,
+        Access::Street,
+        Access::Community,
+        Access::Cases,
+    ]
+    .into_iter()
+    .filter(|a| crate::policy::decide(*a, &caller, probe.as_deref()).is_ok())
+    .collect();
     Ok(ConsoleSessionV1 {
+        rights,
         csrf_token: auth::csrf_token(token),
         expires_at_ms,
         username,

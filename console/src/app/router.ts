@@ -1,0 +1,56 @@
+// The routes: the login page, then every feature's pages inside the shell, community pages under
+// /c/:cid/ and street pages under /street/. A page the account may not open, or a community
+// outside its scope, shows a plain refusal (the server refuses the data anyway).
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
+import { features } from '@/features'
+import { useSession } from './session'
+import { i18n } from '@/i18n'
+import type { Access } from './feature'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    access?: Access
+    title?: string
+    public?: boolean
+  }
+}
+
+function children(scope: 'community' | 'street'): RouteRecordRaw[] {
+  return features
+    .filter((f) => f.scope === scope)
+    .flatMap((f) => f.pages)
+    .map((p) => ({ path: p.path, name: p.name, component: p.component, meta: { access: p.access, title: p.title } }))
+}
+
+const routes: RouteRecordRaw[] = [
+  { path: '/login', name: 'login', component: () => import('@/features/auth/pages/LoginPage.vue'), meta: { public: true } },
+  { path: '/c/:cid', component: () => import('./ShellLayout.vue'), children: children('community') },
+  { path: '/street', component: () => import('./ShellLayout.vue'), children: children('street') },
+  { path: '/', name: 'root', redirect: () => home() },
+  { path: '/:rest(.*)*', name: 'not-found', component: () => import('./NotFoundPage.vue'), meta: { public: true } },
+]
+
+/** Where an account starts: its community's home, or the street's page list without one. */
+export function home(): string {
+  const s = useSession()
+  if (s.communityId) return `/c/${s.communityId}/home`
+  if (s.isStreet) return '/street/communities'
+  return '/login'
+}
+
+export const router = createRouter({ history: createWebHistory(), routes })
+
+router.beforeEach(async (to) => {
+  const s = useSession()
+  if (!s.loaded) await s.load()
+  if (to.meta.public) return true
+  if (!s.session) return { name: 'login', query: { next: to.fullPath } }
+  const cid = typeof to.params.cid === 'string' ? to.params.cid : null
+  if (cid && s.mayWorkOn(cid) && s.communityId !== cid) s.chooseCommunity(cid)
+  return true
+})
+
+router.afterEach((to) => {
+  const t = i18n.global.t
+  document.title = to.meta.title ? `${t(to.meta.title)} · ${t('app.title')}` : t('app.title')
+})

@@ -1,0 +1,35 @@
+import { api, ok, type Schemas } from '@/api/client'
+
+export type Pass = Schemas['PassLogV1']
+export type Estate = Schemas['EstateV1']
+export type Door = Schemas['DoorV1']
+
+export interface PassFilters {
+  estate_id?: string
+  door_id?: string
+  person_id?: string
+  method?: string
+  allowed?: boolean
+  from_ms?: number
+  to_ms?: number
+}
+
+export function listPasses(cid: string, f: PassFilters, before: string | null, limit: number) {
+  const query = Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined && v !== '' && v !== null))
+  return ok(api.GET('/v1/communities/{community_id}/passes', { params: { path: { community_id: cid }, query: { ...query, before, limit } } }))
+}
+
+export async function listEstates(cid: string): Promise<Estate[]> {
+  const r = await ok(api.GET('/v1/communities/{community_id}/estates', { params: { path: { community_id: cid } } }))
+  return r.items
+}
+
+export async function listDoors(cid: string): Promise<Door[]> {
+  const r = await ok(api.GET('/v1/communities/{community_id}/doors', { params: { path: { community_id: cid } } }))
+  return r.items
+}
+
+/** The thumbnail's address (the browser sends the session cookie with it; viewing is logged). */
+export function thumbnailUrl(cid: string, passId: string): string {
+  return `/v1/communities/${encodeURIComponent(cid)}/passes/${encodeURIComponent(passId)}/thumbnail`
+}
