@@ -105,6 +105,7 @@ async fn console_session_is_an_httponly_cookie_and_writes_need_the_csrf_token(en
         body["communities"],
         json!([{"id": c.id, "name": "Huayuan"}])
     );
+    assert_eq!(body["rights"], json!(["account", "community", "cases"]));
 
     // Reads with the cookie alone; the session again after a reload.
     let (s, again) = browser
