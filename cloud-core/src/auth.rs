@@ -228,8 +228,31 @@ pub fn expired_session_cookie(secure: bool) -> String {
     session_cookie("", 0, secure)
 }
 
+/// The session token a request presents, and how.
+pub enum Presented {
+    Bearer(String),
+    Cookie(String),
+    /// An `Authorization` header that is not `Bearer TOKEN`.
+    Malformed,
+}
+
+/// The request's session token, if any: `Authorization: Bearer` wins over the console's cookie.
+pub fn presented_token(headers: &axum::http::HeaderMap) -> Option<Presented> {
+    match headers.get(axum::http::header::AUTHORIZATION) {
+        Some(v) => Some(
+            v.to_str()
+                .ok()
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map_or(Presented::Malformed, |t| {
+                    Presented::Bearer(t.trim().to_string())
+                }),
+        ),
+        None => session_from_cookies(headers).map(Presented::Cookie),
+    }
+}
+
 /// The session cookie's value among the request's `Cookie` headers.
-pub fn session_from_cookies(headers: &axum::http::HeaderMap) -> Option<String> {
+fn session_from_cookies(headers: &axum::http::HeaderMap) -> Option<String> {
     headers
         .get_all(axum::http::header::COOKIE)
         .iter()

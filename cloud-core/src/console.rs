@@ -113,7 +113,9 @@ pub async fn serve(
             .into_response();
     };
     let hashed = path.starts_with("/assets/");
-    let (file, found) = if file.is_file() {
+    let is_file =
+        |p: PathBuf| async move { tokio::fs::metadata(&p).await.is_ok_and(|m| m.is_file()) };
+    let (file, found) = if is_file(file.clone()).await {
         (file, true)
     } else if hashed
         || path
@@ -139,7 +141,7 @@ pub async fn serve(
         .filter_map(|v| v.to_str().ok())
         .any(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
     let gz = PathBuf::from(format!("{}.gz", file.display()));
-    let (bytes, gzipped) = if accepts_gzip && gz.is_file() {
+    let (bytes, gzipped) = if accepts_gzip && is_file(gz.clone()).await {
         (tokio::fs::read(&gz).await, true)
     } else {
         (tokio::fs::read(&file).await, false)

@@ -284,18 +284,20 @@ async fn account_caller(
     method: &Method,
     headers: &HeaderMap,
 ) -> Result<Caller, ApiError> {
-    if let Some(value) = headers.get(axum::http::header::AUTHORIZATION) {
-        let token = value
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or_else(|| ApiError::unauthenticated("Authorization must be `Bearer TOKEN`"))?;
-        return crate::rooms::accounts::account_by_token(st, token)
-            .await
-            .map(Caller::Account);
-    }
-    let Some(token) = crate::auth::session_from_cookies(headers) else {
-        return Ok(Caller::Anonymous);
+    use crate::auth::Presented;
+    let token = match crate::auth::presented_token(headers) {
+        Some(Presented::Malformed) => {
+            return Err(ApiError::unauthenticated(
+                "Authorization must be `Bearer TOKEN`",
+            ))
+        }
+        None => return Ok(Caller::Anonymous),
+        Some(Presented::Bearer(token)) => {
+            return crate::rooms::accounts::account_by_token(st, &token)
+                .await
+                .map(Caller::Account)
+        }
+        Some(Presented::Cookie(token)) => token,
     };
     let account = crate::rooms::accounts::account_by_token(st, &token).await?;
     if !(method == Method::GET || method == Method::HEAD) {

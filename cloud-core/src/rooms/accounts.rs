@@ -98,6 +98,17 @@ pub struct ResidentSignedUpV1 {
     pub role: Role,
 }
 
+impl From<Account> for AccountV1 {
+    fn from(a: Account) -> Self {
+        AccountV1 {
+            id: a.id,
+            role: a.role,
+            community_id: a.community_id,
+            person_id: a.person_id,
+        }
+    }
+}
+
 /// A staff account just made.
 #[derive(Serialize, JsonSchema)]
 pub struct StaffAccountV1 {
@@ -250,23 +261,17 @@ pub async fn console_session(
     let Caller::Account(a) = caller else {
         return Err(ApiError::unauthenticated("sign in first"));
     };
-    let token = auth::session_from_cookies(&headers)
-        .filter(|_| headers.get(axum::http::header::AUTHORIZATION).is_none())
-        .ok_or_else(|| ApiError::unauthenticated("no console session cookie"))?;
+    let Some(auth::Presented::Cookie(token)) = auth::presented_token(&headers) else {
+        return Err(ApiError::unauthenticated("no console session cookie"));
+    };
     let expires_at_ms = sqlx::query("SELECT expires_at_ms FROM sessions WHERE token_hash = $1")
         .bind(auth::token_hash(&token))
         .fetch_optional(&st.db.pool)
         .await?
         .ok_or_else(|| ApiError::unauthenticated("session unknown or expired"))?
         .int("expires_at_ms")?;
-    let account = AccountV1 {
-        id: a.id,
-        role: a.role,
-        community_id: a.community_id,
-        person_id: a.person_id,
-    };
     Ok(Json(
-        console_session_of(&st, &token, expires_at_ms, account).await?,
+        console_session_of(&st, &token, expires_at_ms, a.into()).await?,
     ))
 }
 
@@ -300,7 +305,7 @@ async fn console_session_of(
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    let caller = Caller::Account(crate::policy::Account {
+    let caller = Caller::Account(Account {
         id: account.id.clone(),
         role: account.role,
         community_id: account.community_id.clone(),
@@ -337,15 +342,9 @@ pub async fn logout(
     State(st): State<AppState>,
     headers: axum::http::HeaderMap,
 ) -> ApiResult<SetCookie<NoContent>> {
-    let token = match headers.get(axum::http::header::AUTHORIZATION) {
-        Some(v) => v
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(|t| t.trim().to_string()),
-        None => auth::session_from_cookies(&headers),
-    };
-    if let Some(token) = token {
+    if let Some(auth::Presented::Bearer(token) | auth::Presented::Cookie(token)) =
+        auth::presented_token(&headers)
+    {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(auth::token_hash(&token))
             .execute(&st.db.pool)
@@ -359,12 +358,7 @@ pub async fn logout(
 
 pub async fn me(Extension(caller): Extension<Caller>) -> ApiResult<Json<AccountV1>> {
     match caller {
-        Caller::Account(a) => Ok(Json(AccountV1 {
-            id: a.id,
-            role: a.role,
-            community_id: a.community_id,
-            person_id: a.person_id,
-        })),
+        Caller::Account(a) => Ok(Json(a.into())),
         _ => Err(ApiError::unauthenticated("not an account")),
     }
 }

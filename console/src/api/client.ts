@@ -60,3 +60,8 @@ export async function ok<T>(call: Promise<{ data?: T; error?: unknown; response:
   const e = (r.error ?? {}) as Partial<ErrorBody>
   throw new ApiError(r.response.status, e.error?.code ?? 'http_' + r.response.status, e.error?.message ?? r.response.statusText, e.error?.field)
 }
+
+/** Filters as query parameters: unset and empty ones left out. */
+export function withoutEmpty<T extends object>(f: T): Partial<T> {
+  return Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined && v !== null && v !== '')) as Partial<T>
+}

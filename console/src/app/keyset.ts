@@ -69,3 +69,7 @@ export function useKeysetList<T>(load: (before: string | null, limit: number) =>
 
   return { items, loading, error, limit, hasNext, cursors, reload, refresh, nextPage, prevPage, setLimit }
 }
+
+/** The paging controls' view of a list (any item type). */
+export type KeysetList = Pick<ReturnType<typeof useKeysetList<unknown>>, 'limit' | 'cursors' | 'hasNext' | 'loading' | 'prevPage' | 'nextPage' | 'setLimit'>
+

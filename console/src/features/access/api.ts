@@ -1,4 +1,4 @@
-import { api, ok, type Schemas } from '@/api/client'
+import { api, ok, withoutEmpty, type Schemas } from '@/api/client'
 
 export type Pass = Schemas['PassLogV1']
 export type Estate = Schemas['EstateV1']
@@ -15,8 +15,7 @@ export interface PassFilters {
 }
 
 export function listPasses(cid: string, f: PassFilters, before: string | null, limit: number) {
-  const query = Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined && v !== '' && v !== null))
-  return ok(api.GET('/v1/communities/{community_id}/passes', { params: { path: { community_id: cid }, query: { ...query, before, limit } } }))
+  return ok(api.GET('/v1/communities/{community_id}/passes', { params: { path: { community_id: cid }, query: { ...withoutEmpty(f), before, limit } } }))
 }
 
 export async function listEstates(cid: string): Promise<Estate[]> {

@@ -1,5 +1,5 @@
 // The alarms feature's calls (typed by the generated client) and its live feed.
-import { api, ok, type Schemas } from '@/api/client'
+import { api, ok, withoutEmpty, type Schemas } from '@/api/client'
 
 export type Alarm = Schemas['ManagedAlarmV1']
 export type AlarmWithHistory = Schemas['ManagedAlarmWithHistoryV1']
@@ -14,7 +14,7 @@ export interface AlarmFilters {
 export function listAlarms(cid: string, f: AlarmFilters, before: string | null, limit: number) {
   return ok(
     api.GET('/v1/communities/{community_id}/alarms', {
-      params: { path: { community_id: cid }, query: { ...clean(f), before, limit } },
+      params: { path: { community_id: cid }, query: { ...withoutEmpty(f), before, limit } },
     }),
   )
 }
@@ -53,6 +53,3 @@ export function watchAlarms(cid: string, onEvent: (e: FeedEvent) => void, onStat
   return () => source.close()
 }
 
-function clean<T extends object>(f: T): Partial<T> {
-  return Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined && v !== '')) as Partial<T>
-}
