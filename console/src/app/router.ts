@@ -30,12 +30,18 @@ const routes: RouteRecordRaw[] = [
   { path: '/:rest(.*)*', name: 'not-found', component: () => import('./NotFoundPage.vue'), meta: { public: true } },
 ]
 
-/** Where an account starts: its community's home, or the street's page list without one. */
+const GROUP_ORDER = ['overview', 'access', 'safety', 'registry', 'cases', 'street']
+
+/** Where an account starts: the first menu page it may open (its community's pages first). */
 export function home(): string {
   const s = useSession()
-  if (s.communityId) return `/c/${s.communityId}/home`
-  if (s.isStreet) return '/street/communities'
-  return '/login'
+  const pages = features
+    .flatMap((f) => f.pages.map((p) => ({ scope: f.scope, p })))
+    .filter(({ scope, p }) => p.menu && s.can(p.access) && (scope === 'street' || s.communityId))
+    .sort((a, b) => (a.scope === b.scope ? 0 : a.scope === 'community' ? -1 : 1) || GROUP_ORDER.indexOf(a.p.menu?.group ?? '') - GROUP_ORDER.indexOf(b.p.menu?.group ?? '') || (a.p.menu?.order ?? 0) - (b.p.menu?.order ?? 0))
+  const first = pages[0]
+  if (!first) return '/login'
+  return first.scope === 'community' ? `/c/${s.communityId}/${first.p.path}` : `/street/${first.p.path}`
 }
 
 export const router = createRouter({ history: createWebHistory(), routes })
