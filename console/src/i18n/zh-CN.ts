@@ -1,6 +1,6 @@
 // The shell's texts (features keep theirs in their own folder).
 export default {
-  app: { title: '社区管理后台', street: '街道', language: '语言', logout: '退出登录', community: '当前社区', loading: '加载中…', empty: '暂无数据', retry: '重试' },
+  app: { menu: '主菜单', title: '社区管理后台', street: '街道', language: '语言', logout: '退出登录', community: '当前社区', loading: '加载中…', empty: '暂无数据', retry: '重试' },
   menu: { overview: '概览', access: '通行', safety: '安全', registry: '基础信息', cases: '案件', street: '街道管理' },
   forbidden: { title: '无权访问', page: '您的账号没有打开此页面的权限。', community: '此社区不在您的账号范围内。', back: '返回首页' },
   notFound: { title: '页面不存在', back: '返回首页' },

@@ -1,0 +1,41 @@
+// Shared steps of the browser specs: signing in through the login page, the accessibility check,
+// and a watch on what the page itself reports (script errors, refused scripts and styles).
+import { expect, type Page } from '@playwright/test'
+import AxeBuilder from '@axe-core/playwright'
+import { env } from './env'
+
+/** Sign in through the login page; lands on the account's first page. */
+export async function login(page: Page, user: string, password = env.password): Promise<void> {
+  await page.goto('/login')
+  await page.locator('#login-username').fill(user)
+  await page.locator('#login-password').fill(password)
+  await page.locator('[data-test=submit]').click()
+  await expect(page.locator('[data-test=account-name]')).toHaveText(user)
+}
+
+/** axe-core: no serious or critical violation on the page as it stands. */
+export async function expectAccessible(page: Page, what: string): Promise<void> {
+  const r = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
+  const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+  expect(
+    bad.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`),
+    `axe on ${what}`,
+  ).toEqual([])
+}
+
+/** Collects uncaught page errors and console errors (a CSP refusal is one). */
+export function watchErrors(page: Page): { errors: string[] } {
+  const seen = { errors: [] as string[] }
+  page.on('pageerror', (e) => seen.errors.push(`pageerror: ${e.message}`))
+  page.on('console', (m) => {
+    // A refused request (401 before signing in, a 403 the test provokes) is logged by the
+    // browser too; those are the server's answers, checked where they matter.
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) seen.errors.push(`console: ${m.text()}`)
+  })
+  return seen
+}
+
+/** Markup planted in data must never run: nothing sets this flag. */
+export async function expectNothingInjected(page: Page): Promise<void> {
+  expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined()
+}
