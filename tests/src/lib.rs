@@ -1111,3 +1111,27 @@ pub fn rss_kb(pid: u32, field: &str) -> u64 {
         .and_then(|v| v.parse().ok())
         .unwrap()
 }
+
+/// A test photo from `models/test-images` (public test photos fetched from registry packages by
+/// `models/fetch.sh`).
+pub fn test_image(name: &str) -> Vec<u8> {
+    let p = workspace_root().join("models/test-images").join(name);
+    std::fs::read(&p).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} — run `bash models/fetch.sh` (tests/setup.sh does)",
+            p.display()
+        )
+    })
+}
+
+/// The lower half of a portrait (shoulders, no face), as a JPEG: a photo a box must refuse.
+pub fn no_face_photo() -> Vec<u8> {
+    let img = image::load_from_memory(&test_image("obama.jpg"))
+        .unwrap()
+        .to_rgb8();
+    let (w, h) = img.dimensions();
+    let lower = image::imageops::crop_imm(&img, 0, h / 2 + h / 8, w, h / 2 - h / 8).to_image();
+    let mut out = std::io::Cursor::new(Vec::new());
+    lower.write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
+    out.into_inner()
+}

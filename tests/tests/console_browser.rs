@@ -3,7 +3,7 @@
 //! it, mosquitto as the smoke detector's broker and pymodbus as the box's relay module.
 //!
 //! This test starts those peers, seeds what the pages show (two communities, passes, a person
-//! whose name is markup, a registered smoke detector), hands the specs the addresses and logins
+//! whose name is markup, a registered smoke detector, a box with face recognition), hands the specs the addresses and logins
 //! through the environment, and fails when any spec fails. It needs the console built
 //! (`console/dist`, made by `tests/run.sh`) and Chromium (installed by `tests/setup.sh`); either
 //! missing is a loud failure, never a skip.
@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use tests::cloud::{
     build_community, Api, Engine, InProcess, LinkedBox, TestDb, ADMIN_TOKEN, PASSWORD,
 };
-use tests::{workspace_root, ModbusPeer, Mosquitto};
+use tests::{no_face_photo, workspace_root, ModbusPeer, Mosquitto};
 
 const HOSTILE_NAME: &str = "<img src=x onerror=\"window.__pwned=1\">王<b>五</b>";
 
@@ -105,12 +105,27 @@ async fn console_screens_in_chromium() {
         .as_str()
         .unwrap()
         .to_string();
-    admin
+    // A second person for face review, whose photo will show no face.
+    let lisi = admin
         .ok(
-            &p(&format!("/people/{hostile}/addresses")),
-            &json!({"room_id": c.room}),
+            &p("/people"),
+            &json!({"name": "李四", "kind": "local", "phone": "13800007777"}),
         )
-        .await;
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for person in [&hostile, &lisi] {
+        admin
+            .ok(
+                &p(&format!("/people/{person}/addresses")),
+                &json!({"room_id": c.room}),
+            )
+            .await;
+    }
+    let face_photo = workspace_root().join("models/test-images/obama.jpg");
+    let no_face = tmp.path().join("no-face.jpg");
+    std::fs::write(&no_face, no_face_photo()).unwrap();
 
     let relay = ModbusPeer::tcp(&[1]).await;
     let broker = Mosquitto::start().await;
@@ -125,8 +140,22 @@ keep_alive_seconds = 5
 [[fire_release]]
 building = "{}"
 doors = ["east"]
+
+[face]
+library_path = "{}"
+models_dir = "{}"
+template_key_file = "{}"
+
+[[face.doors]]
+door = "east"
 "#,
-        broker.port, c.building
+        broker.port,
+        c.building,
+        workspace_root()
+            .join("models/runtime/libonnxruntime.so")
+            .display(),
+        workspace_root().join("models").display(),
+        tmp.path().join("face.key").display(),
     );
     let b = LinkedBox::provision_and_start(tmp.path(), &cloud.base, &c, relay.addr(), 500, &extra)
         .await;
@@ -177,6 +206,10 @@ doors = ["east"]
         ("CONSOLE_BOX_URL", b.base.clone()),
         ("CONSOLE_BOX_TOKEN", ADMIN_TOKEN.to_string()),
         ("CONSOLE_HOSTILE_NAME", HOSTILE_NAME.to_string()),
+        ("CONSOLE_FACE_PERSON", "huayuan resident".to_string()),
+        ("CONSOLE_FACE_PHOTO", face_photo.display().to_string()),
+        ("CONSOLE_NOFACE_PERSON", "李四".to_string()),
+        ("CONSOLE_NOFACE_PHOTO", no_face.display().to_string()),
     ];
     if std::env::var_os("CONSOLE_BROWSER_HOLD").is_some() {
         // Writing specs: keep the stack up and leave its addresses where a shell can load them

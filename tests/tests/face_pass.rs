@@ -12,32 +12,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use tests::cloud::{build_community, Api, InProcess, LinkedBox, TestDb, ADMIN_TOKEN, PASSWORD};
-use tests::ModbusPeer;
+use tests::{no_face_photo, test_image as image, ModbusPeer};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn image(name: &str) -> Vec<u8> {
-    let p = repo().join("models/test-images").join(name);
-    std::fs::read(&p).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e} — run `bash models/fetch.sh` (tests/setup.sh does)",
-            p.display()
-        )
-    })
-}
-
-/// The lower half of a portrait (shoulders, no face), as a JPEG.
-fn no_face_photo() -> Vec<u8> {
-    let img = image::load_from_memory(&image("obama.jpg"))
-        .unwrap()
-        .to_rgb8();
-    let (w, h) = img.dimensions();
-    let lower = image::imageops::crop_imm(&img, 0, h / 2 + h / 8, w, h / 2 - h / 8).to_image();
-    let mut out = std::io::Cursor::new(Vec::new());
-    lower.write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
-    out.into_inner()
 }
 
 /// A camera's snapshot URL: answers every GET with the current image and counts the requests.

@@ -25,4 +25,10 @@ export const env = {
   get boxToken(): string { return need('CONSOLE_BOX_TOKEN') },
   /** A person whose registered name is markup; it must show as text. */
   get hostileName(): string { return need('CONSOLE_HOSTILE_NAME') },
+  /** Face review: a person and a photo of their face (the box enrols it), and another person
+   *  with a photo that shows no face (the box refuses it). */
+  get facePerson(): string { return need('CONSOLE_FACE_PERSON') },
+  get facePhoto(): string { return need('CONSOLE_FACE_PHOTO') },
+  get noFacePerson(): string { return need('CONSOLE_NOFACE_PERSON') },
+  get noFacePhoto(): string { return need('CONSOLE_NOFACE_PHOTO') },
 }
