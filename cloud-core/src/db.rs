@@ -183,6 +183,23 @@ pub async fn current_change_seq(db: &Db) -> Result<i64, sqlx::Error> {
     row.try_get::<i64, _>(0)
 }
 
+/// `%text%` for `LIKE … ESCAPE '\'`, with LIKE's own wildcards (`%`, `_`) and the escape
+/// character in `text` escaped, so that user input matches only itself. Case folding, where a
+/// list wants it, is the caller's (`LOWER(col) LIKE` with a lowercased `text`): LIKE's case
+/// rules differ between the engines.
+pub fn contains_pattern(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
 /// Row access by column name, with the column named in the error. The portable schema stores
 /// text, BIGINT numbers, 0/1 flags and DOUBLE PRECISION coordinates.
 pub trait RowExt {

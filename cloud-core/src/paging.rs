@@ -91,6 +91,17 @@ pub(crate) fn limit(v: Option<i64>) -> ApiResult<i64> {
     Ok(l)
 }
 
+/// `limit` (1..=500, default 50) and `offset` (≥ 0, default 0) of an offset-paged list (short
+/// lists in a stable order: people, accounts).
+pub(crate) fn offset_page(limit: Option<i64>, offset: Option<i64>) -> ApiResult<(i64, i64)> {
+    let limit = self::limit(limit)?;
+    let offset = offset.unwrap_or(0);
+    if offset < 0 {
+        return Err(ApiError::invalid("offset", "must not be negative"));
+    }
+    Ok((limit, offset))
+}
+
 /// A page of a newest-first list: `next` is the `before` of the following page, `null` on the
 /// last page.
 #[derive(serde::Serialize, schemars::JsonSchema)]

@@ -19,8 +19,8 @@ use crate::db::RowExt;
 use crate::error::{ApiError, ApiResult};
 use crate::policy::{self, Access, Caller, Denied, EdgeBox};
 use crate::rooms::{
-    accounts, alarms, cases, devices, edge, faces, logs, notifications, onetap, open311, registry,
-    suggestions, visits,
+    accounts, alarms, cases, devices, edge, faces, logs, notifications, onetap, open311, overview,
+    registry, suggestions, visits,
 };
 pub use crate::state::AppState;
 use edge_sync::error::ErrorBodyV1;
@@ -75,6 +75,7 @@ pub fn routes() -> Vec<RouteSpec> {
         r(Method::GET, "/v1/me", Account, "The signed-in account", accounts::me),
         r(Method::POST, "/v1/app/signup", Public, "Create an app account (visitor, enterprise, or resident already registered by staff)", accounts::signup),
         r(Method::POST, "/v1/street/accounts", Street, "Create a staff account", accounts::create_staff),
+        r(Method::GET, "/v1/street/accounts", Street, "Staff accounts (not app accounts), oldest first; filter by name, role, community, enabled", accounts::list_staff),
         r(Method::POST, "/v1/street/accounts/{account_id}/disable", Street, "Disable an account and end its sessions", accounts::disable),
         // street-level registry
         r(Method::POST, "/v1/street/communities", Street, "Create a community", registry::create_community),
@@ -118,6 +119,7 @@ pub fn routes() -> Vec<RouteSpec> {
         r(Method::DELETE, "/v1/communities/{community_id}/face-photos/{photo_id}", Community, "Delete a face photo: its bytes are removed, boxes drop it", faces::delete),
         r(Method::GET, "/v1/communities/{community_id}/face-settings", Community, "Face settings: thumbnail upload and retention (defaults when never saved)", faces::get_settings),
         r(Method::PUT, "/v1/communities/{community_id}/face-settings", Community, "Change the face settings ({face_thumbnail_upload, face_thumbnail_retention_days 1..=365}); boxes follow on their next sync", faces::put_settings),
+        r(Method::GET, "/v1/communities/{community_id}/overview", Community, "The home page's figures: open alarms by severity, pending/due-soon/overdue cases, passes since `since_ms`, boxes and devices offline", overview::get),
         r(Method::GET, "/v1/communities/{community_id}/alarm-events", Community, "Alarm transitions as boxes reported them, newest first, filtered and paginated", logs::alarms),
         r(Method::GET, "/v1/communities/{community_id}/alarms", Community, "Alarms (one per device and type until closed), newest first; filter by status, kind, severity, place, time", alarms::list),
         r(Method::GET, "/v1/communities/{community_id}/alarms/feed", Community, "Live feed of this community's alarm changes (server-sent events named `alarms`; ids only)", alarms::feed),

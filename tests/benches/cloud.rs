@@ -3,7 +3,8 @@
 //! Run with `bash tests/bench.sh cloud` (release build; starts its own PostgreSQL and pymodbus).
 //!
 //! - `uplink_ingest_{sqlite,postgres}_{1,4}box`: signed uplink batches of 1000 records posted
-//!   back to back by 1 or 4 simulated boxes; records stored per second.
+//!   back to back by 1 or 4 simulated boxes; records stored per second. `…_checked`: the same
+//!   behind the suite's contract check (which validates every answer against `/openapi.json`).
 //! - `backlog_drain_100k_{sqlite,postgres}`: a real edge daemon (in-process) with 100,000
 //!   records in its outbox connects; seconds until the cloud acknowledged them all.
 //! - `onetap_e2e_{p50,p99}`: app request → cloud → long-poll → edge → coil write seen by the
@@ -51,10 +52,10 @@ async fn provisioned_box(base: &str, code: &str, seed: u8) -> SigningKey {
     key
 }
 
-async fn ingest(engine: Engine, boxes: usize) {
+async fn ingest(engine: Engine, boxes: usize, checked: bool) {
     let tmp = tempfile::tempdir().unwrap();
     let db = TestDb::new(engine, tmp.path());
-    let mut cloud = InProcess::start(tmp.path(), &db.url).await;
+    let mut cloud = InProcess::start_checked(InProcess::config(tmp.path(), &db.url), checked).await;
     let admin = Api::login(&cloud.base, "admin", PASSWORD).await;
     let mut senders = Vec::new();
     const PER_BOX: usize = 100_000;
@@ -142,7 +143,11 @@ async fn ingest(engine: Engine, boxes: usize) {
     }
     let secs = started.elapsed().as_secs_f64();
     bench(
-        &format!("uplink_ingest_{}_{boxes}box", engine_name(engine)),
+        &format!(
+            "uplink_ingest_{}_{boxes}box{}",
+            engine_name(engine),
+            if checked { "_checked" } else { "" }
+        ),
         (boxes * PER_BOX) as f64 / secs,
         "records/s",
     );
@@ -318,9 +323,12 @@ async fn main() {
         .collect();
     let want = |s: &str| args.is_empty() || args.iter().any(|a| a == s);
     if want("ingest") {
+        // Side by side: the product alone, then behind the suite's contract check.
         for e in [Engine::Sqlite, Engine::Postgres] {
-            ingest(e, 1).await;
-            ingest(e, 4).await;
+            for boxes in [1, 4] {
+                ingest(e, boxes, false).await;
+                ingest(e, boxes, true).await;
+            }
         }
     }
     if want("drain") {

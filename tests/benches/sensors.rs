@@ -46,15 +46,7 @@ fn config(tmp: &Path, broker: u16, n: usize, client: &str) -> String {
 }
 
 async fn snapshot(b: &EdgeBox) -> Value {
-    b.http
-        .get(format!("{}/v1/sensors", b.base))
-        .bearer_auth(ADMIN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    tests::box_sensors(&b.http, &b.base, ADMIN).await
 }
 
 async fn wait_decoded(b: &EdgeBox, n: u64, within: Duration) -> u64 {
@@ -252,15 +244,7 @@ async fn rss() {
     }
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let v: Value = http
-            .get(format!("{base}/v1/sensors"))
-            .bearer_auth(ADMIN)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let v: Value = tests::box_sensors(&http, &base, ADMIN).await;
         if v["counters"]["decoded"].as_u64().unwrap_or(0) >= N as u64 {
             break;
         }

@@ -101,13 +101,24 @@ impl InProcess {
             .unwrap_or_else(|e| panic!("test cloud config: {e}"))
     }
 
+    /// Starts `cfg` with the contract check on every answer (what the suite uses).
     pub async fn start_with(cfg: cloud_core::config::CloudConfig) -> InProcess {
+        Self::start_checked(cfg, true).await
+    }
+
+    /// `checked = false` serves without the contract check: only for benchmarks, which measure
+    /// the product, not the suite's harness (the check re-reads and validates every body).
+    pub async fn start_checked(cfg: cloud_core::config::CloudConfig, checked: bool) -> InProcess {
         let _ = tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::new("warn"))
             .with_test_writer()
             .try_init();
         let running = cloud_core::start_layered(cfg, |r| {
-            r.layer(axum::middleware::from_fn(crate::contract_check::layer))
+            if checked {
+                r.layer(axum::middleware::from_fn(crate::contract_check::layer))
+            } else {
+                r
+            }
         })
         .await
         .unwrap_or_else(|e| panic!("cloud core did not start: {e}"));
@@ -640,6 +651,11 @@ pulse_ms = 300
             .unwrap();
         let s = r.status().as_u16();
         (s, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// The box's `GET /v1/sensors`.
+    pub async fn sensors(&self) -> Value {
+        crate::box_sensors(&self.http, &self.base, ADMIN_TOKEN).await
     }
 
     pub async fn status(&self) -> Value {

@@ -1135,3 +1135,23 @@ pub fn no_face_photo() -> Vec<u8> {
     lower.write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
     out.into_inner()
 }
+
+/// A box's `GET /v1/sensors` (sensors, alarms and counters) with its admin token; panics unless
+/// it answers 200 with JSON.
+pub async fn box_sensors(
+    http: &reqwest::Client,
+    base: &str,
+    admin_token: &str,
+) -> serde_json::Value {
+    let r = http
+        .get(format!("{base}/v1/sensors"))
+        .bearer_auth(admin_token)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("GET {base}/v1/sensors: {e}"));
+    let status = r.status().as_u16();
+    assert_eq!(status, 200, "GET {base}/v1/sensors answered {status}");
+    r.json()
+        .await
+        .unwrap_or_else(|e| panic!("GET {base}/v1/sensors: not JSON: {e}"))
+}

@@ -801,6 +801,46 @@ async fn sessions_end_and_logins_are_throttled(engine: Engine) {
         .await;
     let (s, v) = staff.get(&people).await;
     assert_eq!(s, 401, "{v}");
+    // The street's list shows it disabled, with its community; app accounts are not listed.
+    let (s, list) = w
+        .admin
+        .get(&format!(
+            "/v1/street/accounts?q={}",
+            w.a.staff_user.to_uppercase()
+        ))
+        .await;
+    assert_eq!(s, 200, "{list}");
+    let rows = list["items"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{list}");
+    assert_eq!(rows[0]["id"], account.as_str());
+    assert_eq!(rows[0]["enabled"], false);
+    assert_eq!(rows[0]["community_id"], w.a.id.as_str());
+    assert_eq!(rows[0]["role"], "community_staff");
+    let (_, all) = w.admin.get("/v1/street/accounts?limit=500").await;
+    let all = all["items"].as_array().unwrap();
+    assert!(all.iter().any(|r| r["role"] == "street_admin"), "{all:?}");
+    assert!(all.iter().all(|r| !matches!(
+        r["role"].as_str(),
+        Some("resident" | "visitor" | "enterprise")
+    )));
+    let (_, enabled) = w
+        .admin
+        .get("/v1/street/accounts?enabled=false&limit=500")
+        .await;
+    assert!(enabled["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["enabled"] == false));
+    // A LIKE wildcard in the name filter matches only itself.
+    let (_, wild) = w.admin.get("/v1/street/accounts?q=%25").await;
+    assert_eq!(wild["items"].as_array().unwrap().len(), 0, "{wild}");
+    let (s, v) = w.admin.get("/v1/street/accounts?role=resident").await;
+    assert_eq!(
+        (s, v["error"]["field"].as_str()),
+        (400, Some("role")),
+        "{v}"
+    );
     let (s, _) = Api::new(&base)
         .post(
             "/v1/auth/login",

@@ -491,6 +491,17 @@ print("ok")
         "{mine}"
     );
     assert_eq!(n(&staff.get(&q("?view=pending")).await.1), 2);
+    // The home page's case figures are the counts of the lists they open.
+    let (s, o) = staff.get(&p("/overview?since_ms=0")).await;
+    assert_eq!(s, 200, "{o}");
+    assert_eq!(o["cases_pending"].as_i64(), Some(2), "{o}");
+    for (figure, filter) in [("cases_overdue", "overdue"), ("cases_due_soon", "due_soon")] {
+        let listed = n(&staff
+            .get(&q(&format!("?timeliness={filter}&limit=500")))
+            .await
+            .1);
+        assert_eq!(o[figure].as_i64(), Some(listed as i64), "{figure}: {o}");
+    }
 
     // A resident's suggestion becomes a case in one call, linked to it.
     let sug = resident

@@ -12,9 +12,7 @@
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use tests::cloud::{
-    build_community, Api, Engine, InProcess, LinkedBox, TestDb, ADMIN_TOKEN, PASSWORD,
-};
+use tests::cloud::{build_community, Api, Engine, InProcess, LinkedBox, TestDb, PASSWORD};
 use tests::{on_both, ModbusPeer, Mosquitto};
 
 /// Poll `path` as `who` until `ok` holds.
@@ -33,22 +31,10 @@ async fn wait_cloud(who: &Api, path: &str, what: &str, ok: impl Fn(&Value) -> bo
     }
 }
 
-async fn box_sensors(b: &LinkedBox) -> Value {
-    b.http
-        .get(format!("{}/v1/sensors", b.base))
-        .bearer_auth(ADMIN_TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
 async fn wait_box(b: &LinkedBox, what: &str, ok: impl Fn(&Value) -> bool) -> Value {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let v = box_sensors(b).await;
+        let v = b.sensors().await;
         if ok(&v) {
             return v;
         }
@@ -170,7 +156,7 @@ doors = ["east"]
             1,
         );
         tokio::time::sleep(Duration::from_millis(300)).await;
-        if box_sensors(&b).await["alarms"]
+        if b.sensors().await["alarms"]
             .as_array()
             .is_some_and(|a| !a.is_empty())
         {
@@ -209,6 +195,68 @@ doors = ["east"]
         "{a}"
     );
     let alarm_id = a["id"].as_str().unwrap().to_string();
+    // The home page's figures: each is the count of the list it opens.
+    let (s, o) = staff.get(&p("/overview?since_ms=0")).await;
+    assert_eq!(s, 200, "{o}");
+    let (_, open) = staff.get(&p("/alarms?status=open&limit=500")).await;
+    let open = open["items"].as_array().unwrap();
+    for sev in o["alarms_open"].as_array().unwrap() {
+        let n = open
+            .iter()
+            .filter(|a| a["severity"] == sev["severity"])
+            .count();
+        assert_eq!(sev["open"].as_i64(), Some(n as i64), "{o}");
+    }
+    assert!(
+        o["alarms_open"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["severity"] == "critical"),
+        "{o}"
+    );
+    let unacked = open
+        .iter()
+        .filter(|a| a["status"] == "active_unack")
+        .count();
+    assert_eq!(
+        o["alarms_unacknowledged"].as_i64(),
+        Some(unacked as i64),
+        "{o}"
+    );
+    assert_eq!(
+        (o["boxes"].as_i64(), o["devices"].as_i64()),
+        (Some(1), Some(2)),
+        "{o}"
+    );
+    assert_eq!(
+        o["boxes_offline"].as_i64(),
+        Some(0),
+        "the box long-polls: {o}"
+    );
+    let (_, passes) = staff.get(&p("/passes?limit=500")).await;
+    assert_eq!(
+        o["passes_since"].as_i64(),
+        Some(passes["items"].as_array().unwrap().len() as i64),
+        "{o}"
+    );
+    let (s, v) = staff
+        .get(&p(&format!("/overview?since_ms={}", i64::MAX)))
+        .await;
+    assert_eq!(
+        (s, v["error"]["field"].as_str()),
+        (400, Some("since_ms")),
+        "{v}"
+    );
+    let (s, v) = staff.get(&p("/overview")).await;
+    assert_eq!(s, 400, "{v}");
+    // Another community's staff may not read these figures; its own show none of them.
+    let (s, _) = foreign.get(&p("/overview?since_ms=0")).await;
+    assert_eq!(s, 403);
+    let (_, theirs) = foreign
+        .get(&format!("/v1/communities/{}/overview?since_ms=0", other.id))
+        .await;
+    assert_eq!(theirs["alarms_open"], json!([]), "{theirs}");
     // Filters: by building and by status; another community sees nothing of it.
     let (_, v) = staff
         .get(&p(&format!(
@@ -480,7 +528,7 @@ doors = ["east"]
         v["sensors"].as_array().is_some_and(|s| s.len() == 1)
     })
     .await;
-    let before = box_sensors(&b).await["counters"]["unknown_device"]
+    let before = b.sensors().await["counters"]["unknown_device"]
         .as_u64()
         .unwrap();
     broker.publish("elevator/lift-1/status", br#"{"trapped": true}"#, 1);

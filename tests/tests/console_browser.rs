@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
+use serde_json::json;
 use tests::cloud::{
     build_community, Api, Engine, InProcess, LinkedBox, TestDb, ADMIN_TOKEN, PASSWORD,
 };
@@ -34,18 +34,6 @@ fn chromium() -> PathBuf {
         p.display()
     );
     p
-}
-
-async fn box_sensors(b: &LinkedBox) -> Value {
-    b.http
-        .get(format!("{}/v1/sensors", b.base))
-        .bearer_auth(ADMIN_TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
 }
 
 async fn wait_until<F: std::future::Future<Output = bool>>(
@@ -170,7 +158,7 @@ door = "east"
                 1,
             );
             tokio::time::sleep(Duration::from_millis(200)).await;
-            box_sensors(&b).await["counters"]["decoded"]
+            b.sensors().await["counters"]["decoded"]
                 .as_u64()
                 .unwrap_or(0)
                 > 0

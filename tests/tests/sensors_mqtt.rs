@@ -67,15 +67,7 @@ async fn start(
 }
 
 async fn sensors(b: &EdgeBox) -> Value {
-    let r = b
-        .http
-        .get(format!("{}/v1/sensors", b.base))
-        .bearer_auth(ADMIN)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 200);
-    r.json().await.unwrap()
+    tests::box_sensors(&b.http, &b.base, ADMIN).await
 }
 
 async fn wait_sensors(b: &EdgeBox, what: &str, ok: impl Fn(&Value) -> bool) -> Value {

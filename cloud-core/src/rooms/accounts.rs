@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth::{self, ThrottleVerdict};
 use crate::contract::{Created, NoContent, SetCookie};
 use crate::db::RowExt;
-use crate::error::{phone, text, ApiError, ApiResult, Body};
+use crate::error::{phone, text, ApiError, ApiResult, Body, Q};
 use crate::policy::{Account, Caller, Role};
 use crate::state::AppState;
 use crate::{new_id, now_ms};
@@ -115,6 +115,28 @@ pub struct StaffAccountV1 {
     pub id: String,
     pub username: String,
     pub role: Role,
+}
+
+/// A staff account in the street's list.
+#[derive(Serialize, JsonSchema)]
+pub struct StaffAccountRowV1 {
+    pub id: String,
+    pub username: String,
+    pub role: Role,
+    /// Community staff and community case workers: their community; street-wide accounts: null.
+    pub community_id: Option<String>,
+    pub community_name: Option<String>,
+    /// A disabled account cannot sign in; its sessions ended when it was disabled.
+    pub enabled: bool,
+    pub created_at_ms: i64,
+}
+
+/// A page of staff accounts (offset paging, oldest first).
+#[derive(Serialize, JsonSchema)]
+pub struct StaffAccountsPageV1 {
+    pub items: Vec<StaffAccountRowV1>,
+    pub limit: i64,
+    pub offset: i64,
 }
 
 // ---- handlers -------------------------------------------------------------------------------
@@ -640,6 +662,89 @@ pub async fn create_staff(
     };
     let id = insert_account(&st, &username, &b.password, role, community.as_deref()).await?;
     Ok(Created(StaffAccountV1 { id, username, role }))
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StaffListQuery {
+    /// Part of the user name (case-insensitive).
+    #[serde(default)]
+    q: Option<String>,
+    #[serde(default)]
+    role: Option<String>,
+    #[serde(default)]
+    community_id: Option<String>,
+    #[serde(default)]
+    enabled: Option<bool>,
+    #[serde(default)]
+    limit: Option<i64>,
+    #[serde(default)]
+    offset: Option<i64>,
+}
+
+/// The street's staff accounts (app accounts are residents', visitors' and enterprises' own and
+/// are not listed here), oldest first, filtered by name, role, community and status.
+pub async fn list_staff(
+    State(st): State<AppState>,
+    Q(q): Q<StaffListQuery>,
+) -> ApiResult<Json<StaffAccountsPageV1>> {
+    let (limit, offset) = crate::paging::offset_page(q.limit, q.offset)?;
+    let role = match q.role.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+        None => None,
+        Some(r) => match Role::parse(r) {
+            Some(r) if !r.is_app() => Some(r),
+            _ => {
+                return Err(ApiError::invalid(
+                    "role",
+                    "must be a staff role: street_admin, community_staff, field_staff, seat_operator, co_handler or dispatcher",
+                ))
+            }
+        },
+    };
+    let staff: Vec<&str> = Role::ALL
+        .iter()
+        .filter(|r| !r.is_app())
+        .map(|r| r.code())
+        .collect();
+    let needle = crate::db::contains_pattern(&q.q.unwrap_or_default().trim().to_lowercase());
+    let placeholders = crate::scope::placeholders(5, staff.len());
+    let sql = format!(
+        "SELECT a.id, a.username, a.role, a.community_id, c.name AS community_name, a.enabled, a.created_at_ms \
+         FROM accounts a LEFT JOIN communities c ON c.id = a.community_id \
+         WHERE LOWER(a.username) LIKE $1 ESCAPE '\\' \
+           AND ($2 = '' OR a.role = $2) AND ($3 = '' OR a.community_id = $3) AND ($4 < 0 OR a.enabled = $4) \
+           AND a.role IN ({placeholders}) \
+         ORDER BY a.created_at_ms, a.id LIMIT {limit} OFFSET {offset}"
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(needle)
+        .bind(role.map(|r| r.code()).unwrap_or(""))
+        .bind(q.community_id.unwrap_or_default())
+        .bind(q.enabled.map(i64::from).unwrap_or(-1));
+    for code in staff {
+        query = query.bind(code);
+    }
+    let rows = query.fetch_all(&st.db.pool).await?;
+    let items = rows
+        .iter()
+        .map(|r| {
+            Ok(StaffAccountRowV1 {
+                id: r.text("id")?,
+                username: r.text("username")?,
+                role: Role::parse(&r.text("role")?)
+                    .ok_or_else(|| ApiError::internal("account has an unknown role"))?,
+                community_id: r.opt_text("community_id")?,
+                community_name: r.opt_text("community_name")?,
+                enabled: r.flag("enabled")?,
+                created_at_ms: r.int("created_at_ms")?,
+            })
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(Json(StaffAccountsPageV1 {
+        items,
+        limit,
+        offset,
+    }))
 }
 
 /// Create a staff account (also the `create-admin` bootstrap command).

@@ -291,6 +291,25 @@ pub async fn list(
     Ok(Json(Page::new(items, lim, |a| (a.at_ms, &a.id))))
 }
 
+/// Open alarms (not closed) of a community by severity, and how many of them are active and
+/// unacknowledged: the home page's alarm figures.
+pub(crate) async fn open_counts(st: &AppState, cid: &str) -> ApiResult<(Vec<(String, i64)>, i64)> {
+    let rows = sqlx::query(
+        "SELECT severity, COUNT(*) AS n, SUM(CASE WHEN active = 1 AND acked = 0 THEN 1 ELSE 0 END) AS unacked \
+         FROM alarms WHERE community_id = $1 AND closed = 0 GROUP BY severity ORDER BY severity",
+    )
+    .bind(cid)
+    .fetch_all(&st.db.pool)
+    .await?;
+    let mut unacked = 0;
+    let mut by_severity = Vec::with_capacity(rows.len());
+    for r in &rows {
+        unacked += r.int("unacked")?;
+        by_severity.push((r.text("severity")?, r.int("n")?));
+    }
+    Ok((by_severity, unacked))
+}
+
 async fn one(st: &AppState, cid: &str, id: &str) -> ApiResult<sqlx::any::AnyRow> {
     sqlx::query("SELECT * FROM alarms WHERE id = $1 AND community_id = $2")
         .bind(id)

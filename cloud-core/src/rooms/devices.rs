@@ -696,3 +696,16 @@ pub async fn records(
         items: records_of(&st, &id, lim).await?,
     }))
 }
+
+/// The home page's device figures: devices in service and how many of them their box reports
+/// offline (a device no box has reported on yet is not counted offline).
+pub(crate) async fn device_counts(st: &AppState, cid: &str) -> ApiResult<(i64, i64)> {
+    let r = sqlx::query(
+        "SELECT COUNT(*) AS n, SUM(CASE WHEN online = 0 THEN 1 ELSE 0 END) AS offline \
+         FROM devices WHERE community_id = $1 AND enabled = 1",
+    )
+    .bind(cid)
+    .fetch_one(&st.db.pool)
+    .await?;
+    Ok((r.int("n")?, r.opt_int("offline")?.unwrap_or(0)))
+}

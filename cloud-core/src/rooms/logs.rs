@@ -204,3 +204,17 @@ pub async fn alarms(
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
     Ok(Json(Page::new(items, lim, |a| (a.at_ms, &a.id))))
 }
+
+/// Passes at a community's doors since `since_ms`, and how many of them were refused: the home
+/// page's figures for today.
+pub(crate) async fn pass_counts(st: &AppState, cid: &str, since_ms: i64) -> ApiResult<(i64, i64)> {
+    let r = sqlx::query(
+        "SELECT COUNT(*) AS n, SUM(CASE WHEN allowed = 0 THEN 1 ELSE 0 END) AS refused \
+         FROM passes WHERE community_id = $1 AND at_ms >= $2",
+    )
+    .bind(cid)
+    .bind(since_ms)
+    .fetch_one(&st.db.pool)
+    .await?;
+    Ok((r.int("n")?, r.opt_int("refused")?.unwrap_or(0)))
+}

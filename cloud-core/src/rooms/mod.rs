@@ -15,6 +15,7 @@ pub mod logs;
 pub mod notifications;
 pub mod onetap;
 pub mod open311;
+pub mod overview;
 pub mod registry;
 pub mod suggestions;
 pub mod visits;

@@ -600,36 +600,14 @@ pub struct ListQuery {
     offset: Option<i64>,
 }
 
-pub fn page(limit: Option<i64>, offset: Option<i64>) -> ApiResult<(i64, i64)> {
-    let limit = limit.unwrap_or(50);
-    if !(1..=500).contains(&limit) {
-        return Err(ApiError::invalid("limit", "must be within 1..=500"));
-    }
-    let offset = offset.unwrap_or(0);
-    if offset < 0 {
-        return Err(ApiError::invalid("offset", "must not be negative"));
-    }
-    Ok((limit, offset))
-}
-
 pub async fn list_people(
     State(st): State<AppState>,
     Path(cid): Path<String>,
     Q(q): Q<ListQuery>,
 ) -> ApiResult<Json<PeoplePageV1>> {
-    let (limit, offset) = page(q.limit, q.offset)?;
-    // LIKE behaves the same on both engines only case-folded and with its wildcards escaped.
-    let needle: String =
-        q.q.unwrap_or_default()
-            .trim()
-            .to_lowercase()
-            .chars()
-            .flat_map(|c| match c {
-                '%' | '_' | '\\' => vec!['\\', c],
-                c => vec![c],
-            })
-            .collect();
-    let pattern = format!("%{needle}%");
+    let (limit, offset) = crate::paging::offset_page(q.limit, q.offset)?;
+    // LIKE behaves the same on both engines only case-folded.
+    let pattern = crate::db::contains_pattern(&q.q.unwrap_or_default().trim().to_lowercase());
     let rows = sqlx::query(
         "SELECT id, name, kind, phone, id_number_masked, enabled FROM people \
          WHERE community_id = $1 AND (LOWER(name) LIKE $2 ESCAPE '\\' OR phone LIKE $2 ESCAPE '\\') \
@@ -1037,6 +1015,25 @@ pub async fn list_boxes(
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
     Ok(Json(items.into()))
+}
+
+/// The home page's box figures: boxes in service (provisioned, not revoked) and how many of
+/// them hold no connection to this cloud now.
+pub(crate) async fn box_counts(st: &AppState, cid: &str, now: i64) -> ApiResult<(i64, i64)> {
+    let rows = sqlx::query(
+        "SELECT id FROM edge_boxes WHERE community_id = $1 AND revoked = 0 \
+         AND provisioned_at_ms IS NOT NULL",
+    )
+    .bind(cid)
+    .fetch_all(&st.db.pool)
+    .await?;
+    let mut offline = 0;
+    for r in &rows {
+        if !st.hub.is_online(&r.text("id")?, now) {
+            offline += 1;
+        }
+    }
+    Ok((rows.len() as i64, offline))
 }
 
 pub async fn revoke_box(

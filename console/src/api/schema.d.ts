@@ -999,6 +999,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/communities/{community_id}/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The home page's figures: open alarms by severity, pending/due-soon/overdue cases, passes since `since_ms`, boxes and devices offline */
+        get: operations["get_v1_communities_community_id_overview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/communities/{community_id}/passes": {
         parameters: {
             query?: never;
@@ -1382,7 +1399,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** Staff accounts (not app accounts), oldest first; filter by name, role, community, enabled */
+        get: operations["get_v1_street_accounts"];
         put?: never;
         /** Create a staff account */
         post: operations["post_v1_street_accounts"];
@@ -3271,6 +3289,66 @@ export interface components {
          * @enum {string}
          */
         OpKind: "report" | "void" | "mark_duplicate" | "file" | "self_resolve" | "refile" | "dispatch" | "assign" | "add_co_handler" | "reassign" | "request_extension" | "decide_extension" | "add_materials" | "complete_handling" | "assign_inspection" | "submit_evidence" | "fail_inspection" | "close";
+        /** @description A community's figures at one moment. */
+        OverviewV1: {
+            /** @description Alarms not closed, by severity (severities without any are left out). */
+            alarms_open: components["schemas"]["SeverityCountV1"][];
+            /**
+             * Format: int64
+             * @description Of those, active and not acknowledged by anyone.
+             */
+            alarms_unacknowledged: number;
+            /**
+             * Format: int64
+             * @description When the figures were read (ms).
+             */
+            at_ms: number;
+            /**
+             * Format: int64
+             * @description Boxes provisioned and not revoked.
+             */
+            boxes: number;
+            /**
+             * Format: int64
+             * @description Of those, not connected to the cloud now.
+             */
+            boxes_offline: number;
+            /**
+             * Format: int64
+             * @description Cases whose deadline falls within the next 24 h (`timeliness=due_soon`).
+             */
+            cases_due_soon: number;
+            /**
+             * Format: int64
+             * @description Cases past their deadline (`timeliness=overdue`).
+             */
+            cases_overdue: number;
+            /**
+             * Format: int64
+             * @description Cases in the `pending` view.
+             */
+            cases_pending: number;
+            /**
+             * Format: int64
+             * @description Devices in service.
+             */
+            devices: number;
+            /**
+             * Format: int64
+             * @description Of those, reported offline by their box.
+             */
+            devices_offline: number;
+            /**
+             * Format: int64
+             * @description Of those, refused.
+             */
+            passes_refused: number;
+            /**
+             * Format: int64
+             * @description Passes since `since_ms` (the console sends the start of today in the community's time).
+             */
+            passes_since: number;
+        };
         /**
          * @description A page of a newest-first list: `next` is the `before` of the following page, `null` on the
          *     last page.
@@ -3527,6 +3605,13 @@ export interface components {
          * @enum {string}
          */
         Severity: "minor" | "moderate" | "major" | "critical";
+        /** @description Open alarms of one severity. */
+        SeverityCountV1: {
+            /** Format: int64 */
+            open: number;
+            /** @description critical | major | minor | warning */
+            severity: string;
+        };
         /** @description A visitor or enterprise sign-up, accepted. */
         SignupAcceptedV1: {
             /** @description What to do now. */
@@ -3560,6 +3645,27 @@ export interface components {
         SignupV1: components["schemas"]["ResidentSignedUpV1"] | components["schemas"]["SignupAcceptedV1"];
         /** @description Where a case came from (§2.1, §2.1.6–2.1.8, §2.7.3.1, issue 6). */
         Source: "video_monitoring" | "resident_report" | "snap_and_report" | "hotline_12345" | "staff" | "seat_operator" | "warning" | "suggestion" | "edge_alarm";
+        /** @description A staff account in the street's list. */
+        StaffAccountRowV1: {
+            /** @description Community staff and community case workers: their community; street-wide accounts: null. */
+            community_id: string | null;
+            community_name: string | null;
+            /** Format: int64 */
+            created_at_ms: number;
+            /** @description A disabled account cannot sign in; its sessions ended when it was disabled. */
+            enabled: boolean;
+            id: string;
+            role: components["schemas"]["Role"];
+            username: string;
+        };
+        /** @description A page of staff accounts (offset paging, oldest first). */
+        StaffAccountsPageV1: {
+            items: components["schemas"]["StaffAccountRowV1"][];
+            /** Format: int64 */
+            limit: number;
+            /** Format: int64 */
+            offset: number;
+        };
         /** @description A staff account just made. */
         StaffAccountV1: {
             id: string;
@@ -6096,6 +6202,40 @@ export interface operations {
             };
         };
     };
+    get_v1_communities_community_id_overview: {
+        parameters: {
+            query: {
+                /** @description Count passes from this time (ms); usually the start of today. */
+                since_ms: number;
+            };
+            header?: never;
+            path: {
+                community_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OverviewV1"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyV1"];
+                };
+            };
+        };
+    };
     get_v1_communities_community_id_passes: {
         parameters: {
             query?: {
@@ -6883,6 +7023,43 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AccountV1"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyV1"];
+                };
+            };
+        };
+    };
+    get_v1_street_accounts: {
+        parameters: {
+            query?: {
+                community_id?: string | null;
+                enabled?: boolean | null;
+                limit?: number | null;
+                offset?: number | null;
+                /** @description Part of the user name (case-insensitive). */
+                q?: string | null;
+                role?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffAccountsPageV1"];
                 };
             };
             /** @description error */

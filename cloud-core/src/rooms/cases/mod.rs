@@ -848,13 +848,9 @@ async fn query_cases(
         if k.is_empty() || k.chars().count() > 50 {
             return Err(ApiError::invalid("keyword", "must be 1 to 50 characters"));
         }
-        let escaped = k
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
         f.opt_s(
             "cases.keywords LIKE $? ESCAPE '\\'",
-            &Some(format!("%{escaped}%")),
+            &Some(crate::db::contains_pattern(k)),
         );
     }
     match q.timeliness.as_deref() {
@@ -878,6 +874,23 @@ async fn query_cases(
 }
 
 /// Display names an export needs: account user names, grid names, the category tree.
+/// The home page's case figures for a community, each the count of the list it opens: pending
+/// (view `pending`), due within [`cases::DUE_SOON_MS`] and overdue (`timeliness`).
+pub(crate) async fn case_counts(st: &AppState, cid: &str, now: i64) -> ApiResult<(i64, i64, i64)> {
+    let r = sqlx::query(
+        "SELECT \
+           (SELECT COUNT(*) FROM cases WHERE community_id = $1 AND status = 'pending') AS pending, \
+           (SELECT COUNT(*) FROM cases WHERE community_id = $1 AND deadline_ms >= $2 AND deadline_ms <= $3) AS due_soon, \
+           (SELECT COUNT(*) FROM cases WHERE community_id = $1 AND deadline_ms < $2) AS overdue",
+    )
+    .bind(cid)
+    .bind(now)
+    .bind(now + cases::DUE_SOON_MS)
+    .fetch_one(&st.db.pool)
+    .await?;
+    Ok((r.int("pending")?, r.int("due_soon")?, r.int("overdue")?))
+}
+
 async fn display_names(
     st: &AppState,
     cid: &str,
