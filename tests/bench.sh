@@ -6,7 +6,11 @@ cd "$root"
 bash tests/setup.sh
 export EDGE_TEST_PYTHON="$root/.venv/bin/python"
 cargo build --release --locked -p edge-daemon
-# `bash tests/bench.sh` runs all; `bash tests/bench.sh edge|cloud|sensors|cases|face [sections…]` one of them.
+if [ "$which" = all ] || [ "$which" = console ]; then
+    # What a browser downloads for each page's first load (gzip), and the budget.
+    (cd console && npm run build >/dev/null && node scripts/bundle-size.mjs --budget-kb 300)
+fi
+# `bash tests/bench.sh` runs all; `bash tests/bench.sh edge|cloud|sensors|cases|face|console [sections…]` one of them.
 which="${1:-all}"
 [ $# -gt 0 ] && shift
 if [ "$which" = all ] || [ "$which" = edge ]; then
@@ -23,5 +27,6 @@ if [ "$which" = all ] || [ "$which" = face ]; then
     EDGE_DAEMON_BIN="$root/target/release/edge-daemon" cargo bench --locked -p tests --bench face_e2e
 fi
 if [ "$which" = all ] || [ "$which" = cases ]; then
+    (cd console && npm run build >/dev/null)
     cargo bench --locked -p tests --bench cases -- "$@"
 fi

@@ -85,7 +85,7 @@ pub fn routes() -> Vec<RouteSpec> {
         r(Method::POST, "/v1/street/address-applications/{application_id}/decide", Street, "Approve or refuse a cross-community address application", visits::street_decide_application),
         // community registry
         r(Method::POST, "/v1/communities/{community_id}/grids", Community, "Create a grid (level 1, or 2/3 under a parent)", registry::create_grid),
-        r(Method::GET, "/v1/communities/{community_id}/grids", Community, "List grids", registry::list_grids),
+        r(Method::GET, "/v1/communities/{community_id}/grids", Cases, "List grids (case workers file cases by grid, so they read them too)", registry::list_grids),
         r(Method::POST, "/v1/communities/{community_id}/estates", Community, "Create an estate", registry::create_estate),
         r(Method::GET, "/v1/communities/{community_id}/estates", Community, "List estates", registry::list_estates),
         r(Method::GET, "/v1/communities/{community_id}/estates/{estate_id}", Community, "An estate with its buildings, units and rooms", registry::estate_tree),
@@ -129,6 +129,7 @@ pub fn routes() -> Vec<RouteSpec> {
         r(Method::GET, "/v1/communities/{community_id}/case-categories", Cases, "The case category tree (major → middle → minor)", cases::get_categories),
         r(Method::POST, "/v1/communities/{community_id}/cases", Cases, "Report a case (staff, seat operators, field staff; the source must suit the role)", cases::report),
         r(Method::GET, "/v1/communities/{community_id}/cases", Cases, "Case lists (view = all, pending, finished, co_handling, dispatch, mine, self_handled, supervision) with filters, newest first, keyset pages", cases::list),
+        r(Method::GET, "/v1/communities/{community_id}/case-workers", Cases, "The accounts that can appear in this community's cases (its staff and case workers, street-wide ones, street admins): names for ids, and whom to dispatch or assign to", cases::workers),
         r(Method::GET, "/v1/communities/{community_id}/cases/{case_id}", Cases, "One case with its whole history and the operations the caller may start", cases::get),
         r(Method::GET, "/v1/communities/{community_id}/cases/{case_id}/duplicates", Cases, "Open cases this one may repeat, ranked, with the signals that matched", cases::duplicates),
         r(Method::GET, "/v1/communities/{community_id}/cases/{case_id}/export.docx", Cases, "One case as a Word document: details, pictures, full history", cases::export_docx),

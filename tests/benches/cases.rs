@@ -8,6 +8,9 @@
 //!   `CASES_BENCH_N` cases (default 1,000,000) in one community — the worst case for scoping.
 //!   The bulk of the cases are seeded with SQL (rows shaped like the reported ones, statuses,
 //!   sources, categories, grids, assignees, deadlines and times spread over a year).
+//! - `console_case_list_{engine}_{cold,warm}_{p50,p95}`: the console's case list in Chromium
+//!   with those cases, from navigation (a full load; a route change inside the console) to 50
+//!   rendered rows.
 
 use std::time::{Duration, Instant};
 
@@ -207,7 +210,16 @@ async fn run(engine: Engine, n: usize) {
     let e = engine_name(engine);
     let tmp = tempfile::tempdir().unwrap();
     let db = TestDb::new(engine, tmp.path());
-    let mut cloud = InProcess::start(tmp.path(), &db.url).await;
+    // The cloud serves the built console too, for the page figures (`console_case_list`).
+    let mut cfg = InProcess::config(tmp.path(), &db.url);
+    let dist = tests::workspace_root().join("console/dist");
+    assert!(
+        dist.join("index.html").is_file(),
+        "the console is not built: `bash tests/bench.sh` builds it"
+    );
+    cfg.console.dir = Some(dist);
+    cfg.console.secure_cookie = false;
+    let mut cloud = InProcess::start_with(cfg).await;
     let admin = Api::login(&cloud.base, "admin", PASSWORD).await;
     let c = build_community(&admin, "bench", "13800000001", 39.9, 116.4).await;
     let staff = Api::login(&cloud.base, &c.staff_user, PASSWORD).await;
@@ -305,9 +317,42 @@ async fn run(engine: Engine, n: usize) {
         bench(&format!("case_list_{name}_{e}_p50"), pct(&ms, 0.5), "ms");
         bench(&format!("case_list_{name}_{e}_p99"), pct(&ms, 0.99), "ms");
     }
+    console_case_list(&cloud.base, &c.staff_user, &c.id, e).await;
     cloud.stop().await;
     drop(db);
     tokio::time::sleep(Duration::from_millis(100)).await;
+}
+
+/// The same list as a worker sees it: Chromium from navigation to 50 rendered rows
+/// (`console/scripts/bench-case-list.mjs`), its figures renamed for the engine.
+async fn console_case_list(base: &str, user: &str, cid: &str, e: &str) {
+    let console = tests::workspace_root().join("console");
+    let (base, user, cid) = (base.to_string(), user.to_string(), cid.to_string());
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("node")
+            .arg("scripts/bench-case-list.mjs")
+            .current_dir(&console)
+            .env("BENCH_URL", &base)
+            .env("BENCH_USER", &user)
+            .env("BENCH_PASSWORD", PASSWORD)
+            .env("BENCH_COMMUNITY", &cid)
+            .output()
+            .expect("run node (tests/setup.sh installs it)")
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "console case-list bench failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        match line.strip_prefix("BENCH case_list_page_") {
+            Some(rest) => println!("BENCH console_case_list_{e}_{rest}"),
+            None => println!("{line}"),
+        }
+    }
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]

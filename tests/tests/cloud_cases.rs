@@ -55,7 +55,45 @@ async fn lifecycle_roles_duplicates_and_lists(engine: Engine) {
         .create(&p("/grids"), &json!({"name": "Grid 1", "level": 1}))
         .await;
 
-    // Reporting: bad input names the field; sources must suit the role.
+    // Case workers read the grids they file by, and the names behind the account ids in cases:
+    // this community's accounts and the street-wide ones, never another community's or an app's.
+    let (s, grids) = handler.get(&p("/grids")).await;
+    assert_eq!(
+        (s, grids["items"][0]["id"].as_str()),
+        (200, Some(grid.as_str())),
+        "{grids}"
+    );
+    let (s, workers) = handler.get(&p("/case-workers")).await;
+    assert_eq!(s, 200, "{workers}");
+    let workers = workers["items"].as_array().unwrap();
+    let named = |id: &str| {
+        workers
+            .iter()
+            .find(|w| w["id"] == id)
+            .map(|w| w["username"].clone())
+    };
+    assert!(
+        named(&dispatcher_id).is_some() && named(&co_id).is_some(),
+        "{workers:?}"
+    );
+    assert!(workers
+        .iter()
+        .any(|w| w["username"] == c.staff_user.as_str()));
+    assert!(
+        workers
+            .iter()
+            .all(|w| w["username"] != other.staff_user.as_str()),
+        "{workers:?}"
+    );
+    assert!(workers.iter().all(|w| !matches!(
+        w["role"].as_str(),
+        Some("resident" | "visitor" | "enterprise")
+    )));
+    let (s, _) = handler
+        .get(&format!("/v1/communities/{}/case-workers", other.id))
+        .await;
+    assert_eq!(s, 403);
+
     let (s, v) = staff.post(&p("/cases"), &json!({"kind": "event"})).await;
     assert_eq!(s, 400, "{v}");
     assert!(v["error"]["field"].is_string(), "{v}");

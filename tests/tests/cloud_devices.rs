@@ -446,6 +446,9 @@ doors = ["east"]
         (409, Some("case_exists")),
         "{v}"
     );
+    // The alarm names the case it became.
+    let (_, a) = staff.get(&p(&format!("/alarms/{trapped}"))).await;
+    assert_eq!(a["case_id"], case["id"], "{a}");
 
     // Device states reach the registry; the tree groups estate → building → unit.
     let v = wait_cloud(

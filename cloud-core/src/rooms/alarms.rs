@@ -65,6 +65,8 @@ pub struct ManagedAlarmWithHistoryV1 {
     #[serde(flatten)]
     pub alarm: ManagedAlarmV1,
     pub history: Vec<AlarmHistoryEntryV1>,
+    /// The case it was turned into, if it was.
+    pub case_id: Option<String>,
 }
 
 /// One event in an alarm's history: a transition from the box, or staff's ack or clear.
@@ -347,6 +349,7 @@ pub async fn get(
     Ok(Json(ManagedAlarmWithHistoryV1 {
         alarm: alarm_of(&row)?,
         history,
+        case_id: crate::rooms::cases::case_of_alarm(&st, &cid, &id).await?,
     }))
 }
 

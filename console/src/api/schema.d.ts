@@ -598,6 +598,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/communities/{community_id}/case-workers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The accounts that can appear in this community's cases (its staff and case workers, street-wide ones, street admins): names for ids, and whom to dispatch or assign to */
+        get: operations["get_v1_communities_community_id_case_workers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/communities/{community_id}/cases": {
         parameters: {
             query?: never;
@@ -988,7 +1005,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List grids */
+        /** List grids (case workers file cases by grid, so they read them too) */
         get: operations["get_v1_communities_community_id_grids"];
         put?: never;
         /** Create a grid (level 1, or 2/3 under a parent) */
@@ -2095,6 +2112,16 @@ export interface components {
             /** @default null */
             void: components["schemas"]["VoidInfo"] | null;
         };
+        /** @description An account that can appear in a community's cases. */
+        CaseWorkerV1: {
+            /** @description `null` for street-wide accounts. */
+            community_id: string | null;
+            /** @description A disabled account still names its past work but takes no new work. */
+            enabled: boolean;
+            id: string;
+            role: components["schemas"]["Role"];
+            username: string;
+        };
         /** @description One node of the category tree; majors hold middles, middles hold minors. */
         CategoryNode: {
             /** @default [] */
@@ -3047,6 +3074,10 @@ export interface components {
             items: components["schemas"]["CaseRowV1"][];
         };
         /** @description A whole (unpaged) list: `{"items": [...]}`. */
+        Items_CaseWorkerV1: {
+            items: components["schemas"]["CaseWorkerV1"][];
+        };
+        /** @description A whole (unpaged) list: `{"items": [...]}`. */
         Items_DeviceRecordV1: {
             items: components["schemas"]["DeviceRecordV1"][];
         };
@@ -3173,6 +3204,8 @@ export interface components {
              */
             at_ms: number;
             box_id: string;
+            /** @description The case it was turned into, if it was. */
+            case_id: string | null;
             clear_comment: string | null;
             /** Format: int64 */
             cleared_at_ms: number | null;
@@ -5046,6 +5079,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CategoryTree"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyV1"];
+                };
+            };
+        };
+    };
+    get_v1_communities_community_id_case_workers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                community_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_CaseWorkerV1"];
                 };
             };
             /** @description error */

@@ -1047,6 +1047,66 @@ fn takes_part(c: &Case, me: &str) -> bool {
         || c.co_handlers.iter().any(|co| co.who.account_id == me)
 }
 
+/// The case an alarm was turned into (`POST …/alarms/{id}/case`), if it was.
+pub(crate) async fn case_of_alarm(
+    st: &AppState,
+    cid: &str,
+    alarm_id: &str,
+) -> ApiResult<Option<String>> {
+    Ok(sqlx::query(
+        "SELECT id FROM cases WHERE community_id = $1 AND source = 'edge_alarm' AND source_ref = $2",
+    )
+    .bind(cid)
+    .bind(alarm_id)
+    .fetch_optional(&st.db.pool)
+    .await?
+    .map(|r| r.text("id"))
+    .transpose()?)
+}
+
+/// An account that can appear in a community's cases.
+#[derive(Serialize, JsonSchema)]
+pub struct CaseWorkerV1 {
+    pub id: String,
+    pub username: String,
+    pub role: crate::policy::Role,
+    /// `null` for street-wide accounts.
+    pub community_id: Option<String>,
+    /// A disabled account still names its past work but takes no new work.
+    pub enabled: bool,
+}
+
+/// `GET …/case-workers`: the accounts of this community and the street-wide ones, staff and case
+/// workers only (app accounts never handle cases), by user name.
+pub async fn workers(
+    State(st): State<AppState>,
+    Path(cid): Path<String>,
+) -> ApiResult<Json<Items<CaseWorkerV1>>> {
+    use crate::policy::Role;
+    let rows = sqlx::query(
+        "SELECT id, username, role, community_id, enabled FROM accounts \
+         WHERE (community_id = $1 OR community_id IS NULL) AND person_id IS NULL \
+         ORDER BY username, id",
+    )
+    .bind(&cid)
+    .fetch_all(&st.db.pool)
+    .await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let Some(role) = Role::parse(&r.text("role")?).filter(|r| !r.is_app()) else {
+            continue;
+        };
+        items.push(CaseWorkerV1 {
+            id: r.text("id")?,
+            username: r.text("username")?,
+            role,
+            community_id: r.opt_text("community_id")?,
+            enabled: r.flag("enabled")?,
+        });
+    }
+    Ok(Json(items.into()))
+}
+
 /// `GET …/cases/{id}`: the case, its whole history (oldest first), what the caller may do.
 pub async fn get(
     State(st): State<AppState>,
