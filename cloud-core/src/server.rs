@@ -158,6 +158,7 @@ pub fn routes() -> Vec<RouteSpec> {
         r(Method::DELETE, "/v1/communities/{community_id}/devices/{device_id}", Community, "Remove a device (its box forgets it; history stays)", devices::remove),
         r(Method::POST, "/v1/communities/{community_id}/devices/{device_id}/records", Community, "Add an elevator maintenance record or a repair record", devices::add_record),
         r(Method::GET, "/v1/communities/{community_id}/devices/{device_id}/records", Community, "A device's maintenance and repair records, newest first", devices::records),
+        r(Method::GET, "/v1/communities/{community_id}/visits", Community, "Visitor appointments of this community, latest visit time first (hosts decide them in the app); names, phones, state with time applied", visits::staff_visits),
         r(Method::GET, "/v1/communities/{community_id}/address-applications", Community, "Multi-address applications for rooms in this community", visits::community_applications),
         r(Method::POST, "/v1/communities/{community_id}/address-applications/{application_id}/decide", Community, "Approve or refuse an address application within this community", visits::community_decide_application),
         // the app

@@ -185,6 +185,38 @@ async fn registry_visits_and_notifications(engine: Engine) {
         .map(|i| i["state"].as_str().unwrap())
         .collect();
     assert_eq!(states, BTreeSet::from(["approved", "refused", "cancelled"]));
+    // Community staff see the community's appointments, latest visit first, with both parties;
+    // the status filter narrows; another community sees none of them.
+    let staff_a = Api::login(&base, &w.a.staff_user, PASSWORD).await;
+    let pa = |s: &str| format!("/v1/communities/{}{s}", w.a.id);
+    let (s, list) = staff_a.get(&pa("/visits")).await;
+    assert_eq!(s, 200, "{list}");
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3, "{list}");
+    assert_eq!(items[0]["visit_at_ms"].as_i64(), Some(at + 2), "{list}");
+    assert_eq!(items[2]["id"], visit.as_str(), "{list}");
+    assert_eq!(items[2]["state"], "approved");
+    assert_eq!(items[2]["visitor_phone"], "13700000001");
+    assert_eq!(items[2]["window"], json!([at - 3_600_000, at + 3_600_000]));
+    let (_, refused) = staff_a.get(&pa("/visits?status=refused")).await;
+    assert_eq!(refused["items"].as_array().unwrap().len(), 1, "{refused}");
+    let (_, paged) = staff_a.get(&pa("/visits?limit=2")).await;
+    let next = paged["next"].as_str().unwrap().to_string();
+    let (_, rest) = staff_a
+        .get(&pa(&format!("/visits?limit=2&before={next}")))
+        .await;
+    assert_eq!(rest["items"][0]["id"], visit.as_str(), "{rest}");
+    let (s, v) = staff_a.get(&pa("/visits?status=visited")).await;
+    assert_eq!(
+        (s, v["error"]["field"].as_str()),
+        (400, Some("status")),
+        "{v}"
+    );
+    let (_, theirs) = w
+        .admin
+        .get(&format!("/v1/communities/{}/visits", w.b.id))
+        .await;
+    assert_eq!(theirs["items"].as_array().unwrap().len(), 0, "{theirs}");
 
     // Multi-address: a room in the same community → community staff decide; a room in another
     // community → only the street decides, and approval adds the address.

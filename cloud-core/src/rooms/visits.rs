@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::contract::{Created, Items};
 use crate::db::{next_change_seq, RowExt};
-use crate::error::{phone, text, ApiError, ApiResult, Body};
+use crate::error::{phone, text, ApiError, ApiResult, Body, Q};
 use crate::policy::Caller;
 use crate::rooms::notifications::notify;
 use crate::scope::caller_person as me;
@@ -49,6 +49,50 @@ pub struct VisitV1 {
     pub visitor: String,
     /// When the visitor may pass: [visit − 1 h, visit + 1 h], in ms.
     pub window: [i64; 2],
+}
+
+/// One visit as community staff see it (the gate's and the office's list): both parties by
+/// name and phone, as in the pass log.
+#[derive(Serialize, JsonSchema)]
+pub struct StaffVisitV1 {
+    pub id: String,
+    pub visit_at_ms: i64,
+    pub reason: String,
+    /// The status with time applied: pending | approved | refused | cancelled | visited | expired.
+    pub state: String,
+    pub estate_id: String,
+    pub host_person_id: String,
+    pub host: String,
+    /// The host's phone (the console masks it unless asked).
+    pub host_phone: Option<String>,
+    pub visitor_person_id: String,
+    pub visitor: String,
+    /// The visitor's phone.
+    pub visitor_phone: Option<String>,
+    /// When the visitor may pass: [visit − 1 h, visit + 1 h], in ms.
+    pub window: [i64; 2],
+    pub created_at_ms: i64,
+    pub decided_at_ms: Option<i64>,
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StaffVisitsQuery {
+    /// pending | approved | refused | cancelled (the stored status).
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    estate_id: Option<String>,
+    /// Visits whose time is at or after this (ms).
+    #[serde(default)]
+    from_ms: Option<i64>,
+    /// Visits whose time is before this (ms).
+    #[serde(default)]
+    to_ms: Option<i64>,
+    #[serde(default)]
+    before: Option<String>,
+    #[serde(default)]
+    limit: Option<i64>,
 }
 
 /// `POST /v1/app/address-applications` answers with the new application.
@@ -539,4 +583,67 @@ pub async fn street_decide_application(
     Body(b): Body<DecideBody>,
 ) -> ApiResult<Json<ApplicationStatusV1>> {
     decide_application(&st, &caller, None, &app_id, b).await
+}
+
+/// `GET /v1/communities/{community_id}/visits`: the community's visitor appointments, latest
+/// visit time first, keyset pages. Hosts decide them in the app; staff see who is expected.
+pub async fn staff_visits(
+    State(st): State<AppState>,
+    Path(cid): Path<String>,
+    Q(q): Q<StaffVisitsQuery>,
+) -> ApiResult<Json<crate::paging::Page<StaffVisitV1>>> {
+    let lim = crate::paging::limit(q.limit)?;
+    if let Some(s) = &q.status {
+        if VisitStatus::parse(s).is_none() {
+            return Err(ApiError::invalid(
+                "status",
+                "must be pending, approved, refused or cancelled",
+            ));
+        }
+    }
+    // The list's order and keyset are the visit time, named `at_ms` for the shared pager.
+    let mut f = crate::paging::Filter::new(&cid, "v");
+    f.opt_s("v.status = $?", &q.status);
+    f.opt_s("v.estate_id = $?", &q.estate_id);
+    f.opt_i("v.at_ms >= $?", q.from_ms);
+    f.opt_i("v.at_ms < $?", q.to_ms);
+    f.before("v", &q.before)?;
+    let rows = f
+        .fetch(
+            &st,
+            "SELECT v.* FROM (SELECT visits.*, visits.visit_at_ms AS at_ms, h.name AS host, \
+             h.phone AS host_phone, g.name AS visitor, g.phone AS visitor_phone FROM visits \
+             JOIN people h ON h.id = visits.host_person_id \
+             JOIN people g ON g.id = visits.visitor_person_id) v",
+            lim,
+            "v",
+        )
+        .await?;
+    let now = now_ms();
+    let items = rows
+        .iter()
+        .map(|r| {
+            let status = VisitStatus::parse(&r.text("status")?).unwrap_or(VisitStatus::Cancelled);
+            let at = r.int("visit_at_ms")?;
+            Ok(StaffVisitV1 {
+                id: r.text("id")?,
+                visit_at_ms: at,
+                reason: r.text("reason")?,
+                state: status.shown(at, now).to_string(),
+                estate_id: r.text("estate_id")?,
+                host_person_id: r.text("host_person_id")?,
+                host: r.text("host")?,
+                host_phone: r.opt_text("host_phone")?,
+                visitor_person_id: r.text("visitor_person_id")?,
+                visitor: r.text("visitor")?,
+                visitor_phone: r.opt_text("visitor_phone")?,
+                window: [at - VISIT_WINDOW_MS, at + VISIT_WINDOW_MS],
+                created_at_ms: r.int("created_at_ms")?,
+                decided_at_ms: r.opt_int("decided_at_ms")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(Json(crate::paging::Page::new(items, lim, |v| {
+        (v.visit_at_ms, &v.id)
+    })))
 }

@@ -1255,6 +1255,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/communities/{community_id}/visits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Visitor appointments of this community, latest visit time first (hosts decide them in the app); names, phones, state with time applied */
+        get: operations["get_v1_communities_community_id_visits"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/console/session": {
         parameters: {
             query?: never;
@@ -3431,6 +3448,15 @@ export interface components {
          * @description A page of a newest-first list: `next` is the `before` of the following page, `null` on the
          *     last page.
          */
+        Page_StaffVisitV1: {
+            items: components["schemas"]["StaffVisitV1"][];
+            /** @description Pass as `before` to get the next page; `null` when this is the last one. */
+            next: string | null;
+        };
+        /**
+         * @description A page of a newest-first list: `next` is the `before` of the following page, `null` on the
+         *     last page.
+         */
         Page_SuggestionV1: {
             items: components["schemas"]["SuggestionV1"][];
             /** @description Pass as `before` to get the next page; `null` when this is the last one. */
@@ -3712,6 +3738,33 @@ export interface components {
             /** @description street_admin | community_staff */
             role: string;
             username: string;
+        };
+        /**
+         * @description One visit as community staff see it (the gate's and the office's list): both parties by
+         *     name and phone, as in the pass log.
+         */
+        StaffVisitV1: {
+            /** Format: int64 */
+            created_at_ms: number;
+            /** Format: int64 */
+            decided_at_ms: number | null;
+            estate_id: string;
+            host: string;
+            host_person_id: string;
+            /** @description The host's phone (the console masks it unless asked). */
+            host_phone: string | null;
+            id: string;
+            reason: string;
+            /** @description The status with time applied: pending | approved | refused | cancelled | visited | expired. */
+            state: string;
+            /** Format: int64 */
+            visit_at_ms: number;
+            visitor: string;
+            visitor_person_id: string;
+            /** @description The visitor's phone. */
+            visitor_phone: string | null;
+            /** @description When the visitor may pass: [visit − 1 h, visit + 1 h], in ms. */
+            window: number[];
         };
         /**
          * @description The two stages that run against a deadline.
@@ -6776,6 +6829,47 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["NamedV1"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyV1"];
+                };
+            };
+        };
+    };
+    get_v1_communities_community_id_visits: {
+        parameters: {
+            query?: {
+                before?: string | null;
+                estate_id?: string | null;
+                /** @description Visits whose time is at or after this (ms). */
+                from_ms?: number | null;
+                limit?: number | null;
+                /** @description pending | approved | refused | cancelled (the stored status). */
+                status?: string | null;
+                /** @description Visits whose time is before this (ms). */
+                to_ms?: number | null;
+            };
+            header?: never;
+            path: {
+                community_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_StaffVisitV1"];
                 };
             };
             /** @description error */

@@ -15,6 +15,9 @@ export interface FeaturePage {
   access: Access
   /** i18n key of the page title (breadcrumb, window title). */
   title: string
+  /** The page shows personal data (names with phones, ID numbers, faces): the shell lays a
+   *  faint watermark with the viewer's account and the time over it. */
+  personalData?: boolean
   /** Shown in the left menu under `group`, ordered by `order`. */
   menu?: { group: MenuGroup; order: number; icon: Component }
 }

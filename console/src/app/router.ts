@@ -12,6 +12,7 @@ declare module 'vue-router' {
     access?: Access
     title?: string
     public?: boolean
+    personalData?: boolean
   }
 }
 
@@ -19,7 +20,7 @@ function children(scope: 'community' | 'street'): RouteRecordRaw[] {
   return features
     .filter((f) => f.scope === scope)
     .flatMap((f) => f.pages)
-    .map((p) => ({ path: p.path, name: p.name, component: p.component, meta: { access: p.access, title: p.title } }))
+    .map((p) => ({ path: p.path, name: p.name, component: p.component, meta: { access: p.access, title: p.title, personalData: p.personalData === true } }))
 }
 
 const routes: RouteRecordRaw[] = [

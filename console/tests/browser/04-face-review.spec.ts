@@ -3,7 +3,7 @@
 // back refused, with the reason in words staff can act on.
 import { test, expect, type Page } from '@playwright/test'
 import { env } from './env'
-import { expectAccessible, login, watchErrors } from './helpers'
+import { expectAccessible, login, shot, watchErrors } from './helpers'
 
 async function choose(page: Page, select: string, option: string): Promise<void> {
   await page.locator(select).click()
@@ -71,4 +71,5 @@ test('a photo without a face comes back refused, in words', async ({ page }) => 
   await expect(row.locator('[data-test=enrolment]')).toHaveText('入库失败', { timeout: 45_000 })
   await expect(row.locator('[data-test=refusal]')).toContainText('照片中未检测到人脸，请上传正面、清晰的人脸照片')
   await expectAccessible(page, 'face review with a refusal')
+  await shot(page, 'face-review')
 })

@@ -39,3 +39,10 @@ export function watchErrors(page: Page): { errors: string[] } {
 export async function expectNothingInjected(page: Page): Promise<void> {
   expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined()
 }
+
+/** With CONSOLE_SHOTS set (tests/screenshots.sh), saves the page as `<dir>/<name>.png` for the
+ *  README; otherwise does nothing. */
+export async function shot(page: Page, name: string): Promise<void> {
+  const dir = process.env.CONSOLE_SHOTS
+  if (dir) await page.screenshot({ path: `${dir}/${name}.png` })
+}

@@ -14,6 +14,7 @@ export default defineFeature({
       component: () => import('./pages/FaceReviewPage.vue'),
       access: 'community',
       title: 'faces.title',
+      personalData: true,
       menu: { group: 'access', order: 2, icon: Avatar },
     },
   ],
