@@ -40,7 +40,7 @@ try {
   await page.locator('#login-password').fill(need('BENCH_PASSWORD'))
   await page.locator('[data-test=submit]').click()
   await page.locator('[data-test=account-name]').waitFor()
-  const list = `/c/${cid}/cases`
+  const list = `/c/${cid}/cases?view=all`
   // Warm-up: fills the asset cache and the server's.
   for (let i = 0; i < 3; i++) {
     await page.goto(list)
@@ -65,6 +65,10 @@ try {
   if ((await page.locator(rows).count()) !== 50) throw new Error('the case list did not show 50 rows')
   report('case_list_page_cold', cold)
   report('case_list_page_warm', warm)
+} catch (e) {
+  const pages = browser.contexts().flatMap((c) => c.pages())
+  if (pages[0]) await pages[0].screenshot({ path: '/tmp/bench-case-list-failure.png' }).catch(() => {})
+  throw e
 } finally {
   await browser.close()
 }

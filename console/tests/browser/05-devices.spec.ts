@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process'
 import { test, expect, type Locator, type Page } from '@playwright/test'
 import { env } from './env'
-import { expectAccessible, expectNothingInjected, login, watchErrors } from './helpers'
+import { choose, expectAccessible, expectNothingInjected, login, shot, watchErrors } from './helpers'
 
 test.describe.configure({ mode: 'serial' })
 
@@ -21,16 +21,6 @@ const elevatorCode = `elev-${stamp}`
 const seededDetector = '楼梯间烟感 3F'
 const seededBox = `${env.communityName} box`
 const estate = `${env.communityName} estate`
-
-/** Screenshots for looking at the screens, only when SHOTS names a folder. */
-async function shot(page: Page, name: string): Promise<void> {
-  if (process.env.SHOTS) await page.screenshot({ path: `${process.env.SHOTS}/${name}.png`, fullPage: true })
-}
-
-async function choose(page: Page, select: Locator, option: string): Promise<void> {
-  await select.click()
-  await page.locator('.el-select-dropdown__item:visible').getByText(option, { exact: true }).click()
-}
 
 /** The text box of a form field (Element Plus puts the hook on the input itself, or on the
  *  wrapper of a number input). */
@@ -91,7 +81,7 @@ test('a box registered here shows its one-time code once; a new code replaces it
 
   await page.locator('[data-test=box-add]').click()
   const form = page.getByRole('dialog', { name: '登记边缘盒' })
-  await choose(page, form.locator('[data-test=box-estate]'), estate)
+  await choose(page, form.locator('[data-test=box-estate]'), estate, true)
   await field(form, 'box-name').fill(boxName)
   await form.locator('[data-test=box-save]').click()
 
@@ -136,7 +126,7 @@ test('a door on the new box is registered and locked after a confirmation', asyn
   await open(page, 'doors', '门禁点')
   await page.locator('[data-test=door-add]').click()
   const form = page.getByRole('dialog', { name: '登记门禁点' })
-  await choose(page, form.locator('[data-test=door-box]'), boxName)
+  await choose(page, form.locator('[data-test=door-box]'), boxName, true)
   await field(form, 'door-code').fill(doorCode)
   await field(form, 'door-name').fill(doorName)
   await form.locator('[data-test=door-save]').click()
@@ -177,11 +167,11 @@ test('an elevator named with markup shows as text, gets a maintenance record, an
   await page.locator('[data-test=device-add]').click()
   const form = page.getByRole('dialog', { name: '登记设备' })
   await form.getByText('电梯', { exact: true }).click()
-  await choose(page, form.locator('[data-test=device-box]'), boxName)
+  await choose(page, form.locator('[data-test=device-box]'), boxName, true)
   await field(form, 'device-code').fill(elevatorCode)
   await field(form, 'device-name').fill(elevatorName)
-  await choose(page, form.locator('[data-test=device-building]'), 'B1')
-  await choose(page, form.locator('[data-test=device-unit]'), 'U1')
+  await choose(page, form.locator('[data-test=device-building]'), 'B1', true)
+  await choose(page, form.locator('[data-test=device-unit]'), 'U1', true)
   await field(form, 'device-floor').fill('5')
   await field(form, 'device-floor').press('Tab')
   await expectAccessible(page, 'the device form')

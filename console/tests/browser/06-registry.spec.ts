@@ -5,19 +5,7 @@
 // one more address; staff decide within the community, the street across communities.
 import { test, expect, type APIRequestContext, type Page } from '@playwright/test'
 import { env } from './env'
-import { expectAccessible, expectNothingInjected, login, watchErrors } from './helpers'
-
-const SHOTS = process.env.REGISTRY_SHOTS // a folder: screenshots of each screen, to look at
-
-async function shot(page: Page, name: string): Promise<void> {
-  if (SHOTS) await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true })
-}
-
-async function choose(page: Page, select: ReturnType<Page['locator']>, option: string): Promise<void> {
-  await select.click()
-  await page.locator('.el-select-dropdown__item:visible', { hasText: option }).first().click()
-  await expect(page.locator('.el-select-dropdown:visible')).toHaveCount(0)
-}
+import { choose, expectAccessible, expectNothingInjected, login, shot, watchErrors } from './helpers'
 
 async function confirmBox(page: Page, title: string, button: string): Promise<void> {
   const box = page.getByRole('dialog', { name: title })

@@ -1,21 +1,9 @@
 // Staff accounts, run by the street: the admin creates one (role and community in words), it
 // signs in; the admin disables it, and its open session ends at once and it cannot sign in
 // again. A community worker has no accounts menu and gets a refusal at the page's address.
-import { test, expect, type Page } from '@playwright/test'
+import { test, expect } from '@playwright/test'
 import { env } from './env'
-import { expectAccessible, login, watchErrors } from './helpers'
-
-const SHOTS = process.env.ACCOUNTS_SHOTS // a folder: screenshots of each screen, to look at
-
-async function shot(page: Page, name: string): Promise<void> {
-  if (SHOTS) await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true })
-}
-
-async function choose(page: Page, select: ReturnType<Page['locator']>, option: string): Promise<void> {
-  await select.click()
-  await page.locator('.el-select-dropdown__item:visible', { hasText: option }).first().click()
-  await expect(page.locator('.el-select-dropdown:visible')).toHaveCount(0)
-}
+import { choose, expectAccessible, login, shot, watchErrors } from './helpers'
 
 test('create an account, sign in with it, disable it: its session ends and it is refused', async ({ page, browser }) => {
   const seen = watchErrors(page)
@@ -40,7 +28,7 @@ test('create an account, sign in with it, disable it: its session ends and it is
   await dialog.locator('[data-test=account-password]').fill(password)
   await choose(page, dialog.locator('[data-test=account-community]'), env.communityName)
   await expectAccessible(page, 'the new-account form')
-  await shot(page, 'create')
+  await shot(page, 'accounts-create')
   await dialog.locator('[data-test=account-save]').click()
   await expect(dialog).toBeHidden()
 
@@ -48,7 +36,7 @@ test('create an account, sign in with it, disable it: its session ends and it is
   await expect(row.locator('[data-test=account-role]')).toHaveText('社区工作人员')
   await expect(row.locator('[data-test=account-community]')).toHaveText(env.communityName)
   await expect(row.locator('[data-test=account-status]')).toHaveText('正常')
-  await shot(page, 'list')
+  await shot(page, 'accounts')
 
   // The new account signs in, in a browser of its own.
   const { baseURL, locale, timezoneId, viewport } = test.info().project.use

@@ -1,6 +1,6 @@
 // Shared steps of the browser specs: signing in through the login page, the accessibility check,
 // and a watch on what the page itself reports (script errors, refused scripts and styles).
-import { expect, type Page } from '@playwright/test'
+import { expect, type Locator, type Page } from '@playwright/test'
 import AxeBuilder from '@axe-core/playwright'
 import { env } from './env'
 
@@ -45,4 +45,13 @@ export async function expectNothingInjected(page: Page): Promise<void> {
 export async function shot(page: Page, name: string): Promise<void> {
   const dir = process.env.CONSOLE_SHOTS
   if (dir) await page.screenshot({ path: `${dir}/${name}.png` })
+}
+
+/** Picks `option` in an Element Plus select: opens it, clicks the first visible item containing
+ *  the text (`exact`: equal to it), and waits until the dropdown has closed. */
+export async function choose(page: Page, select: Locator, option: string, exact = false): Promise<void> {
+  await select.click()
+  const items = page.locator('.el-select-dropdown__item:visible')
+  await (exact ? items.getByText(option, { exact: true }) : items.filter({ hasText: option })).first().click()
+  await expect(page.locator('.el-select-dropdown:visible')).toHaveCount(0)
 }

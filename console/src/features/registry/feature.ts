@@ -30,6 +30,7 @@ export default defineFeature({
       component: () => import('./pages/PeoplePage.vue'),
       access: 'community',
       title: 'registry.people.title',
+      personalData: true,
       menu: { group: 'registry', order: 3, icon: User },
     },
     {
@@ -38,6 +39,7 @@ export default defineFeature({
       component: () => import('./pages/ApplicationsPage.vue'),
       access: 'community',
       title: 'registry.apps.title',
+      personalData: true,
       menu: { group: 'registry', order: 4, icon: Stamp },
     },
   ],
