@@ -15,6 +15,9 @@ export async function login(page: Page, user: string, password = env.password): 
 
 /** axe-core: no serious or critical violation on the page as it stands. */
 export async function expectAccessible(page: Page, what: string): Promise<void> {
+  // Colours are read as they stand: wait until no transition (a dialog fading in, a button
+  // changing colour) is running, or axe measures a half-faded element.
+  await expect.poll(() => page.evaluate(() => document.getAnimations().filter((a) => a.playState === 'running').length)).toBe(0)
   const r = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
   const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
   expect(
