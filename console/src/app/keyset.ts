@@ -9,6 +9,19 @@ export interface KeysetPage<T> {
   next?: string | null
 }
 
+/** An offset-paged route (short lists in a stable order: people, accounts) walked by the same
+ *  pager: the cursor is the next page's offset, and there is a next page when this one came
+ *  back full. */
+export async function offsetPage<T>(
+  before: string | null,
+  limit: number,
+  load: (offset: number) => Promise<{ items: T[] }>,
+): Promise<KeysetPage<T>> {
+  const offset = before ? Number(before) : 0
+  const page = await load(offset)
+  return { items: page.items, next: page.items.length === limit ? String(offset + limit) : null }
+}
+
 export function useKeysetList<T>(load: (before: string | null, limit: number) => Promise<KeysetPage<T>>, pageSize = 50) {
   const items = shallowRef<T[]>([])
   const loading = ref(false)

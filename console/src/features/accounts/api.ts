@@ -1,5 +1,6 @@
 // Staff accounts (street only): list, create, disable.
 import { api, ok, withoutEmpty, type Schemas } from '@/api/client'
+import { offsetPage } from '@/app/keyset'
 
 export type StaffAccount = Schemas['StaffAccountRowV1']
 export type StaffBody = Schemas['StaffBody']
@@ -14,17 +15,16 @@ export interface AccountFilters {
   enabled?: '' | 'true' | 'false'
 }
 
-/** A page of accounts. The route pages by offset; the pager walks it with the next offset as
- * its cursor (there is a next page when this one came back full). */
-export async function listAccounts(f: AccountFilters, before: string | null, limit: number) {
-  const offset = before ? Number(before) : 0
+/** A page of accounts (offset-paged; see `offsetPage`). */
+export function listAccounts(f: AccountFilters, before: string | null, limit: number) {
   const { enabled, ...rest } = f
-  const page = await ok(
-    api.GET('/v1/street/accounts', {
-      params: { query: { ...withoutEmpty({ ...rest, q: rest.q?.trim() }), enabled: enabled ? enabled === 'true' : null, limit, offset } },
-    }),
+  return offsetPage(before, limit, (offset) =>
+    ok(
+      api.GET('/v1/street/accounts', {
+        params: { query: { ...withoutEmpty({ ...rest, q: rest.q?.trim() }), enabled: enabled ? enabled === 'true' : null, limit, offset } },
+      }),
+    ),
   )
-  return { items: page.items, next: page.items.length === limit ? String(offset + limit) : null }
 }
 
 export function createAccount(body: StaffBody) {

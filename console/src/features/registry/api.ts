@@ -1,6 +1,7 @@
 // The registry's calls (typed by the generated client): grids, estates and their trees, people
 // with their addresses, door rights and activation codes, and multi-address applications.
 import { api, ok, type Schemas } from '@/api/client'
+import { offsetPage } from '@/app/keyset'
 
 export type Grid = Schemas['GridV1']
 export type Estate = Schemas['EstateV1']
@@ -68,16 +69,15 @@ export function createRoom(cid: string, unitId: string, name: string) {
 
 // ---- people ---------------------------------------------------------------------------------
 
-/** A page of people. The route pages by offset; the console's pager walks it with the offset of
- * the next page as its cursor (there is a next page when this one came back full). */
-export async function listPeople(cid: string, q: string, before: string | null, limit: number) {
-  const offset = before ? Number(before) : 0
-  const page = await ok(
-    api.GET('/v1/communities/{community_id}/people', {
-      params: { path: { community_id: cid }, query: { q: q.trim() || null, limit, offset } },
-    }),
+/** A page of people (offset-paged; see `offsetPage`). */
+export function listPeople(cid: string, q: string, before: string | null, limit: number) {
+  return offsetPage(before, limit, (offset) =>
+    ok(
+      api.GET('/v1/communities/{community_id}/people', {
+        params: { path: { community_id: cid }, query: { q: q.trim() || null, limit, offset } },
+      }),
+    ),
   )
-  return { items: page.items, next: page.items.length === limit ? String(offset + limit) : null }
 }
 
 const personPath = (cid: string, pid: string) => ({ community_id: cid, person_id: pid })
