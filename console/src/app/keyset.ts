@@ -22,11 +22,26 @@ export async function offsetPage<T>(
   return { items: page.items, next: page.items.length === limit ? String(offset + limit) : null }
 }
 
-export function useKeysetList<T>(load: (before: string | null, limit: number) => Promise<KeysetPage<T>>, pageSize = 50) {
+/** The page sizes offered; a list's chosen size is remembered in this browser. */
+export const PAGE_SIZES = [20, 50, 100] as const
+
+function rememberedSize(name: string | undefined): number | null {
+  if (!name) return null
+  try {
+    const n = Number(localStorage.getItem(`page-size:${name}`))
+    return (PAGE_SIZES as readonly number[]).includes(n) ? n : null
+  } catch {
+    return null
+  }
+}
+
+/** `name`: remembers the page size the user picks for this list (per browser), as back
+ *  offices do. */
+export function useKeysetList<T>(load: (before: string | null, limit: number) => Promise<KeysetPage<T>>, pageSize = 50, name?: string) {
   const items = shallowRef<T[]>([])
   const loading = ref(false)
   const error = ref<string | null>(null)
-  const limit = ref(pageSize)
+  const limit = ref(rememberedSize(name) ?? pageSize)
   const hasNext = ref(false)
   /** The `before` cursor of each page shown so far (null for the first). */
   const cursors = ref<(string | null)[]>([null])
@@ -77,6 +92,13 @@ export function useKeysetList<T>(load: (before: string | null, limit: number) =>
 
   async function setLimit(n: number): Promise<void> {
     limit.value = n
+    if (name) {
+      try {
+        localStorage.setItem(`page-size:${name}`, String(n))
+      } catch {
+        // storage refused (private mode): the size holds for this visit only
+      }
+    }
     await reload()
   }
 

@@ -2,7 +2,7 @@
 // with the menu the account's rights allow; the session is not readable by page scripts.
 import { test, expect } from '@playwright/test'
 import { env } from './env'
-import { expectAccessible, login, watchErrors } from './helpers'
+import { expectAccessible, login, shot, watchErrors } from './helpers'
 
 test('a wrong password is refused in words, the right one signs in', async ({ page }) => {
   const seen = watchErrors(page)
@@ -15,6 +15,7 @@ test('a wrong password is refused in words, the right one signs in', async ({ pa
   await page.locator('#login-password').fill('not-the-password')
   await page.locator('[data-test=submit]').click()
   await expect(page.locator('[data-test=login-error]')).toContainText('账号或密码错误')
+  await shot(page, 'login')
 
   await login(page, env.staffUser)
   // A community worker: the community's pages, none of the street's.

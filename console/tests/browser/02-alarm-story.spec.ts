@@ -2,14 +2,9 @@
 // mosquitto reaches the real box, the box's alarm reaches the cloud, it appears in the open
 // console without a reload (pushed by the server), the worker acknowledges it with a comment,
 // and the box shows it acknowledged.
-import { execFileSync } from 'node:child_process'
 import { test, expect } from '@playwright/test'
 import { env } from './env'
-import { expectAccessible, expectNothingInjected, login, watchErrors } from './helpers'
-
-function publish(payload: string): void {
-  execFileSync('mosquitto_pub', ['-h', '127.0.0.1', '-p', env.mqttPort, '-q', '1', '-t', env.smokeTopic, '-m', payload])
-}
+import { expectAccessible, expectNothingInjected, login, publishSmoke, shot, watchErrors } from './helpers'
 
 interface BoxAlarm { device: string; acked_by?: string | null }
 
@@ -38,7 +33,7 @@ test('a smoke alarm appears live, is acknowledged with a comment, and the box he
   })
 
   // The detector reports smoke; the box raises, uploads; the cloud pushes; the row appears.
-  publish('{"smoke": true, "battery": 88}')
+  publishSmoke('{"smoke": true, "battery": 88}')
   // Two alarms: the detector's smoke, and the box releasing the building's exits for it.
   await expect(smokeRows).toHaveCount(1, { timeout: 30_000 })
   await expect(releaseRows.first()).toBeVisible()
@@ -49,6 +44,7 @@ test('a smoke alarm appears live, is acknowledged with a comment, and the box he
   await expect(row).toContainText('紧急')
   await expect(row.locator('[data-test=alarm-status]')).toHaveText('未确认')
   await expectAccessible(page, 'the alarm list')
+  await shot(page, 'alarms')
 
   // Acknowledge with a comment (markup in it stays text).
   const comment = '<img src=x onerror="window.__pwned=1">已派保安前往3号楼'
@@ -64,6 +60,11 @@ test('a smoke alarm appears live, is acknowledged with a comment, and the box he
   await expect(drawer).toContainText(comment)
   await expect(drawer).toContainText(env.staffUser)
   await expectNothingInjected(page)
+  // Once the drawer has slid in (axe reads colours mid-animation otherwise).
+  await expect(drawer.locator('[data-test=alarm-history]')).toBeVisible()
+  await expect.poll(() => drawer.evaluate((el) => el.getAnimations({ subtree: true }).length)).toBe(0)
+  await expectAccessible(page, 'the alarm drawer')
+  await shot(page, 'alarm-drawer')
 
   // The box's engine hears of the acknowledgement.
   await expect
@@ -72,7 +73,7 @@ test('a smoke alarm appears live, is acknowledged with a comment, and the box he
 
   // The smoke clears at the detector: the acknowledged alarm closes and leaves the open list,
   // live. The exits stay released until an operator restores them on the box.
-  publish('{"smoke": false}')
+  publishSmoke('{"smoke": false}')
   await expect(smokeRows).toHaveCount(0, { timeout: 30_000 })
   await expect(releaseRows.first()).toBeVisible()
   expect(navigations).toBe(0)

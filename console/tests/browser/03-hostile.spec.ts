@@ -34,7 +34,7 @@ test("another community's address shows a refusal, not data", async ({ page }) =
   page.on('request', (r) => {
     if (r.url().includes(env.otherCommunityId)) asked.push(r.url())
   })
-  for (const p of ['alarms', 'passes']) {
+  for (const p of ['alarms', 'passes', 'visits']) {
     await page.goto(`/c/${env.otherCommunityId}/${p}`)
     await expect(page.locator('[data-test=forbidden]')).toContainText('此社区不在您的账号范围内')
     await expect(page.locator('body')).not.toContainText(env.otherCommunityName)

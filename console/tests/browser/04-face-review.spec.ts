@@ -3,12 +3,7 @@
 // back refused, with the reason in words staff can act on.
 import { test, expect, type Page } from '@playwright/test'
 import { env } from './env'
-import { expectAccessible, login, shot, watchErrors } from './helpers'
-
-async function choose(page: Page, select: string, option: string): Promise<void> {
-  await page.locator(select).click()
-  await page.locator('.el-select-dropdown__item:visible', { hasText: option }).first().click()
-}
+import { choose, expectAccessible, login, shot, watchErrors } from './helpers'
 
 async function upload(page: Page, person: string, file: string): Promise<void> {
   await page.locator('[data-test=upload-open]').click()
@@ -48,7 +43,7 @@ test('upload, consent, approve: the box enrols the photo and its verdict shows',
   await consentAndApprove(page, row)
   // Approved photos leave the review queue; all photos show it with the box's verdict.
   await expect(row).toHaveCount(0)
-  await choose(page, '[data-test=filter-status]', '全部')
+  await choose(page, page.locator('[data-test=filter-status]'), '全部')
   await expect(row.locator('[data-test=review-status]')).toHaveText('已通过')
   await expect(row.locator('[data-test=enrolment]')).toHaveText('已入库', { timeout: 45_000 })
   await expect(row.locator('[data-test=verdicts]')).toContainText('已入库')
@@ -67,7 +62,7 @@ test('a photo without a face comes back refused, in words', async ({ page }) => 
   await upload(page, env.noFacePerson, env.noFacePhoto)
   const row = page.locator('[data-test=photo-table] .el-table__body tr').filter({ hasText: env.noFacePerson })
   await consentAndApprove(page, row)
-  await choose(page, '[data-test=filter-status]', '全部')
+  await choose(page, page.locator('[data-test=filter-status]'), '全部')
   await expect(row.locator('[data-test=enrolment]')).toHaveText('入库失败', { timeout: 45_000 })
   await expect(row.locator('[data-test=refusal]')).toContainText('照片中未检测到人脸，请上传正面、清晰的人脸照片')
   await expectAccessible(page, 'face review with a refusal')

@@ -1,5 +1,6 @@
 // Shared steps of the browser specs: signing in through the login page, the accessibility check,
 // and a watch on what the page itself reports (script errors, refused scripts and styles).
+import { execFileSync } from 'node:child_process'
 import { expect, type Locator, type Page } from '@playwright/test'
 import AxeBuilder from '@axe-core/playwright'
 import { env } from './env'
@@ -13,11 +14,15 @@ export async function login(page: Page, user: string, password = env.password): 
   await expect(page.locator('[data-test=account-name]')).toHaveText(user)
 }
 
+/** Waits until no transition (a dialog fading in or out, a button changing colour) is running. */
+export async function settled(page: Page): Promise<void> {
+  await expect.poll(() => page.evaluate(() => document.getAnimations().filter((a) => a.playState === 'running').length)).toBe(0)
+}
+
 /** axe-core: no serious or critical violation on the page as it stands. */
 export async function expectAccessible(page: Page, what: string): Promise<void> {
-  // Colours are read as they stand: wait until no transition (a dialog fading in, a button
-  // changing colour) is running, or axe measures a half-faded element.
-  await expect.poll(() => page.evaluate(() => document.getAnimations().filter((a) => a.playState === 'running').length)).toBe(0)
+  // Colours are read as they stand, or axe measures a half-faded element.
+  await settled(page)
   const r = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
   const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
   expect(
@@ -43,18 +48,32 @@ export async function expectNothingInjected(page: Page): Promise<void> {
   expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined()
 }
 
-/** With CONSOLE_SHOTS set (tests/screenshots.sh), saves the page as `<dir>/<name>.png` for the
- *  README; otherwise does nothing. */
+/** With CONSOLE_SHOTS set (tests/screenshots.sh), saves the whole page, once no transition is
+ *  running, as `<dir>/<name>.png` for the README; otherwise does nothing. */
 export async function shot(page: Page, name: string): Promise<void> {
   const dir = process.env.CONSOLE_SHOTS
-  if (dir) await page.screenshot({ path: `${dir}/${name}.png` })
+  if (!dir) return
+  await settled(page)
+  await page.screenshot({ path: `${dir}/${name}.png`, fullPage: true })
 }
 
-/** Picks `option` in an Element Plus select: opens it, clicks the first visible item containing
- *  the text (`exact`: equal to it), and waits until the dropdown has closed. */
-export async function choose(page: Page, select: Locator, option: string, exact = false): Promise<void> {
+/** Picks in an Element Plus select: opens it, clicks the first item of *its* dropdown containing
+ *  `option` (`exact`: equal to it; none given: the first item), and waits until that dropdown has
+ *  closed. `open`: a screenshot name, taken with the options shown. */
+export async function choose(page: Page, select: Locator, option?: string, exact = false, open?: string): Promise<void> {
+  const list = await select.locator('input[role=combobox]').first().getAttribute('aria-controls')
+  const dropdown = list ? page.locator(`[id="${list}"]`) : page.locator('.el-select-dropdown:visible')
   await select.click()
-  const items = page.locator('.el-select-dropdown__item:visible')
-  await (exact ? items.getByText(option, { exact: true }) : items.filter({ hasText: option })).first().click()
-  await expect(page.locator('.el-select-dropdown:visible')).toHaveCount(0)
+  const items = dropdown.locator('.el-select-dropdown__item')
+  const item = option === undefined ? items.first() : exact ? items.getByText(option, { exact: true }).first() : items.filter({ hasText: option }).first()
+  await expect(item).toBeVisible()
+  if (open) await shot(page, open)
+  await item.click()
+  if (list) await expect(dropdown).toBeHidden()
+  else await expect(dropdown).toHaveCount(0)
+}
+
+/** Publishes one smoke-detector message at the stack's broker, as the detector's gateway would. */
+export function publishSmoke(payload: string): void {
+  execFileSync('mosquitto_pub', ['-h', '127.0.0.1', '-p', env.mqttPort, '-q', '1', '-t', env.smokeTopic, '-m', payload])
 }

@@ -32,3 +32,16 @@ export async function listDoors(cid: string): Promise<Door[]> {
 export function thumbnailUrl(cid: string, passId: string): string {
   return `/v1/communities/${encodeURIComponent(cid)}/passes/${encodeURIComponent(passId)}/thumbnail`
 }
+
+export type StaffVisit = Schemas['StaffVisitV1']
+
+export interface VisitFilters {
+  estate_id?: string
+  status?: string
+  from_ms?: number
+  to_ms?: number
+}
+
+export function listVisits(cid: string, f: VisitFilters, before: string | null, limit: number) {
+  return ok(api.GET('/v1/communities/{community_id}/visits', { params: { path: { community_id: cid }, query: { ...withoutEmpty(f), before, limit } } }))
+}

@@ -1,5 +1,6 @@
-// Access: who came through which door, how, and whether the box let them in (the pass log).
-import { Tickets } from '@element-plus/icons-vue'
+// Access: who came through which door, how, and whether the box let them in (the pass log), and
+// the visitors the community expects (appointments hosts decided in the app).
+import { Calendar, Tickets } from '@element-plus/icons-vue'
 import { defineFeature } from '@/app/feature'
 
 export default defineFeature({
@@ -14,6 +15,15 @@ export default defineFeature({
       title: 'access.passes',
       personalData: true,
       menu: { group: 'access', order: 1, icon: Tickets },
+    },
+    {
+      path: 'visits',
+      name: 'visits',
+      component: () => import('./pages/VisitsPage.vue'),
+      access: 'community',
+      title: 'access.visits',
+      personalData: true,
+      menu: { group: 'access', order: 2, icon: Calendar },
     },
   ],
   messages: {
@@ -49,6 +59,16 @@ export default defineFeature({
       },
       thumbnail: '人脸抓拍',
       personPasses: '只看此人',
+      visits: '访客预约',
+      visitsHint: '访客在 App 中预约，由被访住户审批；已批准的访客在预约时间前后 1 小时内可刷脸或由住户一键开门通行。',
+      visitStatus: '状态',
+      visitTime: '来访时间',
+      today: '今天',
+      window: '可通行 {hours}',
+      visitorPasses: '查看其通行记录',
+      decidedAt: '{at} 审批',
+      visitStates: { pending: '待审批', approved: '已批准', refused: '已拒绝', cancelled: '已取消', visited: '已来访', expired: '已过期' },
+      vcol: { at: '来访时间', estate: '小区', visitor: '访客', host: '被访住户', reason: '事由', state: '状态', asked: '申请时间' },
     },
     en: {
       passes: 'Pass log',
@@ -81,6 +101,16 @@ export default defineFeature({
       },
       thumbnail: 'Face photo',
       personPasses: 'Only this person',
+      visits: 'Visitor appointments',
+      visitsHint: 'Visitors book in the app and the resident they visit decides; an approved visitor passes by face or by the resident\'s one-tap from 1 hour before to 1 hour after the booked time.',
+      visitStatus: 'Status',
+      visitTime: 'Visit time',
+      today: 'Today',
+      window: 'May pass {hours}',
+      visitorPasses: 'Their passes',
+      decidedAt: 'decided {at}',
+      visitStates: { pending: 'Pending', approved: 'Approved', refused: 'Refused', cancelled: 'Cancelled', visited: 'Visited', expired: 'Expired' },
+      vcol: { at: 'Visit time', estate: 'Estate', visitor: 'Visitor', host: 'Host', reason: 'Reason', state: 'Status', asked: 'Asked' },
     },
   },
 })
