@@ -6,10 +6,6 @@ cd "$root"
 bash tests/setup.sh
 export EDGE_TEST_PYTHON="$root/.venv/bin/python"
 cargo build --release --locked -p edge-daemon
-if [ "$which" = all ] || [ "$which" = console ]; then
-    # What a browser downloads for each page's first load (gzip), and the budget.
-    (cd console && npm run build >/dev/null && node scripts/bundle-size.mjs --budget-kb 300)
-fi
 # `bash tests/bench.sh` runs all; `bash tests/bench.sh edge|cloud|sensors|cases|face|console [sections…]` one of them.
 which="${1:-all}"
 [ $# -gt 0 ] && shift
@@ -29,4 +25,8 @@ fi
 if [ "$which" = all ] || [ "$which" = cases ]; then
     (cd console && npm run build >/dev/null)
     cargo bench --locked -p tests --bench cases -- "$@"
+fi
+if [ "$which" = all ] || [ "$which" = console ]; then
+    # What a browser downloads for each page's first load (gzip), and the budget.
+    (cd console && npm run build >/dev/null && node scripts/bundle-size.mjs --budget-kb 300)
 fi
