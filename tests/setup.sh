@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the integration tests need to start real peers:
 #   * socat (pty pairs standing in for RS-485 buses), plus mosquitto
+#   * libfaketime (the box's wall clock stepped under test, tests/tests/edge_clock.rs)
 #   * Node.js, the console's npm packages, Debian's chromium and fonts-noto-cjk (browser tests)
 #   * <workspace root>/.venv with pymodbus[serial]==3.16.1 (the Modbus peer), and
 #     python-docx==1.2.0 + openpyxl==3.1.5 (independent readers for the case exports)
@@ -45,6 +46,19 @@ if ! command -v socat >/dev/null 2>&1; then
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y socat mosquitto mosquitto-clients \
         || die "apt-get install socat mosquitto mosquitto-clients failed"
     command -v socat >/dev/null 2>&1 || die "socat still not on PATH after installing it"
+fi
+
+# --- libfaketime: a controlled wall clock for the box (the clock story) ------------
+faketime_lib() {
+    ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -n 1
+}
+if [ -z "$(faketime_lib)" ]; then
+    command -v apt-get >/dev/null 2>&1 || die "libfaketime is missing and apt-get is not available"
+    echo "tests/setup.sh: installing libfaketime"
+    as_root apt-get update || die "apt-get update failed"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y libfaketime \
+        || die "apt-get install libfaketime failed"
+    [ -n "$(faketime_lib)" ] || die "libfaketime.so.1 still missing after installing libfaketime"
 fi
 
 # --- PostgreSQL server binaries (the cloud tests start throwaway clusters) ---------

@@ -257,11 +257,22 @@ async fn guard(State(st): State<AppState>, req: Request, next: Next) -> Response
                     .map(|(_, v)| v.to_string())
             })
     };
+    // A box's request: its answer states the cloud's time (`edge_sync::auth::sign_time`).
+    let mut stamp: Option<(String, String)> = None;
     let (caller, body) = match access {
         Access::Public => (Caller::Anonymous, body),
         Access::Edge => match edge_caller(&st, &parts, body).await {
-            Ok(x) => x,
-            Err(e) => return e.into_response(),
+            Ok((caller, body, signed)) => {
+                stamp = Some(signed);
+                (caller, body)
+            }
+            Err((e, signed)) => {
+                let mut r = e.into_response();
+                if let Some(signed) = signed {
+                    stamp_cloud_time(&st, &mut r, &signed);
+                }
+                return r;
+            }
         },
         _ => match account_caller(&st, &parts.method, &parts.headers).await {
             Ok(c) => (c, body),
@@ -277,7 +288,23 @@ async fn guard(State(st): State<AppState>, req: Request, next: Next) -> Response
         Err(Denied::Forbidden(why)) => return ApiError::forbidden(why).into_response(),
     }
     parts.extensions.insert(caller);
-    next.run(Request::from_parts(parts, body)).await
+    let mut resp = next.run(Request::from_parts(parts, body)).await;
+    if let Some(signed) = stamp {
+        stamp_cloud_time(&st, &mut resp, &signed);
+    }
+    resp
+}
+
+/// The cloud's time on an answer to a box, read as the answer leaves, signed for that box and
+/// that request (`signed`: the box id and the request's signature).
+fn stamp_cloud_time(st: &AppState, resp: &mut Response, signed: &(String, String)) {
+    let headers =
+        edge_sync::auth::sign_time(&st.keys.onetap, &signed.0, &signed.1, crate::now_ms());
+    for (name, value) in headers {
+        if let Ok(v) = axum::http::HeaderValue::from_str(&value) {
+            resp.headers_mut().insert(name, v);
+        }
+    }
 }
 
 /// The account behind a request: a bearer token (API clients, the app), or else the console's
@@ -323,13 +350,20 @@ async fn account_caller(
     Ok(Caller::Account(account))
 }
 
+/// The box id and request signature of a box's request whose signature verified.
+type SignedBy = (String, String);
+
 /// Verify a box's signed request. The body is read here (bounded) because the signature covers
-/// it, then handed on unchanged.
+/// it, then handed on unchanged. A refusal says whether the signature had verified (then the
+/// refusal, too, carries the cloud's time: a box whose clock is off learns it).
 async fn edge_caller(
     st: &AppState,
     parts: &axum::http::request::Parts,
     body: AxumBody,
-) -> Result<(Caller, AxumBody), ApiError> {
+) -> Result<(Caller, AxumBody, SignedBy), (ApiError, Option<SignedBy>)> {
+    fn unsigned(e: impl Into<ApiError>) -> (ApiError, Option<SignedBy>) {
+        (e.into(), None)
+    }
     use edge_sync::auth::{HEADER_BOX, HEADER_SIGNATURE, HEADER_TIME};
     let header = |name: &'static str| {
         parts
@@ -337,7 +371,11 @@ async fn edge_caller(
             .get(name)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string)
-            .ok_or_else(|| ApiError::unauthenticated(format!("header `{name}` is missing")))
+            .ok_or_else(|| {
+                unsigned(ApiError::unauthenticated(format!(
+                    "header `{name}` is missing"
+                )))
+            })
     };
     let box_id = header(HEADER_BOX)?;
     let time = header(HEADER_TIME)?;
@@ -345,36 +383,56 @@ async fn edge_caller(
     let bytes = axum::body::to_bytes(body, st.cfg.max_body_bytes)
         .await
         .map_err(|_| {
-            ApiError::new(
+            unsigned(ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "body_rejected",
                 "request body too large",
-            )
+            ))
         })?;
     let row = sqlx::query(
         "SELECT community_id, estate_id, public_key, revoked FROM edge_boxes WHERE id = $1",
     )
     .bind(&box_id)
     .fetch_optional(&st.db.pool)
-    .await?;
+    .await
+    .map_err(unsigned)?;
     let Some(row) = row else {
-        return Err(ApiError::unauthenticated("unknown edge box"));
+        return Err(unsigned(ApiError::unauthenticated("unknown edge box")));
     };
-    if row.flag("revoked")? {
-        return Err(ApiError::forbidden("this edge box has been revoked"));
+    if row.flag("revoked").map_err(unsigned)? {
+        return Err(unsigned(ApiError::forbidden(
+            "this edge box has been revoked",
+        )));
     }
-    let Some(pk) = row.opt_text("public_key")? else {
-        return Err(ApiError::unauthenticated("edge box not provisioned yet"));
+    let Some(pk) = row.opt_text("public_key").map_err(unsigned)? else {
+        return Err(unsigned(ApiError::unauthenticated(
+            "edge box not provisioned yet",
+        )));
     };
     let key = edge_sync::onetap::parse_public_key(&pk)
-        .map_err(|_| ApiError::internal("stored box key is unreadable"))?;
+        .map_err(|_| unsigned(ApiError::internal("stored box key is unreadable")))?;
     let pq = parts
         .uri
         .path_and_query()
         .map_or(parts.uri.path(), |p| p.as_str());
     let now = crate::now_ms();
-    edge_sync::auth::verify_request(&key, parts.method.as_str(), pq, &time, &sig, &bytes, now)
-        .map_err(|e| ApiError::unauthenticated(e.to_string()))?;
+    let signed: SignedBy = (box_id.clone(), sig.clone());
+    match edge_sync::auth::verify_request(&key, parts.method.as_str(), pq, &time, &sig, &bytes, now)
+    {
+        Ok(()) => {}
+        Err(e @ edge_sync::auth::RequestAuthError::Skew) => {
+            tracing::info!(box_id = %box_id, "a box's request time is off; told the cloud's time");
+            return Err((
+                ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    edge_sync::auth::SKEW_ERROR_CODE,
+                    e.to_string(),
+                ),
+                Some(signed),
+            ));
+        }
+        Err(e) => return Err(unsigned(ApiError::unauthenticated(e.to_string()))),
+    }
     // Only a verified request is remembered, so nobody but a box can fill the guard.
     st.replay
         .lock()
@@ -382,14 +440,14 @@ async fn edge_caller(
         .admit(&time, &sig, now)
         .map_err(|e| {
             tracing::warn!(box_id = %box_id, "a signed box request was replayed; refused");
-            ApiError::unauthenticated(e.to_string())
+            unsigned(ApiError::unauthenticated(e.to_string()))
         })?;
     let caller = Caller::Edge(EdgeBox {
         box_id,
-        community_id: row.text("community_id")?,
-        estate_id: row.text("estate_id")?,
+        community_id: row.text("community_id").map_err(unsigned)?,
+        estate_id: row.text("estate_id").map_err(unsigned)?,
     });
-    Ok((caller, AxumBody::from(bytes)))
+    Ok((caller, AxumBody::from(bytes), signed))
 }
 
 /// `GET /v1/health`.

@@ -86,7 +86,10 @@ impl Daemon {
 
         let face = match &cfg.face {
             Some(fc) => {
-                let fetch = cfg.cloud.as_ref().map(cloud::photo_fetcher);
+                let fetch = cfg
+                    .cloud
+                    .as_ref()
+                    .map(|l| cloud::photo_fetcher(l, gate.handle.clone()));
                 let started = face::start(
                     fc,
                     &store,

@@ -17,3 +17,28 @@ pub fn wall_ms() -> EpochMs {
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as EpochMs)
 }
+
+/// The box's best single guess of now, for everyone who is not the gatekeeper (which owns the
+/// clock guard and publishes the cloud's reference here): the reference carried forward by the
+/// monotonic clock once the cloud has answered, the wall clock before. Used to sign requests to
+/// the cloud and to stamp records.
+#[derive(Clone, Debug)]
+pub struct BoxTime {
+    rx: tokio::sync::watch::Receiver<Option<crate::clock::Reference>>,
+}
+
+impl BoxTime {
+    pub fn new(rx: tokio::sync::watch::Receiver<Option<crate::clock::Reference>>) -> BoxTime {
+        BoxTime { rx }
+    }
+
+    pub fn now_ms(&self) -> EpochMs {
+        let reference = *self.rx.borrow();
+        reference.map_or_else(wall_ms, |r| r.estimate(mono_ms()))
+    }
+
+    /// Whether the cloud's time has been heard since the daemon started.
+    pub fn referenced(&self) -> bool {
+        self.rx.borrow().is_some()
+    }
+}

@@ -5,6 +5,15 @@
 //! within [`MAX_REQUEST_SKEW_MS`] of its own and verifies the signature. A [`ReplayGuard`]
 //! then admits each signed request once: a captured request cannot be sent again while its time
 //! is still acceptable (replaying the command long-poll would swallow that box's one-taps).
+//!
+//! Every answer to a request whose signature verified (also the refusal of a request whose
+//! time is too far off) carries the cloud's time in two more headers: the time, and the cloud's
+//! signature over it bound to the box and to the request's own signature ([`sign_time`],
+//! [`verify_time`]). The box knows when it sent the request and when the answer came, so the
+//! statement bounds the true time by the round trip, and it cannot be replayed into another
+//! exchange. It is signed with the cloud's one-tap key, which the box already trusts; the signed
+//! text starts with `edge-cloud-time-v1`, which no one-tap payload (JSON) can.
+//!
 //! Sans-IO: callers pass `now_ms` and the key.
 
 use std::collections::HashMap;
@@ -17,8 +26,14 @@ use sha2::{Digest, Sha256};
 pub const HEADER_BOX: &str = "x-edge-box";
 pub const HEADER_TIME: &str = "x-edge-time-ms";
 pub const HEADER_SIGNATURE: &str = "x-edge-signature";
+/// The cloud's time on an answer to a box, and the cloud's signature over it.
+pub const HEADER_CLOUD_TIME: &str = "x-cloud-time-ms";
+pub const HEADER_CLOUD_TIME_SIGNATURE: &str = "x-cloud-time-signature";
 /// How far a request's time may be from the cloud's clock.
 pub const MAX_REQUEST_SKEW_MS: i64 = 300_000;
+/// The error code of a refusal for a request time too far off (its answer carries the cloud's
+/// time: the box re-signs with it).
+pub const SKEW_ERROR_CODE: &str = "clock_skew";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RequestAuthError {
@@ -76,9 +91,6 @@ pub fn verify_request(
         .trim()
         .parse()
         .map_err(|_| RequestAuthError::BadTime)?;
-    if now_ms.abs_diff(time_ms) > MAX_REQUEST_SKEW_MS.unsigned_abs() {
-        return Err(RequestAuthError::Skew);
-    }
     let sig_bytes = B64
         .decode(signature_header.trim())
         .map_err(|_| RequestAuthError::SignatureEncoding)?;
@@ -89,7 +101,70 @@ pub fn verify_request(
         &message(method, path_and_query, time_ms, body),
         &Signature::from_bytes(&sig_bytes),
     )
-    .map_err(|_| RequestAuthError::BadSignature)
+    .map_err(|_| RequestAuthError::BadSignature)?;
+    // The signature first: a skew refusal tells the time, and only the box should hear it.
+    if now_ms.abs_diff(time_ms) > MAX_REQUEST_SKEW_MS.unsigned_abs() {
+        return Err(RequestAuthError::Skew);
+    }
+    Ok(())
+}
+
+fn time_message(box_id: &str, request_signature: &str, time_ms: i64) -> Vec<u8> {
+    format!(
+        "edge-cloud-time-v1\n{box_id}\n{}\n{time_ms}",
+        request_signature.trim()
+    )
+    .into_bytes()
+}
+
+/// The two headers stating the cloud's time on its answer to one request of a box.
+pub fn sign_time(
+    key: &SigningKey,
+    box_id: &str,
+    request_signature: &str,
+    time_ms: i64,
+) -> [(&'static str, String); 2] {
+    let sig = key.sign(&time_message(box_id, request_signature, time_ms));
+    [
+        (HEADER_CLOUD_TIME, time_ms.to_string()),
+        (HEADER_CLOUD_TIME_SIGNATURE, B64.encode(sig.to_bytes())),
+    ]
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TimeStatementError {
+    #[error("header `x-cloud-time-ms` is missing or not an integer")]
+    BadTime,
+    #[error("header `x-cloud-time-signature`: not base64 of 64 bytes")]
+    SignatureEncoding,
+    #[error(
+        "header `x-cloud-time-signature`: does not verify (not the cloud, or not this request)"
+    )]
+    BadSignature,
+}
+
+/// The cloud's time on an answer, checked against the cloud's key, this box and the signature
+/// of the request it answers.
+pub fn verify_time(
+    key: &VerifyingKey,
+    box_id: &str,
+    request_signature: &str,
+    time_header: Option<&str>,
+    signature_header: Option<&str>,
+) -> Result<i64, TimeStatementError> {
+    let time_ms: i64 = time_header
+        .and_then(|t| t.trim().parse().ok())
+        .ok_or(TimeStatementError::BadTime)?;
+    let sig: [u8; 64] = signature_header
+        .and_then(|s| B64.decode(s.trim()).ok())
+        .and_then(|b| b.try_into().ok())
+        .ok_or(TimeStatementError::SignatureEncoding)?;
+    key.verify(
+        &time_message(box_id, request_signature, time_ms),
+        &Signature::from_bytes(&sig),
+    )
+    .map_err(|_| TimeStatementError::BadSignature)?;
+    Ok(time_ms)
 }
 
 /// The signatures of requests already accepted, each kept until its time leaves the skew
@@ -161,6 +236,71 @@ impl ReplayGuard {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_time_statement_holds_only_for_its_box_and_its_request() {
+        let cloud = key(3);
+        let pk = cloud.verifying_key();
+        let [(_, t), (_, s)] = sign_time(&cloud, "box1", "REQSIG", 1_234);
+        assert_eq!(
+            verify_time(&pk, "box1", "REQSIG", Some(&t), Some(&s)),
+            Ok(1_234)
+        );
+        assert_eq!(
+            verify_time(&pk, "box1", "OTHER", Some(&t), Some(&s)),
+            Err(TimeStatementError::BadSignature),
+            "replayed onto another request"
+        );
+        assert_eq!(
+            verify_time(&pk, "box2", "REQSIG", Some(&t), Some(&s)),
+            Err(TimeStatementError::BadSignature),
+            "another box"
+        );
+        assert_eq!(
+            verify_time(&pk, "box1", "REQSIG", Some("1235"), Some(&s)),
+            Err(TimeStatementError::BadSignature),
+            "another time"
+        );
+        assert_eq!(
+            verify_time(
+                &key(4).verifying_key(),
+                "box1",
+                "REQSIG",
+                Some(&t),
+                Some(&s)
+            ),
+            Err(TimeStatementError::BadSignature),
+            "not the cloud"
+        );
+        assert_eq!(
+            verify_time(&pk, "box1", "REQSIG", None, Some(&s)),
+            Err(TimeStatementError::BadTime)
+        );
+        assert_eq!(
+            verify_time(&pk, "box1", "REQSIG", Some(&t), Some("AAAA")),
+            Err(TimeStatementError::SignatureEncoding)
+        );
+        // A one-tap payload signed with the same key is never a time statement.
+        let payload = br#"{"version":1}"#;
+        let onetap_sig = B64.encode(cloud.sign(payload).to_bytes());
+        assert!(verify_time(&pk, "box1", "REQSIG", Some("1"), Some(&onetap_sig)).is_err());
+    }
+
+    #[test]
+    fn the_signature_is_checked_before_the_time() {
+        let k = key(5);
+        let [_, (_, t), (_, sig)] = sign_request(&k, "b", "GET", "/x", 1_000, b"");
+        let far = 1_000 + MAX_REQUEST_SKEW_MS + 1;
+        assert_eq!(
+            verify_request(&k.verifying_key(), "GET", "/x", &t, &sig, b"", far),
+            Err(RequestAuthError::Skew)
+        );
+        // Somebody else's skewed request hears nothing about the time.
+        assert_eq!(
+            verify_request(&key(6).verifying_key(), "GET", "/x", &t, &sig, b"", far),
+            Err(RequestAuthError::BadSignature)
+        );
+    }
 
     #[test]
     fn a_signed_request_is_admitted_once_within_its_window() {

@@ -542,6 +542,20 @@ impl LinkedBox {
         uplink_batch: usize,
         extra: &str,
     ) -> LinkedBox {
+        Self::provision_and_start_env(dir, cloud, c, relay, uplink_batch, extra, &[]).await
+    }
+
+    /// [`provision_and_start`](Self::provision_and_start) with more environment for the
+    /// daemon (e.g. a controlled wall clock); kept across restarts.
+    pub async fn provision_and_start_env(
+        dir: &Path,
+        cloud: &str,
+        c: &Community,
+        relay: std::net::SocketAddr,
+        uplink_batch: usize,
+        extra: &str,
+        env: &[(&str, &str)],
+    ) -> LinkedBox {
         // Benchmarks point EDGE_DAEMON_BIN at the release build; tests use the debug one.
         let bin = std::env::var_os("EDGE_DAEMON_BIN")
             .map(PathBuf::from)
@@ -613,10 +627,12 @@ pulse_ms = 300
             String::from_utf8_lossy(&check.stderr)
         );
         let cfg_s = cfg_path.display().to_string();
+        let mut all_env = vec![("RUST_LOG", "info")];
+        all_env.extend_from_slice(env);
         let mut proc = Proc::spawn(
             bin,
             &["run", "--config", &cfg_s],
-            &[("RUST_LOG", "info")],
+            &all_env,
             dir.join("edge.log"),
         );
         let base = format!("http://127.0.0.1:{port}");

@@ -1215,6 +1215,65 @@ fn pass(n: u128, door: &str, person: &str) -> UplinkRecordV1 {
     })
 }
 
+/// Every answer to the box states the cloud's time, signed for that box and that request; a
+/// request 10 minutes off is refused as `clock_skew` with the time, so the box can sign again;
+/// a request whose signature does not verify hears no time.
+async fn cloud_time_is_stated_to_the_box_only(
+    base: &str,
+    box_id: &str,
+    k: &SigningKey,
+    identity: &Value,
+) {
+    use edge_sync::auth::{verify_time, HEADER_CLOUD_TIME, HEADER_CLOUD_TIME_SIGNATURE};
+    let cloud_key =
+        edge_sync::onetap::parse_public_key(identity["onetap_public_key"].as_str().unwrap())
+            .unwrap();
+    let pq = "/v1/edge/sync/down?cursor=0";
+    let send = |key: SigningKey, time_ms: i64| async move {
+        let headers = edge_sync::auth::sign_request(&key, box_id, "GET", pq, time_ms, b"");
+        let sig = headers[2].1.clone();
+        let mut req = reqwest::Client::new().get(format!("{base}{pq}"));
+        for (hk, hv) in headers {
+            req = req.header(hk, hv);
+        }
+        let r = req.send().await.unwrap();
+        let h = |n: &str| r.headers().get(n).map(|v| v.to_str().unwrap().to_string());
+        let (t, ts) = (h(HEADER_CLOUD_TIME), h(HEADER_CLOUD_TIME_SIGNATURE));
+        let status = r.status().as_u16();
+        let body: Value = r.json().await.unwrap_or(Value::Null);
+        (status, body, sig, t, ts)
+    };
+    for off in [0, 600_000, -600_000, 86_400_000] {
+        let before = tests_now();
+        let (s, body, sig, t, ts) = send(k.clone(), before + off).await;
+        let after = tests_now();
+        let stated = verify_time(&cloud_key, box_id, &sig, t.as_deref(), ts.as_deref())
+            .unwrap_or_else(|e| panic!("offset {off}: {e} ({s} {body})"));
+        assert!(
+            before <= stated && stated <= after,
+            "offset {off}: {stated}"
+        );
+        if off == 0 {
+            assert_eq!(s, 200, "{body}");
+        } else {
+            assert_eq!(
+                (s, body["error"]["code"].as_str()),
+                (401, Some("clock_skew")),
+                "offset {off}: {body}"
+            );
+        }
+        // Bound to this request: not valid for another signature of the same box.
+        assert!(verify_time(&cloud_key, box_id, "AAAA", t.as_deref(), ts.as_deref()).is_err());
+    }
+    // Not the box's key: refused without a word about the time.
+    let (s, body, _, t, ts) = send(key(99), tests_now() + 600_000).await;
+    assert_eq!(
+        (s, body["error"]["code"].as_str()),
+        (401, Some("unauthenticated"))
+    );
+    assert_eq!((t, ts), (None, None));
+}
+
 /// Provisioning, deltas, idempotent uplink, revocation — as a box sees the cloud.
 async fn sync_endpoints_as_a_box_sees_them(engine: Engine) {
     let mut w = world(engine).await;
@@ -1226,6 +1285,7 @@ async fn sync_endpoints_as_a_box_sees_them(engine: Engine) {
     assert_eq!(id["doors"][0]["code"], "east");
     // Single use.
     assert_eq!(provision(&base, &w.a.code, &key(2)).await.0, 401);
+    cloud_time_is_stated_to_the_box_only(&base, &w.a.box_id, &k, &id).await;
 
     // Down: the resident of A, nobody of B.
     let (s, d) = edge_call(

@@ -10,6 +10,11 @@ test('a wrong password is refused in words, the right one signs in', async ({ pa
   await expect(page).toHaveURL(/\/login/)
   await expect(page.locator('h1')).toHaveText('社区管理后台')
   await expectAccessible(page, 'the login page')
+  // The tab shows the console's icon, served as an image (not the page's HTML).
+  const icon = await page.locator('link[rel=icon]').getAttribute('href')
+  const ir = await page.request.get(icon ?? '/missing')
+  expect(ir.status()).toBe(200)
+  expect(ir.headers()['content-type']).toBe('image/svg+xml')
 
   await page.locator('#login-username').fill(env.staffUser)
   await page.locator('#login-password').fill('not-the-password')

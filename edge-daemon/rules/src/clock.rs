@@ -27,6 +27,26 @@
 //! * Decisions use the interval conservatively: "now is inside
 //!   `[start, end]`" holds only if the *whole* interval is inside, so
 //!   disagreeing clocks narrow a window, never widen it.
+//!
+//! # The cloud as the reference
+//!
+//! * Every answer the cloud gives a box carries the cloud's time, signed with the key the box
+//!   already trusts for one-tap commands and bound to the request's own signature (so it cannot
+//!   be replayed into another exchange). The cloud read its clock somewhere between the box
+//!   sending the request (monotonic `sent`) and reading the answer (`received`), so at
+//!   `received` the true time is in `[cloud, cloud + (received - sent)]`: a [`Reference`].
+//! * From the first reference on, [`ClockGuard::observe`] answers from the reference carried
+//!   forward by the monotonic clock, widened on both sides by [`DRIFT_PPM`] of the elapsed time
+//!   (a monotonic clock may run that much fast or slow). The wall clock no longer narrows or
+//!   widens anything: a step of it changes no decision. A wall clock outside the reference (by
+//!   more than the tolerance) is still reported as a jump, once, so somebody fixes NTP.
+//! * A newer reference is intersected with the older one carried forward (both are true, so
+//!   the overlap is); if they do not overlap (the cloud's own clock was stepped) the newer wins.
+//! * The high-water mark follows the reference: it is set to the reference's earliest instant,
+//!   which can lower a mark a future-dated clock poisoned. Between cloud answers it only rises.
+//! * References live only in memory (the monotonic clock restarts with the process): after a
+//!   restart the box is back on the wall-clock policy above until the cloud answers again, and
+//!   an offline box keeps the operator's confirmation as its only way out of a jump.
 
 use serde::{Deserialize, Serialize};
 
@@ -89,6 +109,72 @@ impl TimeView {
     }
 }
 
+/// How fast or slow the monotonic clock may run against true time, in parts per million: a
+/// reference carried forward widens by this much of the elapsed time on each side (an ordinary
+/// crystal is within ±100 ppm; 17 s a day at this bound).
+pub const DRIFT_PPM: i64 = 200;
+
+/// "At monotonic `at_mono` the true time was in `[earliest, latest]`", from a signed answer of
+/// the cloud (see the module doc).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reference {
+    pub earliest: EpochMs,
+    pub latest: EpochMs,
+    pub at_mono: MonoMs,
+}
+
+impl Reference {
+    /// One exchange: the request left at `sent_mono`, the answer (stamped `cloud_ms` by the
+    /// cloud) was read at `received_mono`. `None` if the monotonic times are out of order.
+    pub fn from_exchange(
+        cloud_ms: EpochMs,
+        sent_mono: MonoMs,
+        received_mono: MonoMs,
+    ) -> Option<Self> {
+        let rtt = received_mono.checked_sub(sent_mono)?;
+        Some(Self {
+            earliest: cloud_ms,
+            latest: clamp_i64(i128::from(cloud_ms) + i128::from(rtt)),
+            at_mono: received_mono,
+        })
+    }
+
+    /// The interval carried to monotonic `mono`, widened by the drift bound on both sides.
+    pub fn at(&self, mono: MonoMs) -> (EpochMs, EpochMs) {
+        let d = i128::from(mono) - i128::from(self.at_mono);
+        let drift = (d.abs() * i128::from(DRIFT_PPM) + 999_999) / 1_000_000;
+        (
+            clamp_i64(i128::from(self.earliest) + d - drift),
+            clamp_i64(i128::from(self.latest) + d + drift),
+        )
+    }
+
+    /// The middle of [`at`](Self::at): the best single guess (what the box signs its requests
+    /// and stamps its records with).
+    pub fn estimate(&self, mono: MonoMs) -> EpochMs {
+        let (e, l) = self.at(mono);
+        clamp_i64((i128::from(e) + i128::from(l)) / 2)
+    }
+
+    /// Both references are true, so their overlap is; when there is none (the cloud's clock
+    /// was stepped between them) the newer one stands.
+    pub fn combine(self, newer: Reference) -> Reference {
+        let at = self.at_mono.max(newer.at_mono);
+        let (a_e, a_l) = self.at(at);
+        let (b_e, b_l) = newer.at(at);
+        let (earliest, latest) = (a_e.max(b_e), a_l.min(b_l));
+        if earliest <= latest {
+            Reference {
+                earliest,
+                latest,
+                at_mono: at,
+            }
+        } else {
+            newer
+        }
+    }
+}
+
 /// Guards decisions against wall-clock jumps; see the module doc for the policy.
 #[derive(Clone, Debug)]
 pub struct ClockGuard {
@@ -100,6 +186,10 @@ pub struct ClockGuard {
     reported: Option<i64>,
     /// Boot-time "behind the high-water mark" jump, reported on first observe.
     pending_boot_jump: Option<ClockJump>,
+    /// The cloud's word on the time, once heard in this process.
+    reference: Option<Reference>,
+    /// Whether the wall clock agreed with the best knowledge at the last observation.
+    wall_agrees: bool,
 }
 
 impl ClockGuard {
@@ -117,6 +207,8 @@ impl ClockGuard {
             tolerance_ms,
             reported: None,
             pending_boot_jump,
+            reference: None,
+            wall_agrees: true,
         }
     }
 
@@ -128,6 +220,9 @@ impl ClockGuard {
 
     /// Takes one wall/monotonic sample and returns the conservative view of now.
     pub fn observe(&mut self, wall: EpochMs, mono: MonoMs) -> TimeView {
+        if let Some(r) = self.reference {
+            return self.observe_with_reference(r, wall, mono);
+        }
         let projected = self.projected(mono);
         let delta = i128::from(wall) - i128::from(projected);
         let tol = i128::from(self.tolerance_ms);
@@ -152,16 +247,88 @@ impl ClockGuard {
         let earliest = wall.min(projected);
         // Only a time both clocks agree has been reached raises the mark.
         self.high_water = self.high_water.max(earliest);
+        let latest = wall.max(projected).max(self.high_water);
+        self.wall_agrees = earliest == latest;
         TimeView {
             earliest,
-            latest: wall.max(projected).max(self.high_water),
+            latest,
             jump,
         }
     }
 
+    fn observe_with_reference(&mut self, r: Reference, wall: EpochMs, mono: MonoMs) -> TimeView {
+        let (earliest, latest) = r.at(mono);
+        let tol = i128::from(self.tolerance_ms);
+        let w = i128::from(wall);
+        let outside = if w < i128::from(earliest) - tol {
+            w - i128::from(earliest)
+        } else if w > i128::from(latest) + tol {
+            w - i128::from(latest)
+        } else {
+            0
+        };
+        let mut jump = None;
+        if outside != 0 {
+            let delta = w - i128::from(r.estimate(mono));
+            let is_new = match self.reported {
+                None => true,
+                Some(prev) => (delta - i128::from(prev)).abs() > tol,
+            };
+            if is_new {
+                let delta_ms = clamp_i64(delta);
+                self.reported = Some(delta_ms);
+                jump = Some(ClockJump { delta_ms });
+            }
+        } else {
+            self.reported = None;
+        }
+        self.wall_agrees = outside == 0;
+        self.high_water = self.high_water.max(earliest);
+        TimeView {
+            earliest,
+            latest,
+            jump,
+        }
+    }
+
+    /// A signed answer of the cloud (see the module doc). From now on decisions follow the
+    /// reference, whatever the wall clock does.
+    pub fn heard_cloud(&mut self, r: Reference) {
+        let r = match self.reference {
+            Some(old) => old.combine(r),
+            None => r,
+        };
+        self.reference = Some(r);
+        self.pending_boot_jump = None;
+        // The cloud's word sets the mark, also downwards (a future-dated clock poisoned it).
+        self.high_water = r.earliest;
+    }
+
+    /// The reference decisions follow, if the cloud has answered since the process started.
+    pub fn reference(&self) -> Option<Reference> {
+        self.reference
+    }
+
+    /// Whether the wall clock agreed with the best knowledge of the time at the last
+    /// observation (a clock-jump alarm ends when it does again).
+    pub fn wall_agrees(&self) -> bool {
+        self.wall_agrees
+    }
+
+    /// The best single guess of now: the reference's middle once the cloud has answered, the
+    /// wall clock before.
+    pub fn estimate(&self, wall: EpochMs, mono: MonoMs) -> EpochMs {
+        self.reference.map_or(wall, |r| r.estimate(mono))
+    }
+
     /// A trusted source confirmed the time: re-anchor there, raise the
     /// high-water mark if needed, forget any jump.
+    ///
+    /// An operator's confirmation is a person vouching for the wall clock: it also sets aside
+    /// the cloud's reference until the cloud answers again.
     pub fn confirm(&mut self, trusted_wall: EpochMs, mono: MonoMs) {
+        self.reference = None;
+        self.wall_agrees = true;
         self.anchor_wall = trusted_wall;
         self.anchor_mono = mono;
         self.high_water = self.high_water.max(trusted_wall);
@@ -446,6 +613,145 @@ mod tests {
         assert_eq!(back, Some(v));
     }
 
+    const DAY: i64 = 86_400_000;
+
+    #[test]
+    fn an_exchange_bounds_the_time_by_its_round_trip() {
+        let r = Reference::from_exchange(T0, 100, 150).unwrap();
+        assert_eq!(
+            r,
+            Reference {
+                earliest: T0,
+                latest: T0 + 50,
+                at_mono: 150
+            }
+        );
+        assert_eq!(Reference::from_exchange(T0, 151, 150), None);
+        // Carried forward a million ms: 200 ms of drift allowed on each side.
+        assert_eq!(
+            r.at(1_000_150),
+            (T0 + 1_000_000 - 200, T0 + 50 + 1_000_000 + 200)
+        );
+        // One ms of elapsed time still widens by one (rounded up), never by zero.
+        assert_eq!(r.at(151), (T0, T0 + 52));
+        assert_eq!(r.estimate(150), T0 + 25);
+        // Carried backwards it widens too.
+        assert_eq!(r.at(149), (T0 - 2, T0 + 50));
+    }
+
+    #[test]
+    fn references_intersect_and_the_newer_wins_when_they_disagree() {
+        let a = Reference::from_exchange(T0, 0, 1_000).unwrap(); // [T0, T0+1000] at 1000
+        let b = Reference::from_exchange(T0 + 1_500, 1_900, 2_000).unwrap(); // [T0+1500, T0+1600] at 2000
+        let c = a.combine(b);
+        // a carried to 2000: [T0+1000-1, T0+2000+1]; overlap with b is b.
+        assert_eq!(c, b);
+        let tight = Reference::from_exchange(T0 + 1_000, 1_000, 1_001).unwrap();
+        let wide = Reference::from_exchange(T0 + 900, 0, 2_000).unwrap(); // [T0+900, T0+2900] at 2000
+        let c = tight.combine(wide);
+        assert_eq!(c.at_mono, 2_000);
+        assert_eq!((c.earliest, c.latest), (T0 + 1_999 - 1, T0 + 2_000 + 1));
+        // The cloud's clock was stepped by an hour: nothing overlaps, the newer stands.
+        let stepped = Reference::from_exchange(T0 + 3_600_000, 2_000, 2_010).unwrap();
+        assert_eq!(a.combine(stepped), stepped);
+        // Order of arrival does not matter for the overlap.
+        assert_eq!(wide.combine(tight), c);
+    }
+
+    #[test]
+    fn once_the_cloud_answered_wall_steps_change_no_decision() {
+        let mut g = guard();
+        g.heard_cloud(Reference::from_exchange(T0 + 1_000, M0 + 900, M0 + 1_000).unwrap());
+        let reference = g.observe(T0 + 1_000, M0 + 1_000);
+        assert_eq!(
+            (reference.earliest, reference.latest),
+            (T0 + 1_000, T0 + 1_100)
+        );
+        assert!(g.wall_agrees());
+        for step in [600_000, -600_000, DAY, -DAY] {
+            let v = g.observe(T0 + 2_000 + step, M0 + 2_000);
+            assert_eq!(
+                (v.earliest, v.latest),
+                (T0 + 1_999, T0 + 2_101),
+                "step {step}"
+            );
+            assert!(v.jump.is_some(), "a step of {step} ms is still reported");
+            assert!(!g.wall_agrees());
+            assert_eq!(g.observe(T0 + 2_000 + step, M0 + 2_000).jump, None, "once");
+        }
+        // NTP puts the wall clock right: it agrees again, no new report.
+        let v = g.observe(T0 + 3_050, M0 + 3_000);
+        assert_eq!(v.jump, None);
+        assert!(g.wall_agrees());
+        assert_eq!(g.estimate(0, M0 + 3_000), T0 + 3_050);
+        assert_eq!(g.high_water(), T0 + 2_999);
+    }
+
+    #[test]
+    fn a_box_booted_a_day_ahead_is_set_right_by_the_cloud() {
+        // Offline, nothing can tell: the wall clock is believed and poisons the mark.
+        let mut g = ClockGuard::new(T0 + DAY, M0, T0 - 60_000, TOL);
+        assert_eq!(g.observe(T0 + DAY, M0), TimeView::at(T0 + DAY));
+        assert_eq!(g.high_water(), T0 + DAY);
+        assert_eq!(g.estimate(T0 + DAY, M0), T0 + DAY);
+        // The cloud answers: the reference rules, the mark comes down, the wall is reported.
+        g.heard_cloud(Reference::from_exchange(T0 + 10, M0, M0 + 20).unwrap());
+        assert_eq!(g.high_water(), T0 + 10);
+        let v = g.observe(T0 + DAY + 20, M0 + 20);
+        assert_eq!((v.earliest, v.latest), (T0 + 10, T0 + 30));
+        assert_eq!(v.jump, Some(ClockJump { delta_ms: DAY }));
+        assert!(v.within(T0 - 3_600_000, T0 + 3_600_000));
+    }
+
+    #[test]
+    fn a_box_booted_a_day_behind_works_as_soon_as_the_cloud_answers() {
+        let mut g = ClockGuard::new(T0 - DAY, M0, T0, TOL);
+        let v = g.observe(T0 - DAY, M0);
+        assert_eq!(v.jump, Some(ClockJump { delta_ms: -DAY }));
+        assert!(
+            !v.within(T0 - 3_600_000, T0 + 3_600_000),
+            "narrowed offline"
+        );
+        g.heard_cloud(Reference::from_exchange(T0 + 5, M0, M0 + 10).unwrap());
+        let v = g.observe(T0 - DAY + 10, M0 + 10);
+        assert!(v.within(T0 - 3_600_000, T0 + 3_600_000));
+        assert!(!g.wall_agrees());
+    }
+
+    #[test]
+    fn an_operator_confirmation_sets_the_reference_aside() {
+        let mut g = guard();
+        g.heard_cloud(Reference::from_exchange(T0, M0, M0 + 10).unwrap());
+        assert!(g.reference().is_some());
+        g.confirm(T0 + 20, M0 + 20);
+        assert_eq!(g.reference(), None);
+        assert_eq!(g.observe(T0 + 30, M0 + 30), TimeView::at(T0 + 30));
+    }
+
+    #[derive(Clone, Debug)]
+    enum Event {
+        /// True time advances by this many ms; the monotonic clock by that times (1 + ppm/1e6).
+        Advance(u64, i64),
+        /// The wall clock is stepped.
+        Step(i64),
+        /// The daemon restarts; the wall clock comes up this far off.
+        Restart(i64),
+        /// The cloud answers after `rtt` ms, having read its clock `at` of the way through.
+        Cloud(u64, u8),
+        /// The link is cut: the cloud does not answer for this long.
+        Outage(u64),
+    }
+
+    fn event() -> impl Strategy<Value = Event> {
+        prop_oneof![
+            4 => (0u64..4_000_000, -DRIFT_PPM..=DRIFT_PPM).prop_map(|(d, p)| Event::Advance(d, p)),
+            2 => prop_oneof![Just(600_000i64), Just(-600_000), Just(DAY), Just(-DAY), -DAY..DAY].prop_map(Event::Step),
+            1 => prop_oneof![Just(0i64), Just(DAY), Just(-DAY), -DAY..DAY].prop_map(Event::Restart),
+            3 => (0u64..30_000, 0u8..=100).prop_map(|(r, a)| Event::Cloud(r, a)),
+            1 => (0u64..200_000_000).prop_map(Event::Outage),
+        ]
+    }
+
     #[derive(Clone, Debug)]
     enum Step {
         /// Advance true time; the wall clock keeps its current offset.
@@ -500,6 +806,69 @@ mod tests {
                 prop_assert!(g.high_water() >= last_hw, "high water never decreases");
                 prop_assert!(g.high_water() <= truth, "high water only from agreed times");
                 last_hw = g.high_water();
+            }
+        }
+
+        /// Whatever the wall clock does (steps, boots off by a day), from the moment the cloud
+        /// has answered in this process: the true time is in the view, a window admits only
+        /// when the true time is inside it, the view does not depend on the wall clock, and the
+        /// mark never runs ahead of the true time. The monotonic clock runs up to the drift
+        /// bound fast or slow.
+        #[test]
+        fn after_the_cloud_answers_decisions_follow_true_time(
+            t0 in 1_000_000_000_000i64..4_000_000_000_000,
+            tol in 0u64..10_000,
+            start_off in -20_000_000i64..20_000_000,
+            len in 0i64..20_000_000,
+            events in proptest::collection::vec(event(), 1..60),
+        ) {
+            let mut truth = t0;
+            let mut mono: MonoMs = 1_000;
+            let mut wall_off = 0i64;
+            let mut g = ClockGuard::new(t0, mono, t0 - 1_000, tol);
+            let mut referenced = false;
+            let (start, end) = (t0 + start_off, t0 + start_off + len);
+            for e in events {
+                match e {
+                    Event::Advance(d, ppm) => {
+                        truth += d as i64;
+                        // Truncation keeps the monotonic error within the bound.
+                        mono += (d as i64 + d as i64 * ppm / 1_000_000) as u64;
+                    }
+                    Event::Outage(d) => {
+                        truth += d as i64;
+                        mono += d;
+                    }
+                    Event::Step(s) => wall_off += s,
+                    Event::Restart(off) => {
+                        wall_off = off;
+                        mono += 5_000;
+                        truth += 5_000;
+                        g = ClockGuard::new(truth + wall_off, mono, g.high_water(), tol);
+                        referenced = false;
+                    }
+                    Event::Cloud(rtt, at) => {
+                        let read = truth + (rtt * u64::from(at) / 100) as i64;
+                        let sent = mono;
+                        truth += rtt as i64;
+                        mono += rtt;
+                        g.heard_cloud(Reference::from_exchange(read, sent, mono).unwrap());
+                        referenced = true;
+                    }
+                }
+                let v = g.observe(truth + wall_off, mono);
+                if referenced {
+                    prop_assert!(v.earliest <= truth && truth <= v.latest, "{v:?} vs {truth}");
+                    if v.within(start, end) {
+                        prop_assert!(start <= truth && truth <= end);
+                    }
+                    let mut other = g.clone();
+                    let w = other.observe(truth + wall_off + 777_777, mono);
+                    prop_assert_eq!((v.earliest, v.latest), (w.earliest, w.latest));
+                    prop_assert!(g.high_water() <= truth);
+                    prop_assert!(g.estimate(truth + wall_off, mono) >= v.earliest);
+                    prop_assert!(g.estimate(truth + wall_off, mono) <= v.latest);
+                }
             }
         }
 

@@ -232,6 +232,8 @@ async fn status(State(s): State<ApiState>) -> Response {
         "people": snap.people,
         "grants": snap.grants,
         "clock_jumped": snap.clock_jumped,
+        "clock_source": snap.clock_source,
+        "wall_offset_ms": snap.wall_offset_ms,
         "outbox_depth": outbox_depth,
         "passlog_records": passlog_records,
         "store_bytes": store_bytes,

@@ -179,13 +179,19 @@ impl Backoff {
     }
 }
 
-/// A signed HTTP client for one box.
+/// A signed HTTP client for one box. Requests are signed with the box's best guess of now
+/// ([`crate::os_clock::BoxTime`]); every answer's signed cloud time goes to the gatekeeper,
+/// and a refusal for a request time too far off is answered by re-signing once with the time
+/// the refusal stated (`edge_sync::auth`).
 #[derive(Clone)]
 struct Client {
     http: reqwest::Client,
     base: String,
     box_id: String,
     key: SigningKey,
+    /// The cloud's key (the one-tap key): it signs the time on every answer.
+    cloud_key: ed25519_dalek::VerifyingKey,
+    gate: GatekeeperHandle,
     timeout: Duration,
 }
 
@@ -197,25 +203,41 @@ enum LinkError {
     Status { status: u16, body: String },
     #[error("unreadable answer: {0}")]
     Decode(String),
+    #[error("answer larger than {0} bytes")]
+    TooLarge(usize),
 }
 
 impl Client {
-    /// A request signed with the box key (`edge_sync::auth`), the one place requests are built.
+    fn new(link: &CloudLink, gate: GatekeeperHandle) -> Client {
+        Client {
+            http: reqwest::Client::new(),
+            base: link.identity.cloud_url.clone(),
+            box_id: link.identity.box_id.clone(),
+            key: link.key.clone(),
+            cloud_key: link.onetap_key,
+            gate,
+            timeout: Duration::from_millis(link.settings.request_timeout_ms),
+        }
+    }
+
+    /// A request signed with the box key (`edge_sync::auth`), the one place requests are built;
+    /// also returns the signature (the cloud's time statement is bound to it).
     fn signed(
         &self,
         method: reqwest::Method,
         path_and_query: &str,
         body: Vec<u8>,
         timeout: Duration,
-    ) -> reqwest::RequestBuilder {
+    ) -> (reqwest::RequestBuilder, String) {
         let headers = edge_sync::auth::sign_request(
             &self.key,
             &self.box_id,
             method.as_str(),
             path_and_query,
-            crate::os_clock::wall_ms(),
+            self.gate.time().now_ms(),
             &body,
         );
+        let signature = headers[2].1.clone();
         let mut req = self
             .http
             .request(method, format!("{}{path_and_query}", self.base))
@@ -226,7 +248,75 @@ impl Client {
         if !body.is_empty() {
             req = req.header("content-type", "application/json").body(body);
         }
-        req
+        (req, signature)
+    }
+
+    /// One signed exchange: the answer's status and body (at most `max` bytes). The cloud's
+    /// time on the answer is handed to the gatekeeper; a refusal for the request's time is
+    /// retried once, signed with the time it stated.
+    async fn exchange(
+        &self,
+        method: reqwest::Method,
+        path_and_query: &str,
+        body: Vec<u8>,
+        timeout: Duration,
+        max: usize,
+    ) -> Result<(reqwest::StatusCode, Vec<u8>), LinkError> {
+        let mut retried = false;
+        loop {
+            let (req, signature) =
+                self.signed(method.clone(), path_and_query, body.clone(), timeout);
+            let sent = crate::os_clock::mono_ms();
+            let resp = req
+                .send()
+                .await
+                .map_err(|e| LinkError::Transport(e.to_string()))?;
+            let status = resp.status();
+            let stated = edge_sync::auth::verify_time(
+                &self.cloud_key,
+                &self.box_id,
+                &signature,
+                header_text(&resp, edge_sync::auth::HEADER_CLOUD_TIME),
+                header_text(&resp, edge_sync::auth::HEADER_CLOUD_TIME_SIGNATURE),
+            );
+            if resp.content_length().is_some_and(|n| n > max as u64) {
+                return Err(LinkError::TooLarge(max));
+            }
+            let bytes = resp
+                .bytes()
+                .await
+                .map_err(|e| LinkError::Transport(e.to_string()))?;
+            let received = crate::os_clock::mono_ms();
+            if bytes.len() > max {
+                return Err(LinkError::TooLarge(max));
+            }
+            let skewed = status == reqwest::StatusCode::UNAUTHORIZED
+                && error_code(&bytes).as_deref() == Some(edge_sync::auth::SKEW_ERROR_CODE);
+            let heard = stated.is_ok();
+            match stated {
+                Ok(cloud_ms) => {
+                    if let Some(r) =
+                        crate::clock::Reference::from_exchange(cloud_ms, sent, received)
+                    {
+                        self.gate.heard_cloud(r, skewed).await;
+                    }
+                }
+                // A refusal before the box's signature was checked carries no time; an answer
+                // that passed the cloud's check but whose time does not verify is worth a word.
+                Err(e) if status.is_success() => {
+                    tracing::warn!(error = %e, "the cloud's time on an answer did not verify; ignored");
+                }
+                Err(_) => {}
+            }
+            if skewed && !retried && heard {
+                retried = true;
+                tracing::info!(
+                    "the cloud refused the request's time; signed again with the cloud's time"
+                );
+                continue;
+            }
+            return Ok((status, bytes.to_vec()));
+        }
     }
 
     async fn call<T: serde::de::DeserializeOwned>(
@@ -236,21 +326,15 @@ impl Client {
         body: Option<Vec<u8>>,
         extra_timeout: Duration,
     ) -> Result<Option<T>, LinkError> {
-        let req = self.signed(
-            method,
-            path_and_query,
-            body.unwrap_or_default(),
-            self.timeout + extra_timeout,
-        );
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| LinkError::Transport(e.to_string()))?;
-        let status = resp.status();
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| LinkError::Transport(e.to_string()))?;
+        let (status, bytes) = self
+            .exchange(
+                method,
+                path_and_query,
+                body.unwrap_or_default(),
+                self.timeout + extra_timeout,
+                usize::MAX,
+            )
+            .await?;
         if !status.is_success() {
             return Err(LinkError::Status {
                 status: status.as_u16(),
@@ -267,27 +351,43 @@ impl Client {
 
     /// A signed GET returning raw bytes (at most `max` of them).
     async fn get_bytes(&self, path: &str, max: usize) -> Result<Vec<u8>, String> {
-        let req = self.signed(reqwest::Method::GET, path, Vec::new(), self.timeout * 4);
-        let resp = req
-            .send()
+        match self
+            .exchange(
+                reqwest::Method::GET,
+                path,
+                Vec::new(),
+                self.timeout * 4,
+                max,
+            )
             .await
-            .map_err(|e| format!("cloud unreachable: {e}"))?;
-        let status = resp.status();
-        if !status.is_success() {
-            return Err(format!("cloud answered {}", status.as_u16()));
+        {
+            Ok((status, _)) if !status.is_success() => {
+                Err(format!("cloud answered {}", status.as_u16()))
+            }
+            Ok((_, bytes)) => Ok(bytes),
+            Err(LinkError::TooLarge(max)) => Err(format!("photo larger than {max} bytes")),
+            Err(e) => Err(e.to_string()),
         }
-        if resp.content_length().is_some_and(|n| n > max as u64) {
-            return Err(format!("photo larger than {max} bytes"));
-        }
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| format!("cloud unreachable: {e}"))?;
-        if bytes.len() > max {
-            return Err(format!("photo larger than {max} bytes"));
-        }
-        Ok(bytes.to_vec())
     }
+}
+
+fn header_text<'a>(resp: &'a reqwest::Response, name: &str) -> Option<&'a str> {
+    resp.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The `code` of the cloud's error body (`{"error": {"code", …}}`), if it is one.
+fn error_code(body: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Inner {
+        code: String,
+    }
+    #[derive(serde::Deserialize)]
+    struct ErrorBody {
+        error: Inner,
+    }
+    serde_json::from_slice::<ErrorBody>(body)
+        .ok()
+        .map(|b| b.error.code)
 }
 
 fn jitter() -> f64 {
@@ -303,13 +403,7 @@ pub fn start(
     face_kick: Option<crate::face::enrol::EnrolKick>,
     stop: watch::Receiver<bool>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
-    let client = Client {
-        http: reqwest::Client::new(),
-        base: link.identity.cloud_url.clone(),
-        box_id: link.identity.box_id.clone(),
-        key: link.key.clone(),
-        timeout: Duration::from_millis(link.settings.request_timeout_ms),
-    };
+    let client = Client::new(link, gate.clone());
     let s = link.settings.clone();
     let tasks = vec![
         tokio::spawn(downlink(
@@ -577,14 +671,8 @@ fn attach_thumbnails(store: &Store, records: &mut [edge_sync::sync::UplinkRecord
 }
 
 /// Fetches face photos from the cloud with the box's signature (for the enroller).
-pub fn photo_fetcher(link: &CloudLink) -> crate::face::enrol::PhotoFetcher {
-    let c = Client {
-        http: reqwest::Client::new(),
-        base: link.identity.cloud_url.clone(),
-        box_id: link.identity.box_id.clone(),
-        key: link.key.clone(),
-        timeout: Duration::from_millis(link.settings.request_timeout_ms),
-    };
+pub fn photo_fetcher(link: &CloudLink, gate: GatekeeperHandle) -> crate::face::enrol::PhotoFetcher {
+    let c = Client::new(link, gate);
     std::sync::Arc::new(move |id: String| {
         let c = c.clone();
         Box::pin(async move {

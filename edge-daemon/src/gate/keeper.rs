@@ -12,11 +12,11 @@ use crate::access::{AccessEngine, AccessRequest, Decision, DoorInfo, DoorMode, M
 use crate::alarm::{
     ActiveAlarm, AlarmBook, AlarmEvent, AlarmKey, AlarmKind, DoorMonitor, Severity,
 };
-use crate::clock::ClockGuard;
+use crate::clock::{ClockGuard, Reference};
 use crate::cloud::wire::Directory;
 use crate::config::EdgeConfig;
 use crate::gate::modbus::{DriverHandle, GateError, GateEvent};
-use crate::os_clock::{mono_ms, wall_ms};
+use crate::os_clock::{mono_ms, wall_ms, BoxTime};
 use crate::store::records::{AlarmRecordV1, OutboxItemV1, PassRecordV1};
 use crate::store::writer::StoreWriter;
 use crate::store::{Store, StoreError};
@@ -73,6 +73,11 @@ pub struct Snapshot {
     pub people: usize,
     pub grants: usize,
     pub clock_jumped: bool,
+    /// `cloud` once the cloud's signed time has been heard since the daemon started (decisions
+    /// follow it), `wall` before.
+    pub clock_source: &'static str,
+    /// How far the wall clock is from the cloud's time (positive: ahead), once heard.
+    pub wall_offset_ms: Option<i64>,
 }
 
 pub enum Msg {
@@ -110,9 +115,14 @@ pub enum Msg {
     Snapshot {
         reply: oneshot::Sender<Snapshot>,
     },
-    /// An operator (later: the cloud handshake) vouches that the wall clock is right now.
+    /// An operator vouches that the wall clock is right now.
     ConfirmClock {
         reply: oneshot::Sender<i64>,
+    },
+    /// The cloud's signed time on one of its answers (`edge_sync::auth::verify_time`).
+    CloudTime {
+        reference: Reference,
+        reply: Option<oneshot::Sender<()>>,
     },
     Tick,
 }
@@ -120,6 +130,7 @@ pub enum Msg {
 #[derive(Clone, Debug)]
 pub struct GatekeeperHandle {
     pub tx: mpsc::Sender<Msg>,
+    time: BoxTime,
 }
 
 impl GatekeeperHandle {
@@ -163,6 +174,27 @@ impl GatekeeperHandle {
         })
         .await
     }
+    /// The box's best guess of now (see [`BoxTime`]).
+    pub fn time(&self) -> &BoxTime {
+        &self.time
+    }
+    /// Hand over the cloud's time; `wait` returns only once it is in force (before re-signing a
+    /// request the cloud refused for its time).
+    pub async fn heard_cloud(&self, reference: Reference, wait: bool) {
+        if wait {
+            let _ = self
+                .ask(|reply| Msg::CloudTime {
+                    reference,
+                    reply: Some(reply),
+                })
+                .await;
+        } else {
+            let _ = self.tx.try_send(Msg::CloudTime {
+                reference,
+                reply: None,
+            });
+        }
+    }
     pub async fn confirm_clock(&self) -> Option<i64> {
         self.ask(|reply| Msg::ConfirmClock { reply }).await
     }
@@ -194,6 +226,8 @@ pub struct Gatekeeper {
     writer: StoreWriter,
     rx: mpsc::Receiver<Msg>,
     last_high_water_save: u64,
+    /// Where the cloud's reference is published for [`BoxTime`].
+    time_tx: tokio::sync::watch::Sender<Option<Reference>>,
 }
 
 impl Gatekeeper {
@@ -262,6 +296,7 @@ impl Gatekeeper {
             let _ = alarms.raise(a.key.clone(), a.severity, a.since, a.detail.clone());
         }
         let (tx, rx) = mpsc::channel(1024);
+        let (time_tx, time_rx) = tokio::sync::watch::channel(None);
         let gk = Gatekeeper {
             box_id: cfg.identity.id.clone(),
             community: cfg.identity.community.clone(),
@@ -277,8 +312,15 @@ impl Gatekeeper {
             writer,
             rx,
             last_high_water_save: 0,
+            time_tx,
         };
-        Ok((gk, GatekeeperHandle { tx }))
+        Ok((
+            gk,
+            GatekeeperHandle {
+                tx,
+                time: BoxTime::new(time_rx),
+            },
+        ))
     }
 
     pub async fn run(mut self) {
@@ -362,8 +404,45 @@ impl Gatekeeper {
                 tracing::info!(wall_ms = wall, "wall clock confirmed by operator");
                 let _ = reply.send(wall);
             }
+            Msg::CloudTime { reference, reply } => {
+                let first = self.clock.reference().is_none();
+                self.clock.heard_cloud(reference);
+                let _ = self.time_tx.send(self.clock.reference());
+                if first {
+                    let (wall, mono) = (wall_ms(), mono_ms());
+                    tracing::info!(
+                        wall_offset_ms = wall - self.clock.estimate(wall, mono),
+                        uncertainty_ms = reference.latest - reference.earliest,
+                        "the cloud's time heard; decisions follow it"
+                    );
+                }
+                // Raise or end the clock alarm against the new reference at once.
+                self.observe_clock().await;
+                // The cloud's word is the best mark there is: kept at once the first time (a
+                // box killed a second later and booted on a wrong clock still detects it), then
+                // with the tick's rhythm.
+                let mono = mono_ms();
+                if first || mono.saturating_sub(self.last_high_water_save) >= 10_000 {
+                    self.last_high_water_save = mono;
+                    let saved = self
+                        .store
+                        .set_clock_high_water(self.clock.high_water())
+                        .and_then(|()| if first { self.store.flush() } else { Ok(()) });
+                    if let Err(e) = saved {
+                        tracing::error!(error = %e, "cannot save clock high-water mark");
+                    }
+                }
+                if let Some(reply) = reply {
+                    let _ = reply.send(());
+                }
+            }
             Msg::Tick => self.tick().await,
         }
+    }
+
+    /// The best guess of now for stamping records (the cloud's reference once heard).
+    fn now_ms(&self) -> i64 {
+        self.clock.estimate(wall_ms(), mono_ms())
     }
 
     async fn one_tap(&mut self, cmd: SignedCommand) -> Result<Outcome, OneTapError> {
@@ -387,37 +466,51 @@ impl Gatekeeper {
     async fn observe_clock(&mut self) -> crate::clock::TimeView {
         let (wall, mono) = (wall_ms(), mono_ms());
         let tv = self.clock.observe(wall, mono);
+        let referenced = self.clock.reference().is_some();
+        let at = self.clock.estimate(wall, mono);
         if let Some(jump) = tv.jump {
             self.clock_jumped = true;
-            tracing::warn!(
-                delta_ms = jump.delta_ms,
-                "wall clock jumped; visitor windows narrowed until the time is confirmed"
-            );
+            if referenced {
+                tracing::warn!(
+                    delta_ms = jump.delta_ms,
+                    "the wall clock is off the cloud's time; decisions follow the cloud's time (fix NTP)"
+                );
+            } else {
+                tracing::warn!(
+                    delta_ms = jump.delta_ms,
+                    "wall clock jumped; visitor windows narrowed until the cloud answers or the time is confirmed"
+                );
+            }
             let ev = self.alarms.raise(
                 AlarmKey {
                     source: "box".into(),
                     kind: AlarmKind::ClockJump,
                 },
                 Severity::Warning,
-                wall,
-                format!(
-                    "wall clock moved {} ms against the monotonic clock",
-                    jump.delta_ms
-                ),
+                at,
+                if referenced {
+                    format!("wall clock is {} ms off the cloud's time", jump.delta_ms)
+                } else {
+                    format!(
+                        "wall clock moved {} ms against the monotonic clock",
+                        jump.delta_ms
+                    )
+                },
             );
             if let Some(ev) = ev {
                 self.record_alarm(ev).await;
             }
-        } else if tv.is_certain() {
+        } else if self.clock.wall_agrees() {
             // The clocks agree again (e.g. the wall clock was set right, or a restart found no
-            // jump): the alarm ends by itself; a confirmation is not needed for that.
+            // jump, or it agrees with the cloud's time): the alarm ends by itself; a
+            // confirmation is not needed for that.
             let key = AlarmKey {
                 source: "box".into(),
                 kind: AlarmKind::ClockJump,
             };
             if self.alarms.is_active(&key) {
                 self.clock_jumped = false;
-                if let Some(ev) = self.alarms.clear(&key, wall) {
+                if let Some(ev) = self.alarms.clear(&key, at) {
                     self.record_alarm(ev).await;
                 }
             }
@@ -431,7 +524,7 @@ impl Gatekeeper {
         let record_id = Uuid::now_v7();
         let rec = PassRecordV1::from_decision(
             record_id,
-            wall_ms(),
+            self.now_ms(),
             &self.box_id,
             &req,
             &decision,
@@ -478,7 +571,7 @@ impl Gatekeeper {
         let rec = PassRecordV1 {
             v: crate::store::records::RECORD_VERSION,
             id: record_id,
-            at_ms: wall_ms(),
+            at_ms: self.now_ms(),
             box_id: self.box_id.clone(),
             door_id: door_id.clone(),
             person_id: String::new(),
@@ -508,7 +601,7 @@ impl Gatekeeper {
     }
 
     async fn gate_event(&mut self, ev: GateEvent) {
-        let (mono, wall) = (mono_ms(), wall_ms());
+        let (mono, wall) = (mono_ms(), self.now_ms());
         let mut events = Vec::new();
         match ev {
             GateEvent::Contact { door_id, open } => {
@@ -761,11 +854,20 @@ impl Gatekeeper {
             people: self.engine.people_count(),
             grants: self.engine.grant_count(),
             clock_jumped: self.clock_jumped,
+            clock_source: if self.clock.reference().is_some() {
+                "cloud"
+            } else {
+                "wall"
+            },
+            wall_offset_ms: self.clock.reference().map(|_| {
+                let (wall, mono) = (wall_ms(), mono_ms());
+                wall - self.clock.estimate(wall, mono)
+            }),
         }
     }
 
     async fn tick(&mut self) {
-        let (mono, wall) = (mono_ms(), wall_ms());
+        let (mono, wall) = (mono_ms(), self.now_ms());
         let mut events = Vec::new();
         for d in self.doors.values_mut() {
             if let Some(m) = d.monitor.as_mut() {

@@ -16,7 +16,6 @@ use crate::access::DoorMode;
 use crate::config::sensor_profile::TopicPattern;
 use crate::config::sensors::{Sensor, SensorSetup};
 use crate::gate::keeper::GatekeeperHandle;
-use crate::os_clock::wall_ms;
 use crate::sensor::{AckError, Change, SensorAlarm, SensorEngine, SensorEvent};
 use crate::store::records::{AlarmRecordV1, OutboxItemV1, RECORD_VERSION};
 use crate::store::writer::StoreWriter;
@@ -175,7 +174,7 @@ impl SensorKeeper {
         gate: GatekeeperHandle,
         report_every: Option<Duration>,
     ) -> (SensorKeeper, SensorHandle) {
-        let now = wall_ms();
+        let now = gate.time().now_ms();
         let mut engine = SensorEngine::new(setup.rules.clone());
         // Configured sensors, then those the cloud registered (the cloud's registry wins for
         // a device both name).
@@ -256,7 +255,9 @@ impl SensorKeeper {
                     by,
                     reply,
                 } => {
-                    let r = self.engine.ack(&device, alarm, &by, wall_ms());
+                    let r = self
+                        .engine
+                        .ack(&device, alarm, &by, self.gate.time().now_ms());
                     let r = match r {
                         Ok(ev) => {
                             self.record(vec![ev]).await;
@@ -279,7 +280,7 @@ impl SensorKeeper {
                 }
                 SensorMsg::Cloud { sensors, actions } => self.cloud(sensors, actions).await,
                 SensorMsg::Tick => {
-                    let events = self.engine.tick(wall_ms());
+                    let events = self.engine.tick(self.gate.time().now_ms());
                     self.record(events).await;
                     if self
                         .report_every
@@ -326,7 +327,9 @@ impl SensorKeeper {
         match profile.decode(point, payload) {
             Ok(reading) => {
                 self.counters.decoded += 1;
-                let events = self.engine.reading(&device, &reading, wall_ms());
+                let events = self
+                    .engine
+                    .reading(&device, &reading, self.gate.time().now_ms());
                 self.dirty = true;
                 self.record(events).await;
             }
@@ -413,7 +416,7 @@ impl SensorKeeper {
         sensors: Vec<crate::cloud::wire::CloudSensor>,
         actions: Vec<crate::cloud::wire::AlarmAction>,
     ) {
-        let now = wall_ms();
+        let now = self.gate.time().now_ms();
         for c in sensors {
             let id = c.sensor.id.clone();
             if !c.enabled {
@@ -466,7 +469,7 @@ impl SensorKeeper {
     /// so the cloud's "last seen" stays fresh).
     async fn report_states(&mut self) {
         self.last_report = std::time::Instant::now();
-        let now = wall_ms();
+        let now = self.gate.time().now_ms();
         let st = self.engine.state();
         let mut out = Vec::new();
         for id in self.sensors.keys() {
@@ -586,7 +589,7 @@ impl SensorKeeper {
         let rec = AlarmRecordV1 {
             v: RECORD_VERSION,
             id: Uuid::now_v7(),
-            at_ms: wall_ms(),
+            at_ms: self.gate.time().now_ms(),
             box_id: self.box_id.clone(),
             source: "box".into(),
             kind: "fire_release".into(),
