@@ -5,7 +5,7 @@
 
 // The rules live in their own crate (`edge-daemon/rules`), which cannot do I/O; they keep their
 // paths here (`edge_daemon::access`, …) for the daemon's modules and the tests.
-pub use edge_rules::{access, alarm, clock, sensor};
+pub use edge_rules::{access, alarm, clock, retention, sensor};
 
 pub mod api;
 pub mod cloud;

@@ -248,3 +248,133 @@ async fn outages_lose_nothing_and_double_nothing(engine: Engine) {
     drop(relay);
 }
 on_both!(outages_lose_nothing_and_double_nothing);
+
+// ---------------------------------------------------------------------------------------------
+
+/// Wait until the box's status satisfies `ok`.
+async fn wait_status(edge: &LinkedBox, what: &str, ok: impl Fn(&serde_json::Value) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let st = edge.status().await;
+        if ok(&st) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what}: {st}\n{}",
+            edge.proc.log_text()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+fn alarm_active(st: &serde_json::Value, kind: &str) -> bool {
+    st["alarms"]
+        .as_array()
+        .is_some_and(|a| a.iter().any(|x| x["kind"] == kind))
+}
+
+/// The log's byte budget with the real binaries: acknowledged records are trimmed to it; with the
+/// cloud away the unacknowledged ones pass the warning line ("outbox_nearly_full"), then the
+/// budget itself ("outbox_full", critical) and are all kept — every decision is still made and
+/// recorded; when the cloud is back every pass arrives exactly once, the alarms end and the log
+/// is trimmed back under its budget.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_keeps_its_budget_but_never_drops_what_the_cloud_has_not_taken() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = TestDb::new(Engine::Sqlite, tmp.path());
+    let mut cloud = CloudProc::start(tmp.path(), &db.url).await;
+    let admin = Api::login(&cloud.base, "admin", PASSWORD).await;
+    let c = build_community(&admin, "alpha", "13800000001", 31.2, 121.4).await;
+    let relay = ModbusPeer::tcp(&[1]).await;
+    let mut edge =
+        LinkedBox::provision_and_start(tmp.path(), &cloud.base, &c, relay.addr(), 100, "").await;
+    // A budget of 40 kB (about 140 pass records): warn at half of it, clear below a quarter.
+    const BUDGET: u64 = 40_000;
+    edge.proc.kill9().await;
+    let cfg = tmp.path().join("edge.toml");
+    let text = std::fs::read_to_string(&cfg).unwrap().replacen(
+        "[store]\n",
+        &format!("[store]\nmax_log_bytes = {BUDGET}\noutbox_nearly_full_pct = 50\noutbox_clear_pct = 25\n"),
+        1,
+    );
+    std::fs::write(&cfg, text).unwrap();
+    edge.restart().await;
+    edge.wait_allowed(&c.resident, Duration::from_secs(20))
+        .await;
+    let staff = Api::login(&cloud.base, &c.staff_user, PASSWORD).await;
+    let mut made = BTreeSet::new();
+    let decide = async |edge: &LinkedBox, n: usize, made: &mut BTreeSet<String>| {
+        for _ in 0..n {
+            let (s, v) = edge.decide(&c.resident).await;
+            assert_eq!(s, 200, "a decision is never refused for the budget: {v}");
+            made.insert(v["record_id"].as_str().unwrap().to_string());
+        }
+    };
+
+    // 1. The cloud up: 300 passes (about twice the budget) reach it; the box keeps its budget.
+    decide(&edge, 300, &mut made).await;
+    edge.wait_drained(Duration::from_secs(30)).await;
+    wait_status(&edge, "trimmed to the budget", |st| {
+        st["log_bytes"].as_u64().is_some_and(|b| b <= BUDGET)
+    })
+    .await;
+
+    // 2. The cloud away: past the warning line, then past the budget; nothing is dropped.
+    cloud.kill9().await;
+    decide(&edge, 90, &mut made).await;
+    wait_status(&edge, "outbox nearly full", |st| {
+        alarm_active(st, "outbox_nearly_full") && !alarm_active(st, "outbox_full")
+    })
+    .await;
+    decide(&edge, 120, &mut made).await;
+    wait_status(&edge, "outbox full", |st| {
+        alarm_active(st, "outbox_full")
+            && st["outbox_bytes"].as_u64().is_some_and(|b| b >= BUDGET)
+            && st["log_bytes"].as_u64().is_some_and(|b| b > BUDGET)
+    })
+    .await;
+    // All 210 passes since the cloud went are kept (with the two alarm records), while the
+    // acknowledged ones from before were trimmed to make room.
+    let st = edge.status().await;
+    assert!(st["outbox_depth"].as_u64().unwrap() >= 212, "{st}");
+    assert_eq!(st["passlog_records"], 210, "{st}");
+
+    // 3. The cloud back: everything arrives once, the alarms end, the log is trimmed again.
+    cloud.restart().await;
+    edge.wait_drained(Duration::from_secs(60)).await;
+    wait_status(&edge, "alarms ended and trimmed", |st| {
+        !alarm_active(st, "outbox_full")
+            && !alarm_active(st, "outbox_nearly_full")
+            && st["log_bytes"].as_u64().is_some_and(|b| b <= BUDGET)
+    })
+    .await;
+    let all_cloud = cloud_pass_ids(&staff, &c.id).await;
+    let cloud_ids: BTreeSet<String> = all_cloud.iter().cloned().collect();
+    assert_eq!(cloud_ids.len(), all_cloud.len(), "a record arrived twice");
+    assert!(
+        made.is_subset(&cloud_ids),
+        "{} passes never reached the cloud",
+        made.difference(&cloud_ids).count()
+    );
+    // The outbox alarms reached the cloud too (raised and cleared).
+    let (_, alarms) = staff
+        .get(&format!(
+            "/v1/communities/{}/alarms?kind=outbox_full&status=cleared_unack",
+            c.id
+        ))
+        .await;
+    assert_eq!(
+        alarms["items"].as_array().map_or(0, Vec::len),
+        1,
+        "the cloud has the outbox alarm, raised and ended: {alarms}"
+    );
+    eprintln!(
+        "budget {BUDGET} B: {} passes made, cloud holds {}; box log now {} B; outbox_full in the cloud: {}",
+        made.len(),
+        cloud_ids.len(),
+        edge.status().await["log_bytes"],
+        alarms["items"].as_array().map_or(0, Vec::len)
+    );
+    drop(relay);
+}

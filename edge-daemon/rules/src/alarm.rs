@@ -34,6 +34,10 @@ pub enum AlarmKind {
     DeviceFault,
     Tamper,
     ClockJump,
+    /// The unacknowledged records reached the warning line of the log's budget.
+    OutboxNearlyFull,
+    /// The unacknowledged records reached the log's budget (they are kept all the same).
+    OutboxFull,
 }
 
 impl AlarmKind {
@@ -46,15 +50,17 @@ impl AlarmKind {
             Self::DeviceFault => "device_fault",
             Self::Tamper => "tamper",
             Self::ClockJump => "clock_jump",
+            Self::OutboxNearlyFull => "outbox_nearly_full",
+            Self::OutboxFull => "outbox_full",
         }
     }
 
     /// The severity this kind is raised with.
     pub fn severity(&self) -> Severity {
         match self {
-            Self::ForcedOpen | Self::Tamper => Severity::Critical,
+            Self::ForcedOpen | Self::Tamper | Self::OutboxFull => Severity::Critical,
             Self::HeldOpen | Self::DeviceOffline | Self::DeviceFault => Severity::Major,
-            Self::ClockJump => Severity::Warning,
+            Self::ClockJump | Self::OutboxNearlyFull => Severity::Warning,
         }
     }
 }
@@ -612,6 +618,12 @@ mod tests {
             (AlarmKind::DeviceFault, "device_fault", Severity::Major),
             (AlarmKind::Tamper, "tamper", Severity::Critical),
             (AlarmKind::ClockJump, "clock_jump", Severity::Warning),
+            (
+                AlarmKind::OutboxNearlyFull,
+                "outbox_nearly_full",
+                Severity::Warning,
+            ),
+            (AlarmKind::OutboxFull, "outbox_full", Severity::Critical),
         ];
         for (k, code, sev) in table {
             assert_eq!(k.code(), code);

@@ -4,7 +4,9 @@
 //! The daemon's owner tasks hold these types and feed them messages.
 //!
 //! - [`access`]: `AccessEngine::decide` — who may pass which door, in a fixed rule order.
-//! - [`clock`]: `ClockGuard` / `TimeView` — "now" as an interval, jumps detected.
+//! - [`clock`]: `ClockGuard` / `TimeView` — "now" as an interval, jumps detected, the cloud's
+//!   signed time (`Reference`) followed once heard.
+//! - [`retention`]: `RetentionPolicy` — which acknowledged records go, how full the outbox is.
 //! - [`alarm`]: `AlarmBook`, `DoorMonitor`, `DeviceHealth` — door and device alarms.
 //! - [`sensor`]: `SensorEngine` — smoke, battery, tamper, heartbeat and elevator rules.
 #![forbid(unsafe_code)]
@@ -12,4 +14,5 @@
 pub mod access;
 pub mod alarm;
 pub mod clock;
+pub mod retention;
 pub mod sensor;

@@ -493,17 +493,18 @@ async fn downlink(
                         Duration::from_millis(s.sync_interval_ms)
                     }
                     Ok(d) => {
-                        let (cloud_sensors, actions) = (d.sensors.clone(), d.alarm_actions.clone());
+                        let (cloud_sensors, actions) =
+                            (d.sensors.clone(), !d.alarm_actions.is_empty());
                         match gate.apply_delta(d).await {
                             Some(Ok(())) => {
                                 if let Some(k) = &face_kick {
                                     k.kick();
                                 }
-                                // After the commit: the sensor keeper registers what is now stored.
-                                // An alarm action is applied at most once on the box (a crash here
-                                // loses it); the cloud keeps the acknowledgement either way.
+                                // After the commit: the sensor keeper registers what is now stored
+                                // and applies the alarm actions the delta kept pending (a crash
+                                // here leaves them pending: applied at the keeper's next start).
                                 if let Some(sh) = &sensors {
-                                    if !cloud_sensors.is_empty() || !actions.is_empty() {
+                                    if !cloud_sensors.is_empty() || actions {
                                         let _ = sh
                                             .tx
                                             .send(crate::sensors::keeper::SensorMsg::Cloud {

@@ -40,6 +40,45 @@ pub struct BoxIdentity {
 pub struct StoreConfig {
     /// Directory of the sled database (people, grants, pass log, alarm outbox).
     pub path: PathBuf,
+    /// Records the cloud has acknowledged are kept this many days on the box (the local pass
+    /// list reads them), then trimmed.
+    #[serde(default = "default_retention_days")]
+    pub retention_days: u32,
+    /// The event log's byte budget: acknowledged records are trimmed, oldest first, while the
+    /// log is larger. Unacknowledged records are never trimmed (see `edge_rules::retention`).
+    #[serde(default = "default_max_log_bytes")]
+    pub max_log_bytes: u64,
+    /// Unacknowledged bytes, in % of `max_log_bytes`, at which "outbox nearly full" is raised.
+    #[serde(default = "default_outbox_nearly_full_pct")]
+    pub outbox_nearly_full_pct: u8,
+    /// Below this % of `max_log_bytes` the outbox alarms end.
+    #[serde(default = "default_outbox_clear_pct")]
+    pub outbox_clear_pct: u8,
+}
+
+fn default_retention_days() -> u32 {
+    90
+}
+fn default_max_log_bytes() -> u64 {
+    1 << 30
+}
+fn default_outbox_nearly_full_pct() -> u8 {
+    80
+}
+fn default_outbox_clear_pct() -> u8 {
+    70
+}
+
+impl StoreConfig {
+    /// The retention rules these settings make.
+    pub fn retention(&self) -> crate::retention::RetentionPolicy {
+        crate::retention::RetentionPolicy {
+            max_age_ms: i64::from(self.retention_days) * 86_400_000,
+            max_bytes: self.max_log_bytes,
+            nearly_full_pct: self.outbox_nearly_full_pct,
+            clear_pct: self.outbox_clear_pct,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -315,6 +354,10 @@ impl EdgeConfig {
                 }
             }
         }
+        if let Err(why) = raw.store.retention().check() {
+            let (field, reason) = why.split_once(": ").unwrap_or(("-", why));
+            return err(format!("store.{field}"), reason.into());
+        }
         let m = &raw.monitor;
         if !(10..=60_000).contains(&m.poll_interval_ms) {
             return err(
@@ -546,6 +589,7 @@ impl EdgeConfig {
             seed_file: raw.seed_file.as_deref().map(rel),
             store: StoreConfig {
                 path: rel(&raw.store.path),
+                ..raw.store
             },
             api: raw.api,
             onetap_key,
@@ -739,5 +783,12 @@ mod tests {
         assert_eq!(e.field, "monitor.clock_tolerance_ms");
         let e = with("baud = 9600", "baud = 0").unwrap_err();
         assert_eq!(e.field, "devices[0].rtu.baud");
+        let e = with("retention_days = 90", "retention_days = 0").unwrap_err();
+        assert_eq!(e.field, "store.retention_days");
+        let e = with("max_log_bytes = 1073741824", "max_log_bytes = 0").unwrap_err();
+        assert_eq!(e.field, "store.max_log_bytes");
+        let e = with("outbox_clear_pct = 70", "outbox_clear_pct = 90").unwrap_err();
+        assert_eq!(e.field, "store.outbox_clear_pct");
+        assert!(e.reason.contains("below"), "{e}");
     }
 }

@@ -17,6 +17,7 @@ use crate::cloud::wire::Directory;
 use crate::config::EdgeConfig;
 use crate::gate::modbus::{DriverHandle, GateError, GateEvent};
 use crate::os_clock::{mono_ms, wall_ms, BoxTime};
+use crate::retention::{OutboxPressure, RetentionPolicy};
 use crate::store::records::{AlarmRecordV1, OutboxItemV1, PassRecordV1};
 use crate::store::writer::StoreWriter;
 use crate::store::{Store, StoreError};
@@ -228,7 +229,15 @@ pub struct Gatekeeper {
     last_high_water_save: u64,
     /// Where the cloud's reference is published for [`BoxTime`].
     time_tx: tokio::sync::watch::Sender<Option<Reference>>,
+    /// What the event log keeps, and how full its unacknowledged part was at the last tick.
+    retention: RetentionPolicy,
+    pressure: OutboxPressure,
+    last_trim: u64,
+    trim_running: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
+
+/// How often acknowledged records are checked against the retention age.
+const TRIM_EVERY_MS: u64 = 60_000;
 
 impl Gatekeeper {
     /// `restored` are the alarms that were active when the daemon stopped.
@@ -313,6 +322,19 @@ impl Gatekeeper {
             rx,
             last_high_water_save: 0,
             time_tx,
+            retention: cfg.store.retention(),
+            // Outbox alarms restored as active carry on from where they were.
+            pressure: restored
+                .iter()
+                .map(|a| match a.key.kind {
+                    AlarmKind::OutboxFull => OutboxPressure::Full,
+                    AlarmKind::OutboxNearlyFull => OutboxPressure::NearlyFull,
+                    _ => OutboxPressure::Normal,
+                })
+                .max()
+                .unwrap_or_default(),
+            last_trim: 0,
+            trim_running: Default::default(),
         };
         Ok((
             gk,
@@ -440,6 +462,81 @@ impl Gatekeeper {
         }
     }
 
+    /// The event log against its retention policy (each tick, from counters: no scan). A trim
+    /// round is asked of the store writer every minute, and at once while the log is over its
+    /// budget with acknowledged records to take; the outbox alarms follow the unacknowledged
+    /// bytes (`edge_rules::retention`).
+    async fn watch_log(&mut self, mono: u64) {
+        use std::sync::atomic::Ordering;
+        let figures = self.store.log_figures();
+        let over = figures.total_bytes > self.retention.max_bytes
+            && figures.total_bytes > figures.unacked_bytes;
+        if (over || mono.saturating_sub(self.last_trim) >= TRIM_EVERY_MS || self.last_trim == 0)
+            && !self.trim_running.swap(true, Ordering::SeqCst)
+        {
+            self.last_trim = mono.max(1);
+            let (writer, policy, now) = (self.writer.clone(), self.retention, self.now_ms());
+            let running = self.trim_running.clone();
+            tokio::spawn(async move {
+                let _ = writer.trim(policy, now).await;
+                running.store(false, Ordering::SeqCst);
+            });
+        }
+        let before = self.pressure;
+        let now = self.retention.pressure(figures, before);
+        if now == before {
+            return;
+        }
+        self.pressure = now;
+        let at = self.now_ms();
+        let detail = format!(
+            "unacknowledged records use {} of the log's {} bytes",
+            figures.unacked_bytes, self.retention.max_bytes
+        );
+        let key = |kind| AlarmKey {
+            source: "box".into(),
+            kind,
+        };
+        let mut events = Vec::new();
+        if now >= OutboxPressure::NearlyFull {
+            tracing::warn!(
+                unacked_bytes = figures.unacked_bytes,
+                max_log_bytes = self.retention.max_bytes,
+                "outbox nearly full: the cloud has not taken the box's records"
+            );
+            events.extend(self.alarms.raise(
+                key(AlarmKind::OutboxNearlyFull),
+                Severity::Warning,
+                at,
+                detail.clone(),
+            ));
+        }
+        if now == OutboxPressure::Full {
+            tracing::error!(
+                unacked_bytes = figures.unacked_bytes,
+                max_log_bytes = self.retention.max_bytes,
+                "outbox full: records are kept beyond the budget until the cloud takes them"
+            );
+            events.extend(self.alarms.raise(
+                key(AlarmKind::OutboxFull),
+                Severity::Critical,
+                at,
+                detail,
+            ));
+        }
+        if now == OutboxPressure::Normal {
+            tracing::info!(
+                unacked_bytes = figures.unacked_bytes,
+                "outbox back under its lines"
+            );
+            events.extend(self.alarms.clear(&key(AlarmKind::OutboxFull), at));
+            events.extend(self.alarms.clear(&key(AlarmKind::OutboxNearlyFull), at));
+        }
+        for e in events {
+            self.record_alarm(e).await;
+        }
+    }
+
     /// The best guess of now for stamping records (the cloud's reference once heard).
     fn now_ms(&self) -> i64 {
         self.clock.estimate(wall_ms(), mono_ms())
@@ -530,7 +627,7 @@ impl Gatekeeper {
             &decision,
             command_id,
         );
-        let durable = match self.writer.enqueue(OutboxItemV1::Pass(rec)).await {
+        let written = match self.writer.enqueue(OutboxItemV1::Pass(rec)).await {
             Ok(rx) => rx,
             Err(e) => {
                 let (tx, rx) = oneshot::channel();
@@ -538,18 +635,49 @@ impl Gatekeeper {
                 rx
             }
         };
-        // The relay write starts now, beside the flush; the caller answers only once both are done.
-        let opened = match &decision {
+        // The relay is driven only once the record is on disk: a door never opens for a pass
+        // the log could lose in a crash. The wait runs on its own task, so the gatekeeper goes
+        // on deciding (and the writer's group commit gathers the next decisions meanwhile).
+        let driver = match &decision {
             Decision::Allow { actuate: true, .. } => {
                 self.doors.get_mut(&req.door_id).and_then(|d| {
                     if let Some(m) = d.monitor.as_mut() {
                         m.granted_open(mono_ms());
                     }
-                    self.drivers.get(&d.device).map(|h| h.open(&req.door_id))
+                    self.drivers
+                        .get(&d.device)
+                        .cloned()
+                        .map(|h| (h, d.device.clone()))
                 })
             }
             _ => None,
         };
+        let (durable_tx, durable) = oneshot::channel();
+        let (open_tx, opened) = match driver {
+            Some(_) => {
+                let (tx, rx) = oneshot::channel();
+                (Some(tx), Some(rx))
+            }
+            None => (None, None),
+        };
+        let door = req.door_id.clone();
+        tokio::spawn(async move {
+            let r = written
+                .await
+                .unwrap_or_else(|_| Err("store writer stopped".to_string()));
+            let recorded = r.is_ok();
+            let _ = durable_tx.send(r);
+            if let (Some((h, device)), Some(open_tx)) = (driver, open_tx) {
+                let res = if recorded {
+                    h.open(&door)
+                        .await
+                        .unwrap_or(Err(GateError::BusGone { bus: device }))
+                } else {
+                    Err(GateError::NotRecorded { device })
+                };
+                let _ = open_tx.send(res);
+            }
+        });
         tracing::info!(
             door = %req.door_id,
             method = crate::store::records::method_code(&req.method),
@@ -728,6 +856,7 @@ impl Gatekeeper {
                 door_modes: &modes,
                 sensors: &d.sensors,
                 face_photos: &d.face_photos,
+                alarm_actions: &d.alarm_actions,
                 cursor: d.cursor,
             })?;
         let counts = (d.people.len(), d.removed_people.len(), d.grants.len());
@@ -878,6 +1007,7 @@ impl Gatekeeper {
             self.record_alarm(e).await;
         }
         let tv = self.observe_clock().await;
+        self.watch_log(mono).await;
         if mono.saturating_sub(self.last_high_water_save) >= 10_000 {
             self.last_high_water_save = mono;
             if let Err(e) = self.store.set_clock_high_water(self.clock.high_water()) {

@@ -44,10 +44,11 @@ pub enum SensorMsg {
         reply: oneshot::Sender<SensorSnapshot>,
     },
     /// What a directory delta brought (already stored): devices registered, changed or removed
-    /// in the cloud, and acknowledgements or clears staff made there.
+    /// in the cloud; `actions` says the delta also kept acknowledgements or clears staff made
+    /// there, which the keeper applies from the store (`Store::pending_alarm_actions`).
     Cloud {
         sensors: Vec<crate::cloud::wire::CloudSensor>,
-        actions: Vec<crate::cloud::wire::AlarmAction>,
+        actions: bool,
     },
     Tick,
 }
@@ -163,6 +164,9 @@ pub struct SensorKeeper {
     /// Per device: (online, reading JSON, when reported) as last reported.
     reported: BTreeMap<String, (bool, String, i64)>,
     last_report: std::time::Instant,
+    /// Pending cloud alarm actions applied since the last save: forgotten in the same write as
+    /// the rule state they changed.
+    done_actions: Vec<Vec<u8>>,
 }
 
 impl SensorKeeper {
@@ -226,6 +230,7 @@ impl SensorKeeper {
             report_every,
             reported: BTreeMap::new(),
             last_report: std::time::Instant::now(),
+            done_actions: Vec::new(),
         };
         (keeper, SensorHandle { tx })
     }
@@ -239,6 +244,8 @@ impl SensorKeeper {
     }
 
     pub async fn run(mut self) {
+        // Actions a crash left pending (kept with their delta, not yet applied).
+        self.apply_pending_actions().await;
         while let Some(msg) = self.rx.recv().await {
             match msg {
                 SensorMsg::Message {
@@ -278,7 +285,12 @@ impl SensorKeeper {
                 SensorMsg::Snapshot { reply } => {
                     let _ = reply.send(self.snapshot());
                 }
-                SensorMsg::Cloud { sensors, actions } => self.cloud(sensors, actions).await,
+                SensorMsg::Cloud { sensors, actions } => {
+                    self.cloud(sensors).await;
+                    if actions {
+                        self.apply_pending_actions().await;
+                    }
+                }
                 SensorMsg::Tick => {
                     let events = self.engine.tick(self.gate.time().now_ms());
                     self.record(events).await;
@@ -353,12 +365,20 @@ impl SensorKeeper {
 
     /// Write each transition to the outbox (awaiting durability), then act on smoke.
     async fn record(&mut self, events: Vec<SensorEvent>) {
+        self.record_with(events.into_iter().map(|e| (e, None)).collect())
+            .await;
+    }
+
+    /// Write each event's alarm record (under the given id, or a new one), wait until they are
+    /// durable, then save the rule state: a crash in between leaves the state as it was, so
+    /// the change happens again rather than being lost.
+    async fn record_with(&mut self, events: Vec<(SensorEvent, Option<Uuid>)>) {
         if events.is_empty() {
             return;
         }
         let mut waits = Vec::new();
         let mut fire_from = Vec::new();
-        for ev in &events {
+        for (ev, id) in &events {
             let where_ = self
                 .sensors
                 .get(&ev.device)
@@ -381,7 +401,7 @@ impl SensorKeeper {
             tracing::info!(device = %ev.device, alarm = ev.alarm.code(), change = ev.change.code(), severity = ev.severity.code(), "sensor alarm");
             let rec = AlarmRecordV1 {
                 v: RECORD_VERSION,
-                id: Uuid::now_v7(),
+                id: id.unwrap_or_else(Uuid::now_v7),
                 at_ms: ev.at,
                 box_id: self.box_id.clone(),
                 source: ev.device.clone(),
@@ -400,22 +420,18 @@ impl SensorKeeper {
                 fire_from.push(ev.device.clone());
             }
         }
-        self.save();
         for w in waits {
             if !matches!(w.await, Ok(Ok(_))) {
                 tracing::error!("a sensor alarm record could not be stored");
             }
         }
+        self.save();
         for device in fire_from {
             self.fire_release(&device).await;
         }
     }
 
-    async fn cloud(
-        &mut self,
-        sensors: Vec<crate::cloud::wire::CloudSensor>,
-        actions: Vec<crate::cloud::wire::AlarmAction>,
-    ) {
+    async fn cloud(&mut self, sensors: Vec<crate::cloud::wire::CloudSensor>) {
         let now = self.gate.time().now_ms();
         for c in sensors {
             let id = c.sensor.id.clone();
@@ -446,22 +462,43 @@ impl SensorKeeper {
             tracing::info!(device = %id, profile = %c.sensor.model, "sensor registered by the cloud");
             self.sensors.insert(id, c.sensor);
         }
+        self.save();
+    }
+
+    /// Apply the cloud's alarm actions kept in the store, exactly once across crashes: each
+    /// one's report carries an id fixed by the action (a second application after a crash
+    /// reports under the same id, which the cloud stores once), the reports are durable before
+    /// the rule state is saved, and the state and the actions' removal are one write.
+    async fn apply_pending_actions(&mut self) {
+        let pending = match self.store.pending_alarm_actions(&self.box_id) {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::error!(error = %e, "pending cloud alarm actions unreadable");
+                return;
+            }
+        };
+        if pending.is_empty() {
+            return;
+        }
+        let now = self.gate.time().now_ms();
         let mut events = Vec::new();
-        for a in actions {
+        for p in pending {
+            let a = &p.action;
             let r = if a.clear {
                 self.engine.clear(&a.device, a.alarm, now)
             } else {
                 self.engine.ack(&a.device, a.alarm, &a.by, now)
             };
             match r {
-                Ok(ev) => events.push(ev),
+                Ok(ev) => events.push((ev, Some(p.record_id))),
                 // Already done here, or the alarm closed meanwhile: nothing to do.
                 Err(e) => {
                     tracing::debug!(device = %a.device, alarm = a.alarm.code(), error = %e, "cloud alarm action not applied")
                 }
             }
+            self.done_actions.push(p.key);
         }
-        self.record(events).await;
+        self.record_with(events).await;
         self.save();
     }
 
@@ -607,7 +644,19 @@ impl SensorKeeper {
     }
 
     fn save(&mut self) {
-        self.store.put_meta_json(K_STATE, self.engine.state());
+        if self.done_actions.is_empty() {
+            self.store.put_meta_json(K_STATE, self.engine.state());
+        } else {
+            match self.store.put_meta_json_and_done(
+                K_STATE,
+                self.engine.state(),
+                &self.done_actions,
+            ) {
+                Ok(()) => self.done_actions.clear(),
+                // Kept: the actions stay pending on disk and are forgotten with the next save.
+                Err(e) => tracing::error!(error = %e, "could not store sensor state"),
+            }
+        }
         self.dirty = false;
         self.last_save = std::time::Instant::now();
     }

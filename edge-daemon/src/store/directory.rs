@@ -42,6 +42,10 @@ pub struct DeltaWrite<'a> {
     pub sensors: &'a [crate::cloud::wire::CloudSensor],
     /// For each person in `people` (and only those): the face photos the cloud lists now.
     pub face_photos: &'a [(String, Vec<StoredFacePhotoV1>)],
+    /// Staff actions on sensor alarms: kept as pending in the same transaction as the cursor,
+    /// and removed only in the same write as the sensor state they changed (`meta.rs`), so each
+    /// is applied exactly once across crashes.
+    pub alarm_actions: &'a [crate::cloud::wire::AlarmAction],
     pub cursor: i64,
 }
 
@@ -198,6 +202,17 @@ impl Store {
                 (key, v)
             })
             .collect();
+        let actions: Vec<(Vec<u8>, Vec<u8>)> = d
+            .alarm_actions
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                (
+                    super::meta::pending_action_key(d.cursor, i as u32),
+                    encode(&super::records::StoredAlarmActionV1::from_action(a)),
+                )
+            })
+            .collect();
         // Templates to delete: photos no longer listed for a changed person, every photo of a
         // removed one. Found before the transaction (sled transactions cannot scan); an
         // enrolment racing this is caught by `prune_unwanted_faces` right after.
@@ -257,6 +272,9 @@ impl Store {
                 }
                 for (door, mode) in d.door_modes {
                     td.insert(door.as_bytes(), door_mode_code(*mode).as_bytes())?;
+                }
+                for (k, v) in &actions {
+                    tm.insert(k.as_slice(), v.as_slice())?;
                 }
                 tm.insert(K_DIR_CURSOR, &d.cursor.to_be_bytes())?;
                 Ok::<(), sled::transaction::ConflictableTransactionError<()>>(())

@@ -10,6 +10,25 @@ use super::{decode, encode, Store, StoreError, T_META};
 const K_BOX_SETTINGS: &[u8] = b"box_settings_v1";
 const K_HIGH_WATER: &[u8] = b"clock_high_water_ms";
 const K_ACTIVE_ALARMS: &[u8] = b"active_alarms_v1";
+/// Prefix of cloud alarm actions not yet applied: `prefix ‖ delta cursor (8 BE) ‖ index (4 BE)`.
+const K_PENDING_ACTION: &[u8] = b"pending_alarm_action_v1:";
+
+/// The key a delta's `index`-th alarm action is kept under until applied.
+pub(super) fn pending_action_key(cursor: i64, index: u32) -> Vec<u8> {
+    let mut k = K_PENDING_ACTION.to_vec();
+    k.extend_from_slice(&cursor.to_be_bytes());
+    k.extend_from_slice(&index.to_be_bytes());
+    k
+}
+
+/// A cloud alarm action kept until applied, with the id of the record that reports it (the same
+/// id however often a crash makes the box apply it again, so the cloud stores the report once).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingAction {
+    pub key: Vec<u8>,
+    pub action: crate::cloud::wire::AlarmAction,
+    pub record_id: Uuid,
+}
 
 impl Store {
     // ---- clock and replay marks ------------------------------------------------------------
@@ -82,6 +101,52 @@ impl Store {
     }
 
     /// Store a small JSON value in `meta` and flush.
+    /// Cloud alarm actions kept by `apply_delta` and not yet applied, in arrival order. One the
+    /// box cannot read is dropped with a log line (a newer cloud's alarm kind).
+    pub fn pending_alarm_actions(&self, box_id: &str) -> Result<Vec<PendingAction>, StoreError> {
+        use sha2::Digest;
+        let mut out = Vec::new();
+        for kv in self.meta.scan_prefix(K_PENDING_ACTION) {
+            let (k, v) = kv?;
+            let stored: super::records::StoredAlarmActionV1 = decode(T_META, &k, &v)?;
+            let Some(action) = stored.to_action() else {
+                tracing::warn!(alarm = %stored.alarm, "a cloud alarm action this box cannot read; dropped");
+                self.meta.remove(&k)?;
+                continue;
+            };
+            let digest = sha2::Sha256::new()
+                .chain_update(box_id.as_bytes())
+                .chain_update([0])
+                .chain_update(&k)
+                .finalize();
+            let mut bytes = [0u8; 16];
+            bytes.copy_from_slice(&digest[..16]);
+            out.push(PendingAction {
+                key: k.to_vec(),
+                action,
+                record_id: uuid::Builder::from_custom_bytes(bytes).into_uuid(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Store `v` under `key` and forget the pending actions `done`, in one durable write: the
+    /// state an action changed and the action's removal are never apart.
+    pub fn put_meta_json_and_done<T: serde::Serialize>(
+        &self,
+        key: &str,
+        v: &T,
+        done: &[Vec<u8>],
+    ) -> Result<(), StoreError> {
+        let mut b = sled::Batch::default();
+        b.insert(key.as_bytes(), encode(v));
+        for k in done {
+            b.remove(k.as_slice());
+        }
+        self.meta.apply_batch(b)?;
+        self.flush()
+    }
+
     pub fn put_meta_json<T: serde::Serialize>(&self, key: &str, v: &T) {
         let r = self
             .meta

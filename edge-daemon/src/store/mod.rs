@@ -131,6 +131,9 @@ pub struct Store {
     face_wanted: sled::Tree,
     /// Pass-log face thumbnails keyed by pass record id: 8-byte `at_ms` then the JPEG.
     thumbs: sled::Tree,
+    /// The event log's figures, counted once at open and kept by every write and trim, so the
+    /// status answers without a scan.
+    counters: std::sync::Arc<outbox::LogCounters>,
 }
 
 impl std::fmt::Debug for Store {
@@ -204,7 +207,7 @@ impl Store {
                 Err(e) => return Err(e.into()),
             }
         };
-        Ok(Store {
+        let store = Store {
             _lock: std::sync::Arc::new(lock),
             people: db.open_tree(T_PEOPLE)?,
             grants: db.open_tree(T_GRANTS)?,
@@ -216,8 +219,11 @@ impl Store {
             faces: db.open_tree(T_FACES)?,
             face_wanted: db.open_tree(T_FACE_WANTED)?,
             thumbs: db.open_tree(T_THUMBS)?,
+            counters: Default::default(),
             db,
-        })
+        };
+        store.count_log()?;
+        Ok(store)
     }
 
     pub fn flush(&self) -> Result<(), StoreError> {
@@ -319,6 +325,133 @@ mod tests {
         assert_eq!(store.outbox_head(1).unwrap()[0].id(), ids[0]);
     }
 
+    fn pass_at(at_ms: i64) -> OutboxItemV1 {
+        let req = AccessRequest {
+            door_id: "d".into(),
+            person_id: "p".into(),
+            method: Method::Face,
+        };
+        let d = Decision::Deny {
+            reason: DenyReason::UnknownPerson,
+        };
+        OutboxItemV1::Pass(PassRecordV1::from_decision(
+            Uuid::now_v7(),
+            at_ms,
+            "b",
+            &req,
+            &d,
+            None,
+        ))
+    }
+
+    /// The counters agree with a scan after appends, acknowledgements, trims and a reopen; a
+    /// trim takes acknowledged records only — by age at the given time, or by the byte budget —
+    /// and never one the cloud has not acknowledged, whatever the budget says.
+    #[tokio::test]
+    async fn trimming_takes_acknowledged_records_only_and_the_counters_hold() {
+        use crate::retention::RetentionPolicy;
+        const DAY: i64 = 86_400_000;
+        let now = 1_000 * DAY;
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::open(tmp.path()).unwrap();
+        let (writer, thread) = StoreWriter::start_joinable(store.clone());
+        // 10 records 100 days old, 10 from today.
+        for i in 0..20 {
+            let at = if i < 10 { now - 100 * DAY } else { now };
+            writer.append(pass_at(at)).await.unwrap();
+        }
+        let scan = |store: &Store| -> (u64, u64) {
+            store.events.iter().fold((0, 0), |(n, b), r| {
+                let (k, v) = r.unwrap();
+                (n + 1, b + (k.len() + v.len()) as u64)
+            })
+        };
+        let (n, bytes) = scan(&store);
+        assert_eq!(
+            (store.log_records(), store.log_figures().total_bytes),
+            (n, bytes)
+        );
+        assert_eq!(store.log_figures().unacked_bytes, bytes);
+        let per = bytes / 20;
+        let policy = RetentionPolicy {
+            max_age_ms: 90 * DAY,
+            max_bytes: 1 << 30,
+            nearly_full_pct: 80,
+            clear_pct: 70,
+        };
+        // Nothing acknowledged: neither age nor a budget of one byte trims anything.
+        let tiny = RetentionPolicy {
+            max_bytes: 1,
+            ..policy
+        };
+        assert_eq!(writer.trim(tiny, now).await.unwrap().records, 0);
+        assert_eq!(store.outbox_depth(), 20);
+        // The cloud takes the first 15: 10 old ones go by age, the 5 young stay.
+        let entries = store.outbox_entries(15).unwrap();
+        store.ack_through(&entries[14].0).unwrap();
+        assert_eq!(store.outbox_depth(), 5);
+        assert_eq!(store.log_figures().unacked_bytes, scan_unacked(&store));
+        let t = writer.trim(policy, now).await.unwrap();
+        assert_eq!((t.records, t.more), (10, false));
+        assert_eq!(store.passlog_len(), 10);
+        assert_eq!(
+            (store.log_records(), store.log_figures().total_bytes),
+            scan(&store)
+        );
+        // A budget of 7 records' bytes: acknowledged ones go, oldest first, until it fits or
+        // only unacknowledged ones are left (5 acknowledged remain, 5 not).
+        let small = RetentionPolicy {
+            max_bytes: 7 * per,
+            ..policy
+        };
+        let t = writer.trim(small, now).await.unwrap();
+        assert_eq!(
+            t.records, 3,
+            "10 records, budget 7: the 3 oldest acknowledged go"
+        );
+        let t = writer.trim(tiny, now).await.unwrap();
+        assert_eq!(t.records, 2, "then the other acknowledged ones");
+        assert_eq!(store.outbox_depth(), 5);
+        assert_eq!(store.log_records(), 5, "unacknowledged records never go");
+        let head: Vec<i64> = store
+            .outbox_head(10)
+            .unwrap()
+            .iter()
+            .map(OutboxItemV1::at_ms)
+            .collect();
+        assert_eq!(head, vec![now; 5]);
+        // Reopened: counted again from disk, the same figures.
+        let before = (
+            store.log_records(),
+            store.log_figures(),
+            store.outbox_depth(),
+        );
+        drop(writer);
+        thread.unwrap().join().unwrap();
+        drop(store);
+        let store = reopen(tmp.path());
+        assert_eq!(
+            (
+                store.log_records(),
+                store.log_figures(),
+                store.outbox_depth()
+            ),
+            before
+        );
+    }
+
+    fn scan_unacked(store: &Store) -> u64 {
+        let from = store.acked_seq_for_tests().saturating_add(1);
+        store
+            .events
+            .range(from.to_be_bytes()..)
+            .map(|r| {
+                let (k, v) = r.unwrap();
+                (k.len() + v.len()) as u64
+            })
+            .sum()
+    }
+
     fn photo(id: &str) -> StoredFacePhotoV1 {
         StoredFacePhotoV1 {
             id: id.into(),
@@ -354,9 +487,67 @@ mod tests {
                 door_modes: &[],
                 sensors: &[],
                 face_photos: faces,
+                alarm_actions: &[],
                 cursor,
             })
             .unwrap();
+    }
+
+    /// Cloud alarm actions come with their delta in one transaction and stay pending until the
+    /// sensor state they changed is written in the same write as their removal; the id their
+    /// report carries is fixed (the same after a crash), distinct per action and per box.
+    #[test]
+    fn cloud_alarm_actions_stay_pending_until_applied_with_the_state() {
+        use crate::cloud::wire::AlarmAction;
+        use crate::sensor::SensorAlarm;
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::open(tmp.path()).unwrap();
+        let act = |device: &str, clear| AlarmAction {
+            device: device.into(),
+            alarm: SensorAlarm::Smoke,
+            clear,
+            by: "cloud:wang".into(),
+        };
+        let actions = [act("smoke-1", false), act("smoke-2", true)];
+        store
+            .apply_delta(&DeltaWrite {
+                people: &[],
+                removed_people: &[],
+                grants: &[],
+                door_modes: &[],
+                sensors: &[],
+                face_photos: &[],
+                alarm_actions: &actions,
+                cursor: 7,
+            })
+            .unwrap();
+        assert_eq!(store.directory_cursor().unwrap(), 7);
+        drop(store);
+        // A crash right after the delta: still pending after a reopen, same ids.
+        let store = reopen(tmp.path());
+        let p = store.pending_alarm_actions("box-a").unwrap();
+        assert_eq!(
+            p.iter().map(|p| p.action.clone()).collect::<Vec<_>>(),
+            actions.to_vec()
+        );
+        let again = store.pending_alarm_actions("box-a").unwrap();
+        assert_eq!(p, again, "the report ids do not change between reads");
+        assert_ne!(p[0].record_id, p[1].record_id);
+        let other_box = store.pending_alarm_actions("box-b").unwrap();
+        assert_ne!(p[0].record_id, other_box[0].record_id, "ids differ per box");
+        // Applied: the state and the removal in one write.
+        store
+            .put_meta_json_and_done("sensor_state_test", &"acked", &[p[0].key.clone()])
+            .unwrap();
+        drop(store);
+        let store = reopen(tmp.path());
+        let left = store.pending_alarm_actions("box-a").unwrap();
+        assert_eq!(left.len(), 1);
+        assert_eq!(left[0].action, actions[1]);
+        assert_eq!(
+            store.meta_json::<String>("sensor_state_test").as_deref(),
+            Some("acked")
+        );
     }
 
     fn photo_ids(store: &Store) -> Vec<(String, String)> {

@@ -2,10 +2,96 @@
 //! also the outbox: the read side, what the uplink sends next, and the cloud's acknowledgements
 //! that move its cursor. Records are appended only by the writer thread (`writer.rs`).
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use uuid::Uuid;
 
 use super::records::{OutboxItemV1, PassRecordV1};
 use super::{corrupt, decode, Store, StoreError, T_ALARM_OUTBOX, T_EVENTS};
+use crate::retention::{LogFigures, RetentionPolicy};
+
+/// The event log's figures (records and bytes, key plus value), counted once when the store
+/// opens and then kept by the writes: appends add before they insert (so an acknowledgement
+/// can never subtract a record not yet added), acknowledgements move records out of the
+/// unacknowledged part, trims take acknowledged records away.
+#[derive(Debug, Default)]
+pub(crate) struct LogCounters {
+    records: AtomicU64,
+    bytes: AtomicU64,
+    passes: AtomicU64,
+    unacked_records: AtomicU64,
+    unacked_bytes: AtomicU64,
+}
+
+/// One record's share of the counters.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Tally {
+    records: u64,
+    bytes: u64,
+    passes: u64,
+}
+
+impl Tally {
+    pub(super) fn add(&mut self, key: &[u8], value: &[u8]) {
+        self.records += 1;
+        self.bytes += (key.len() + value.len()) as u64;
+        if value.first() == Some(&TAG_PASS) {
+            self.passes += 1;
+        }
+    }
+}
+
+impl LogCounters {
+    /// New records, all unacknowledged.
+    pub(super) fn appended(&self, t: Tally) {
+        self.records.fetch_add(t.records, Ordering::SeqCst);
+        self.bytes.fetch_add(t.bytes, Ordering::SeqCst);
+        self.passes.fetch_add(t.passes, Ordering::SeqCst);
+        self.unacked_records.fetch_add(t.records, Ordering::SeqCst);
+        self.unacked_bytes.fetch_add(t.bytes, Ordering::SeqCst);
+    }
+
+    /// An append that failed: take back what [`appended`](Self::appended) added.
+    pub(super) fn not_appended(&self, t: Tally) {
+        sub(&self.records, t.records);
+        sub(&self.bytes, t.bytes);
+        sub(&self.passes, t.passes);
+        sub(&self.unacked_records, t.records);
+        sub(&self.unacked_bytes, t.bytes);
+    }
+
+    fn acked(&self, t: Tally) {
+        sub(&self.unacked_records, t.records);
+        sub(&self.unacked_bytes, t.bytes);
+    }
+
+    fn trimmed(&self, t: Tally) {
+        sub(&self.records, t.records);
+        sub(&self.bytes, t.bytes);
+        sub(&self.passes, t.passes);
+    }
+}
+
+fn sub(a: &AtomicU64, n: u64) {
+    let _ = a.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |v| {
+        Some(v.saturating_sub(n))
+    });
+}
+
+/// What one trim round took away.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Trimmed {
+    pub records: u64,
+    pub bytes: u64,
+    /// Whether the round stopped at its record limit (another round may take more).
+    pub more: bool,
+}
+
+fn seq_of(key: &[u8]) -> u64 {
+    key.get(..8)
+        .and_then(|b| <[u8; 8]>::try_from(b).ok())
+        .map_or(0, u64::from_be_bytes)
+}
 
 /// An outbox entry: its event key (log position) and the record.
 pub type OutboxEntry = (Vec<u8>, OutboxItemV1);
@@ -30,19 +116,107 @@ fn decode_event(key: &[u8], v: &[u8]) -> Result<OutboxItemV1, StoreError> {
 impl Store {
     // ---- the event log (read side; writes go through StoreWriter) --------------------------
 
-    /// Pass records in the log.
-    pub fn passlog_len(&self) -> usize {
-        self.events
-            .iter()
-            .values()
-            .filter(|v| v.as_ref().is_ok_and(|v| v.first() == Some(&TAG_PASS)))
-            .count()
+    /// Count the log once (at open); from then on the writes keep the counters.
+    pub(super) fn count_log(&self) -> Result<(), StoreError> {
+        let acked = self.acked_seq();
+        let (mut all, mut unacked) = (Tally::default(), Tally::default());
+        for r in self.events.iter() {
+            let (k, v) = r?;
+            all.add(&k, &v);
+            if seq_of(&k) > acked {
+                unacked.add(&k, &v);
+            }
+        }
+        let c = &self.counters;
+        c.records.store(all.records, Ordering::SeqCst);
+        c.bytes.store(all.bytes, Ordering::SeqCst);
+        c.passes.store(all.passes, Ordering::SeqCst);
+        c.unacked_records.store(unacked.records, Ordering::SeqCst);
+        c.unacked_bytes.store(unacked.bytes, Ordering::SeqCst);
+        Ok(())
     }
 
-    /// Records not yet acknowledged by the cloud (all of them until the uplink exists).
+    /// Pass records in the log (counted, not scanned).
+    pub fn passlog_len(&self) -> usize {
+        self.counters.passes.load(Ordering::SeqCst) as usize
+    }
+
+    /// Records not yet acknowledged by the cloud (counted, not scanned).
     pub fn outbox_depth(&self) -> usize {
-        let from = self.acked_seq().saturating_add(1);
-        self.events.range(from.to_be_bytes()..).count()
+        self.counters.unacked_records.load(Ordering::SeqCst) as usize
+    }
+
+    /// The log's bytes, all and unacknowledged (counted, not scanned).
+    pub fn log_figures(&self) -> LogFigures {
+        LogFigures {
+            total_bytes: self.counters.bytes.load(Ordering::SeqCst),
+            unacked_bytes: self.counters.unacked_bytes.load(Ordering::SeqCst),
+        }
+    }
+
+    /// Records in the log, acknowledged or not (counted).
+    pub fn log_records(&self) -> u64 {
+        self.counters.records.load(Ordering::SeqCst)
+    }
+
+    /// One trim round (only the store writer calls this, between group commits): acknowledged
+    /// records, oldest first, while `policy` says they go at `now_ms`; at most `limit` of them.
+    /// Never a record the cloud has not acknowledged. Not flushed: a trim lost in a crash is
+    /// simply done again.
+    pub(crate) fn trim(
+        &self,
+        policy: &RetentionPolicy,
+        now_ms: i64,
+        limit: usize,
+    ) -> Result<Trimmed, StoreError> {
+        let acked = self.acked_seq();
+        let mut total = self.counters.bytes.load(Ordering::SeqCst);
+        let mut gone = Tally::default();
+        let mut batch = sled::Batch::default();
+        let mut more = false;
+        for r in self.events.range(..acked.saturating_add(1).to_be_bytes()) {
+            let (k, v) = r?;
+            if seq_of(&k) > acked {
+                break;
+            }
+            if gone.records as usize >= limit {
+                more = true;
+                break;
+            }
+            // A record this version cannot read is trimmed by its age in the key's UUIDv7.
+            let at_ms = decode_event(&k, &v).map_or_else(
+                |_| {
+                    Uuid::from_slice(k.get(8..24).unwrap_or_default())
+                        .ok()
+                        .and_then(|u| u.get_timestamp())
+                        .map_or(i64::MIN, |t| {
+                            let (s, n) = t.to_unix();
+                            (s as i64) * 1000 + i64::from(n / 1_000_000)
+                        })
+                },
+                |item| item.at_ms(),
+            );
+            if !policy.trim(at_ms, now_ms, total) {
+                break;
+            }
+            total = total.saturating_sub((k.len() + v.len()) as u64);
+            gone.add(&k, &v);
+            batch.remove(k);
+        }
+        if gone.records > 0 {
+            self.events.apply_batch(batch)?;
+            self.counters.trimmed(gone);
+        }
+        Ok(Trimmed {
+            records: gone.records,
+            bytes: gone.bytes,
+            more,
+        })
+    }
+
+    #[cfg(test)]
+    pub(super) fn acked_seq_for_tests(&self) -> u64 {
+        self.acked_seq()
     }
 
     fn acked_seq(&self) -> u64 {
@@ -159,8 +333,17 @@ impl Store {
             .and_then(|b| <[u8; 8]>::try_from(b).ok())
             .map(u64::from_be_bytes)
             .ok_or_else(|| corrupt(T_EVENTS, key, "short key"))?;
-        if seq <= self.acked_seq() {
+        let before = self.acked_seq();
+        if seq <= before {
             return Ok(());
+        }
+        let mut newly = Tally::default();
+        for r in self
+            .events
+            .range(before.saturating_add(1).to_be_bytes().to_vec()..=key.to_vec())
+        {
+            let (k, v) = r?;
+            newly.add(&k, &v);
         }
         let mut b = sled::Batch::default();
         let index = self.alarm_outbox()?;
@@ -170,6 +353,7 @@ impl Store {
         index.apply_batch(b)?;
         self.meta.insert(K_ACKED_SEQ, &seq.to_be_bytes())?;
         self.db.flush()?;
+        self.counters.acked(newly);
         Ok(())
     }
 

@@ -141,13 +141,15 @@ pub fn kind_code(k: AlarmKind) -> &'static str {
     k.code()
 }
 
-const ALL_KINDS: [AlarmKind; 6] = [
+const ALL_KINDS: [AlarmKind; 8] = [
     AlarmKind::HeldOpen,
     AlarmKind::ForcedOpen,
     AlarmKind::DeviceOffline,
     AlarmKind::DeviceFault,
     AlarmKind::Tamper,
     AlarmKind::ClockJump,
+    AlarmKind::OutboxNearlyFull,
+    AlarmKind::OutboxFull,
 ];
 
 /// An active alarm as kept on disk across restarts (the `raised` record that opened it).
@@ -210,6 +212,16 @@ pub enum OutboxItemV1 {
 }
 
 impl OutboxItemV1 {
+    /// When the record was made (the box's best time then).
+    pub fn at_ms(&self) -> i64 {
+        match self {
+            OutboxItemV1::Pass(p) => p.at_ms,
+            OutboxItemV1::Alarm(a) => a.at_ms,
+            OutboxItemV1::DeviceState(d) => d.at_ms,
+            OutboxItemV1::FaceEnrolment(f) => f.at_ms,
+        }
+    }
+
     pub fn id(&self) -> Uuid {
         match self {
             OutboxItemV1::Pass(p) => p.id,
@@ -365,5 +377,38 @@ mod tests {
         );
         r.kind = "from_the_future".into();
         assert!(r.to_active().is_none());
+    }
+}
+
+/// A staff action on a sensor alarm from the cloud, kept until the sensor keeper applied it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StoredAlarmActionV1 {
+    pub v: u32,
+    pub device: String,
+    /// `SensorAlarm` code.
+    pub alarm: String,
+    pub clear: bool,
+    pub by: String,
+}
+
+impl StoredAlarmActionV1 {
+    pub fn from_action(a: &crate::cloud::wire::AlarmAction) -> StoredAlarmActionV1 {
+        StoredAlarmActionV1 {
+            v: RECORD_VERSION,
+            device: a.device.clone(),
+            alarm: a.alarm.code().to_string(),
+            clear: a.clear,
+            by: a.by.clone(),
+        }
+    }
+
+    /// Back to the domain; None for an alarm code this version does not know.
+    pub fn to_action(&self) -> Option<crate::cloud::wire::AlarmAction> {
+        Some(crate::cloud::wire::AlarmAction {
+            device: self.device.clone(),
+            alarm: crate::sensor::SensorAlarm::parse(&self.alarm)?,
+            clear: self.clear,
+            by: self.by.clone(),
+        })
     }
 }

@@ -1,6 +1,7 @@
 //! The sole writer of the event log: one thread that takes every append waiting in its queue,
 //! inserts them in arrival order, flushes once (fsync), and only then answers each caller (group
-//! commit). So an id a caller has been given is on disk.
+//! commit). So an id a caller has been given is on disk. Trimming acknowledged records
+//! (`Store::trim`, by the retention policy) runs on the same thread, between groups, when asked.
 
 use std::path::Path;
 use std::time::Instant;
@@ -20,11 +21,25 @@ struct Append {
     done: oneshot::Sender<Result<Uuid, String>>,
 }
 
+/// What the writer thread is asked to do.
+enum Job {
+    Append(Append),
+    /// One trim round at the box's time `now_ms`; answers what went.
+    Trim {
+        policy: crate::retention::RetentionPolicy,
+        now_ms: i64,
+        done: oneshot::Sender<Result<super::outbox::Trimmed, String>>,
+    },
+}
+
 /// The sole writer of the event log. Clone the handle freely; one thread writes.
 #[derive(Clone, Debug)]
 pub struct StoreWriter {
-    tx: mpsc::Sender<Append>,
+    tx: mpsc::Sender<Job>,
 }
+
+/// Most records one trim round removes (bounds how long appends wait behind it).
+const TRIM_ROUND: usize = 5_000;
 
 /// Most appends one group commit takes (bounds the caller wait and the batch size under a flood).
 const MAX_GROUP: usize = 512;
@@ -39,18 +54,44 @@ impl StoreWriter {
     /// thread finishes its last group and exits, releasing its hold on the store (sled's lock),
     /// so the store can be reopened in the same process.
     pub fn start_joinable(store: Store) -> (StoreWriter, Option<std::thread::JoinHandle<()>>) {
-        let (tx, mut rx) = mpsc::channel::<Append>(16_384);
+        let (tx, mut rx) = mpsc::channel::<Job>(16_384);
         let spawned = std::thread::Builder::new()
             .name("store-writer".into())
             .spawn(move || {
                 let mut group: Vec<Append> = Vec::with_capacity(MAX_GROUP);
+                // A trim asked for while a group was being gathered runs right after it.
+                let mut trim = None;
                 while let Some(first) = rx.blocking_recv() {
-                    group.push(first);
+                    match first {
+                        Job::Append(a) => group.push(a),
+                        Job::Trim { policy, now_ms, done } => trim = Some((policy, now_ms, done)),
+                    }
                     while group.len() < MAX_GROUP {
                         match rx.try_recv() {
-                            Ok(a) => group.push(a),
+                            Ok(Job::Append(a)) => group.push(a),
+                            Ok(Job::Trim { policy, now_ms, done }) => {
+                                trim = Some((policy, now_ms, done));
+                            }
                             Err(_) => break,
                         }
+                    }
+                    if let Some((policy, now_ms, done)) = trim.take() {
+                        let started = Instant::now();
+                        let r = store.trim(&policy, now_ms, TRIM_ROUND);
+                        match &r {
+                            Ok(t) if t.records > 0 => tracing::info!(
+                                records = t.records,
+                                bytes = t.bytes,
+                                duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+                                "acknowledged records trimmed"
+                            ),
+                            Ok(_) => {}
+                            Err(e) => tracing::error!(error = %e, "trim failed; the log keeps its records"),
+                        }
+                        let _ = done.send(r.map_err(|e| e.to_string()));
+                    }
+                    if group.is_empty() {
+                        continue;
                     }
                     let started = Instant::now();
                     let result = store.append_group(&group);
@@ -102,14 +143,35 @@ impl StoreWriter {
         serde_json::to_writer(&mut bytes, &item).map_err(|e| StoreError::Commit(e.to_string()))?;
         let (done, rx) = oneshot::channel();
         self.tx
-            .send(Append {
+            .send(Job::Append(Append {
                 id: item.id(),
                 bytes,
+                done,
+            }))
+            .await
+            .map_err(|_| StoreError::WriterGone)?;
+        Ok(rx)
+    }
+
+    /// Ask for one trim round (`Store::trim`) at the box's time `now_ms`; resolves with what
+    /// went once it ran.
+    pub async fn trim(
+        &self,
+        policy: crate::retention::RetentionPolicy,
+        now_ms: i64,
+    ) -> Result<super::outbox::Trimmed, StoreError> {
+        let (done, rx) = oneshot::channel();
+        self.tx
+            .send(Job::Trim {
+                policy,
+                now_ms,
                 done,
             })
             .await
             .map_err(|_| StoreError::WriterGone)?;
-        Ok(rx)
+        rx.await
+            .map_err(|_| StoreError::WriterGone)?
+            .map_err(StoreError::Commit)
     }
 }
 
@@ -120,6 +182,7 @@ impl Store {
         let mut batch = sled::Batch::default();
         let mut alarms = sled::Batch::default();
         let mut has_alarms = false;
+        let mut tally = super::outbox::Tally::default();
         for a in group {
             // Monotonic across crashes (sled reserves ranges), unlike wall-clock UUIDv7s: the
             // log order survives a clock that jumps back.
@@ -129,20 +192,31 @@ impl Store {
             key[..8].copy_from_slice(&seq.to_be_bytes());
             key[8..].copy_from_slice(a.id.as_bytes());
             batch.insert(&key[..], a.bytes.as_slice());
+            tally.add(&key, &a.bytes);
             if a.bytes.first() == Some(&TAG_ALARM) {
                 alarms.insert(&key[..], &[]);
                 has_alarms = true;
             }
         }
-        self.events.apply_batch(batch)?;
-        // After the events: an index entry never points at a record that is not there. (An
-        // alarm whose index entry was lost in a crash still goes up with the passes.) Only when
-        // there are alarms: a pass-only group writes exactly what it wrote before the index.
-        if has_alarms {
-            self.alarm_outbox()?.apply_batch(alarms)?;
+        // Counted before the insert: the uplink may read and acknowledge a record as soon as
+        // it is in the tree.
+        self.counters.appended(tally);
+        let written = (|| {
+            self.events.apply_batch(batch)?;
+            // After the events: an index entry never points at a record that is not there. (An
+            // alarm whose index entry was lost in a crash still goes up with the passes.) Only
+            // when there are alarms: a pass-only group writes exactly what it wrote before.
+            if has_alarms {
+                self.alarm_outbox()?.apply_batch(alarms)?;
+            }
+            self.db.flush()?;
+            Ok(())
+        })();
+        if written.is_err() {
+            // Not acknowledged to anyone; counted again at the next open if it is on disk.
+            self.counters.not_appended(tally);
         }
-        self.db.flush()?;
-        Ok(())
+        written
     }
 }
 

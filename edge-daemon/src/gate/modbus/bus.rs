@@ -58,6 +58,8 @@ pub enum GateError {
     Busy { device: String },
     #[error("device `{device}` cannot hold a door open (its profile opens by a one-shot register write)")]
     CannotHold { device: String },
+    #[error("door on device `{device}` not driven: the pass could not be recorded")]
+    NotRecorded { device: String },
 }
 
 /// Per-slave request parameters, from the device's profile.
