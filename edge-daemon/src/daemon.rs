@@ -43,6 +43,8 @@ pub struct Daemon {
     drivers: Vec<JoinHandle<()>>,
     tasks: Vec<JoinHandle<()>>,
     writer_thread: Option<std::thread::JoinHandle<()>>,
+    /// A store writer handle for [`Daemon::liveness`]; dropped first at the stop.
+    writer: Option<crate::store::writer::StoreWriter>,
     api: JoinHandle<()>,
 }
 
@@ -66,6 +68,7 @@ impl Daemon {
             writer_thread,
         } = store::writer::start(&cfg.store.path).map_err(store_err)?;
         let (shutdown, stop_rx) = watch::channel(false);
+        let liveness_writer = writer.clone();
 
         let gate = gate::start(&cfg, &store, writer.clone(), &stop_rx).map_err(store_err)?;
         let mut tasks = gate.bus_owners;
@@ -150,13 +153,23 @@ impl Daemon {
             drivers: gate.drivers,
             tasks,
             writer_thread,
+            writer: Some(liveness_writer),
             api: api.task,
+        })
+    }
+
+    /// What the systemd watchdog probes ([`systemd_ready`]).
+    pub fn liveness(&self) -> Option<Liveness> {
+        Some(Liveness {
+            gatekeeper: self.gatekeeper.clone(),
+            writer: self.writer.clone()?,
         })
     }
 
     /// Stop the API, let drivers switch their relays off (bounded wait), then the rest; flushes
     /// the store.
-    pub async fn stop(self) {
+    pub async fn stop(mut self) {
+        self.writer = None;
         let _ = self.shutdown.send(true);
         // Graceful for in-flight requests, but a stuck client must not hold the stop forever.
         let api_abort = self.api.abort_handle();
@@ -191,8 +204,35 @@ impl Daemon {
     }
 }
 
-/// Tell systemd we are ready and keep its watchdog fed (no-ops outside systemd).
-pub fn systemd_ready() {
+/// What must answer before the systemd watchdog is fed: the gatekeeper (every decision goes
+/// through it) and the store writer (every record does).
+#[derive(Clone, Debug)]
+pub struct Liveness {
+    pub gatekeeper: GatekeeperHandle,
+    pub writer: crate::store::writer::StoreWriter,
+}
+
+impl Liveness {
+    /// `Ok` when both answered within `within`; otherwise the one that did not.
+    pub async fn probe(&self, within: Duration) -> Result<(), &'static str> {
+        match tokio::time::timeout(within, self.gatekeeper.snapshot()).await {
+            Ok(Some(_)) => {}
+            _ => return Err("gatekeeper"),
+        }
+        match tokio::time::timeout(within, self.writer.ping()).await {
+            Ok(Ok(())) => Ok(()),
+            _ => Err("store writer"),
+        }
+    }
+}
+
+/// Tell systemd we are ready and feed its watchdog only while `alive` answers (no-ops outside
+/// systemd): a wedged gatekeeper or store writer stops the feeding, and systemd restarts the
+/// daemon after `WatchdogSec`.
+///
+/// Returns the feeding task: abort it before [`Daemon::stop`] (it holds a store writer handle,
+/// and the writer thread ends only when every handle is gone).
+pub fn systemd_ready(alive: Liveness) -> Option<JoinHandle<()>> {
     if let Err(e) = sd_notify::notify(false, &[sd_notify::NotifyState::Ready]) {
         tracing::debug!(error = %e, "sd_notify READY failed");
     }
@@ -201,18 +241,87 @@ pub fn systemd_ready() {
         let every = Duration::from_micros(usec / 2);
         tracing::info!(
             interval_ms = every.as_millis() as u64,
-            "systemd watchdog enabled"
+            "systemd watchdog enabled; fed while the gatekeeper and the store writer answer"
         );
-        tokio::spawn(async move {
+        return Some(tokio::spawn(async move {
             let mut t = tokio::time::interval(every);
+            let mut missed = 0u32;
             loop {
                 t.tick().await;
-                let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Watchdog]);
+                match alive.probe(every / 2).await {
+                    Ok(()) => {
+                        if missed > 0 {
+                            tracing::info!(missed, "watchdog fed again");
+                        }
+                        missed = 0;
+                        let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Watchdog]);
+                    }
+                    Err(who) => {
+                        missed += 1;
+                        tracing::error!(
+                            component = who,
+                            missed,
+                            wait_ms = (every / 2).as_millis() as u64,
+                            "watchdog not fed: a core task did not answer"
+                        );
+                    }
+                }
             }
-        });
+        }));
     }
+    None
 }
 
 pub fn systemd_stopping() {
     let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Stopping]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gate::keeper::{Msg, Snapshot};
+    use crate::store::writer::StoreWriter;
+
+    /// The watchdog's probe answers only when both the gatekeeper and the store writer take a
+    /// request; either one stalled names itself.
+    #[tokio::test]
+    async fn the_watchdog_is_fed_only_while_the_gatekeeper_and_the_writer_answer() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::open(tmp.path()).unwrap();
+        let (writer, thread) = StoreWriter::start_joinable(store.clone());
+        let (gk, mut rx) = GatekeeperHandle::stalled_for_tests();
+        let wait = Duration::from_millis(100);
+        let alive = Liveness {
+            gatekeeper: gk.clone(),
+            writer: writer.clone(),
+        };
+        assert_eq!(alive.probe(wait).await, Err("gatekeeper"));
+        // Now a gatekeeper that answers.
+        let answering = tokio::spawn(async move {
+            while let Some(m) = rx.recv().await {
+                if let Msg::Snapshot { reply } = m {
+                    let _ = reply.send(Snapshot {
+                        doors: vec![],
+                        offline_devices: vec![],
+                        alarms: vec![],
+                        people: 0,
+                        grants: 0,
+                        clock_jumped: false,
+                        clock_source: "wall",
+                        wall_offset_ms: None,
+                    });
+                }
+            }
+        });
+        assert_eq!(alive.probe(Duration::from_secs(5)).await, Ok(()));
+        let (stalled, _keep) = StoreWriter::stalled_for_tests();
+        let wedged = Liveness {
+            gatekeeper: gk,
+            writer: stalled,
+        };
+        assert_eq!(wedged.probe(wait).await, Err("store writer"));
+        drop((alive, writer, wedged));
+        answering.abort();
+        thread.unwrap().join().unwrap();
+    }
 }

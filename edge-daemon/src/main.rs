@@ -204,9 +204,13 @@ fn run(cfg: EdgeConfig) -> anyhow::Result<()> {
         // the orderly stop, not the default action (a CI run lost STOPPING=1 to that race).
         let stop = ShutdownSignal::install()?;
         let daemon = Daemon::start(cfg).await?;
-        systemd_ready();
+        let watchdog = daemon.liveness().and_then(systemd_ready);
         stop.recv().await;
         systemd_stopping();
+        if let Some(w) = watchdog {
+            w.abort();
+            let _ = w.await;
+        }
         daemon.stop().await;
         Ok(())
     })

@@ -146,11 +146,15 @@ fn speaks_sd_notify_and_stops_cleanly_on_sigterm() {
             let _ = self.0.wait();
         }
     }
+    // systemd names the watched process by pid: `exec` keeps the shell's.
     let mut child = KillOnDrop(
-        bin()
-            .args(["run", "--config"])
+        Command::new("sh")
+            .arg("-c")
+            .arg("WATCHDOG_PID=$$ exec \"$0\" run --config \"$1\"")
+            .arg(env!("CARGO_BIN_EXE_edge-daemon"))
             .arg(&f)
             .env("NOTIFY_SOCKET", &sock_path)
+            .env("WATCHDOG_USEC", "400000")
             .spawn()
             .unwrap(),
     );
@@ -162,12 +166,19 @@ fn speaks_sd_notify_and_stops_cleanly_on_sigterm() {
         String::from_utf8_lossy(&buf[..n]).trim().to_string()
     };
     assert_eq!(next(), "READY=1");
+    // The watchdog is fed (every 200 ms: half of WATCHDOG_USEC) while the core answers.
+    assert_eq!(next(), "WATCHDOG=1");
+    assert_eq!(next(), "WATCHDOG=1");
     let status = Command::new("kill")
         .args(["-TERM", &child.0.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
-    assert_eq!(next(), "STOPPING=1");
+    let mut said = next();
+    while said == "WATCHDOG=1" {
+        said = next();
+    }
+    assert_eq!(said, "STOPPING=1");
     let exit = child.0.wait().unwrap();
     assert!(exit.success(), "{exit:?}");
 }

@@ -175,6 +175,20 @@ impl GatekeeperHandle {
         })
         .await
     }
+    /// A handle whose gatekeeper never answers (tests of what waits on it).
+    #[doc(hidden)]
+    pub fn stalled_for_tests() -> (GatekeeperHandle, mpsc::Receiver<Msg>) {
+        let (tx, rx) = mpsc::channel(16);
+        let (_time_tx, time_rx) = tokio::sync::watch::channel(None);
+        (
+            GatekeeperHandle {
+                tx,
+                time: BoxTime::new(time_rx),
+            },
+            rx,
+        )
+    }
+
     /// The box's best guess of now (see [`BoxTime`]).
     pub fn time(&self) -> &BoxTime {
         &self.time

@@ -30,6 +30,8 @@ enum Job {
         now_ms: i64,
         done: oneshot::Sender<Result<super::outbox::Trimmed, String>>,
     },
+    /// Answered between groups: proof that the writer thread is taking work (the watchdog).
+    Ping(oneshot::Sender<()>),
 }
 
 /// The sole writer of the event log. Clone the handle freely; one thread writes.
@@ -62,9 +64,11 @@ impl StoreWriter {
                 // A trim asked for while a group was being gathered runs right after it.
                 let mut trim = None;
                 while let Some(first) = rx.blocking_recv() {
+                let mut pings = Vec::new();
                     match first {
                         Job::Append(a) => group.push(a),
                         Job::Trim { policy, now_ms, done } => trim = Some((policy, now_ms, done)),
+                        Job::Ping(p) => pings.push(p),
                     }
                     while group.len() < MAX_GROUP {
                         match rx.try_recv() {
@@ -72,8 +76,12 @@ impl StoreWriter {
                             Ok(Job::Trim { policy, now_ms, done }) => {
                                 trim = Some((policy, now_ms, done));
                             }
+                            Ok(Job::Ping(p)) => pings.push(p),
                             Err(_) => break,
                         }
+                    }
+                    for p in pings {
+                        let _ = p.send(());
                     }
                     if let Some((policy, now_ms, done)) = trim.take() {
                         let started = Instant::now();
@@ -151,6 +159,24 @@ impl StoreWriter {
             .await
             .map_err(|_| StoreError::WriterGone)?;
         Ok(rx)
+    }
+
+    /// Resolves once the writer thread has taken this request off its queue (it is alive and
+    /// not stuck in a commit).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        let (tx, rx) = oneshot::channel();
+        self.tx
+            .send(Job::Ping(tx))
+            .await
+            .map_err(|_| StoreError::WriterGone)?;
+        rx.await.map_err(|_| StoreError::WriterGone)
+    }
+
+    /// A handle whose thread never takes work (tests of what waits on the writer).
+    #[doc(hidden)]
+    pub fn stalled_for_tests() -> (StoreWriter, Box<dyn std::any::Any + Send>) {
+        let (tx, rx) = mpsc::channel::<Job>(16);
+        (StoreWriter { tx }, Box::new(rx))
     }
 
     /// Ask for one trim round (`Store::trim`) at the box's time `now_ms`; resolves with what
