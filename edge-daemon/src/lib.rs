@@ -11,6 +11,7 @@ pub mod api;
 pub mod cloud;
 pub mod config;
 pub mod daemon;
+pub mod doctor;
 pub mod face;
 pub mod gate;
 pub mod os_clock;

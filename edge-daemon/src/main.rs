@@ -1,8 +1,9 @@
 //! `edge-daemon`: run the box, check a config, and small provisioning helpers.
 #![forbid(unsafe_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
@@ -52,6 +53,39 @@ enum Cmd {
         person: String,
         #[arg(long, default_value_t = 30)]
         ttl_seconds: i64,
+    },
+    /// Check, with the daemon stopped, that everything the config names is there and answers:
+    /// the store and its disk, serial ports, every Modbus device, the MQTT broker, the cloud
+    /// with this box's identity, the clock against the cloud's, the face models. Exit 1 on a
+    /// problem, 64 on a bad config.
+    Doctor {
+        #[arg(long, short)]
+        config: PathBuf,
+    },
+    /// Pulse one door as a pass would (daemon stopped) and report what its contact did.
+    TestDoor {
+        #[arg(long, short)]
+        config: PathBuf,
+        /// The door's id in the config.
+        door: String,
+        /// How long to watch the contact after the pulse, in seconds.
+        #[arg(long, default_value_t = 5)]
+        watch_seconds: u64,
+    },
+    /// List the Modbus unit ids that answer on the line of a configured device (daemon stopped).
+    ScanBus {
+        #[arg(long, short)]
+        config: PathBuf,
+        /// A device on the line to scan (its port or address and serial settings are used).
+        #[arg(long)]
+        device: String,
+        #[arg(long, default_value_t = 1)]
+        from: u8,
+        #[arg(long, default_value_t = 247)]
+        to: u8,
+        /// How long to wait for each id, in milliseconds.
+        #[arg(long, default_value_t = 100)]
+        timeout_ms: u64,
     },
     /// Register this box with the cloud using the one-time code an admin got; writes
     /// cloud-identity.toml and box.key (0600) into --out for `[cloud] identity_file`.
@@ -129,6 +163,86 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Cmd::Doctor { config } => installer(&config, |cfg| async move {
+            println!("edge-daemon doctor: {}", cfg.file.display());
+            let findings = edge_daemon::doctor::doctor(&cfg).await;
+            for f in &findings {
+                println!("{f}");
+            }
+            let count = |v| findings.iter().filter(|f| f.verdict == v).count();
+            let (problems, warnings) = (
+                count(edge_daemon::doctor::Verdict::Problem),
+                count(edge_daemon::doctor::Verdict::Warning),
+            );
+            println!("{problems} problem(s), {warnings} warning(s)");
+            if problems == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }),
+        Cmd::TestDoor {
+            config,
+            door,
+            watch_seconds,
+        } => installer(&config, |cfg| async move {
+            match edge_daemon::doctor::test_door(&cfg, &door, Duration::from_secs(watch_seconds))
+                .await
+            {
+                Ok(t) => {
+                    print!("{t}");
+                    if t.driven.is_ok() {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::FAILURE
+                    }
+                }
+                Err(e) => {
+                    eprintln!("test-door: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }),
+        Cmd::ScanBus {
+            config,
+            device,
+            from,
+            to,
+            timeout_ms,
+        } => {
+            installer(&config, |cfg| async move {
+                match edge_daemon::doctor::scan_bus(
+                    &cfg,
+                    &device,
+                    from..=to,
+                    Duration::from_millis(timeout_ms),
+                )
+                .await
+                {
+                    Ok((line, found)) => {
+                        println!(
+                            "{line}: {} unit id(s) answered between {from} and {to}",
+                            found.len()
+                        );
+                        for (id, a) in found {
+                            match a {
+                                edge_daemon::gate::modbus::bus::ScanAnswer::Read => {
+                                    println!("  unit {id}: answered")
+                                }
+                                edge_daemon::gate::modbus::bus::ScanAnswer::Exception => {
+                                    println!("  unit {id}: answered with an exception (present, no coil 0)")
+                                }
+                            }
+                        }
+                        ExitCode::SUCCESS
+                    }
+                    Err(e) => {
+                        eprintln!("scan-bus: {e}");
+                        ExitCode::FAILURE
+                    }
+                }
+            })
+        }
         Cmd::Keygen { secret_out } => match keygen(&secret_out) {
             Ok(public) => {
                 println!("{public}");
@@ -191,6 +305,32 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+    }
+}
+
+/// Load the config (exit 64 if bad) and run an installer tool on a runtime of its own.
+fn installer<F, Fut>(config: &Path, tool: F) -> ExitCode
+where
+    F: FnOnce(EdgeConfig) -> Fut,
+    Fut: std::future::Future<Output = ExitCode>,
+{
+    let cfg = match EdgeConfig::load(config) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("config error: {e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt.block_on(tool(cfg)),
+        Err(e) => {
+            eprintln!("cannot start: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 

@@ -671,6 +671,59 @@ fn attach_thumbnails(store: &Store, records: &mut [edge_sync::sync::UplinkRecord
     }
 }
 
+/// What the cloud answered one signed, read-only request (`edge-daemon doctor`).
+#[derive(Debug, Clone)]
+pub struct CloudProbe {
+    pub status: u16,
+    /// The error code of a refusal (`clock_skew`, `unauthenticated`, `forbidden`, …).
+    pub code: Option<String>,
+    pub round_trip_ms: u64,
+    /// The cloud's signed time on the answer, checked against its key; `None` if it carried none.
+    pub cloud_ms: Option<i64>,
+    /// This box's wall clock when the answer came.
+    pub wall_ms: i64,
+}
+
+/// Ask the cloud for the directory past its end (changes nothing, takes nothing: unlike the
+/// command poll, which would take queued one-taps), signed with the box's key and wall clock.
+pub async fn probe(link: &CloudLink, timeout: Duration) -> Result<CloudProbe, String> {
+    let pq = format!("/v1/edge/sync/down?cursor={}", i64::MAX);
+    let headers = edge_sync::auth::sign_request(
+        &link.key,
+        &link.identity.box_id,
+        "GET",
+        &pq,
+        crate::os_clock::wall_ms(),
+        b"",
+    );
+    let signature = headers[2].1.clone();
+    let mut req = reqwest::Client::new()
+        .get(format!("{}{pq}", link.identity.cloud_url))
+        .timeout(timeout);
+    for (k, v) in headers {
+        req = req.header(k, v);
+    }
+    let sent = std::time::Instant::now();
+    let resp = req.send().await.map_err(|e| e.to_string())?;
+    let status = resp.status().as_u16();
+    let cloud_ms = edge_sync::auth::verify_time(
+        &link.onetap_key,
+        &link.identity.box_id,
+        &signature,
+        header_text(&resp, edge_sync::auth::HEADER_CLOUD_TIME),
+        header_text(&resp, edge_sync::auth::HEADER_CLOUD_TIME_SIGNATURE),
+    )
+    .ok();
+    let body = resp.bytes().await.map_err(|e| e.to_string())?;
+    Ok(CloudProbe {
+        status,
+        code: (status >= 400).then(|| error_code(&body)).flatten(),
+        round_trip_ms: sent.elapsed().as_millis() as u64,
+        cloud_ms,
+        wall_ms: crate::os_clock::wall_ms(),
+    })
+}
+
 /// Fetches face photos from the cloud with the box's signature (for the enroller).
 pub fn photo_fetcher(link: &CloudLink, gate: GatekeeperHandle) -> crate::face::enrol::PhotoFetcher {
     let c = Client::new(link, gate);

@@ -114,6 +114,35 @@ impl FaceHandle {
     }
 }
 
+/// Load the ONNX Runtime and the models as `[face]` says, with errors named as the config
+/// names them (the daemon's start and `edge-daemon doctor`).
+pub fn load(cfg: &FaceConfig) -> Result<(Runtime, FacePipeline), String> {
+    let loaded = Runtime::init(&RuntimeConfig {
+        library_path: cfg.library_path.clone(),
+        intra_threads: cfg.intra_threads,
+    })
+    .and_then(|rt| {
+        let mut pc = PipelineConfig::new(cfg.models_dir.clone());
+        pc.live_threshold = cfg.live_threshold;
+        if !cfg.liveness {
+            pc.liveness = None;
+        }
+        FacePipeline::load(&rt, &pc).map(|p| (rt, p))
+    });
+    match loaded {
+        Ok(x) => Ok(x),
+        Err(edge_face::FaceError::RuntimeLoad { path, reason }) => Err(format!(
+            "face.library_path = {}: cannot load ONNX Runtime: {reason} \
+             (run `bash models/fetch.sh`, which installs models/runtime/libonnxruntime.so 1.31.1)",
+            path.display()
+        )),
+        Err(e) => Err(format!(
+            "[face] (models_dir = {}): {e}",
+            cfg.models_dir.display()
+        )),
+    }
+}
+
 /// Loads the runtime and models on a new thread and starts serving. A missing or wrong
 /// library or model is returned here (the daemon refuses to start), never a panic.
 pub async fn start(cfg: &FaceConfig) -> Result<(FaceHandle, std::thread::JoinHandle<()>), String> {
@@ -124,31 +153,10 @@ pub async fn start(cfg: &FaceConfig) -> Result<(FaceHandle, std::thread::JoinHan
         .name("face".into())
         .spawn(move || {
             let started = std::time::Instant::now();
-            let loaded = Runtime::init(&RuntimeConfig {
-                library_path: cfg.library_path.clone(),
-                intra_threads: cfg.intra_threads,
-            })
-            .and_then(|rt| {
-                let mut pc = PipelineConfig::new(cfg.models_dir.clone());
-                pc.live_threshold = cfg.live_threshold;
-                if !cfg.liveness {
-                    pc.liveness = None;
-                }
-                FacePipeline::load(&rt, &pc).map(|p| (rt, p))
-            });
-            let (_rt, pipeline) = match loaded {
+            let (_rt, pipeline) = match load(&cfg) {
                 Ok(x) => x,
-                Err(edge_face::FaceError::RuntimeLoad { path, reason }) => {
-                    // Named as the daemon's config names it.
-                    let _ = ready_tx.send(Err(format!(
-                        "face.library_path = {}: cannot load ONNX Runtime: {reason} \
-                         (run `bash models/fetch.sh`, which installs models/runtime/libonnxruntime.so 1.31.1)",
-                        path.display()
-                    )));
-                    return;
-                }
                 Err(e) => {
-                    let _ = ready_tx.send(Err(format!("[face] (models_dir = {}): {e}", cfg.models_dir.display())));
+                    let _ = ready_tx.send(Err(e));
                     return;
                 }
             };

@@ -15,6 +15,50 @@ use crate::sensors::keeper::{SensorHandle, SensorMsg};
 /// Largest MQTT packet accepted (profiles refuse big payloads; this bounds memory first).
 const MAX_PACKET_BYTES: usize = 256 * 1024;
 
+/// Connect to the broker with the box's settings (address, credentials, TLS) and wait for its
+/// answer (`edge-daemon doctor`). A clean, throwaway session under `<client_id>-doctor`: the
+/// box's own persistent session and its queued messages are left alone.
+pub async fn probe(
+    setup: &crate::config::sensors::SensorSetup,
+    timeout: Duration,
+) -> Result<(), String> {
+    let cfg = &setup.mqtt;
+    let mut opts = MqttOptions::new(
+        format!("{}-doctor", cfg.client_id),
+        cfg.host.clone(),
+        cfg.port,
+    );
+    opts.set_clean_session(true);
+    opts.set_keep_alive(Duration::from_secs(5));
+    if let Some(tls) = &setup.tls {
+        opts.set_transport(rumqttc::Transport::Tls(rumqttc::TlsConfiguration::Rustls(
+            tls.clone(),
+        )));
+    }
+    if let Some(user) = &cfg.username {
+        opts.set_credentials(user.clone(), setup.password.clone().unwrap_or_default());
+    }
+    let (client, mut events) = AsyncClient::new(opts, 8);
+    let answer = tokio::time::timeout(timeout, async {
+        loop {
+            match events.poll().await {
+                Ok(Event::Incoming(Packet::ConnAck(ack))) => {
+                    return match ack.code {
+                        rumqttc::ConnectReturnCode::Success => Ok(()),
+                        code => Err(format!("the broker refused the connection: {code:?}")),
+                    };
+                }
+                Ok(_) => {}
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| Err(format!("no answer within {} ms", timeout.as_millis())));
+    let _ = client.try_disconnect();
+    answer
+}
+
 pub async fn run(
     cfg: MqttConfig,
     password: Option<String>,

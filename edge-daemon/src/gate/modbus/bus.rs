@@ -233,6 +233,21 @@ impl BusOwner {
                     self.health_success(device).await;
                     return Ok(reply);
                 }
+                Ok(Err(code)) if code.starts_with("Gateway") => {
+                    // A TCP gateway answering for the unit behind it: "it did not respond" (or
+                    // "no path to it"). The unit is not there: a failure towards offline, not a
+                    // device fault.
+                    let reason = format!(
+                        "the gateway says unit {} did not answer ({code})",
+                        params.slave
+                    );
+                    tracing::debug!(bus = %self.key, device, ?op, attempt, duration_ms, %reason, "modbus request failed");
+                    self.health_failure(device, &reason).await;
+                    last_err = Some(reason);
+                    if self.slaves.get(device).is_some_and(|(_, h)| h.is_offline()) {
+                        break;
+                    }
+                }
                 Ok(Err(code)) => {
                     // The slave answered: the link is fine, the device refused.
                     self.health_success(device).await;
@@ -371,6 +386,47 @@ impl BusOwner {
         }
         self.ctx.as_mut().ok_or_else(|| "not connected".to_string())
     }
+}
+
+/// What one unit id on a line did when asked (`edge-daemon scan-bus`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScanAnswer {
+    /// A normal reply to "read one coil at 0".
+    Read,
+    /// A Modbus exception: somebody is there, it does not have coil 0.
+    Exception,
+}
+
+/// Ask every unit id in `ids` on one line for one coil, each with `timeout`, and list who
+/// answered. For commissioning, with the daemon stopped (the line has one owner at a time). On
+/// RTU a silent id costs the whole timeout; the port is reopened after each silence so a late
+/// reply is never read as the next id's answer.
+pub async fn scan(
+    key: &BusKey,
+    serial: Option<SerialSettings>,
+    ids: std::ops::RangeInclusive<u8>,
+    timeout: Duration,
+    quiet: Duration,
+) -> Result<Vec<(u8, ScanAnswer)>, String> {
+    let mut found = Vec::new();
+    let mut ctx = connect(key.clone(), serial.clone()).await?;
+    for id in ids {
+        ctx.set_slave(Slave(id));
+        match tokio::time::timeout(timeout, ctx.read_coils(0, 1)).await {
+            Ok(Ok(Ok(_))) => found.push((id, ScanAnswer::Read)),
+            // A TCP gateway saying the unit behind it did not answer: nobody there.
+            Ok(Ok(Err(
+                tokio_modbus::ExceptionCode::GatewayTargetDevice
+                | tokio_modbus::ExceptionCode::GatewayPathUnavailable,
+            ))) => {}
+            Ok(Ok(Err(_))) => found.push((id, ScanAnswer::Exception)),
+            Ok(Err(_)) | Err(_) => {
+                ctx = connect(key.clone(), serial.clone()).await?;
+            }
+        }
+        tokio::time::sleep(quiet).await;
+    }
+    Ok(found)
 }
 
 /// Open the port or socket. A free function so no borrow of the owner lives across the await.
