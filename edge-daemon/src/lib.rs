@@ -14,6 +14,7 @@ pub mod daemon;
 pub mod doctor;
 pub mod face;
 pub mod gate;
+pub mod metrics;
 pub mod os_clock;
 pub mod readers;
 pub mod sensors;

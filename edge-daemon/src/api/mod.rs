@@ -115,6 +115,8 @@ pub fn router(state: ApiState) -> Router {
     Router::new()
         .route("/v1/health", get(health))
         .route("/v1/status", get(status))
+        // Counts and timings only, like the status (no person, code or key): for Prometheus.
+        .route("/metrics", get(metrics))
         // Signed commands carry their own proof.
         .route("/v1/onetap", post(one_tap))
         .route(
@@ -227,6 +229,51 @@ async fn status(State(s): State<ApiState>) -> Response {
         "store_bytes": s.store.size_on_disk(),
     }))
     .into_response()
+}
+
+/// `GET /metrics`: counters as they are, levels read now (OpenMetrics text). Counts and timings
+/// only: no person, code or key.
+async fn metrics(State(s): State<ApiState>) -> Response {
+    let m = crate::metrics::get();
+    let figures = s.store.log_figures();
+    m.outbox_records.set(s.store.outbox_depth() as i64);
+    m.outbox_bytes.set(figures.unacked_bytes as i64);
+    m.log_bytes.set(figures.total_bytes as i64);
+    let now = s.gk.time().now_ms();
+    let oldest = s
+        .store
+        .outbox_head(1)
+        .ok()
+        .and_then(|h| h.first().map(|r| r.at_ms()));
+    m.outbox_oldest_age_seconds
+        .set(oldest.map_or(0.0, |at| (now - at).max(0) as f64 / 1000.0));
+    if let Some(snap) = s.gk.snapshot().await {
+        m.clock_from_cloud
+            .set(i64::from(snap.clock_source == "cloud"));
+        m.clock_wall_offset_seconds
+            .set(snap.wall_offset_ms.unwrap_or(0) as f64 / 1000.0);
+        m.clock_jumped.set(i64::from(snap.clock_jumped));
+    }
+    if let Some(sensors) = &s.sensors {
+        if let Some(snap) = sensors.snapshot().await {
+            let c = &snap.counters;
+            m.mqtt_total("received", c.received);
+            m.mqtt_total("decoded", c.decoded);
+            m.mqtt_total("unknown_topic", c.unknown_topic);
+            m.mqtt_total("unknown_device", c.unknown_device);
+            for (why, n) in &c.rejected {
+                m.mqtt_total(&format!("rejected_{why}"), *n);
+            }
+        }
+    }
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        m.encode(),
+    )
+        .into_response()
 }
 
 /// Wait until the decision is on disk and the door has been driven, then answer.

@@ -292,6 +292,10 @@ impl Keeper {
             _ => None,
         };
         let faces = usize::from(probe.face.is_some());
+        let total_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let m = crate::metrics::get();
+        m.face_stage("decode", decode_ms);
+        m.face_stage("total", total_ms);
         Ok(FrameReport {
             verdict: verdict_code(&probe.verdict),
             score,
@@ -300,7 +304,7 @@ impl Keeper {
             faces,
             thumbnail,
             decode_ms,
-            total_ms: started.elapsed().as_secs_f64() * 1000.0,
+            total_ms,
             times: probe.times,
         })
     }

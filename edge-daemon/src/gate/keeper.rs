@@ -630,6 +630,7 @@ impl Gatekeeper {
     }
 
     async fn decide(&mut self, req: AccessRequest, command_id: Option<Uuid>) -> Outcome {
+        let asked = std::time::Instant::now();
         let tv = self.observe_clock().await;
         let decision = self.engine.decide(&req, &tv);
         let record_id = Uuid::now_v7();
@@ -675,12 +676,23 @@ impl Gatekeeper {
             None => (None, None),
         };
         let door = req.door_id.clone();
+        let m = crate::metrics::get();
+        m.decision(
+            crate::store::records::method_code(&req.method),
+            decision.is_allowed(),
+            decision.reason_code(),
+        );
         tokio::spawn(async move {
             let r = written
                 .await
                 .unwrap_or_else(|_| Err("store writer stopped".to_string()));
             let recorded = r.is_ok();
             let _ = durable_tx.send(r);
+            let durable_at = std::time::Instant::now();
+            if recorded {
+                m.decision_seconds
+                    .observe(durable_at.duration_since(asked).as_secs_f64());
+            }
             if let (Some((h, device)), Some(open_tx)) = (driver, open_tx) {
                 let res = if recorded {
                     h.open(&door)
@@ -689,6 +701,9 @@ impl Gatekeeper {
                 } else {
                     Err(GateError::NotRecorded { device })
                 };
+                if res.is_ok() {
+                    m.relay_seconds.observe(durable_at.elapsed().as_secs_f64());
+                }
                 let _ = open_tx.send(res);
             }
         });
@@ -731,6 +746,7 @@ impl Gatekeeper {
                 rx
             }
         };
+        crate::metrics::get().decision("face", false, reason);
         tracing::info!(door = %door_id, method = "face", allowed = false, reason, record = %record_id, "access decision");
         Outcome {
             record_id,

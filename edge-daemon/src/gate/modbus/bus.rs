@@ -242,6 +242,7 @@ impl BusOwner {
                         params.slave
                     );
                     tracing::debug!(bus = %self.key, device, ?op, attempt, duration_ms, %reason, "modbus request failed");
+                    crate::metrics::get().bus_failure(device);
                     self.health_failure(device, &reason).await;
                     last_err = Some(reason);
                     if self.slaves.get(device).is_some_and(|(_, h)| h.is_offline()) {
@@ -259,6 +260,7 @@ impl BusOwner {
                 }
                 Err(reason) => {
                     tracing::debug!(bus = %self.key, device, ?op, attempt, duration_ms, %reason, "modbus request failed");
+                    crate::metrics::get().bus_failure(device);
                     self.ctx = None;
                     self.health_failure(device, &reason).await;
                     last_err = Some(reason);
