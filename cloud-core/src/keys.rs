@@ -23,6 +23,74 @@ impl std::fmt::Debug for Keys {
     }
 }
 
+/// The key files in `data_dir`, by the role a backup names them with.
+pub const KEY_FILES: [(&str, &str); 2] = [
+    ("onetap-signing-key", "onetap-signing.key"),
+    ("id-sealing-key", "data.key"),
+];
+
+/// Write a secret into a new file, 0600, synced (never over an existing one).
+pub fn write_new_secret(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
+}
+
+/// A backup of the key files in `dir` (`cloud-core backup-keys`).
+pub fn backup(dir: &Path, now_ms: i64) -> std::io::Result<edge_sync::backup::KeyBackupV1> {
+    let mut files = Vec::new();
+    for (role, name) in KEY_FILES {
+        let path = dir.join(name);
+        let bytes = std::fs::read(&path)
+            .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+        files.push((role, path.display().to_string(), bytes));
+    }
+    Ok(edge_sync::backup::KeyBackupV1::new(
+        "cloud-core",
+        now_ms,
+        files,
+    ))
+}
+
+/// Put the backed-up keys into `dir` (`cloud-core restore-keys`): every file is checked first,
+/// and a key file that is there with other bytes stops the restore before anything is written.
+pub fn restore(
+    dir: &Path,
+    b: &edge_sync::backup::KeyBackupV1,
+) -> Result<Vec<(&'static str, edge_sync::backup::RestoreStep)>, String> {
+    use edge_sync::backup::{restore_step, RestoreStep};
+    let mut plan = Vec::new();
+    for (role, name) in KEY_FILES {
+        let bytes = b.file(role).map_err(|e| e.to_string())?;
+        let path = dir.join(name);
+        let existing = std::fs::read(&path).ok();
+        let step = restore_step(&bytes, existing.as_deref());
+        if step == RestoreStep::Conflict {
+            return Err(format!(
+                "{} holds a different {role}: a restore never replaces a key (move it away if you are sure)",
+                path.display()
+            ));
+        }
+        plan.push((role, step, path, bytes));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut done = Vec::new();
+    for (role, step, path, bytes) in plan {
+        if step == RestoreStep::Write {
+            write_new_secret(&path, &bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+        done.push((role, step));
+    }
+    Ok(done)
+}
+
 fn load_or_create(path: &Path) -> std::io::Result<[u8; 32]> {
     match std::fs::read_to_string(path) {
         Ok(text) => {
@@ -42,16 +110,7 @@ fn load_or_create(path: &Path) -> std::io::Result<[u8; 32]> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let mut key = [0u8; 32];
             rand::rngs::OsRng.fill_bytes(&mut key);
-            let mut opts = std::fs::OpenOptions::new();
-            opts.write(true).create_new(true);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::OpenOptionsExt;
-                opts.mode(0o600);
-            }
-            let mut f = opts.open(path)?;
-            f.write_all(B64.encode(key).as_bytes())?;
-            f.sync_all()?;
+            write_new_secret(path, B64.encode(key).as_bytes())?;
             tracing::info!(path = %path.display(), "created key file");
             Ok(key)
         }

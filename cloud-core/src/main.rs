@@ -32,6 +32,23 @@ enum Cmd {
     /// Print the OpenAPI 3.1 document (what `GET /openapi.json` serves) without a database,
     /// e.g. for generating a client.
     Openapi,
+    /// Back up the keys nothing can make again (the one-tap signing key, the ID-sealing key)
+    /// into a new file (0600). Keep it offline: with it, one-taps can be signed and ID numbers
+    /// read.
+    BackupKeys {
+        #[arg(long)]
+        config: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Put backed-up keys into this config's data_dir (a new machine, a new replica). Refuses
+    /// to replace a different key.
+    RestoreKeys {
+        #[arg(long)]
+        config: PathBuf,
+        #[arg(long)]
+        from: PathBuf,
+    },
     /// Create a street admin account (the first one). The password is read from the
     /// environment variable named by --password-env, never from the command line.
     CreateAdmin {
@@ -103,6 +120,58 @@ fn main() -> ExitCode {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("cloud-core: {e:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Cmd::BackupKeys { config, out } => {
+            let cfg = match load(&config) {
+                Ok(c) => c,
+                Err(code) => return code,
+            };
+            let written = cloud_core::keys::backup(&cfg.data_dir, cloud_core::now_ms())
+                .map_err(|e| e.to_string())
+                .and_then(|b| {
+                    cloud_core::keys::write_new_secret(&out, b.to_toml().as_bytes())
+                        .map_err(|e| format!("{}: {e}", out.display()))
+                        .map(|()| b)
+                });
+            match written {
+                Ok(b) => {
+                    println!("backed up to {} (keep it offline):", out.display());
+                    for f in &b.files {
+                        println!("  {} sha256 {}", f.role, f.sha256);
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("backup-keys: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Cmd::RestoreKeys { config, from } => {
+            let cfg = match load(&config) {
+                Ok(c) => c,
+                Err(code) => return code,
+            };
+            let restored = std::fs::read_to_string(&from)
+                .map_err(|e| format!("{}: {e}", from.display()))
+                .and_then(|text| {
+                    edge_sync::backup::KeyBackupV1::parse(&text, "cloud-core")
+                        .map_err(|e| format!("{}: {e}", from.display()))
+                })
+                .and_then(|b| cloud_core::keys::restore(&cfg.data_dir, &b));
+            match restored {
+                Ok(steps) => {
+                    for (role, step) in steps {
+                        println!("  {role}: {step:?}");
+                    }
+                    println!("keys restored into {}", cfg.data_dir.display());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("restore-keys: {e}");
                     ExitCode::FAILURE
                 }
             }

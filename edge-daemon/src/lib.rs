@@ -8,6 +8,7 @@
 pub use edge_rules::{access, alarm, clock, retention, sensor};
 
 pub mod api;
+pub mod backup;
 pub mod cloud;
 pub mod config;
 pub mod daemon;

@@ -87,6 +87,22 @@ enum Cmd {
         #[arg(long, default_value_t = 100)]
         timeout_ms: u64,
     },
+    /// Back up what this box cannot get back if lost — its identity and private key, its face
+    /// template key — into a new file (0600). Keep it offline.
+    Backup {
+        #[arg(long, short)]
+        config: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Put a backup's files where this config names them (a replacement box). Refuses to
+    /// replace a file that holds other bytes.
+    Restore {
+        #[arg(long, short)]
+        config: PathBuf,
+        #[arg(long)]
+        from: PathBuf,
+    },
     /// Register this box with the cloud using the one-time code an admin got; writes
     /// cloud-identity.toml and box.key (0600) into --out for `[cloud] identity_file`.
     Provision {
@@ -242,6 +258,46 @@ fn main() -> ExitCode {
                     }
                 }
             })
+        }
+        Cmd::Backup { config, out } => {
+            let written = edge_daemon::backup::backup(&config, edge_daemon::os_clock::wall_ms())
+                .and_then(|b| {
+                    edge_daemon::backup::write_new_private(&out, b.to_toml().as_bytes()).map(|()| b)
+                });
+            match written {
+                Ok(b) => {
+                    println!("backed up to {} (keep it offline):", out.display());
+                    for f in &b.files {
+                        println!("  {} ({}) sha256 {}", f.role, f.path, f.sha256);
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("backup: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Cmd::Restore { config, from } => {
+            let restored = std::fs::read_to_string(&from)
+                .map_err(|e| format!("{}: {e}", from.display()))
+                .and_then(|text| edge_daemon::backup::restore(&config, &text));
+            match restored {
+                Ok(steps) => {
+                    for (role, step) in steps {
+                        println!("  {role}: {step:?}");
+                    }
+                    println!(
+                        "restored; check with: edge-daemon doctor -c {}",
+                        config.display()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("restore: {e}");
+                    ExitCode::FAILURE
+                }
+            }
         }
         Cmd::Keygen { secret_out } => match keygen(&secret_out) {
             Ok(public) => {
