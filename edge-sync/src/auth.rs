@@ -29,6 +29,9 @@ pub const HEADER_SIGNATURE: &str = "x-edge-signature";
 /// The cloud's time on an answer to a box, and the cloud's signature over it.
 pub const HEADER_CLOUD_TIME: &str = "x-cloud-time-ms";
 pub const HEADER_CLOUD_TIME_SIGNATURE: &str = "x-cloud-time-signature";
+/// What software the box runs (`edge-daemon/<version>`), on its requests: shown to staff, not
+/// trusted for anything.
+pub const HEADER_SOFTWARE: &str = "x-edge-software";
 /// How far a request's time may be from the cloud's clock.
 pub const MAX_REQUEST_SKEW_MS: i64 = 300_000;
 /// The error code of a refusal for a request time too far off (its answer carries the cloud's

@@ -156,6 +156,7 @@ fn bulk_placeholders(engine: crate::db::Engine, start: usize, n: usize) -> Strin
 pub async fn sync_down(
     State(st): State<AppState>,
     Extension(caller): Extension<Caller>,
+    headers: axum::http::HeaderMap,
     Q(q): Q<DownQuery>,
 ) -> ApiResult<Json<DownDeltaV1>> {
     let bx = edge(&caller)?;
@@ -376,7 +377,7 @@ pub async fn sync_down(
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
     let settings = crate::rooms::faces::settings_of(&st.db.pool, &bx.community_id).await?;
-    touch(&st, &bx.box_id).await;
+    touch(&st, &bx.box_id, software_of(&headers)).await;
     Ok(Json(DownDeltaV1 {
         version: SYNC_VERSION,
         from_cursor: q.cursor,
@@ -417,12 +418,27 @@ async fn changed_rows(
         .await
 }
 
-async fn touch(st: &AppState, box_id: &str) {
-    if let Err(e) = sqlx::query("UPDATE edge_boxes SET last_seen_ms = $1 WHERE id = $2")
-        .bind(now_ms())
-        .bind(box_id)
-        .execute(&st.db.pool)
-        .await
+/// The box's `x-edge-software` (e.g. `edge-daemon/0.1.0`): informational, so only a short
+/// printable value is kept.
+fn software_of(headers: &axum::http::HeaderMap) -> Option<String> {
+    let v = headers
+        .get(edge_sync::auth::HEADER_SOFTWARE)?
+        .to_str()
+        .ok()?
+        .trim();
+    (!v.is_empty() && v.len() <= 64 && v.chars().all(|c| c.is_ascii_graphic()))
+        .then(|| v.to_string())
+}
+
+async fn touch(st: &AppState, box_id: &str, software: Option<String>) {
+    if let Err(e) = sqlx::query(
+        "UPDATE edge_boxes SET last_seen_ms = $1, software = COALESCE($2, software) WHERE id = $3",
+    )
+    .bind(now_ms())
+    .bind(software)
+    .bind(box_id)
+    .execute(&st.db.pool)
+    .await
     {
         tracing::warn!(box_id, error = %e, "could not record last_seen");
     }

@@ -177,6 +177,8 @@ pub struct BoxV1 {
     pub last_seen_ms: Option<i64>,
     /// Whether the box is connected now.
     pub online: bool,
+    /// The software the box last said it runs (e.g. `edge-daemon/0.1.0`).
+    pub software: Option<String>,
 }
 
 /// A door just registered.
@@ -993,8 +995,8 @@ pub async fn list_boxes(
 ) -> ApiResult<Json<Items<BoxV1>>> {
     let now = now_ms();
     let rows = sqlx::query(
-        "SELECT id, name, estate_id, revoked, provisioned_at_ms, last_seen_ms FROM edge_boxes \
-         WHERE community_id = $1 ORDER BY name",
+        "SELECT id, name, estate_id, revoked, provisioned_at_ms, last_seen_ms, software \
+         FROM edge_boxes WHERE community_id = $1 ORDER BY name",
     )
     .bind(&cid)
     .fetch_all(&st.db.pool)
@@ -1011,6 +1013,7 @@ pub async fn list_boxes(
                 revoked: r.flag("revoked")?,
                 provisioned_at_ms: r.opt_int("provisioned_at_ms")?,
                 last_seen_ms: r.opt_int("last_seen_ms")?,
+                software: r.opt_text("software")?,
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;

@@ -1758,6 +1758,8 @@ export interface components {
              */
             provisioned_at_ms: number | null;
             revoked: boolean;
+            /** @description The software the box last said it runs (e.g. `edge-daemon/0.1.0`). */
+            software: string | null;
         };
         /** @description A building of an estate tree. */
         BuildingV1: {

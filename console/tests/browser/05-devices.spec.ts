@@ -77,6 +77,8 @@ test('a box registered here shows its one-time code once; a new code replaces it
   await open(page, 'edge-boxes', '边缘盒')
   const rows = page.locator('[data-test=box-table] .el-table__body tr')
   await expect(rows.filter({ hasText: seededBox }).locator('[data-test=box-status]')).toHaveText('在线')
+  // The software the box said it runs.
+  await expect(rows.filter({ hasText: seededBox }).locator('[data-test=box-software]')).toHaveText(/^edge-daemon\/\d+\.\d+\.\d+$/)
   await expectAccessible(page, 'the box list')
 
   await page.locator('[data-test=box-add]').click()

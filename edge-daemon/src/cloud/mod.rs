@@ -245,6 +245,10 @@ impl Client {
         for (k, v) in headers {
             req = req.header(k, v);
         }
+        req = req.header(
+            edge_sync::auth::HEADER_SOFTWARE,
+            concat!("edge-daemon/", env!("CARGO_PKG_VERSION")),
+        );
         if !body.is_empty() {
             req = req.header("content-type", "application/json").body(body);
         }

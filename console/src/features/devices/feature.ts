@@ -163,6 +163,7 @@ export default defineFeature({
       },
       boxes: {
         title: '边缘盒',
+        software: '软件版本',
         register: '登记边缘盒',
         registerTitle: '登记边缘盒',
         registered: '边缘盒已登记',
@@ -353,6 +354,7 @@ export default defineFeature({
       },
       boxes: {
         title: 'Edge boxes',
+        software: 'Software',
         register: 'Register box',
         registerTitle: 'Register an edge box',
         registered: 'Box registered',
