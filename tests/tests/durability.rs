@@ -29,6 +29,9 @@ fn sigkill_at_random_points_loses_nothing_acknowledged() {
             store_dir = tmp.path().join(format!("store-{}", round / 100));
             total_acked += all_acked.len();
             all_acked.clear();
+            eprintln!(
+                "durability: {round} SIGKILLs so far, {total_acked} acknowledged records, none lost"
+            );
         }
         let mut child = Command::new(env!("CARGO_BIN_EXE_pass-writer"))
             .arg(&store_dir)
