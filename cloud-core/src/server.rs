@@ -19,8 +19,8 @@ use crate::db::RowExt;
 use crate::error::{ApiError, ApiResult};
 use crate::policy::{self, Access, Caller, Denied, EdgeBox};
 use crate::rooms::{
-    accounts, alarms, cases, devices, edge, faces, logs, notifications, onetap, open311, overview,
-    registry, suggestions, visits,
+    accounts, alarms, boxconfig, cases, devices, edge, faces, logs, notifications, onetap, open311,
+    overview, registry, suggestions, visits,
 };
 pub use crate::state::AppState;
 use edge_sync::error::ErrorBodyV1;
@@ -103,6 +103,8 @@ pub fn routes() -> Vec<RouteSpec> {
         r(Method::GET, "/v1/communities/{community_id}/boxes", Community, "List edge boxes", registry::list_boxes),
         r(Method::POST, "/v1/communities/{community_id}/boxes/{box_id}/revoke", Community, "Revoke an edge box: its requests are refused from now on", registry::revoke_box),
         r(Method::POST, "/v1/communities/{community_id}/boxes/{box_id}/code", Community, "A new one-time code for a box not yet provisioned", registry::new_box_code),
+        r(Method::GET, "/v1/communities/{community_id}/boxes/{box_id}/config", Community, "A box's configuration (Modbus devices, door wiring, face doors, cameras): the newest revision set here, and what the box reports it runs, with the reason if it refused the revision", boxconfig::get),
+        r(Method::PUT, "/v1/communities/{community_id}/boxes/{box_id}/config", Community, "Set a box's configuration ({expected_revision, sections}); the box checks it as it checks its file and applies or refuses it on its next sync. 409 revision_conflict if it changed since expected_revision", boxconfig::put),
         r(Method::POST, "/v1/communities/{community_id}/doors", Community, "Register a door on an edge box", registry::create_door),
         r(Method::GET, "/v1/communities/{community_id}/doors", Community, "List doors", registry::list_doors),
         r(Method::PUT, "/v1/communities/{community_id}/doors/{door_id}/mode", Community, "Set a door's mode (normal, held_open, locked, emergency_release)", registry::set_door_mode),
@@ -175,6 +177,7 @@ pub fn routes() -> Vec<RouteSpec> {
         r(Method::GET, "/v1/edge/sync/down", Edge, "Directory changes after a cursor", edge::sync_down),
         r(Method::POST, "/v1/edge/sync/up", Edge, "Upload pass logs, alarms, device states and face enrolment verdicts (idempotent by record id)", edge::sync_up),
         r(Method::GET, "/v1/edge/face-photos/{photo_id}", Edge, "A face photo this box was sent (approved, consent given, person with rights at the box's estate); 404 otherwise", faces::edge_photo),
+        r(Method::POST, "/v1/edge/config/report", Edge, "What configuration the box runs, and what it made of the last revision it was sent", boxconfig::report),
         r(Method::GET, "/v1/edge/commands", Edge, "Long-poll for signed one-tap commands", edge::poll_commands),
         r(Method::POST, "/v1/edge/commands/outcome", Edge, "Report what a command did", edge::command_outcome),
     ]

@@ -46,6 +46,8 @@ pub struct Daemon {
     /// A store writer handle for [`Daemon::liveness`]; dropped first at the stop.
     writer: Option<crate::store::writer::StoreWriter>,
     api: JoinHandle<()>,
+    /// Turns true when the cloud link saved a configuration revision to run on.
+    reconfigure: watch::Receiver<bool>,
 }
 
 impl std::fmt::Debug for Daemon {
@@ -57,7 +59,10 @@ impl std::fmt::Debug for Daemon {
 }
 
 impl Daemon {
-    pub async fn start(cfg: EdgeConfig) -> Result<Daemon, StartError> {
+    /// Start on the file's configuration `file_cfg`, with the configuration the cloud keeps for
+    /// the box laid over it (`config::overlay`) when the box has a cloud link.
+    pub async fn start(file_cfg: EdgeConfig) -> Result<Daemon, StartError> {
+        let (cfg, overlay_state, start_refusal) = crate::config::overlay::load_effective(file_cfg);
         let store_err = |source| StartError::Store {
             path: cfg.store.path.display().to_string(),
             source,
@@ -128,13 +133,26 @@ impl Daemon {
             source,
         })?;
         tasks.push(gate.keeper);
+        let (restart, reconfigure) = watch::channel(false);
         if let Some(link) = &cfg.cloud {
+            let config = cloud::ConfigLink {
+                file: cfg.file.clone(),
+                state_path: crate::config::overlay::state_path(&cfg.store.path),
+                report: crate::config::overlay::report(
+                    &cfg,
+                    &overlay_state,
+                    start_refusal.as_ref(),
+                ),
+                state: overlay_state,
+                restart,
+            };
             tasks.extend(cloud::start(
                 link,
                 store.clone(),
                 gate.handle.clone(),
                 sensors.handle.clone(),
                 face_kick,
+                config,
                 shutdown.subscribe(),
             ));
         }
@@ -155,7 +173,21 @@ impl Daemon {
             writer_thread,
             writer: Some(liveness_writer),
             api: api.task,
+            reconfigure,
         })
+    }
+
+    /// Wait until the cloud link saved a configuration revision to run on: then
+    /// [`Daemon::stop`] and [`Daemon::start`] again. Never returns for a box without a link.
+    pub async fn reconfigured(&mut self) {
+        loop {
+            if *self.reconfigure.borrow_and_update() {
+                return;
+            }
+            if self.reconfigure.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
     }
 
     /// What the systemd watchdog probes ([`systemd_ready`]).

@@ -377,6 +377,14 @@ where
             return ExitCode::from(EXIT_CONFIG);
         }
     };
+    // The tools look at what the daemon runs: the file, with the cloud's revision over it.
+    let (cfg, _, refusal) = edge_daemon::config::overlay::load_effective(cfg);
+    if let Some(r) = refusal {
+        eprintln!(
+            "note: the saved configuration revision {} from the cloud does not pass with this file (field `{}`: {}); checking the file alone",
+            r.revision, r.field, r.reason
+        );
+    }
     match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -398,17 +406,43 @@ fn run(cfg: EdgeConfig) -> anyhow::Result<()> {
     rt.block_on(async {
         // Handlers go in before READY=1: a SIGTERM that arrives right after READY must reach
         // the orderly stop, not the default action (a CI run lost STOPPING=1 to that race).
-        let stop = ShutdownSignal::install()?;
-        let daemon = Daemon::start(cfg).await?;
-        let watchdog = daemon.liveness().and_then(systemd_ready);
-        stop.recv().await;
-        systemd_stopping();
-        if let Some(w) = watchdog {
-            w.abort();
-            let _ = w.await;
+        let mut stop = ShutdownSignal::install()?;
+        let mut reconfigured = false;
+        loop {
+            let mut daemon = match Daemon::start(cfg.clone()).await {
+                Ok(d) => d,
+                // The revision just applied passed the check, but a room cannot start on it:
+                // back to the one before, the new one recorded as refused with this error.
+                Err(e) if reconfigured => {
+                    let why = e.to_string();
+                    tracing::error!(error = %why, "cannot start on the configuration from the cloud; going back to the one before");
+                    edge_daemon::config::overlay::roll_back(&cfg.store.path, &why)
+                        .map_err(|r| anyhow::anyhow!("{why}; and going back failed: {r}"))?;
+                    Daemon::start(cfg.clone()).await?
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let watchdog = daemon.liveness().and_then(systemd_ready);
+            // A configuration revision from the cloud restarts the rooms in this process
+            // (about a second without decisions); a signal stops them for good.
+            let again = tokio::select! {
+                _ = stop.recv() => false,
+                _ = daemon.reconfigured() => true,
+            };
+            if !again {
+                systemd_stopping();
+            }
+            if let Some(w) = watchdog {
+                w.abort();
+                let _ = w.await;
+            }
+            daemon.stop().await;
+            if !again {
+                return Ok(());
+            }
+            tracing::info!("restarting on the configuration from the cloud");
+            reconfigured = true;
         }
-        daemon.stop().await;
-        Ok(())
     })
 }
 
@@ -427,7 +461,7 @@ impl ShutdownSignal {
         })
     }
 
-    async fn recv(mut self) {
+    async fn recv(&mut self) {
         tokio::select! {
             _ = self.term.recv() => {},
             _ = self.int.recv() => {},

@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod backup;
+pub mod boxconfig;
 pub mod directory;
 pub mod error;
 pub mod onetap;

@@ -7,7 +7,8 @@
 //! | call | request | response |
 //! |---|---|---|
 //! | `POST /v1/edge/provision` | [`ProvisionRequestV1`] (one-time code) | [`ProvisionResponseV1`] |
-//! | `GET /v1/edge/sync/down?cursor=N` | — | [`DownDeltaV1`] |
+//! | `GET /v1/edge/sync/down?cursor=N&config=R` | — | [`DownDeltaV1`] |
+//! | `POST /v1/edge/config/report` | [`crate::boxconfig::BoxConfigReportV1`] | `204` |
 //! | `POST /v1/edge/sync/up` | [`UplinkBatchV1`] | [`UplinkAckV1`] |
 //! | `GET /v1/edge/commands?wait_ms=N` | — (long-poll) | [`CommandBatchV1`] |
 //! | `POST /v1/edge/commands/outcome` | [`CommandOutcomeV1`] | `204` |
@@ -127,6 +128,10 @@ pub struct DownDeltaV1 {
     /// The community's settings for this box, sent in every delta (absent from an older cloud).
     #[serde(default)]
     pub settings: Option<BoxSettingsV1>,
+    /// The box's configuration, when the cloud holds a revision newer than the `config` the
+    /// box asked with ([`crate::boxconfig`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<crate::boxconfig::BoxConfigV1>,
 }
 
 /// Community-wide settings a box follows.

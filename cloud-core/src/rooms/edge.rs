@@ -138,6 +138,10 @@ async fn box_doors(st: &AppState, box_id: &str) -> ApiResult<Vec<DoorV1>> {
 #[serde(deny_unknown_fields)]
 pub struct DownQuery {
     cursor: i64,
+    /// The newest configuration revision the box has judged (applied or refused); a newer one
+    /// comes with the delta. Absent from a box that predates configuration from the cloud.
+    #[serde(default)]
+    config: i64,
 }
 
 pub use cloud_rules::sync::delta_end;
@@ -377,6 +381,7 @@ pub async fn sync_down(
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
     let settings = crate::rooms::faces::settings_of(&st.db.pool, &bx.community_id).await?;
+    let config = crate::rooms::boxconfig::newer_than(&st, &bx.box_id, q.config).await?;
     touch(&st, &bx.box_id, software_of(&headers)).await;
     Ok(Json(DownDeltaV1 {
         version: SYNC_VERSION,
@@ -390,6 +395,7 @@ pub async fn sync_down(
         sensors,
         alarm_actions,
         settings: Some(settings.into()),
+        config,
     }))
 }
 

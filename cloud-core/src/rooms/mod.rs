@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod alarms;
+pub mod boxconfig;
 pub mod cases;
 pub mod devices;
 pub mod edge;

@@ -547,6 +547,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/communities/{community_id}/boxes/{box_id}/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A box's configuration (Modbus devices, door wiring, face doors, cameras): the newest revision set here, and what the box reports it runs, with the reason if it refused the revision */
+        get: operations["get_v1_communities_community_id_boxes_box_id_config"];
+        /** Set a box's configuration ({expected_revision, sections}); the box checks it as it checks its file and applies or refuses it on its next sync. 409 revision_conflict if it changed since expected_revision */
+        put: operations["put_v1_communities_community_id_boxes_box_id_config"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/communities/{community_id}/boxes/{box_id}/revoke": {
         parameters: {
             query?: never;
@@ -1324,6 +1342,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/edge/config/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** What configuration the box runs, and what it made of the last revision it was sent */
+        post: operations["post_v1_edge_config_report"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/edge/face-photos/{photo_id}": {
         parameters: {
             query?: never;
@@ -1730,6 +1765,37 @@ export interface components {
             estate_id: string;
             name: string;
         };
+        /**
+         * @description A new revision. `expected_revision` is the revision the editor started from (0 for none):
+         *     if someone saved in between, the change is refused with 409 `revision_conflict`.
+         */
+        BoxConfigBody: {
+            /** Format: int64 */
+            expected_revision: number;
+            sections: components["schemas"]["BoxSectionsV1Input"];
+        };
+        /** @description A box's configuration, as set in the cloud and as the box runs it. */
+        BoxConfigViewV1: {
+            box_id: string;
+            /** @description What the box last said it runs; `null` until it has reported. */
+            report: components["schemas"]["EdgeBoxConfigReportV1"] | null;
+            /** Format: int64 */
+            reported_at_ms: number | null;
+            /**
+             * Format: int64
+             * @description The newest revision set in the cloud (0: none).
+             */
+            revision: number;
+            /** @description Its sections; `null` when none was set. */
+            sections: components["schemas"]["BoxSectionsV1"] | null;
+            /** @description The software the box last said it runs. */
+            software: string | null;
+            /** @description file_only | pending | in_effect | refused */
+            state: string;
+            /** Format: int64 */
+            updated_at_ms: number | null;
+            updated_by: string | null;
+        };
         /** @description An edge box just registered, with its one-time provisioning code. */
         BoxCreatedV1: {
             /** Format: int64 */
@@ -1739,6 +1805,28 @@ export interface components {
             name: string;
             /** @description One-time code the box presents when it provisions itself. */
             provisioning_code: string;
+        };
+        /** @description The four sections, as staff set them or as a box runs them. */
+        BoxSectionsV1: {
+            /** @default [] */
+            cameras: components["schemas"]["CameraV1"][];
+            /** @default [] */
+            devices: components["schemas"]["ModbusDeviceV1"][];
+            /** @default [] */
+            doors: components["schemas"]["DoorWiringV1"][];
+            /** @default [] */
+            face_doors: components["schemas"]["FaceDoorV1"][];
+        };
+        /** @description The four sections, as staff set them or as a box runs them. */
+        BoxSectionsV1Input: {
+            /** @default [] */
+            cameras: components["schemas"]["CameraV1"][];
+            /** @default [] */
+            devices: components["schemas"]["ModbusDeviceV1"][];
+            /** @default [] */
+            doors: components["schemas"]["DoorWiringV1Input"][];
+            /** @default [] */
+            face_doors: components["schemas"]["FaceDoorV1"][];
         };
         /** @description An edge box as listed. */
         BoxV1: {
@@ -1766,6 +1854,17 @@ export interface components {
             id: string;
             name: string;
             units: components["schemas"]["UnitV1"][];
+        };
+        /** @description A camera the box pulls snapshots from (`[[face.cameras]]`). */
+        CameraV1: {
+            /** @description The face door it watches. */
+            door: string;
+            /** Format: uint64 */
+            interval_ms?: number | null;
+            presence?: components["schemas"]["PresenceV1"] | null;
+            snapshot_url: string;
+            /** Format: uint64 */
+            timeout_ms?: number | null;
         };
         /** @description One case with its whole history, oldest first. */
         CaseDetailV1: {
@@ -2193,6 +2292,13 @@ export interface components {
             id: string;
             name: string;
         };
+        /** @description Why a box refused a revision: the field (as the box's config check names it) and the reason. */
+        ConfigRefusalV1: {
+            field: string;
+            reason: string;
+            /** Format: int64 */
+            revision: number;
+        };
         ConsentBody: {
             given: boolean;
             /** @default null */
@@ -2429,6 +2535,52 @@ export interface components {
             mode: string;
             name: string;
         };
+        /**
+         * @description How a door is wired (`[[doors]]`). In the cloud, `id` is a door registered to this box, and
+         *     `name` and `estate` come from that registration.
+         */
+        DoorWiringV1: {
+            /** Format: uint16 */
+            channel: number;
+            /** Format: uint16 */
+            contact_channel?: number | null;
+            contact_device?: string | null;
+            /** @description The device whose output opens it. */
+            device: string;
+            /** @default  */
+            estate: string;
+            /** Format: uint64 */
+            held_open_seconds?: number | null;
+            id: string;
+            monitor_contact?: boolean | null;
+            /** @default  */
+            name: string;
+            /** Format: uint64 */
+            pulse_ms?: number | null;
+        };
+        /**
+         * @description How a door is wired (`[[doors]]`). In the cloud, `id` is a door registered to this box, and
+         *     `name` and `estate` come from that registration.
+         */
+        DoorWiringV1Input: {
+            /** Format: uint16 */
+            channel: number;
+            /** Format: uint16 */
+            contact_channel?: number | null;
+            contact_device?: string | null;
+            /** @description The device whose output opens it. */
+            device: string;
+            /** @default  */
+            estate: string;
+            /** Format: uint64 */
+            held_open_seconds?: number | null;
+            id: string;
+            monitor_contact?: boolean | null;
+            /** @default  */
+            name: string;
+            /** Format: uint64 */
+            pulse_ms?: number | null;
+        };
         /** @enum {string} */
         DupLevel: "possible" | "likely";
         /**
@@ -2510,6 +2662,33 @@ export interface components {
             /** @description The alarm's source (device code) and kind, as the box reported them. */
             source: string;
         };
+        /** @description What a box runs, and what it made of the last revision it was sent. */
+        EdgeBoxConfigReportV1: {
+            /**
+             * Format: int64
+             * @description The cloud revision in effect; 0 when the box runs on its file alone.
+             */
+            applied_revision: number;
+            /** @description The sections in effect now. */
+            effective: components["schemas"]["BoxSectionsV1Input"];
+            /** @description The last revision refused, if it is newer than the one applied. */
+            refused?: components["schemas"]["ConfigRefusalV1"] | null;
+            /** @description file | cloud */
+            source: string;
+            /** Format: uint32 */
+            version: number;
+        };
+        /** @description A revision of a box's configuration, as the cloud sends it. */
+        EdgeBoxConfigV1: {
+            /**
+             * Format: int64
+             * @description 1, 2, … per box; the box judges each revision once.
+             */
+            revision: number;
+            sections: components["schemas"]["BoxSectionsV1"];
+            /** Format: uint32 */
+            version: number;
+        };
         /** @description Community-wide settings a box follows. */
         EdgeBoxSettingsV1: {
             /**
@@ -2552,6 +2731,11 @@ export interface components {
              * @default []
              */
             alarm_actions: components["schemas"]["EdgeAlarmActionV1"][];
+            /**
+             * @description The box's configuration, when the cloud holds a revision newer than the `config` the
+             *     box asked with ([`crate::boxconfig`]).
+             */
+            config?: components["schemas"]["EdgeBoxConfigV1"] | null;
             /** Format: int64 */
             cursor: number;
             /**
@@ -2841,6 +3025,20 @@ export interface components {
             recorded_at_ms: number;
             /** @description The name of the staff account that recorded it. */
             recorded_by: string;
+        };
+        /** @description A door that opens by face, with its thresholds (`[[face.doors]]`). */
+        FaceDoorV1: {
+            /** Format: uint32 */
+            confirm_frames?: number | null;
+            door: string;
+            /** Format: float */
+            margin?: number | null;
+            /** Format: uint64 */
+            max_gap_ms?: number | null;
+            /** Format: uint64 */
+            repeat_ms?: number | null;
+            /** Format: float */
+            threshold?: number | null;
         };
         /** @description `POST …/people/{person_id}/face-photos` answers with the photo stored. */
         FacePhotoUploadedV1: {
@@ -3249,6 +3447,19 @@ export interface components {
             /** Format: int64 */
             updated_at_ms: number;
         };
+        /** @description One Modbus slave (`[[devices]]`). Exactly one of `rtu`, `tcp`. */
+        ModbusDeviceV1: {
+            id: string;
+            /** @description A profile (controller model) the box has in its profiles folder. */
+            profile: string;
+            rtu?: components["schemas"]["RtuV1"] | null;
+            /**
+             * Format: uint8
+             * @description Modbus unit id, 1..=247.
+             */
+            slave_id: number;
+            tcp?: components["schemas"]["TcpV1"] | null;
+        };
         ModeBody: {
             mode: string;
         };
@@ -3565,6 +3776,14 @@ export interface components {
         PhotoStatus: ("pending_review" | "approved" | "rejected") | "deleted";
         /** @description One reported point's value. */
         PointValueV1: boolean | number | string | null;
+        /** @description A presence sensor on a Modbus discrete input. */
+        PresenceV1: {
+            device: string;
+            /** Format: uint16 */
+            discrete_input: number;
+            /** Format: uint64 */
+            poll_ms?: number | null;
+        };
         /** @description A new one-time provisioning code for a box. */
         ProvisioningCodeV1: {
             /** Format: int64 */
@@ -3648,6 +3867,19 @@ export interface components {
         };
         /** @description Roles of accounts. Staff roles use the web console; the others use the phone app. */
         Role: ("street_admin" | "community_staff" | "resident" | "visitor" | "enterprise" | "seat_operator" | "co_handler" | "dispatcher") | "field_staff";
+        /** @description Serial line settings of a device on an RS-485 port. */
+        RtuV1: {
+            /** Format: uint32 */
+            baud?: number | null;
+            /** Format: uint8 */
+            data_bits?: number | null;
+            /** @description none | even | odd */
+            parity?: string | null;
+            /** @description e.g. `/dev/ttyUSB0` */
+            port: string;
+            /** Format: uint8 */
+            stop_bits?: number | null;
+        };
         /** @description A session just opened by `POST /v1/auth/login`. */
         SessionV1: {
             account: components["schemas"]["AccountV1"];
@@ -3829,6 +4061,11 @@ export interface components {
             door: string;
             door_id: string;
             message: string;
+        };
+        /** @description A Modbus TCP controller or gateway. */
+        TcpV1: {
+            /** @description host:port */
+            address: string;
         };
         /** @description Where a case stands against its active deadline, as a code. */
         TimelinessV1: ("on_time" | "overdue") | "no_deadline" | "due_soon";
@@ -5037,6 +5274,74 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProvisioningCodeV1"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyV1"];
+                };
+            };
+        };
+    };
+    get_v1_communities_community_id_boxes_box_id_config: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                box_id: string;
+                community_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BoxConfigViewV1"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyV1"];
+                };
+            };
+        };
+    };
+    put_v1_communities_community_id_boxes_box_id_config: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                box_id: string;
+                community_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BoxConfigBody"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BoxConfigViewV1"];
                 };
             };
             /** @description error */
@@ -7009,6 +7314,37 @@ export interface operations {
             };
         };
     };
+    post_v1_edge_config_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EdgeBoxConfigReportV1"];
+            };
+        };
+        responses: {
+            /** @description done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyV1"];
+                };
+            };
+        };
+    };
     get_v1_edge_face_photos_photo_id: {
         parameters: {
             query?: never;
@@ -7077,6 +7413,11 @@ export interface operations {
     get_v1_edge_sync_down: {
         parameters: {
             query: {
+                /**
+                 * @description The newest configuration revision the box has judged (applied or refused); a newer one
+                 *     comes with the delta. Absent from a box that predates configuration from the cloud.
+                 */
+                config?: number;
                 cursor: number;
             };
             header?: never;

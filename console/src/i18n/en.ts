@@ -14,6 +14,8 @@ const en: typeof zh = {
     csrf_failed: 'This page is out of date; reload it and try again.',
     too_many_attempts: 'Too many attempts; try again later.',
     not_found: 'The record does not exist or was deleted.',
+    revision_conflict: 'Someone changed this since you opened it: reopen it and make the change again.',
+    box_revoked: 'This box is revoked.',
     invalid_field: 'Please check: {field}',
     generic: 'Failed: {message}',
   },

@@ -13,6 +13,8 @@ export default {
     csrf_failed: '页面已过期，请刷新后重试。',
     too_many_attempts: '尝试次数过多，请稍后再试。',
     not_found: '记录不存在或已被删除。',
+    revision_conflict: '配置已被他人修改，请重新打开后再改。',
+    box_revoked: '该边缘盒已吊销。',
     invalid_field: '填写有误：{field}',
     generic: '操作失败：{message}',
   },

@@ -70,6 +70,72 @@ test('the seeded smoke detector shows in the place tree with its state in words'
   expect(seen.errors).toEqual([])
 })
 
+test('a box\'s configuration: what it runs, a revision set here taking effect, a bad one refused with the reason', async ({ page }) => {
+  const seen = watchErrors(page)
+  await login(page, env.staffUser)
+  await open(page, 'edge-boxes', '边缘盒')
+  const rows = page.locator('[data-test=box-table] .el-table__body tr')
+  await rows.filter({ hasText: seededBox }).locator('[data-test=box-config-open]').click()
+  const drawer = page.getByRole('dialog', { name: `边缘盒配置：${seededBox}` })
+  await expect(drawer.locator('[data-test=config-software]')).toHaveText(/^edge-daemon\/\d+\.\d+\.\d+$/)
+  // What the box runs, as it reported it (its file, or a revision from an earlier run).
+  await expect(drawer.locator('[data-test=config-running]')).toHaveText(/本地配置文件|云端第 \d+ 版/)
+  await expect(drawer.locator('[data-test=config-doors] .el-table__body tr')).not.toHaveCount(0)
+  await expectAccessible(page, 'the box configuration')
+
+  const refreshUntil = async (state: string): Promise<void> => {
+    await expect(async () => {
+      await drawer.locator('[data-test=config-refresh]').click()
+      await expect(drawer.locator('[data-test=config-state]')).toHaveText(state, { timeout: 1_000 })
+    }).toPass({ timeout: 60_000 })
+  }
+  const first = <T,>(xs: T[]): T => {
+    const x = xs[0]
+    if (x === undefined) throw new Error('the box reports an empty section')
+    return x
+  }
+  const edit = async (change: (sections: { devices: { profile: string }[]; doors: { pulse_ms?: number | null }[] }) => void): Promise<void> => {
+    await drawer.locator('[data-test=config-edit]').click()
+    const box = field(drawer, 'config-json')
+    const sections = JSON.parse(await box.inputValue())
+    change(sections)
+    await box.fill(JSON.stringify(sections, null, 2))
+    await drawer.locator('[data-test=config-save]').click()
+    await expect(box).toBeHidden()
+  }
+
+  // A new pulse length for the first door: saved here, then in effect on the box.
+  const pulse = 400 + (stamp % 100)
+  await edit((s) => {
+    first(s.doors).pulse_ms = pulse
+  })
+  await refreshUntil('已生效')
+  await expect(drawer.locator('[data-test=config-running]')).toHaveText(/云端第 \d+ 版/)
+  await expect(drawer.locator('[data-test=config-doors] .el-table__body tr').first()).toContainText(String(pulse))
+
+  // A controller model the box does not know: refused, with the field and the reason in words.
+  let model = ''
+  await edit((s) => {
+    model = first(s.devices).profile
+    first(s.devices).profile = `no-such-model-${stamp}`
+  })
+  await refreshUntil('已拒绝')
+  const refused = drawer.locator('[data-test=config-refused]')
+  await expect(refused).toContainText('边缘盒拒绝了第')
+  await expect(refused.locator('[data-test=config-refused-field]')).toHaveText('devices[0].profile')
+  await expect(refused).toContainText(`no-such-model-${stamp}`)
+  await expect(refused).toContainText('它仍按之前的配置运行')
+  await expect(drawer.locator('[data-test=config-doors] .el-table__body tr').first()).toContainText(String(pulse))
+  await shot(page, 'box-config-refused')
+
+  // Put right again.
+  await edit((s) => {
+    first(s.devices).profile = model
+  })
+  await refreshUntil('已生效')
+  expect(seen.errors).toEqual([])
+})
+
 test('a box registered here shows its one-time code once; a new code replaces it', async ({ page, context }) => {
   const seen = watchErrors(page)
   await context.grantPermissions(['clipboard-read', 'clipboard-write'])

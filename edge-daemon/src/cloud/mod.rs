@@ -405,6 +405,7 @@ pub fn start(
     gate: GatekeeperHandle,
     sensors: Option<crate::sensors::keeper::SensorHandle>,
     face_kick: Option<crate::face::enrol::EnrolKick>,
+    config: ConfigLink,
     stop: watch::Receiver<bool>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
     let client = Client::new(link, gate.clone());
@@ -417,6 +418,7 @@ pub fn start(
             gate.clone(),
             sensors,
             face_kick,
+            config,
             stop.clone(),
         )),
         tokio::spawn(uplink(client.clone(), s.clone(), store, stop.clone())),
@@ -437,6 +439,53 @@ async fn pause(stop: &mut watch::Receiver<bool>, d: Duration) -> bool {
     }
 }
 
+/// What the downlink needs to judge the configuration revisions the cloud sends
+/// ([`crate::config::overlay`]) and to say what the box runs.
+#[derive(Debug)]
+pub struct ConfigLink {
+    /// The box's TOML file (read again for each judgement).
+    pub file: std::path::PathBuf,
+    pub state_path: std::path::PathBuf,
+    pub state: crate::config::overlay::OverlayState,
+    /// What runs now; sent once per start and after each refusal.
+    pub report: edge_sync::boxconfig::BoxConfigReportV1,
+    /// Turned true when a revision was applied: the daemon restarts its rooms on it.
+    pub restart: watch::Sender<bool>,
+}
+
+impl ConfigLink {
+    /// Judge a revision newer than the last judged: `Some(true)` when the daemon must restart
+    /// on it, `Some(false)` when it was refused, `None` when there was nothing to judge. A state
+    /// that cannot be saved is not acted on (the revision comes again).
+    fn take(&mut self, sent: &edge_sync::boxconfig::BoxConfigV1) -> Option<bool> {
+        use crate::config::overlay::{judge, save_state, Judgement};
+        if sent.revision <= self.state.judged() {
+            return None;
+        }
+        let (state, apply) = match judge(&self.file, &self.state, sent) {
+            Judgement::Apply(st) => (st, true),
+            Judgement::Refuse(st) => (st, false),
+        };
+        if let Err(e) = save_state(&self.state_path, &state) {
+            tracing::error!(error = %e, revision = sent.revision, "configuration from the cloud not saved; it will be judged again");
+            return None;
+        }
+        match &state.refused {
+            Some(r) if !apply => {
+                tracing::warn!(revision = r.revision, field = %r.field, reason = %r.reason, "configuration from the cloud refused; the box keeps what it runs");
+                self.report.refused = Some(r.clone());
+            }
+            _ => tracing::info!(
+                revision = sent.revision,
+                "configuration from the cloud accepted; restarting on it"
+            ),
+        }
+        self.state = state;
+        Some(apply)
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn downlink(
     c: Client,
     s: CloudLinkConfig,
@@ -444,10 +493,28 @@ async fn downlink(
     gate: GatekeeperHandle,
     sensors: Option<crate::sensors::keeper::SensorHandle>,
     face_kick: Option<crate::face::enrol::EnrolKick>,
+    mut config: ConfigLink,
     mut stop: watch::Receiver<bool>,
 ) {
     let mut backoff = Backoff::new(500, s.backoff_max_ms);
+    let mut reported = false;
     loop {
+        let mut restart = false;
+        if !reported {
+            let body = serde_json::to_vec(&config.report).unwrap_or_default();
+            match c
+                .call::<serde_json::Value>(
+                    reqwest::Method::POST,
+                    "/v1/edge/config/report",
+                    Some(body),
+                    Duration::ZERO,
+                )
+                .await
+            {
+                Ok(_) => reported = true,
+                Err(e) => tracing::debug!(error = %e, "configuration report not delivered yet"),
+            }
+        }
         let cursor = match store.directory_cursor() {
             Ok(c) => c,
             Err(e) => {
@@ -458,7 +525,10 @@ async fn downlink(
                 continue;
             }
         };
-        let path = format!("/v1/edge/sync/down?cursor={cursor}");
+        let path = format!(
+            "/v1/edge/sync/down?cursor={cursor}&config={}",
+            config.state.judged()
+        );
         let result = c
             .call::<DownDeltaV1>(reqwest::Method::GET, &path, None, Duration::ZERO)
             .await;
@@ -466,6 +536,13 @@ async fn downlink(
             Ok(Some(delta)) => {
                 let more = delta.more;
                 let to = delta.cursor;
+                // A revision applied restarts the rooms once the rest of the delta is in; a
+                // refusal is reported at once.
+                match delta.config.as_ref().and_then(|sent| config.take(sent)) {
+                    Some(true) => restart = true,
+                    Some(false) => reported = false,
+                    None => {}
+                }
                 // Settings come with every delta; stored when they change.
                 if let Some(settings) = &delta.settings {
                     match store.put_box_settings(settings) {
@@ -543,6 +620,11 @@ async fn downlink(
                 d
             }
         };
+        if restart {
+            // The daemon stops its rooms and starts them again on the saved revision.
+            let _ = config.restart.send(true);
+            return;
+        }
         if pause(&mut stop, wait).await {
             return;
         }

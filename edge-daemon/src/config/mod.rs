@@ -4,12 +4,14 @@
 //!
 //! The parts it is built from sit beside it, below it: [`error`] (how every config error reads),
 //! [`gate_profile`] (the Modbus device profiles), [`sensors`] and [`sensor_profile`] (`[mqtt]`,
-//! `[[sensors]]` and the MQTT profiles), [`face`] (`[face]`) and [`cloud`] (`[cloud]`).
+//! `[[sensors]]` and the MQTT profiles), [`face`] (`[face]`) and [`cloud`] (`[cloud]`);
+//! [`overlay`] lays the configuration the cloud keeps for the box over the file.
 
 pub mod cloud;
 pub mod error;
 pub mod face;
 pub mod gate_profile;
+pub mod overlay;
 pub mod sensor_profile;
 pub mod sensors;
 

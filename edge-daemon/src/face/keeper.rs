@@ -114,14 +114,34 @@ impl FaceHandle {
     }
 }
 
-/// Load the ONNX Runtime and the models as `[face]` says, with errors named as the config
-/// names them (the daemon's start and `edge-daemon doctor`).
-pub fn load(cfg: &FaceConfig) -> Result<(Runtime, FacePipeline), String> {
-    let loaded = Runtime::init(&RuntimeConfig {
+/// The process's ONNX Runtime. It allows one environment per process, and the daemon restarts
+/// its rooms in the same process (a configuration revision from the cloud): the first start
+/// loads it, later starts reuse it. A changed `library_path` or `intra_threads` in the file takes
+/// effect at the next process start (said in the log).
+fn runtime(cfg: &FaceConfig) -> Result<std::sync::Arc<Runtime>, edge_face::FaceError> {
+    static LOADED: std::sync::Mutex<Option<(RuntimeConfig, std::sync::Arc<Runtime>)>> =
+        std::sync::Mutex::new(None);
+    let want = RuntimeConfig {
         library_path: cfg.library_path.clone(),
         intra_threads: cfg.intra_threads,
-    })
-    .and_then(|rt| {
+    };
+    let mut loaded = LOADED.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((had, rt)) = loaded.as_ref() {
+        if had.library_path != want.library_path || had.intra_threads != want.intra_threads {
+            tracing::warn!(library = %had.library_path.display(), intra_threads = had.intra_threads,
+                           "face.library_path or face.intra_threads changed: the loaded ONNX Runtime stays until the process restarts");
+        }
+        return Ok(rt.clone());
+    }
+    let rt = std::sync::Arc::new(Runtime::init(&want)?);
+    *loaded = Some((want, rt.clone()));
+    Ok(rt)
+}
+
+/// Load the ONNX Runtime and the models as `[face]` says, with errors named as the config
+/// names them (the daemon's start and `edge-daemon doctor`).
+pub fn load(cfg: &FaceConfig) -> Result<(std::sync::Arc<Runtime>, FacePipeline), String> {
+    let loaded = runtime(cfg).and_then(|rt| {
         let mut pc = PipelineConfig::new(cfg.models_dir.clone());
         pc.live_threshold = cfg.live_threshold;
         if !cfg.liveness {

@@ -109,3 +109,19 @@ export interface ShownCode {
   code: string
   expiresAtMs: number
 }
+
+export type BoxConfigView = Schemas['BoxConfigViewV1']
+export type BoxSections = Schemas['BoxSectionsV1']
+
+export function getBoxConfig(cid: string, boxId: string) {
+  return ok(api.GET('/v1/communities/{community_id}/boxes/{box_id}/config', { params: { path: { community_id: cid, box_id: boxId } } }))
+}
+
+export function putBoxConfig(cid: string, boxId: string, expectedRevision: number, sections: BoxSections) {
+  return ok(
+    api.PUT('/v1/communities/{community_id}/boxes/{box_id}/config', {
+      params: { path: { community_id: cid, box_id: boxId } },
+      body: { expected_revision: expectedRevision, sections },
+    }),
+  )
+}
