@@ -5,7 +5,7 @@
 //!   attachments, cases, accounts) resolve only inside the path's community. An id of another
 //!   community gets the same answer as an id that does not exist.
 //! - Boxes: [`rights_at_estate`] is the one rule for who a box may be sent (an address in its
-//!   estate, or an *approved* visit there); [`sent_to_box`] / [`record_sent`] keep the ledger of
+//!   estate, an *approved* visit there, or staff door rights there); [`sent_to_box`] / [`record_sent`] keep the ledger of
 //!   what each box was sent (`box_people`). A box hears of a removal only for people in its
 //!   ledger, and what it uploads is joined to personal data only through it.
 
@@ -37,6 +37,11 @@ pub const ID_FIELDS: &[(&str, &str, &[&str])] = &[
         "POST",
         "/v1/communities/{community_id}/people/{person_id}/addresses",
         &["/room_id"],
+    ),
+    (
+        "PUT",
+        "/v1/communities/{community_id}/people/{person_id}/staff-rights",
+        &["/estate_ids/0"],
     ),
     (
         "POST",
@@ -260,9 +265,10 @@ pub async fn rights_at_estate(
     pool: &sqlx::AnyPool,
     estate: &str,
     ids: &[String],
-) -> Result<(HashMap<String, Vec<AddressV1>>, HashSet<String>), sqlx::Error> {
+) -> Result<EstateRights, sqlx::Error> {
     let mut addresses: HashMap<String, Vec<AddressV1>> = HashMap::new();
     let mut visiting = HashSet::new();
+    let mut staffing = HashSet::new();
     for chunk in ids.chunks(500) {
         let sql = format!(
             "SELECT person_id, building_id, unit_id, room_id FROM addresses \
@@ -296,8 +302,40 @@ pub async fn rights_at_estate(
         for v in qy.fetch_all(pool).await? {
             visiting.insert(v.text("visitor_person_id")?);
         }
+        let sql = format!(
+            "SELECT person_id FROM staff_door_rights WHERE estate_id = $1 AND person_id IN ({})",
+            placeholders(2, chunk.len())
+        );
+        let mut qy = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(estate);
+        for id in chunk {
+            qy = qy.bind(id);
+        }
+        for r in qy.fetch_all(pool).await? {
+            staffing.insert(r.text("person_id")?);
+        }
     }
-    Ok((addresses, visiting))
+    Ok(EstateRights {
+        addresses,
+        visiting,
+        staffing,
+    })
+}
+
+/// Who of the people asked about has rights at an estate, and why.
+#[derive(Debug, Default)]
+pub struct EstateRights {
+    /// People with an address in the estate, with those addresses.
+    pub addresses: HashMap<String, Vec<AddressV1>>,
+    /// People with an approved visit there.
+    pub visiting: HashSet<String>,
+    /// People with staff door rights there (`staff_door_rights`).
+    pub staffing: HashSet<String>,
+}
+
+impl EstateRights {
+    pub fn any(&self, id: &str) -> bool {
+        self.addresses.contains_key(id) || self.visiting.contains(id) || self.staffing.contains(id)
+    }
 }
 
 /// The same rule as [`rights_at_estate`] as an SQL condition, for queries that check one
@@ -306,7 +344,8 @@ pub fn rights_at_estate_sql(person: &str, estate: &str) -> String {
     format!(
         "(EXISTS (SELECT 1 FROM addresses ra WHERE ra.person_id = {person} AND ra.estate_id = {estate}) \
          OR EXISTS (SELECT 1 FROM visits rv WHERE rv.visitor_person_id = {person} \
-                    AND rv.estate_id = {estate} AND rv.status = 'approved'))"
+                    AND rv.estate_id = {estate} AND rv.status = 'approved') \
+         OR EXISTS (SELECT 1 FROM staff_door_rights rs WHERE rs.person_id = {person} AND rs.estate_id = {estate}))"
     )
 }
 

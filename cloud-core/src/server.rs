@@ -20,7 +20,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::policy::{self, Access, Caller, Denied, EdgeBox};
 use crate::rooms::{
     accounts, alarms, boxconfig, cases, devices, edge, faces, logs, notifications, onetap, open311,
-    overview, registry, suggestions, visits,
+    overview, registry, staffrights, suggestions, visits,
 };
 pub use crate::state::AppState;
 use edge_sync::error::ErrorBodyV1;
@@ -97,6 +97,8 @@ pub fn routes() -> Vec<RouteSpec> {
         r(Method::GET, "/v1/communities/{community_id}/people/{person_id}", Community, "One person with addresses (ID number masked unless street role asks reveal=true)", registry::get_person),
         r(Method::POST, "/v1/communities/{community_id}/people/{person_id}/activation", Community, "A one-time code with which the resident signs up in the app (7 days)", registry::new_activation_code),
         r(Method::PUT, "/v1/communities/{community_id}/people/{person_id}/enabled", Community, "Enable or disable a person's door rights (revocation reaches boxes on their next sync)", registry::set_person_enabled),
+        r(Method::GET, "/v1/communities/{community_id}/people/{person_id}/staff-rights", Community, "The estates whose doors a person passes as staff", staffrights::get),
+        r(Method::PUT, "/v1/communities/{community_id}/people/{person_id}/staff-rights", Community, "Set the estates whose doors a person passes as staff ({estate_ids}, the whole set); boxes of the estates gained and lost follow on their next sync", staffrights::put),
         r(Method::POST, "/v1/communities/{community_id}/people/{person_id}/addresses", Community, "Link a person to a room", registry::add_address),
         r(Method::DELETE, "/v1/communities/{community_id}/people/{person_id}/addresses/{room_id}", Community, "Remove a person's address (moving out)", registry::remove_address),
         r(Method::POST, "/v1/communities/{community_id}/boxes", Community, "Register an edge box for an estate; returns a one-time provisioning code", registry::create_box),

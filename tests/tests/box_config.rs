@@ -3,7 +3,8 @@
 //! restarts its rooms on it and opens the new door; a bad revision is refused with the field and
 //! the reason shown to staff while the box keeps running what it ran, across a restart. The
 //! routes are tried from the wrong community, anonymously, with foreign doors in the body, and a
-//! box reporting a revision it was never sent.
+//! box reporting a revision it was never sent. Staff door rights set in the cloud open the box's
+//! doors to a person with no address there, and taking them away closes them.
 
 use std::time::{Duration, Instant};
 
@@ -41,11 +42,15 @@ async fn wait_config(
 
 /// A resident's face decision at `door` on the box's local API.
 async fn decide_at(edge: &LinkedBox, door: &str, person: &str) -> (u16, Value) {
+    decide_by(edge, door, person, "face").await
+}
+
+async fn decide_by(edge: &LinkedBox, door: &str, person: &str, method: &str) -> (u16, Value) {
     let r = edge
         .http
         .post(format!("{}/v1/decide", edge.base))
         .bearer_auth(tests::cloud::ADMIN_TOKEN)
-        .json(&json!({"door_id": door, "person_id": person, "method": "face"}))
+        .json(&json!({"door_id": door, "person_id": person, "method": method}))
         .send()
         .await
         .unwrap();
@@ -205,6 +210,71 @@ async fn configured_from_the_cloud(engine: Engine) {
     })
     .await;
     assert_eq!(v["report"]["applied_revision"], 1);
+
+    // Staff door rights from the cloud: a guard with no address here passes once the estate is
+    // granted, and no longer once it is taken away.
+    let guard = admin
+        .create(
+            &format!("/v1/communities/{}/people", c.id),
+            &json!({"name": "保安 王", "kind": "local", "phone": "13800009999"}),
+        )
+        .await;
+    let rights = format!("/v1/communities/{}/people/{guard}/staff-rights", c.id);
+    let (s, v) = staff.get(&rights).await;
+    assert_eq!((s, v["estate_ids"].clone()), (200, json!([])), "{v}");
+    let (s, e) = staff
+        .put(&rights, &json!({"estate_ids": [other.estate]}))
+        .await;
+    assert_eq!(
+        (s, e["error"]["field"].clone()),
+        (400, json!("estate_ids[0]")),
+        "another community's estate: {e}"
+    );
+    let (s, v) = staff.put(&rights, &json!({"estate_ids": [c.estate]})).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["estate_ids"], json!([c.estate]));
+    assert_eq!(v["granted_by"], c.staff_user.as_str());
+    let until = |want: u16| {
+        let edge = &edge;
+        let guard = guard.clone();
+        async move {
+            let deadline = Instant::now() + WAIT;
+            loop {
+                let (s, d) = decide_by(edge, "west", &guard, "staff").await;
+                if s == want {
+                    return d;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "the guard never got {want}: {s} {d}\n{}",
+                    edge.proc.log_text()
+                );
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    };
+    let d = until(200).await;
+    assert_eq!(d["reason"], "staff", "{d}");
+    let (s, _) = decide_by(&edge, "east", &guard, "face").await;
+    assert_eq!(s, 200, "staff rights cover every door of the estate");
+    let (s, _) = staff.put(&rights, &json!({"estate_ids": []})).await;
+    assert_eq!(s, 200);
+    let d = until(403).await;
+    assert!(
+        matches!(d["reason"].as_str(), Some("unknown_person" | "revoked")),
+        "{d}"
+    );
+    // The other community's staff can neither read nor set them.
+    let (s, _) = foreign_staff.get(&rights).await;
+    assert_eq!(s, 403);
+    let theirs_rights = format!("/v1/communities/{}/people/{guard}/staff-rights", other.id);
+    let (s, _) = foreign_staff
+        .put(&theirs_rights, &json!({"estate_ids": [other.estate]}))
+        .await;
+    assert_eq!(
+        s, 404,
+        "a foreign person through one's own community is not found"
+    );
 
     // Scope: the other community's staff, anonymously, through their own community's path.
     let (s, _) = foreign_staff.get(&path).await;

@@ -699,7 +699,7 @@ async fn body_references_are_scoped(engine: Engine) {
         match name {
             "parent_id" | "grid_id" | "level1" => grid_b.clone(),
             "room_id" | "house_ids" => w.b.room.clone(),
-            "estate_id" => w.b.estate.clone(),
+            "estate_id" | "estate_ids" => w.b.estate.clone(),
             "box_id" => w.b.box_id.clone(),
             "building_id" => w.b.building.clone(),
             "person_ids" => w.b.resident.clone(),
@@ -725,6 +725,7 @@ async fn body_references_are_scoped(engine: Engine) {
             ("POST", "grids") => json!({"name": "G2", "level": 2, "parent_id": grid_a}),
             ("POST", "estates") => json!({"name": "E2", "grid_id": grid_a}),
             ("POST", "addresses") => json!({"room_id": w.a.room}),
+            ("PUT", "staff-rights") => json!({"estate_ids": [w.a.estate]}),
             ("POST", "boxes") => json!({"estate_id": w.a.estate, "name": "box 2"}),
             ("POST", "doors") => json!({"box_id": w.a.box_id, "code": "west", "name": "West gate"}),
             (m @ ("POST" | "PUT"), "devices" | "{device_id}") => {

@@ -254,8 +254,8 @@ pub async fn sync_down(
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
 
-    // People: rights here (`scope::rights_at_estate`: an address in this estate, or an
-    // approved visit here) → upsert; no rights but once sent to this box → removal; anyone
+    // People: rights here (`scope::rights_at_estate`: an address in this estate, an approved
+    // visit here, or staff door rights here) → upsert; no rights but once sent to this box → removal; anyone
     // else is none of this box's business and is not mentioned at all.
     let people: Vec<_> = people
         .into_iter()
@@ -278,12 +278,9 @@ pub async fn sync_down(
     }
     wanted.sort();
     wanted.dedup();
-    let (mut addresses, visiting) =
-        crate::scope::rights_at_estate(&st.db.pool, estate, &wanted).await?;
+    let mut rights = crate::scope::rights_at_estate(&st.db.pool, estate, &wanted).await?;
     let sent_before = crate::scope::sent_to_box(&st.db.pool, &bx.box_id, &wanted).await?;
-    let concerns = |id: &String| {
-        addresses.contains_key(id) || visiting.contains(id) || sent_before.contains(id)
-    };
+    let concerns = |id: &String| rights.any(id) || sent_before.contains(id);
     // Visitors of changed visits whose own row did not change: send them too (if they concern
     // this box at all).
     let changed: HashSet<String> = people
@@ -306,11 +303,7 @@ pub async fn sync_down(
         }
         extra_people.extend(qy.fetch_all(&st.db.pool).await?);
     }
-    let upserted: Vec<String> = wanted
-        .iter()
-        .filter(|id| addresses.contains_key(*id) || visiting.contains(*id))
-        .cloned()
-        .collect();
+    let upserted: Vec<String> = wanted.iter().filter(|id| rights.any(id)).cloned().collect();
     // All approved photos of each person sent whose consent is given (the box diffs the list).
     let mut photos = crate::rooms::faces::photos_for(&st.db.pool, &upserted).await?;
     let mut out_people = Vec::new();
@@ -318,25 +311,34 @@ pub async fn sync_down(
     for r in people.iter().chain(extra_people.iter()) {
         let id = r.text("id")?;
         let is_visitor = r.text("kind")? == "visitor";
-        let addrs = addresses.remove(&id).unwrap_or_default();
-        if addrs.is_empty() && !visiting.contains(&id) {
+        let staff = rights.staffing.contains(&id);
+        let addrs = rights.addresses.remove(&id).unwrap_or_default();
+        if addrs.is_empty() && !rights.visiting.contains(&id) && !staff {
             if sent_before.contains(&id) {
                 removed.push(id);
             }
             continue;
         }
         let face_photos = photos.remove(&id).unwrap_or_default();
+        // Staff rights here cover every door of the estate, which is all this box has: a
+        // resident who is also staff here goes as staff (the box's rule takes one kind).
+        let kind = if staff {
+            "staff"
+        } else if is_visitor && addrs.is_empty() {
+            "visitor"
+        } else {
+            "resident"
+        };
         out_people.push(PersonV1 {
             id,
             name: r.text("name")?,
-            kind: if is_visitor && addrs.is_empty() {
-                "visitor"
-            } else {
-                "resident"
-            }
-            .into(),
+            kind: kind.into(),
             addresses: addrs,
-            staff_estates: Vec::new(),
+            staff_estates: if staff {
+                vec![estate.clone()]
+            } else {
+                Vec::new()
+            },
             staff_all_estates: false,
             enabled: r.flag("enabled")?,
             face_photos,

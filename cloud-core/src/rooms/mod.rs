@@ -18,5 +18,6 @@ pub mod onetap;
 pub mod open311;
 pub mod overview;
 pub mod registry;
+pub mod staffrights;
 pub mod suggestions;
 pub mod visits;

@@ -1222,6 +1222,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/communities/{community_id}/people/{person_id}/staff-rights": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The estates whose doors a person passes as staff */
+        get: operations["get_v1_communities_community_id_people_person_id_staff_rights"];
+        /** Set the estates whose doors a person passes as staff ({estate_ids}, the whole set); boxes of the estates gained and lost follow on their next sync */
+        put: operations["put_v1_communities_community_id_people_person_id_staff_rights"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/communities/{community_id}/suggestions": {
         parameters: {
             query?: never;
@@ -3972,6 +3990,20 @@ export interface components {
             /** @description street_admin | community_staff */
             role: string;
             username: string;
+        };
+        /** @description The whole set of estates (it replaces the one before; empty takes every right away). */
+        StaffRightsBody: {
+            estate_ids: string[];
+        };
+        /** @description A person's staff door rights. */
+        StaffRightsV1: {
+            /** @description The estates whose doors the person passes as staff (empty: none). */
+            estate_ids: string[];
+            /** Format: int64 */
+            granted_at_ms: number | null;
+            /** @description Who last changed them, and when; `null` while the person has none. */
+            granted_by: string | null;
+            person_id: string;
         };
         /**
          * @description One visit as community staff see it (the gate's and the office's list): both parties by
@@ -7030,6 +7062,74 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FacePhotoUploadedV1"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyV1"];
+                };
+            };
+        };
+    };
+    get_v1_communities_community_id_people_person_id_staff_rights: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                community_id: string;
+                person_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffRightsV1"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyV1"];
+                };
+            };
+        };
+    };
+    put_v1_communities_community_id_people_person_id_staff_rights: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                community_id: string;
+                person_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StaffRightsBody"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffRightsV1"];
                 };
             };
             /** @description error */

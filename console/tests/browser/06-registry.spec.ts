@@ -171,6 +171,21 @@ test('grids, an estate tree, a person with an address; reveal; applications deci
   await confirmBox(page, '启用通行', '启用通行')
   await expect(drawer.locator('[data-test=person-rights]')).toHaveText('已启用')
 
+  // Staff door rights at the new estate: saved, with who changed them; cleared again.
+  // (a multiple select stays open after a pick: closed with Escape)
+  await drawer.locator('[data-test=staff-estates]').click()
+  await page.locator('.el-select-dropdown__item:visible').filter({ hasText: estate }).first().click()
+  await page.keyboard.press('Escape')
+  await drawer.locator('[data-test=staff-save]').click()
+  await expect(drawer.locator('[data-test=staff-granted]')).toContainText('最近由 admin')
+  await expect(drawer.locator('[data-test=staff-estates]')).toContainText(estate)
+  await expectAccessible(page, 'staff door rights')
+  await shot(page, 'person-staff-rights')
+  await drawer.locator('[data-test=staff-estates] .el-tag__close').first().click()
+  await drawer.locator('[data-test=staff-save]').click()
+  await expect(drawer.locator('[data-test=staff-granted]')).toHaveCount(0)
+  await expect(drawer.locator('[data-test=staff-error]')).toHaveCount(0)
+
   // The app activation code, shown once with its expiry.
   await drawer.locator('[data-test=activation]').click()
   await confirmBox(page, '生成应用激活码', '生成应用激活码')

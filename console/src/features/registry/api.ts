@@ -137,3 +137,18 @@ export function decideApplication(cid: string | null, id: string, approve: boole
       )
     : ok(api.POST('/v1/street/address-applications/{application_id}/decide', { params: { path: { application_id: id } }, body }))
 }
+
+export type StaffRights = Schemas['StaffRightsV1']
+
+export function getStaffRights(cid: string, pid: string) {
+  return ok(api.GET('/v1/communities/{community_id}/people/{person_id}/staff-rights', { params: { path: { community_id: cid, person_id: pid } } }))
+}
+
+export function putStaffRights(cid: string, pid: string, estateIds: string[]) {
+  return ok(
+    api.PUT('/v1/communities/{community_id}/people/{person_id}/staff-rights', {
+      params: { path: { community_id: cid, person_id: pid } },
+      body: { estate_ids: estateIds },
+    }),
+  )
+}
