@@ -592,6 +592,7 @@ impl Drop for PtyPair {
 
 pub mod cloud;
 pub mod contract_check;
+pub mod powercut;
 
 // ---- PostgreSQL and the project's own binaries ------------------------------------------------
 

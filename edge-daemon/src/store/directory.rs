@@ -280,7 +280,7 @@ impl Store {
                 Ok::<(), sled::transaction::ConflictableTransactionError<()>>(())
             })
             .map_err(|e| StoreError::Commit(format!("directory delta: {e:?}")))?;
-        self.db.flush()?;
+        self.flush()?;
         Ok(())
     }
 }

@@ -87,7 +87,7 @@ impl Store {
                 Ok::<bool, sled::transaction::ConflictableTransactionError<()>>(still)
             })
             .map_err(|err| StoreError::Commit(format!("face template: {err:?}")))?;
-        self.db.flush()?;
+        self.flush()?;
         Ok(stored)
     }
 
@@ -108,7 +108,7 @@ impl Store {
             }
         }
         if !touched.is_empty() {
-            self.db.flush()?;
+            self.flush()?;
         }
         touched.dedup();
         Ok(touched)
@@ -147,7 +147,7 @@ impl Store {
             }
         }
         if n > 0 {
-            self.db.flush()?;
+            self.flush()?;
         }
         Ok(n)
     }

@@ -173,7 +173,7 @@ impl Store {
             return Ok(false);
         }
         self.meta.insert(K_BOX_SETTINGS, encode(s))?;
-        self.db.flush()?;
+        self.flush()?;
         Ok(true)
     }
 }

@@ -322,7 +322,7 @@ impl Store {
             b.remove(k.as_slice());
         }
         self.alarm_outbox()?.apply_batch(b)?;
-        self.db.flush()?;
+        self.flush()?;
         Ok(())
     }
 
@@ -352,7 +352,7 @@ impl Store {
         }
         index.apply_batch(b)?;
         self.meta.insert(K_ACKED_SEQ, &seq.to_be_bytes())?;
-        self.db.flush()?;
+        self.flush()?;
         self.counters.acked(newly);
         Ok(())
     }

@@ -235,7 +235,7 @@ impl Store {
             if has_alarms {
                 self.alarm_outbox()?.apply_batch(alarms)?;
             }
-            self.db.flush()?;
+            self.flush()?;
             Ok(())
         })();
         if written.is_err() {
