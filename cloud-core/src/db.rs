@@ -37,6 +37,17 @@ pub enum DbError {
 }
 
 /// Migrations, applied in order, each once, each in its own transaction. Additive only.
+/// Why the keys' fingerprints were not accepted.
+#[derive(Debug)]
+pub enum FingerprintError {
+    Db(DbError),
+    Differs {
+        role: String,
+        recorded: String,
+        here: String,
+    },
+}
+
 /// `build.rs` lists every `migrations/NNNN_name.sql`: adding a migration is adding its file.
 const MIGRATIONS: &[(i64, &str, &str)] = include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
 
@@ -76,48 +87,84 @@ impl Db {
         Ok(db)
     }
 
+    /// Apply the migrations this build knows and the database lacks. On PostgreSQL under an
+    /// advisory lock held on one connection: replicas started together migrate once, the
+    /// others wait and find it done (without it they raced: duplicate catalog entries).
     async fn migrate(&self) -> Result<(), DbError> {
         let mig = |name: &'static str| move |source| DbError::Migration { name, source };
-        self.pool
-            .execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, \
-                 name TEXT NOT NULL, applied_at_ms BIGINT NOT NULL)",
-            )
-            .await
-            .map_err(mig("schema_migrations"))?;
-        let applied: Vec<i64> = sqlx::query("SELECT version FROM schema_migrations")
+        let mut conn = self.pool.acquire().await.map_err(mig("lock"))?;
+        if self.engine == Engine::Postgres {
+            sqlx::query("SELECT pg_advisory_lock($1)")
+                .bind(MIGRATION_LOCK)
+                .execute(&mut *conn)
+                .await
+                .map_err(mig("lock"))?;
+        }
+        let result = migrate_on(&mut conn).await;
+        if self.engine == Engine::Postgres {
+            // Also released when the connection closes, should this fail.
+            let _ = sqlx::query("SELECT pg_advisory_unlock($1)")
+                .bind(MIGRATION_LOCK)
+                .execute(&mut *conn)
+                .await;
+        }
+        result
+    }
+
+    /// The key fingerprints recorded by the first process that served this database.
+    pub async fn key_fingerprints(&self) -> Result<Vec<(String, String)>, DbError> {
+        let mig = |source| DbError::Migration {
+            name: "key_fingerprints",
+            source,
+        };
+        sqlx::query("SELECT role, fingerprint FROM key_fingerprints ORDER BY role")
             .fetch_all(&self.pool)
             .await
-            .map_err(mig("schema_migrations"))?
+            .map_err(mig)?
             .iter()
-            .map(|r| r.try_get::<i64, _>(0))
-            .collect::<Result<_, _>>()
-            .map_err(mig("schema_migrations"))?;
-        let newest_known = MIGRATIONS.last().map_or(0, |m| m.0);
-        if let Some(v) = applied.iter().find(|v| **v > newest_known) {
-            return Err(DbError::NewerSchema(*v));
-        }
-        for (version, name, sql) in MIGRATIONS {
-            if applied.contains(version) {
-                continue;
-            }
-            let mut tx = self.pool.begin().await.map_err(mig(name))?;
-            for stmt in split_statements(sql) {
-                tx.execute(sqlx::AssertSqlSafe(stmt))
-                    .await
-                    .map_err(mig(name))?;
-            }
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(mig)
+    }
+
+    /// Record `here` where nothing is recorded yet (the first process wins a race), then
+    /// compare: a key whose fingerprint differs from the recorded one is refused by role.
+    pub async fn check_key_fingerprints(
+        &self,
+        here: &[(&'static str, String)],
+    ) -> Result<(), FingerprintError> {
+        let mig = |source| {
+            FingerprintError::Db(DbError::Migration {
+                name: "key_fingerprints",
+                source,
+            })
+        };
+        for (role, fp) in here {
             sqlx::query(
-                "INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES ($1, $2, $3)",
+                "INSERT INTO key_fingerprints (role, fingerprint, recorded_at_ms) VALUES ($1, $2, $3) \
+                 ON CONFLICT (role) DO NOTHING",
             )
-            .bind(*version)
-            .bind(*name)
+            .bind(*role)
+            .bind(fp)
             .bind(crate::now_ms())
-            .execute(&mut *tx)
+            .execute(&self.pool)
             .await
-            .map_err(mig(name))?;
-            tx.commit().await.map_err(mig(name))?;
-            tracing::info!(version, name, "applied migration");
+            .map_err(mig)?;
+        }
+        let recorded = self
+            .key_fingerprints()
+            .await
+            .map_err(FingerprintError::Db)?;
+        for (role, fp) in here {
+            if let Some((_, r)) = recorded.iter().find(|(x, _)| x == role) {
+                if r != fp {
+                    return Err(FingerprintError::Differs {
+                        role: role.to_string(),
+                        recorded: r.clone(),
+                        here: fp.clone(),
+                    });
+                }
+            }
         }
         Ok(())
     }
@@ -129,6 +176,56 @@ impl Db {
             Engine::Postgres => 65_000,
         }
     }
+}
+
+/// The advisory lock key migrations take on PostgreSQL (any constant; this one spells "mig").
+const MIGRATION_LOCK: i64 = 0x6d6967;
+
+async fn migrate_on(conn: &mut sqlx::AnyConnection) -> Result<(), DbError> {
+    let mig = |name: &'static str| move |source| DbError::Migration { name, source };
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, \
+             name TEXT NOT NULL, applied_at_ms BIGINT NOT NULL)",
+    )
+    .await
+    .map_err(mig("schema_migrations"))?;
+    let applied: Vec<i64> = sqlx::query("SELECT version FROM schema_migrations")
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(mig("schema_migrations"))?
+        .iter()
+        .map(|r| r.try_get::<i64, _>(0))
+        .collect::<Result<_, _>>()
+        .map_err(mig("schema_migrations"))?;
+    let newest_known = MIGRATIONS.last().map_or(0, |m| m.0);
+    if let Some(v) = applied.iter().find(|v| **v > newest_known) {
+        return Err(DbError::NewerSchema(*v));
+    }
+    for (version, name, sql) in MIGRATIONS {
+        if applied.contains(version) {
+            continue;
+        }
+        let mut tx = sqlx::Connection::begin(&mut *conn)
+            .await
+            .map_err(mig(name))?;
+        for stmt in split_statements(sql) {
+            tx.execute(sqlx::AssertSqlSafe(stmt))
+                .await
+                .map_err(mig(name))?;
+        }
+        sqlx::query(
+            "INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES ($1, $2, $3)",
+        )
+        .bind(*version)
+        .bind(*name)
+        .bind(crate::now_ms())
+        .execute(&mut *tx)
+        .await
+        .map_err(mig(name))?;
+        tx.commit().await.map_err(mig(name))?;
+        tracing::info!(version, name, "applied migration");
+    }
+    Ok(())
 }
 
 /// Statements of a migration file (`;` at a line end closes one; comments are dropped).

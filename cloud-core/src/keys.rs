@@ -15,6 +15,8 @@ use rand::RngCore;
 pub struct Keys {
     pub onetap: SigningKey,
     data: ChaCha20Poly1305,
+    /// (role, fingerprint) of each key, as [`KEY_FILES`] names them.
+    fingerprints: Vec<(&'static str, String)>,
 }
 
 impl std::fmt::Debug for Keys {
@@ -91,7 +93,20 @@ pub fn restore(
     Ok(done)
 }
 
-fn load_or_create(path: &Path) -> std::io::Result<[u8; 32]> {
+/// A key's fingerprint: the first 16 bytes of SHA-256 over a fixed label and the key, in hex.
+/// It tells two keys apart and reveals nothing of either.
+pub fn fingerprint(key: &[u8]) -> String {
+    use sha2::Digest as _;
+    let mut h = sha2::Sha256::new();
+    h.update(b"cloud-core key fingerprint v1\0");
+    h.update(key);
+    h.finalize()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn load_or_create(path: &Path, may_create: bool) -> std::io::Result<[u8; 32]> {
     match std::fs::read_to_string(path) {
         Ok(text) => {
             let bytes = B64.decode(text.trim()).map_err(|e| {
@@ -107,6 +122,17 @@ fn load_or_create(path: &Path) -> std::io::Result<[u8; 32]> {
                 )
             })
         }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !may_create => {
+            Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!(
+                    "{} is missing, and this database was served with keys before: restore them \
+                     (`cloud-core restore-keys`) or point data_dir at their folder; a new key \
+                     would not open what the old one sealed",
+                    path.display()
+                ),
+            ))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let mut key = [0u8; 32];
             rand::rngs::OsRng.fill_bytes(&mut key);
@@ -120,13 +146,32 @@ fn load_or_create(path: &Path) -> std::io::Result<[u8; 32]> {
 
 impl Keys {
     pub fn load_or_create(dir: &Path) -> std::io::Result<Keys> {
+        Keys::load(dir, true)
+    }
+
+    /// The keys in `dir`; a missing one is made only when `may_create` (a database that has
+    /// never been served: see `db::check_key_fingerprints`).
+    pub fn load(dir: &Path, may_create: bool) -> std::io::Result<Keys> {
         std::fs::create_dir_all(dir)?;
-        let onetap = SigningKey::from_bytes(&load_or_create(&dir.join("onetap-signing.key"))?);
-        let data = load_or_create(&dir.join("data.key"))?;
+        let onetap_bytes = load_or_create(&dir.join("onetap-signing.key"), may_create)?;
+        let data = load_or_create(&dir.join("data.key"), may_create)?;
+        let onetap = SigningKey::from_bytes(&onetap_bytes);
         Ok(Keys {
+            fingerprints: vec![
+                (
+                    "onetap-signing-key",
+                    fingerprint(onetap.verifying_key().as_bytes()),
+                ),
+                ("id-sealing-key", fingerprint(&data)),
+            ],
             onetap,
             data: ChaCha20Poly1305::new(Key::from_slice(&data)),
         })
+    }
+
+    /// (role, fingerprint) of each key.
+    pub fn fingerprints(&self) -> &[(&'static str, String)] {
+        &self.fingerprints
     }
 
     pub fn onetap_public_b64(&self) -> String {

@@ -57,6 +57,8 @@ pub struct Running {
     stop: tokio::sync::watch::Sender<bool>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     jobs: Vec<tokio::task::JoinHandle<()>>,
+    /// SQLite only: the lock beside the database file, held while serving.
+    _serve_lock: Option<std::fs::File>,
 }
 
 impl Running {
@@ -82,6 +84,21 @@ pub enum StartError {
     Db(#[from] db::DbError),
     #[error("key files in {dir}: {source}")]
     Keys { dir: String, source: std::io::Error },
+    #[error("another cloud-core process is serving the SQLite database {path}: SQLite is for one process; run replicas on PostgreSQL")]
+    SqliteInUse { path: String },
+    #[error("cannot take the lock {path}: {source}")]
+    SqliteLock {
+        path: String,
+        source: std::io::Error,
+    },
+    /// The data_dir's keys are not the ones the database was served with.
+    #[error("the {role} in {dir} (fingerprint {here}) is not the one this database was served with ({recorded}): point data_dir at the right folder, or restore the keys with `cloud-core restore-keys`")]
+    KeysDiffer {
+        dir: String,
+        role: String,
+        recorded: String,
+        here: String,
+    },
     #[error("object store: {0}")]
     Objects(#[from] objects::OpenError),
     #[error("cannot listen on {addr}: {source}")]
@@ -89,6 +106,67 @@ pub enum StartError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+}
+
+/// The keys in `cfg.data_dir`, checked against the fingerprints the database recorded (and
+/// recorded if it has none): a database served before gets no new key, and no other.
+pub async fn open_keys(db: &db::Db, cfg: &config::CloudConfig) -> Result<keys::Keys, StartError> {
+    let recorded = db.key_fingerprints().await?;
+    let keys = keys::Keys::load(&cfg.data_dir, recorded.is_empty()).map_err(|source| {
+        StartError::Keys {
+            dir: cfg.data_dir.display().to_string(),
+            source,
+        }
+    })?;
+    db.check_key_fingerprints(keys.fingerprints())
+        .await
+        .map_err(|e| match e {
+            db::FingerprintError::Db(e) => StartError::Db(e),
+            db::FingerprintError::Differs {
+                role,
+                recorded,
+                here,
+            } => StartError::KeysDiffer {
+                dir: cfg.data_dir.display().to_string(),
+                role,
+                recorded,
+                here,
+            },
+        })?;
+    Ok(keys)
+}
+
+/// SQLite is served by one process: an exclusive lock on `<file>.serve.lock`, held while the
+/// process serves. `None` for PostgreSQL (replicas share it) and for an in-memory database.
+fn sqlite_serve_lock(url: &str) -> Result<Option<std::fs::File>, StartError> {
+    let Some(rest) = url.strip_prefix("sqlite:") else {
+        return Ok(None);
+    };
+    let path = rest.trim_start_matches("//");
+    let path = path.split('?').next().unwrap_or(path);
+    if path.is_empty() || path.starts_with(':') {
+        return Ok(None);
+    }
+    let lock_path = format!("{path}.serve.lock");
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|source| StartError::SqliteLock {
+            path: lock_path.clone(),
+            source,
+        })?;
+    match f.try_lock() {
+        Ok(()) => Ok(Some(f)),
+        Err(std::fs::TryLockError::WouldBlock) => Err(StartError::SqliteInUse {
+            path: path.to_string(),
+        }),
+        Err(std::fs::TryLockError::Error(source)) => Err(StartError::SqliteLock {
+            path: lock_path,
+            source,
+        }),
+    }
 }
 
 /// Connect, migrate, load keys, bind and serve in the background.
@@ -102,11 +180,10 @@ pub async fn start_layered(
     cfg: config::CloudConfig,
     wrap: impl FnOnce(axum::Router) -> axum::Router,
 ) -> Result<Running, StartError> {
+    // Before anything is written: a second process on the same SQLite file is refused.
+    let serve_lock = sqlite_serve_lock(&cfg.database_url)?;
     let db = db::Db::connect(&cfg.database_url).await?;
-    let keys = keys::Keys::load_or_create(&cfg.data_dir).map_err(|source| StartError::Keys {
-        dir: cfg.data_dir.display().to_string(),
-        source,
-    })?;
+    let keys = open_keys(&db, &cfg).await?;
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await
         .map_err(|source| StartError::Listen {
@@ -141,5 +218,6 @@ pub async fn start_layered(
         stop,
         task,
         jobs,
+        _serve_lock: serve_lock,
     })
 }

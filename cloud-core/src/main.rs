@@ -225,7 +225,7 @@ async fn create_admin(
     cloud_core::auth::check_password_rules(&password)
         .map_err(|r| anyhow::anyhow!("password {r}"))?;
     let db = cloud_core::db::Db::connect(&cfg.database_url).await?;
-    let keys = cloud_core::keys::Keys::load_or_create(&cfg.data_dir)?;
+    let keys = cloud_core::open_keys(&db, &cfg).await?;
     let objects = cloud_core::objects::open(&cfg).await?;
     let state = cloud_core::server::AppState::new(db, cfg, keys, objects);
     cloud_core::rooms::accounts::insert_account(

@@ -1,0 +1,140 @@
+//! The cloud as more than one process on one database: what each process must agree on before
+//! it serves. Keys: a process whose data_dir holds other keys, or none, than the ones the
+//! database was first served with refuses to start (naming the key and both fingerprints)
+//! instead of sealing and signing with keys the rest of the deployment lacks. Migrations run
+//! once when replicas start together; a second process on one SQLite file is refused.
+
+use tests::cloud::{Engine, InProcess, TestDb};
+use tests::on_both;
+
+async fn start_err(cfg: cloud_core::config::CloudConfig) -> String {
+    match cloud_core::start(cfg).await {
+        Ok(r) => {
+            r.stop().await;
+            panic!("started although it should have been refused")
+        }
+        Err(e) => e.to_string(),
+    }
+}
+
+async fn keys_must_match_the_database(engine: Engine) {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = TestDb::new(engine, tmp.path());
+    // The first process makes the keys and records their fingerprints.
+    let first = tmp.path().join("first");
+    let mut cloud = InProcess::start(&first, &db.url).await;
+    let recorded = cloud
+        .running
+        .as_ref()
+        .unwrap()
+        .state
+        .keys
+        .fingerprints()
+        .to_vec();
+    assert_eq!(recorded.len(), 2);
+    cloud.stop().await;
+
+    // A second process with an empty data_dir: no key is made, the start is refused.
+    let empty = tmp.path().join("empty");
+    let e = start_err(InProcess::config(&empty, &db.url)).await;
+    assert!(
+        e.contains("onetap-signing.key is missing") && e.contains("restore-keys"),
+        "{e}"
+    );
+    assert!(
+        !empty.join("keys/onetap-signing.key").exists(),
+        "no new key was made"
+    );
+
+    // A process with keys of its own (made against another database): refused, by role.
+    std::fs::create_dir_all(tmp.path().join("other-db")).unwrap();
+    let other_db = TestDb::new(Engine::Sqlite, &tmp.path().join("other-db"));
+    let other = tmp.path().join("other");
+    let mut elsewhere = InProcess::start(&other, &other_db.url).await;
+    elsewhere.stop().await;
+    let e = start_err(InProcess::config(&other, &db.url)).await;
+    assert!(
+        e.contains("onetap-signing-key") || e.contains("id-sealing-key"),
+        "{e}"
+    );
+    assert!(
+        e.contains(&recorded[0].1) || e.contains(&recorded[1].1),
+        "both fingerprints named: {e}"
+    );
+
+    // The same keys copied to another host's data_dir: accepted.
+    let copy = tmp.path().join("copy/keys");
+    std::fs::create_dir_all(&copy).unwrap();
+    for f in ["onetap-signing.key", "data.key"] {
+        std::fs::copy(first.join("keys").join(f), copy.join(f)).unwrap();
+    }
+    let again = cloud_core::start(InProcess::config(&tmp.path().join("copy"), &db.url))
+        .await
+        .unwrap_or_else(|e| panic!("the same keys on another host: {e}"));
+    again.stop().await;
+}
+
+on_both!(keys_must_match_the_database);
+
+/// Replicas started together on a new PostgreSQL database: the migrations run once, under a
+/// lock, and every replica serves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_started_together_migrate_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    // The keys every replica shares (made once, as an operator copies them to each host).
+    let keys_db = TestDb::new(Engine::Sqlite, tmp.path());
+    let mut maker = InProcess::start(tmp.path(), &keys_db.url).await;
+    maker.stop().await;
+    let db = TestDb::new(Engine::Postgres, tmp.path());
+    let starts = (0..3).map(|_| cloud_core::start(InProcess::config(tmp.path(), &db.url)));
+    let mut running = Vec::new();
+    for r in futures_join_all(starts).await {
+        running.push(r.unwrap_or_else(|e| panic!("a replica did not start: {e}")));
+    }
+    let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM schema_migrations")
+        .fetch_one(&running[0].state.db.pool)
+        .await
+        .unwrap();
+    let distinct: i64 = sqlx::query_scalar("SELECT COUNT(DISTINCT version) FROM schema_migrations")
+        .fetch_one(&running[0].state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(applied, distinct);
+    assert!(applied >= 11, "{applied}");
+    for r in running {
+        r.stop().await;
+    }
+}
+
+/// All futures at once, in order (the workspace has no `futures` dependency for tests).
+async fn futures_join_all<F: std::future::Future>(fs: impl Iterator<Item = F>) -> Vec<F::Output>
+where
+    F: Send + 'static,
+    F::Output: Send + 'static,
+{
+    let handles: Vec<_> = fs.map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(h.await.unwrap());
+    }
+    out
+}
+
+/// SQLite is one process's: a second cloud-core on the same file is refused while the first
+/// serves, and starts once it has stopped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_process_on_one_sqlite_file_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = TestDb::new(Engine::Sqlite, tmp.path());
+    let mut first = InProcess::start(tmp.path(), &db.url).await;
+    let e = start_err(InProcess::config(tmp.path(), &db.url)).await;
+    assert!(
+        e.contains("another cloud-core process is serving") && e.contains("PostgreSQL"),
+        "{e}"
+    );
+    first.stop().await;
+    let second = cloud_core::start(InProcess::config(tmp.path(), &db.url))
+        .await
+        .unwrap_or_else(|e| panic!("after the first stopped: {e}"));
+    second.stop().await;
+}
