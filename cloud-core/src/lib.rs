@@ -29,6 +29,7 @@ pub mod keys;
 pub mod objects;
 pub mod paging;
 pub mod public;
+pub mod replay;
 pub mod rooms;
 pub mod scope;
 pub mod server;

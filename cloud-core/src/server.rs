@@ -439,14 +439,15 @@ async fn edge_caller(
         Err(e) => return Err(unsigned(ApiError::unauthenticated(e.to_string()))),
     }
     // Only a verified request is remembered, so nobody but a box can fill the guard.
-    st.replay
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .admit(&time, &sig, now)
-        .map_err(|e| {
-            tracing::warn!(box_id = %box_id, "a signed box request was replayed; refused");
-            unsigned(ApiError::unauthenticated(e.to_string()))
-        })?;
+    if !crate::replay::admit(st, &time, &sig, now)
+        .await
+        .map_err(unsigned)?
+    {
+        tracing::warn!(box_id = %box_id, "a signed box request was replayed; refused");
+        return Err(unsigned(ApiError::unauthenticated(
+            edge_sync::auth::RequestAuthError::Replayed.to_string(),
+        )));
+    }
     let caller = Caller::Edge(EdgeBox {
         box_id,
         community_id: row.text("community_id").map_err(unsigned)?,

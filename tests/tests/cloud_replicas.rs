@@ -2,9 +2,11 @@
 //! it serves. Keys: a process whose data_dir holds other keys, or none, than the ones the
 //! database was first served with refuses to start (naming the key and both fingerprints)
 //! instead of sealing and signing with keys the rest of the deployment lacks. Migrations run
-//! once when replicas start together; a second process on one SQLite file is refused.
+//! once when replicas start together; a second process on one SQLite file is refused. Shared
+//! state lives in the database: a box request captured and replayed to another replica is
+//! refused; a scheduled job runs on one replica at a time.
 
-use tests::cloud::{Engine, InProcess, TestDb};
+use tests::cloud::{build_community, Api, Engine, InProcess, SignedBox, TestDb, PASSWORD};
 use tests::on_both;
 
 async fn start_err(cfg: cloud_core::config::CloudConfig) -> String {
@@ -137,4 +139,116 @@ async fn a_second_process_on_one_sqlite_file_is_refused() {
         .await
         .unwrap_or_else(|e| panic!("after the first stopped: {e}"));
     second.stop().await;
+}
+
+/// Two replicas on one PostgreSQL with the same keys: the first in-process (with the admin).
+async fn two_replicas(tmp: &std::path::Path) -> (TestDb, InProcess, cloud_core::Running) {
+    let db = TestDb::new(Engine::Postgres, tmp);
+    let a = InProcess::start(tmp, &db.url).await;
+    let b = cloud_core::start(InProcess::config(tmp, &db.url))
+        .await
+        .unwrap_or_else(|e| panic!("replica b: {e}"));
+    (db, a, b)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_box_request_replayed_to_another_replica_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_db, mut a, b) = two_replicas(tmp.path()).await;
+    let b_base = format!("http://{}", b.addr);
+    let admin = Api::login(&a.base, "admin", PASSWORD).await;
+    let c = build_community(&admin, "alpha", "13800000001", 31.2, 121.4).await;
+    let bx = SignedBox::provision(&a.base, &c.code, 9).await;
+    // One signed request, captured: sent to a, then replayed to b and to a.
+    let pq = "/v1/edge/sync/down?cursor=0";
+    let headers =
+        edge_sync::auth::sign_request(&bx.key, &bx.box_id, "GET", pq, tests::cloud::wall_ms(), b"");
+    let send = |base: String| {
+        let headers = headers.clone();
+        async move {
+            let mut req = reqwest::Client::new().get(format!("{base}{pq}"));
+            for (k, v) in headers {
+                req = req.header(k, v);
+            }
+            let r = req.send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let (s, body) = send(a.base.clone()).await;
+    assert_eq!(s, 200, "{body}");
+    let (s, body) = send(b_base.clone()).await;
+    assert_eq!(s, 401, "replayed to the other replica: {body}");
+    assert!(
+        body.contains("replayed") || body.contains("already"),
+        "{body}"
+    );
+    let (s, _) = send(a.base.clone()).await;
+    assert_eq!(s, 401, "replayed to the same replica");
+    // A fresh request goes through either replica.
+    let (s, _) = SignedBox {
+        base: b_base,
+        box_id: bx.box_id.clone(),
+        key: bx.key.clone(),
+    }
+    .call("GET", pq, Vec::new())
+    .await;
+    assert_eq!(s, 200);
+    // The marks expire with their window: the job forgets nothing still live.
+    let live: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM box_request_seen")
+        .fetch_one(&b.state.db.pool)
+        .await
+        .unwrap();
+    assert!(live >= 2, "{live}");
+    let now = tests::cloud::wall_ms();
+    assert_eq!(
+        cloud_core::replay::forget_expired(&b.state, now)
+            .await
+            .unwrap(),
+        0
+    );
+    let later = now + edge_sync::auth::MAX_REQUEST_SKEW_MS + 60_000;
+    assert_eq!(
+        cloud_core::replay::forget_expired(&b.state, later)
+            .await
+            .unwrap() as i64,
+        live
+    );
+    b.stop().await;
+    a.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_runs_on_one_replica_at_a_time() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_db, mut a, b) = two_replicas(tmp.path()).await;
+    let sa = a.running.as_ref().unwrap().state.clone();
+    let (release, held) = tokio::sync::oneshot::channel::<()>();
+    let (started_tx, started) = tokio::sync::oneshot::channel::<()>();
+    let long = tokio::spawn(async move {
+        cloud_core::jobs::exclusive(&sa, "test_job", async move {
+            let _ = started_tx.send(());
+            let _ = held.await;
+            "a ran"
+        })
+        .await
+        .unwrap()
+    });
+    started.await.unwrap();
+    let on_b = cloud_core::jobs::exclusive(&b.state, "test_job", async { "b ran" })
+        .await
+        .unwrap();
+    assert_eq!(on_b, None, "b must skip while a runs it");
+    // Another job is not held up.
+    let other = cloud_core::jobs::exclusive(&b.state, "other_job", async { "b ran" })
+        .await
+        .unwrap();
+    assert_eq!(other, Some("b ran"));
+    release.send(()).unwrap();
+    assert_eq!(long.await.unwrap(), Some("a ran"));
+    let after = cloud_core::jobs::exclusive(&b.state, "test_job", async { "b ran" })
+        .await
+        .unwrap();
+    assert_eq!(after, Some("b ran"), "free again once a finished");
+    b.stop().await;
+    a.stop().await;
 }
