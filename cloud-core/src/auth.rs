@@ -297,7 +297,7 @@ pub fn provision_code_hash(code: &str) -> String {
     token_hash(&norm)
 }
 
-pub use cloud_rules::throttle::{LoginKeys, Throttle, ThrottleVerdict, TRUST_MS};
+pub use cloud_rules::throttle::{KeyState, LoginKeys, Throttle, ThrottleVerdict, TRUST_MS};
 
 #[cfg(test)]
 mod tests {

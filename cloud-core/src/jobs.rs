@@ -44,14 +44,19 @@ pub fn jobs() -> Vec<Job> {
             },
         },
         Job {
-            name: "box_request_replay_marks",
+            name: "expired_replay_marks_and_throttle_keys",
             every: Duration::from_secs(60),
             run: |st, now| {
                 Box::pin(async move {
-                    crate::replay::forget_expired(&st, now)
+                    let marks = crate::replay::forget_expired(&st, now)
                         .await
-                        .map(|n| format!("{n} expired marks removed"))
-                        .map_err(|e| e.to_string())
+                        .map_err(|e| e.to_string())?;
+                    let keys = crate::throttles::forget_expired(&st, now)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    Ok(format!(
+                        "{marks} replay marks and {keys} throttle keys expired"
+                    ))
                 })
             },
         },

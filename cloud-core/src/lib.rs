@@ -34,6 +34,7 @@ pub mod rooms;
 pub mod scope;
 pub mod server;
 pub mod state;
+pub mod throttles;
 
 use std::net::SocketAddr;
 
@@ -139,7 +140,7 @@ pub async fn open_keys(db: &db::Db, cfg: &config::CloudConfig) -> Result<keys::K
 
 /// SQLite is served by one process: an exclusive lock on `<file>.serve.lock`, held while the
 /// process serves. `None` for PostgreSQL (replicas share it) and for an in-memory database.
-fn sqlite_serve_lock(url: &str) -> Result<Option<std::fs::File>, StartError> {
+async fn sqlite_serve_lock(url: &str) -> Result<Option<std::fs::File>, StartError> {
     let Some(rest) = url.strip_prefix("sqlite:") else {
         return Ok(None);
     };
@@ -158,15 +159,27 @@ fn sqlite_serve_lock(url: &str) -> Result<Option<std::fs::File>, StartError> {
             path: lock_path.clone(),
             source,
         })?;
-    match f.try_lock() {
-        Ok(()) => Ok(Some(f)),
-        Err(std::fs::TryLockError::WouldBlock) => Err(StartError::SqliteInUse {
-            path: path.to_string(),
-        }),
-        Err(std::fs::TryLockError::Error(source)) => Err(StartError::SqliteLock {
-            path: lock_path,
-            source,
-        }),
+    // A holder that is going away (a process just killed, a child forked by this one between
+    // its fork and its exec) lets go within moments; a serving process never does.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    loop {
+        match f.try_lock() {
+            Ok(()) => return Ok(Some(f)),
+            Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(StartError::SqliteInUse {
+                    path: path.to_string(),
+                })
+            }
+            Err(std::fs::TryLockError::Error(source)) => {
+                return Err(StartError::SqliteLock {
+                    path: lock_path,
+                    source,
+                })
+            }
+        }
     }
 }
 
@@ -182,7 +195,7 @@ pub async fn start_layered(
     wrap: impl FnOnce(axum::Router) -> axum::Router,
 ) -> Result<Running, StartError> {
     // Before anything is written: a second process on the same SQLite file is refused.
-    let serve_lock = sqlite_serve_lock(&cfg.database_url)?;
+    let serve_lock = sqlite_serve_lock(&cfg.database_url).await?;
     let db = db::Db::connect(&cfg.database_url).await?;
     let keys = open_keys(&db, &cfg).await?;
     let listener = tokio::net::TcpListener::bind(cfg.listen)

@@ -252,3 +252,51 @@ async fn a_job_runs_on_one_replica_at_a_time() {
     b.stop().await;
     a.stop().await;
 }
+
+/// Wrong passwords for one name, spread over two replicas, are counted as one process would:
+/// after the limit (5 in the test config) every replica refuses, the right password too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_login_throttle_holds_across_replicas() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_db, mut a, b) = two_replicas(tmp.path()).await;
+    let bases = [a.base.clone(), format!("http://{}", b.addr)];
+    let mut answers = Vec::new();
+    for i in 0..9 {
+        let (s, _) = Api::new(&bases[i % 2])
+            .post(
+                "/v1/auth/login",
+                &serde_json::json!({"username": "admin", "password": "wrong-password-here"}),
+            )
+            .await;
+        answers.push(s);
+    }
+    assert_eq!(
+        answers,
+        [401, 401, 401, 401, 401, 429, 429, 429, 429],
+        "{answers:?}"
+    );
+    for base in &bases {
+        let (s, _) = Api::new(base)
+            .post(
+                "/v1/auth/login",
+                &serde_json::json!({"username": "admin", "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(s, 429, "locked on every replica, the right password too");
+    }
+    let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM throttle_keys")
+        .fetch_one(&b.state.db.pool)
+        .await
+        .unwrap();
+    assert!(kept >= 3, "{kept}");
+    // Expired windows are forgotten by the job; live ones are not.
+    let now = tests::cloud::wall_ms();
+    assert_eq!(
+        cloud_core::throttles::forget_expired(&b.state, now)
+            .await
+            .unwrap(),
+        0
+    );
+    b.stop().await;
+    a.stop().await;
+}

@@ -93,6 +93,15 @@ pub enum ThrottleVerdict {
     },
 }
 
+/// One key's state, for keeping it outside the process (a database that replicas share): the
+/// start and count of its current window, and when the key was last trusted. Load the keys an
+/// attempt touches with [`Throttle::set_key_state`], decide, and store [`Throttle::key_state`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KeyState {
+    pub window: Option<(i64, u32)>,
+    pub trusted_at: Option<i64>,
+}
+
 impl Throttle {
     pub fn new(max_failures: u32, window_ms: i64) -> Throttle {
         Throttle {
@@ -152,6 +161,44 @@ impl Throttle {
         }
     }
 
+    /// The state of `key` (see [`KeyState`]).
+    pub fn key_state(&self, key: &str) -> KeyState {
+        KeyState {
+            window: self.entries.get(key).copied(),
+            trusted_at: self.trusted.get(key).copied(),
+        }
+    }
+
+    /// Put `key`'s state as it was kept elsewhere.
+    pub fn set_key_state(&mut self, key: &str, s: KeyState) {
+        match s.window {
+            Some(w) => {
+                self.entries.insert(key.to_string(), w);
+            }
+            None => {
+                self.entries.remove(key);
+            }
+        }
+        match s.trusted_at {
+            Some(at) => {
+                self.trusted.insert(key.to_string(), at);
+            }
+            None => {
+                self.trusted.remove(key);
+            }
+        }
+    }
+
+    /// A throttle with the same limits and no state (to load kept keys into).
+    pub fn empty_like(&self) -> Throttle {
+        Throttle::new(self.max_failures, self.window_ms)
+    }
+
+    /// The window length (for expiring kept states).
+    pub fn window_ms(&self) -> i64 {
+        self.window_ms
+    }
+
     pub fn is_trusted(&self, key: &str, now_ms: i64) -> bool {
         self.trusted
             .get(key)
@@ -163,6 +210,42 @@ impl Throttle {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// What replicas do: load the touched keys into a fresh throttle, decide, store them back.
+    /// The verdicts must be those of one throttle that kept everything.
+    #[test]
+    fn a_throttle_kept_outside_decides_as_one_kept_inside() {
+        let names = ["ann", "bob"];
+        let addrs = ["10.0.0.1", "10.0.0.2", "10.0.0.3"];
+        let mut inside = Throttle::new(3, 10_000);
+        let mut kept: HashMap<String, KeyState> = HashMap::new();
+        let mut now = 0i64;
+        for step in 0..400u32 {
+            now += i64::from(step % 7) * 97;
+            let keys = LoginKeys::new(names[(step % 2) as usize], addrs[(step % 3) as usize]);
+            let ok = step % 11 == 0;
+            let mut outside = Throttle::new(3, 10_000);
+            for k in [&keys.pair, &keys.address, &keys.name] {
+                outside.set_key_state(k, kept.get(k).copied().unwrap_or_default());
+            }
+            let a = keys.check(&inside, now);
+            let b = keys.check(&outside, now);
+            assert_eq!(a, b, "step {step}");
+            if a == ThrottleVerdict::Allowed {
+                for t in [&mut inside, &mut outside] {
+                    keys.count(t, now);
+                    if ok {
+                        keys.succeeded(t, now);
+                    } else {
+                        keys.failed(t, now);
+                    }
+                }
+            }
+            for k in [&keys.pair, &keys.address, &keys.name] {
+                kept.insert(k.clone(), outside.key_state(k));
+            }
+        }
+    }
 
     #[test]
     fn throttle_refuses_after_the_limit_and_forgets_after_the_window() {

@@ -15,6 +15,7 @@ use crate::db::RowExt;
 use crate::error::{phone, text, ApiError, ApiResult, Body, Q};
 use crate::policy::{Account, Caller, Role};
 use crate::state::AppState;
+use crate::throttles::{self, Which};
 use crate::{new_id, now_ms};
 
 // ---- API types (v1) --------------------------------------------------------------------------
@@ -181,12 +182,21 @@ async fn open_session(
 ) -> ApiResult<(String, i64, AccountV1)> {
     let now = now_ms();
     let keys = auth::LoginKeys::new(&b.username, &peer.ip().to_string());
-    {
-        let mut t = st.throttle.lock().unwrap_or_else(|p| p.into_inner());
-        if let ThrottleVerdict::Refused { retry_after_ms } = keys.check(&t, now) {
-            return Err(too_many(retry_after_ms, "too many failed logins"));
+    let touched = [
+        keys.pair.as_str(),
+        keys.address.as_str(),
+        keys.name.as_str(),
+    ];
+    let verdict = throttles::run(st, Which::Login, &touched, |t| {
+        let v = keys.check(t, now);
+        if v == ThrottleVerdict::Allowed {
+            keys.count(t, now);
         }
-        keys.count(&mut t, now);
+        v
+    })
+    .await?;
+    if let ThrottleVerdict::Refused { retry_after_ms } = verdict {
+        return Err(too_many(retry_after_ms, "too many failed logins"));
     }
     let row = sqlx::query(
         "SELECT id, password_hash, role, community_id, person_id, enabled FROM accounts \
@@ -206,19 +216,13 @@ async fn open_session(
         None => false,
     };
     let Some(row) = row.filter(|_| ok && enabled) else {
-        keys.failed(
-            &mut st.throttle.lock().unwrap_or_else(|p| p.into_inner()),
-            now,
-        );
+        throttles::run(st, Which::Login, &touched, |t| keys.failed(t, now)).await?;
         tracing::info!(peer = %peer.ip(), "login refused");
         return Err(ApiError::unauthenticated(
             "user name or password is wrong, or the account is disabled",
         ));
     };
-    keys.succeeded(
-        &mut st.throttle.lock().unwrap_or_else(|p| p.into_inner()),
-        now,
-    );
+    throttles::run(st, Which::Login, &touched, |t| keys.succeeded(t, now)).await?;
     let (token, hash) = auth::new_token();
     let expires = now + (st.cfg.session_ttl_seconds * 1000) as i64;
     let account_id = row.text("id")?;
@@ -436,14 +440,20 @@ pub async fn signup(
     let now = now_ms();
     {
         let key = format!("signup:{}", peer.ip());
-        let mut t = st.signups.lock().unwrap_or_else(|p| p.into_inner());
-        if let ThrottleVerdict::Refused { retry_after_ms } = t.check(&key, now) {
+        let verdict = throttles::run(&st, Which::Signup, &[&key], |t| {
+            let v = t.check(&key, now);
+            if v == ThrottleVerdict::Allowed {
+                t.failure(&key, now);
+            }
+            v
+        })
+        .await?;
+        if let ThrottleVerdict::Refused { retry_after_ms } = verdict {
             return Err(too_many(
                 retry_after_ms,
                 "too many sign-ups from this address",
             ));
         }
-        t.failure(&key, now);
     }
     let accepted = || {
         Created(SignupV1::Accepted(SignupAcceptedV1 {

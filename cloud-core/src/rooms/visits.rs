@@ -157,9 +157,17 @@ pub async fn request_visit(
     }
     // Every request counts, found or not: the route cannot be used to probe phones in bulk.
     {
-        let mut t = st.visit_requests.lock().unwrap_or_else(|p| p.into_inner());
         let key = format!("visit:{visitor}");
-        if let crate::auth::ThrottleVerdict::Refused { retry_after_ms } = t.check(&key, now) {
+        let verdict =
+            crate::throttles::run(&st, crate::throttles::Which::VisitRequest, &[&key], |t| {
+                let v = t.check(&key, now);
+                if v == crate::auth::ThrottleVerdict::Allowed {
+                    t.failure(&key, now);
+                }
+                v
+            })
+            .await?;
+        if let crate::auth::ThrottleVerdict::Refused { retry_after_ms } = verdict {
             return Err(ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "too_many_attempts",
@@ -170,7 +178,6 @@ pub async fn request_visit(
                 ),
             ));
         }
-        t.failure(&key, now);
     }
     let mut tx = st.db.pool.begin().await?;
     let host = sqlx::query(
