@@ -212,7 +212,13 @@ pub async fn start_layered(
     let state = server::AppState::new(db, cfg, keys, objects);
     let app = wrap(server::router(state.clone()));
     let (stop, mut stopped) = tokio::sync::watch::channel(false);
-    let jobs = jobs::start(&state, &stop);
+    let mut jobs = jobs::start(&state, &stop);
+    // PostgreSQL: wake one-taps and long-polls waiting here for other replicas' commands.
+    jobs.extend(
+        state
+            .hub
+            .listen(state.cfg.database_url.clone(), stop.subscribe()),
+    );
     let feed = state.feed.clone();
     let task = tokio::spawn(async move {
         axum::serve(

@@ -51,6 +51,10 @@ impl AppState {
             (cfg.signup_window_seconds * 1000) as i64,
         );
         let visit_requests = Throttle::new(cfg.visit_requests_per_day, 86_400_000);
+        let hub = match db.engine {
+            crate::db::Engine::Postgres => CommandHub::shared(db.pool.clone()),
+            crate::db::Engine::Sqlite => CommandHub::local(),
+        };
         AppState {
             db,
             objects,
@@ -60,7 +64,7 @@ impl AppState {
             signups: Arc::new(Mutex::new(signups)),
             visit_requests: Arc::new(Mutex::new(visit_requests)),
             replay: Arc::default(),
-            hub: Arc::new(CommandHub::default()),
+            hub: Arc::new(hub),
             categories: Arc::default(),
             feed: Arc::default(),
         }

@@ -4,9 +4,12 @@
 //! instead of sealing and signing with keys the rest of the deployment lacks. Migrations run
 //! once when replicas start together; a second process on one SQLite file is refused. Shared
 //! state lives in the database: a box request captured and replayed to another replica is
-//! refused; a scheduled job runs on one replica at a time.
+//! refused; a scheduled job runs on one replica at a time; wrong passwords spread over replicas
+//! are counted together. One-taps meet their box's long-poll on whichever replica holds it.
 
-use tests::cloud::{build_community, Api, Engine, InProcess, SignedBox, TestDb, PASSWORD};
+use tests::cloud::{
+    build_community, resident_user, Api, Engine, InProcess, SignedBox, TestDb, PASSWORD,
+};
 use tests::on_both;
 
 async fn start_err(cfg: cloud_core::config::CloudConfig) -> String {
@@ -296,6 +299,104 @@ async fn the_login_throttle_holds_across_replicas() {
             .await
             .unwrap(),
         0
+    );
+    b.stop().await;
+    a.stop().await;
+}
+
+/// A box long-polls one replica while the resident taps on another: every one-tap opens (none
+/// "box_offline", none "timeout"), each command is delivered once, and both replicas see the
+/// box online. The box answers on a third hand: its outcome goes to either replica.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_taps_meet_their_box_across_replicas() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_db, mut a, b) = two_replicas(tmp.path()).await;
+    let bases = [a.base.clone(), format!("http://{}", b.addr)];
+    let admin = Api::login(&a.base, "admin", PASSWORD).await;
+    let c = build_community(&admin, "alpha", "13800000001", 31.2, 121.4).await;
+    let bx = SignedBox::provision(&a.base, &c.code, 11).await;
+    let resident = resident_user(&a.base, &c).await;
+    // The box: long-polls replica b, answers every command "opened", the outcome alternately
+    // to a and b; counts the commands it was given.
+    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+    let box_side = {
+        let bases = bases.clone();
+        let (box_id, key) = (bx.box_id.clone(), bx.key.clone());
+        tokio::spawn(async move {
+            let mut delivered = Vec::new();
+            let mut n = 0usize;
+            loop {
+                let poll = SignedBox {
+                    base: bases[1].clone(),
+                    box_id: box_id.clone(),
+                    key: key.clone(),
+                };
+                let (s, batch) = tokio::select! {
+                    r = poll.call("GET", "/v1/edge/commands?wait_ms=5000", Vec::new()) => r,
+                    _ = stop_rx.changed() => return delivered,
+                };
+                assert_eq!(s, 200, "{batch}");
+                for cmd in batch["commands"].as_array().unwrap() {
+                    use base64::Engine as _;
+                    let bytes = base64::engine::general_purpose::STANDARD
+                        .decode(cmd["payload"].as_str().unwrap())
+                        .unwrap();
+                    let payload: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+                    let id = payload["command_id"].as_str().unwrap().to_string();
+                    delivered.push(id.clone());
+                    n += 1;
+                    let to = SignedBox {
+                        base: bases[n % 2].clone(),
+                        box_id: box_id.clone(),
+                        key: key.clone(),
+                    };
+                    let body = serde_json::to_vec(&serde_json::json!(
+                        {"version": 1, "command_id": id, "opened": true, "reason": "resident"}))
+                    .unwrap();
+                    let (s, v) = to.call("POST", "/v1/edge/commands/outcome", body).await;
+                    assert_eq!(s, 204, "{v}");
+                }
+            }
+        })
+    };
+    // Both replicas see the box online (its poll is held by b).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let (s, list) = admin.get(&format!("/v1/communities/{}/boxes", c.id)).await;
+        assert_eq!(s, 200);
+        if list["items"][0]["online"] == true {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never online on a: {list}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // The resident taps on a (the box is on b), then on b.
+    let mut results = Vec::new();
+    for i in 0..10 {
+        let mut app = Api::new(&bases[i % 2]);
+        app.token = resident.token.clone();
+        let (s, r) = app
+            .post(
+                "/v1/app/onetap",
+                &serde_json::json!({"lat": c.lat, "lon": c.lon}),
+            )
+            .await;
+        assert_eq!(s, 200, "{r}");
+        results.push(r["result"].as_str().unwrap().to_string());
+    }
+    stop_tx.send(true).unwrap();
+    let delivered = box_side.await.unwrap();
+    assert_eq!(results, vec!["opened"; 10], "{results:?}");
+    let mut unique = delivered.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(
+        (delivered.len(), unique.len()),
+        (10, 10),
+        "each command delivered once"
     );
     b.stop().await;
     a.stop().await;

@@ -737,6 +737,6 @@ pub async fn command_outcome(
     if n == 0 {
         return Err(ApiError::not_found("command"));
     }
-    st.hub.complete(o);
+    st.hub.complete(o).await;
     Ok(NoContent)
 }

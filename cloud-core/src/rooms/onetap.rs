@@ -149,7 +149,7 @@ pub async fn one_tap(
         command_id,
         message: message.to_string(),
     };
-    if !st.hub.is_online(&door.box_id, now) {
+    if !st.hub.is_online(&door.box_id, now).await? {
         record("box_offline").await?;
         return Ok(Json(OneTapV1::BoxOffline(unanswered(
             "the door's box is not connected; try the gate's other ways in",
@@ -166,10 +166,13 @@ pub async fn one_tap(
         expires_at_ms: now + st.cfg.command_ttl_ms as i64,
     };
     let signed = SignedCommand::sign(&cmd, &st.keys.onetap);
-    let rx = st.hub.push(&door.box_id, command_id, signed);
+    let rx = st
+        .hub
+        .push(&door.box_id, command_id, signed, cmd.expires_at_ms)
+        .await?;
     let timeout = std::time::Duration::from_millis(st.cfg.onetap_timeout_ms);
-    let v = match tokio::time::timeout(timeout, rx).await {
-        Ok(Ok(outcome)) => {
+    let v = match st.hub.outcome(command_id, rx, timeout).await {
+        Some(outcome) => {
             let answered = TapAnsweredV1 {
                 door_id: door.id.clone(),
                 door: door.name.clone(),
@@ -183,8 +186,7 @@ pub async fn one_tap(
                 OneTapV1::Denied(answered)
             }
         }
-        _ => {
-            st.hub.abandon(command_id);
+        None => {
             sqlx::query("UPDATE commands SET outcome = 'timeout', finished_at_ms = $1 WHERE id = $2 AND outcome IS NULL")
                 .bind(now_ms())
                 .bind(command_id.to_string())

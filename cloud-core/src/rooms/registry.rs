@@ -1001,12 +1001,17 @@ pub async fn list_boxes(
     .bind(&cid)
     .fetch_all(&st.db.pool)
     .await?;
+    let ids = rows
+        .iter()
+        .map(|r| r.text("id"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let online = st.hub.online_among(&ids, now).await?;
     let items = rows
         .iter()
         .map(|r| {
             let id = r.text("id")?;
             Ok(BoxV1 {
-                online: st.hub.is_online(&id, now),
+                online: online.contains(&id),
                 id,
                 name: r.text("name")?,
                 estate_id: r.text("estate_id")?,
@@ -1030,13 +1035,13 @@ pub(crate) async fn box_counts(st: &AppState, cid: &str, now: i64) -> ApiResult<
     .bind(cid)
     .fetch_all(&st.db.pool)
     .await?;
-    let mut offline = 0;
-    for r in &rows {
-        if !st.hub.is_online(&r.text("id")?, now) {
-            offline += 1;
-        }
-    }
-    Ok((rows.len() as i64, offline))
+    let ids = rows
+        .iter()
+        .map(|r| r.text("id"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let online = st.hub.online_among(&ids, now).await?;
+    let offline = ids.iter().filter(|id| !online.contains(*id)).count();
+    Ok((rows.len() as i64, offline as i64))
 }
 
 pub async fn revoke_box(
