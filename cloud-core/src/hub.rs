@@ -8,7 +8,7 @@
 //! any of them: the signed command is kept with its `commands` row and claimed by the box's
 //! long-poll on whichever replica holds it (`UPDATE … RETURNING`, so exactly once); a box's
 //! presence is a row (`box_presence`) with an expiry; `NOTIFY edge_commands` / `edge_outcomes`
-//! only wake the replica that waits ([`CommandHub::listen`]), and a slow re-check covers a
+//! only wake the replica that waits (`listen`), and a slow re-check covers a
 //! notification lost while a listener reconnects.
 
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -27,8 +27,8 @@ const ONLINE_GRACE_MS: i64 = 3_000;
 /// PostgreSQL: how often a waiting poll or one-tap looks in the table without a notification.
 const RECHECK_POLL: Duration = Duration::from_secs(5);
 const RECHECK_OUTCOME: Duration = Duration::from_millis(1_000);
-const CHANNEL_COMMANDS: &str = "edge_commands";
-const CHANNEL_OUTCOMES: &str = "edge_outcomes";
+pub(crate) const CHANNEL_COMMANDS: &str = "edge_commands";
+pub(crate) const CHANNEL_OUTCOMES: &str = "edge_outcomes";
 
 #[derive(Default)]
 pub struct CommandHub {
@@ -212,7 +212,8 @@ impl CommandHub {
         self.complete_here(outcome)
     }
 
-    fn complete_here(&self, outcome: CommandOutcomeV1) -> bool {
+    /// Hand an outcome to the request waiting here for it (from the listener, or the report).
+    pub(crate) fn complete_here(&self, outcome: CommandOutcomeV1) -> bool {
         let tx = self.lock().waiting.remove(&outcome.command_id);
         match tx {
             Some(tx) => tx.send(outcome).is_ok(),
@@ -220,7 +221,8 @@ impl CommandHub {
         }
     }
 
-    fn wake_box(&self, box_id: &str) {
+    /// Wake a long-poll of `box_id` held here (a command was queued on another replica).
+    pub(crate) fn wake_box(&self, box_id: &str) {
         if let Some(slot) = self.lock().boxes.get(box_id) {
             slot.notify.notify_one();
         }
@@ -276,56 +278,6 @@ impl CommandHub {
             };
             let _ = tokio::time::timeout(step, notify.notified()).await;
         }
-    }
-
-    /// PostgreSQL: listen for the other replicas' commands and outcomes and wake whoever waits
-    /// here, until `stop`. Reconnects after a lost connection (the re-checks cover the gap).
-    pub fn listen(
-        self: &Arc<Self>,
-        url: String,
-        mut stop: tokio::sync::watch::Receiver<bool>,
-    ) -> Option<tokio::task::JoinHandle<()>> {
-        self.shared.as_ref()?;
-        let hub = self.clone();
-        Some(tokio::spawn(async move {
-            loop {
-                let mut listener = match sqlx::postgres::PgListener::connect(&url).await {
-                    Ok(l) => l,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "command listener cannot connect; retrying");
-                        tokio::select! {
-                            _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
-                            _ = stop.changed() => return,
-                        }
-                    }
-                };
-                if let Err(e) = listener
-                    .listen_all([CHANNEL_COMMANDS, CHANNEL_OUTCOMES])
-                    .await
-                {
-                    tracing::warn!(error = %e, "command listener cannot listen; retrying");
-                    continue;
-                }
-                loop {
-                    let n = tokio::select! {
-                        n = listener.recv() => n,
-                        _ = stop.changed() => return,
-                    };
-                    match n {
-                        Ok(n) if n.channel() == CHANNEL_COMMANDS => hub.wake_box(n.payload()),
-                        Ok(n) => {
-                            if let Ok(o) = serde_json::from_str::<CommandOutcomeV1>(n.payload()) {
-                                hub.complete_here(o);
-                            }
-                        }
-                        Err(e) => {
-                            tracing::warn!(error = %e, "command listener lost its connection; reconnecting");
-                            break;
-                        }
-                    }
-                }
-            }
-        }))
     }
 }
 

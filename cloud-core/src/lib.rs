@@ -26,6 +26,7 @@ pub mod feed;
 pub mod hub;
 pub mod jobs;
 pub mod keys;
+pub mod listen;
 pub mod objects;
 pub mod paging;
 pub mod public;
@@ -213,12 +214,8 @@ pub async fn start_layered(
     let app = wrap(server::router(state.clone()));
     let (stop, mut stopped) = tokio::sync::watch::channel(false);
     let mut jobs = jobs::start(&state, &stop);
-    // PostgreSQL: wake one-taps and long-polls waiting here for other replicas' commands.
-    jobs.extend(
-        state
-            .hub
-            .listen(state.cfg.database_url.clone(), stop.subscribe()),
-    );
+    // PostgreSQL: other replicas' commands, outcomes and console changes reach this one.
+    jobs.extend(listen::start(&state, stop.subscribe()));
     let feed = state.feed.clone();
     let task = tokio::spawn(async move {
         axum::serve(

@@ -51,9 +51,12 @@ impl AppState {
             (cfg.signup_window_seconds * 1000) as i64,
         );
         let visit_requests = Throttle::new(cfg.visit_requests_per_day, 86_400_000);
-        let hub = match db.engine {
-            crate::db::Engine::Postgres => CommandHub::shared(db.pool.clone()),
-            crate::db::Engine::Sqlite => CommandHub::local(),
+        let (hub, feed) = match db.engine {
+            crate::db::Engine::Postgres => (
+                CommandHub::shared(db.pool.clone()),
+                crate::feed::Feed::shared(db.pool.clone()),
+            ),
+            crate::db::Engine::Sqlite => (CommandHub::local(), crate::feed::Feed::default()),
         };
         AppState {
             db,
@@ -66,7 +69,7 @@ impl AppState {
             replay: Arc::default(),
             hub: Arc::new(hub),
             categories: Arc::default(),
-            feed: Arc::default(),
+            feed: Arc::new(feed),
         }
     }
 }

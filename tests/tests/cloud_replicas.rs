@@ -401,3 +401,72 @@ async fn one_taps_meet_their_box_across_replicas() {
     b.stop().await;
     a.stop().await;
 }
+
+/// Read a server-sent event stream until `want` appears; what was read.
+async fn read_until(stream: &mut reqwest::Response, want: &str) -> String {
+    let mut seen = String::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !seen.contains(want) {
+        let chunk = tokio::time::timeout_at(deadline, stream.chunk())
+            .await
+            .unwrap_or_else(|_| panic!("no `{want}` on the stream: {seen}"))
+            .unwrap()
+            .expect("the stream ended");
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    seen
+}
+
+/// A console connected to one replica hears of an alarm a box reported to another.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_console_on_any_replica_hears_every_alarm() {
+    use edge_sync::sync::{AlarmV1, UplinkBatchV1, UplinkRecordV1};
+    let tmp = tempfile::tempdir().unwrap();
+    let (_db, mut a, b) = two_replicas(tmp.path()).await;
+    let b_base = format!("http://{}", b.addr);
+    let admin = Api::login(&a.base, "admin", PASSWORD).await;
+    let c = build_community(&admin, "alpha", "13800000001", 31.2, 121.4).await;
+    let bx = SignedBox::provision(&a.base, &c.code, 13).await;
+    // The console's stream, on b.
+    let mut stream = reqwest::Client::new()
+        .get(format!("{b_base}/v1/communities/{}/alarms/feed", c.id))
+        .bearer_auth(admin.token.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), 200);
+    read_until(&mut stream, "ready").await;
+    // The box reports a smoke alarm to a.
+    let batch = UplinkBatchV1 {
+        version: 1,
+        records: vec![UplinkRecordV1::Alarm(AlarmV1 {
+            id: uuid::Uuid::now_v7(),
+            at_ms: tests::cloud::wall_ms(),
+            source: "east".into(),
+            kind: "forced_open".into(),
+            severity: "critical".into(),
+            state: "raised".into(),
+            detail: String::new(),
+        })],
+    };
+    let (s, v) = bx
+        .call(
+            "POST",
+            "/v1/edge/sync/up",
+            serde_json::to_vec(&batch).unwrap(),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let (_, alarms) = admin.get(&format!("/v1/communities/{}/alarms", c.id)).await;
+    let alarm_id = alarms["items"][0]["id"]
+        .as_str()
+        .expect("the alarm is listed")
+        .to_string();
+    let seen = read_until(&mut stream, "changed").await;
+    assert!(
+        seen.contains(&alarm_id),
+        "b's console hears the alarm a stored: {seen}"
+    );
+    b.stop().await;
+    a.stop().await;
+}
