@@ -95,7 +95,7 @@ impl Feed {
     }
 
     /// A change another replica published (from the listener); our own are skipped.
-    pub(crate) fn from_replica(&self, payload: &str) {
+    pub(crate) fn heard_from_replica(&self, payload: &str) {
         let Ok(r) = serde_json::from_str::<Remote>(payload) else {
             return;
         };

@@ -59,7 +59,7 @@ pub fn start(
                                 st.hub.complete_here(o);
                             }
                         }
-                        CHANNEL_ALARMS => st.feed.from_replica(n.payload()),
+                        CHANNEL_ALARMS => st.feed.heard_from_replica(n.payload()),
                         _ => {}
                     },
                     Err(e) => {
