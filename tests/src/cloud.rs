@@ -153,29 +153,47 @@ pub struct CloudProc {
 
 impl CloudProc {
     pub async fn start(dir: &Path, db_url: &str) -> CloudProc {
+        Self::start_with(dir, db_url, "", true, &[]).await
+    }
+
+    /// [`start`](Self::start) with more config text (`extra`, appended), the admin made only
+    /// when `admin` (a second replica of the same database must not make it again), and more
+    /// environment.
+    pub async fn start_with(
+        dir: &Path,
+        db_url: &str,
+        extra: &str,
+        admin: bool,
+        env: &[(&str, &str)],
+    ) -> CloudProc {
         let port = crate::free_port();
         let cfg = dir.join("cloud.toml");
         std::fs::write(
             &cfg,
-            cloud_config(dir, db_url, &format!("127.0.0.1:{port}")),
+            cloud_config(dir, db_url, &format!("127.0.0.1:{port}")) + extra,
         )
         .unwrap();
         let cfg_s = cfg.display().to_string();
         let bin = workspace_bin("cloud-core");
-        let out = std::process::Command::new(&bin)
-            .args(["create-admin", "--config", &cfg_s, "--username", "admin"])
-            .env("CLOUD_ADMIN_PASSWORD", PASSWORD)
-            .output()
-            .expect("run cloud-core create-admin");
-        assert!(
-            out.status.success(),
-            "create-admin failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        if admin {
+            let out = std::process::Command::new(&bin)
+                .args(["create-admin", "--config", &cfg_s, "--username", "admin"])
+                .env("CLOUD_ADMIN_PASSWORD", PASSWORD)
+                .envs(env.iter().copied())
+                .output()
+                .expect("run cloud-core create-admin");
+            assert!(
+                out.status.success(),
+                "create-admin failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let mut all_env = vec![("RUST_LOG", "info,sqlx=warn")];
+        all_env.extend_from_slice(env);
         let mut proc = Proc::spawn(
             bin,
             &["run", "--config", &cfg_s],
-            &[("RUST_LOG", "info,sqlx=warn")],
+            &all_env,
             dir.join("cloud.log"),
         );
         let base = format!("http://127.0.0.1:{port}");
@@ -895,4 +913,30 @@ pub fn tiny_png() -> Vec<u8> {
     img.write_to(&mut out, image::ImageFormat::Png)
         .expect("PNG encodes");
     out.into_inner()
+}
+
+/// Every pass id the community's staff can page through.
+pub async fn cloud_pass_ids(staff: &Api, community: &str) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut next: Option<String> = None;
+    loop {
+        let q = next.as_ref().map_or("?limit=500".to_string(), |n| {
+            format!("?limit=500&before={n}")
+        });
+        let (s, page) = staff
+            .get(&format!("/v1/communities/{community}/passes{q}"))
+            .await;
+        assert_eq!(s, 200, "{page}");
+        ids.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["id"].as_str().unwrap().to_string()),
+        );
+        match page["next"].as_str() {
+            Some(n) => next = Some(n.to_string()),
+            None => return ids,
+        }
+    }
 }

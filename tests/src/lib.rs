@@ -593,6 +593,7 @@ impl Drop for PtyPair {
 pub mod cloud;
 pub mod contract_check;
 pub mod powercut;
+pub mod s3;
 
 // ---- PostgreSQL and the project's own binaries ------------------------------------------------
 

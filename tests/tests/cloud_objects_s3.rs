@@ -7,11 +7,10 @@
 //! URLs, path-style addressing, status codes); the signing itself is rusty-s3's, tested there
 //! against AWS's published examples.
 
-use std::time::Duration;
-
 use cloud_core::config::{ObjectStoreKind, S3Config, S3UrlStyle, Secret};
 use tests::cloud::{build_community, Api, Engine, InProcess, TestDb, PASSWORD};
-use tests::{free_port, python, run_python, wait_http_ok, Proc};
+use tests::free_port;
+use tests::s3::{boto3, moto, moto_up};
 
 const BUCKET: &str = "case-files";
 const PDF: &str = "application/pdf";
@@ -27,43 +26,6 @@ fn s3_config(port: u16, bucket: &str) -> S3Config {
         timeout_seconds: 30,
         secret_access_key: Secret("cloud-test-secret".into()),
     }
-}
-
-/// boto3 against the moto server: `script` runs with `s3` (a client) and `sys.argv` bound.
-fn boto3(port: u16, script: &str, args: &[&str]) -> String {
-    let prog = format!(
-        "import sys, boto3\n\
-         s3 = boto3.client('s3', endpoint_url='http://127.0.0.1:{port}', region_name='us-east-1',\n\
-                           aws_access_key_id='AKIDREADER', aws_secret_access_key='reader-secret')\n\
-         {script}\n"
-    );
-    let out = run_python(
-        "boto3 (run tests/setup.sh for moto[server])",
-        ["-c", &prog].into_iter().chain(args.iter().copied()),
-    );
-    String::from_utf8_lossy(&out).trim().to_string()
-}
-
-/// Start moto's S3 server on `port` and wait until it answers.
-async fn moto(port: u16, log: std::path::PathBuf) -> Proc {
-    let port_s = port.to_string();
-    let mut moto = Proc::spawn(
-        python(),
-        &["-m", "moto.server", "-H", "127.0.0.1", "-p", &port_s],
-        &[],
-        log,
-    );
-    moto_up(port, &mut moto).await;
-    moto
-}
-
-async fn moto_up(port: u16, moto: &mut Proc) {
-    wait_http_ok(
-        &format!("http://127.0.0.1:{port}/moto-api/"),
-        moto,
-        Duration::from_secs(60),
-    )
-    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

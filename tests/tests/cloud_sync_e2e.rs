@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 use tests::cloud::{
-    app_user, build_community, resident_user, Api, CloudProc, Engine, LinkedBox, TestDb, PASSWORD,
+    app_user, build_community, cloud_pass_ids, resident_user, Api, CloudProc, Engine, LinkedBox,
+    TestDb, PASSWORD,
 };
 use tests::ModbusPeer;
 
@@ -16,32 +17,6 @@ use tests::on_both;
 
 fn now_ms() -> i64 {
     edge_daemon::os_clock::wall_ms()
-}
-
-/// Every pass id the community's staff can page through.
-async fn cloud_pass_ids(staff: &Api, community: &str) -> Vec<String> {
-    let mut ids = Vec::new();
-    let mut next: Option<String> = None;
-    loop {
-        let q = next.as_ref().map_or("?limit=500".to_string(), |n| {
-            format!("?limit=500&before={n}")
-        });
-        let (s, page) = staff
-            .get(&format!("/v1/communities/{community}/passes{q}"))
-            .await;
-        assert_eq!(s, 200, "{page}");
-        ids.extend(
-            page["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|i| i["id"].as_str().unwrap().to_string()),
-        );
-        match page["next"].as_str() {
-            Some(n) => next = Some(n.to_string()),
-            None => return ids,
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------------------------

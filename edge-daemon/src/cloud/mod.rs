@@ -911,18 +911,39 @@ async fn run_command(c: &Client, gate: &GatekeeperHandle, cmd: edge_sync::Signed
         reason,
     };
     let body = serde_json::to_vec(&outcome).unwrap_or_default();
-    if let Err(e) = c
-        .call::<serde_json::Value>(
-            reqwest::Method::POST,
-            "/v1/edge/commands/outcome",
-            Some(body),
-            Duration::ZERO,
-        )
-        .await
-    {
-        tracing::warn!(error = %e, %command_id, "could not report a one-tap outcome (the pass log still goes up)");
+    // The resident's app waits for this report: a report lost on the way (a cloud replica dying
+    // under it) is sent again, on a new connection, while the app may still be waiting. A 4xx
+    // answer is final (e.g. 404: the cloud has the outcome already, or gave up on the command).
+    let mut wait = Duration::from_millis(100);
+    for attempt in 1..=OUTCOME_ATTEMPTS {
+        match c
+            .call::<serde_json::Value>(
+                reqwest::Method::POST,
+                "/v1/edge/commands/outcome",
+                Some(body.clone()),
+                Duration::ZERO,
+            )
+            .await
+        {
+            Ok(_) => return,
+            Err(LinkError::Status { status, .. }) if (400..500).contains(&status) => {
+                tracing::debug!(status, %command_id, "one-tap outcome not taken; not sent again");
+                return;
+            }
+            Err(e) if attempt < OUTCOME_ATTEMPTS => {
+                tracing::info!(error = %e, %command_id, attempt, "one-tap outcome not delivered; sending it again");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(2));
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, %command_id, "could not report a one-tap outcome (the pass log still goes up)");
+            }
+        }
     }
 }
+
+/// How often a one-tap outcome is sent before giving up (≈ 10 s in all, inside the app's wait).
+const OUTCOME_ATTEMPTS: u32 = 8;
 
 #[cfg(test)]
 mod tests {
