@@ -73,6 +73,14 @@ pub struct CloudConfig {
     pub visit_requests_per_day: u32,
     #[serde(default = "default_visit_pending_per_host")]
     pub visit_pending_per_host: u32,
+    /// Bearer token a Prometheus scraper presents to `GET /metrics` (at least 16 characters);
+    /// without one the metrics are off.
+    #[serde(default)]
+    pub metrics_token: Option<String>,
+    /// One log line per request (`target: access`: method, route template, status, duration;
+    /// never ids, queries or headers). `RUST_LOG_FORMAT=json` makes every log line JSON.
+    #[serde(default)]
+    pub access_log: bool,
     /// How many cloud-core processes serve this database behind one address (1: this one
     /// alone). More than one needs PostgreSQL and the S3 object store: a file one replica
     /// keeps on its own disk is not there for the others.
@@ -299,6 +307,13 @@ impl CloudConfig {
         }
         if cfg.visit_pending_per_host == 0 {
             return bad("visit_pending_per_host", "must be at least 1");
+        }
+        if cfg
+            .metrics_token
+            .as_ref()
+            .is_some_and(|t| t.trim().len() < 16)
+        {
+            return bad("metrics_token", "must be at least 16 characters");
         }
         if cfg.replicas == 0 {
             return bad("replicas", "must be at least 1");

@@ -37,6 +37,11 @@ pub enum DbError {
 }
 
 /// Migrations, applied in order, each once, each in its own transaction. Additive only.
+/// The newest migration this build carries.
+pub fn newest_migration() -> i64 {
+    MIGRATIONS.last().map_or(0, |m| m.0)
+}
+
 /// Why the keys' fingerprints were not accepted.
 #[derive(Debug)]
 pub enum FingerprintError {

@@ -27,6 +27,7 @@ pub mod hub;
 pub mod jobs;
 pub mod keys;
 pub mod listen;
+pub mod metrics;
 pub mod objects;
 pub mod paging;
 pub mod public;

@@ -17,6 +17,11 @@ pub const PUBLIC_ROUTES: &[PublicRoute] = &[
     },
     PublicRoute {
         method: "GET",
+        path: "/v1/ready",
+        reveals: "whether this replica can serve, and the schema version it runs on",
+    },
+    PublicRoute {
+        method: "GET",
         path: "/openapi.json",
         reveals: "the API's description: routes, rules and schemas; no data",
     },

@@ -66,6 +66,7 @@ pub fn routes() -> Vec<RouteSpec> {
     use Access::*;
     vec![
         r(Method::GET, "/v1/health", Public, "Liveness and database reachability", health),
+        r(Method::GET, "/v1/ready", Public, "Readiness: the database answers and carries every migration this build knows (503 otherwise)", ready),
         r(Method::GET, "/openapi.json", Public, "This API's OpenAPI 3.1 document", openapi),
         // accounts and sessions
         r(Method::POST, "/v1/auth/login", Public, "Log in with user name and password; returns a session token", accounts::login),
@@ -214,6 +215,12 @@ pub fn router(state: AppState) -> Router {
     let console_dir = state.cfg.console.dir.clone();
     router
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), guard))
+        // Outside the route table: the scraper's own token, not an account (see `metrics`).
+        .route("/metrics", axum::routing::get(crate::metrics::serve))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::metrics::observe,
+        ))
         .fallback(
             move |method: Method, uri: axum::http::Uri, headers: HeaderMap| {
                 crate::console::serve(console_dir.clone(), method, uri, headers)
@@ -471,6 +478,37 @@ async fn health(State(st): State<AppState>) -> ApiResult<Json<HealthV1>> {
         status: "ok",
         database: format!("{:?}", st.db.engine).to_lowercase(),
     }))
+}
+
+/// `GET /v1/ready`.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct ReadyV1 {
+    /// `ready`.
+    pub status: &'static str,
+    /// The newest migration applied, as this build knows it.
+    pub schema_version: i64,
+}
+
+/// Ready to serve: the database answers and its schema is the one this build expects (a
+/// replica started before a newer one migrated, or with the database away, says so with 503).
+async fn ready(State(st): State<AppState>) -> ApiResult<Json<ReadyV1>> {
+    let unavailable =
+        |why: String| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", why);
+    let newest: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM schema_migrations")
+        .fetch_one(&st.db.pool)
+        .await
+        .map_err(|e| unavailable(format!("the database does not answer: {e}")))?;
+    let known = crate::db::newest_migration();
+    match newest {
+        Some(v) if v == known => Ok(Json(ReadyV1 {
+            status: "ready",
+            schema_version: v,
+        })),
+        other => Err(unavailable(format!(
+            "the database's schema is at {}, this build expects {known}",
+            other.unwrap_or(0)
+        ))),
+    }
 }
 
 /// Built once (the route table and the types cannot change while the process runs).

@@ -33,6 +33,8 @@ pub struct AppState {
     pub categories: Arc<CategoryCache>,
     /// Changes pushed to open consoles (see `feed`).
     pub feed: Arc<crate::feed::Feed>,
+    /// This replica's Prometheus metrics (see `metrics`).
+    pub metrics: Arc<crate::metrics::CloudMetrics>,
 }
 
 impl AppState {
@@ -70,6 +72,7 @@ impl AppState {
             hub: Arc::new(hub),
             categories: Arc::default(),
             feed: Arc::new(feed),
+            metrics: Arc::default(),
         }
     }
 }

@@ -188,6 +188,45 @@ async fn store_group_commit() {
     );
 }
 
+/// The cost of the store's durability point: sled's own flush (which ends in
+/// `sync_file_range` and did not survive the power-cut simulation) against the same flush
+/// followed by fdatasync of sled's data file (what `Store::flush` does since), interleaved in one
+/// run on one store, one 200-byte record per point.
+fn store_durability_point() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("sled");
+    let db = sled::Config::new()
+        .path(&dir)
+        .mode(sled::Mode::HighThroughput)
+        .flush_every_ms(None)
+        .open()
+        .unwrap();
+    let file = std::fs::File::open(dir.join("db")).unwrap();
+    let value = vec![7u8; 200];
+    let (mut bare, mut synced) = (Vec::new(), Vec::new());
+    for i in 0u64..1_000 {
+        db.insert(i.to_be_bytes(), value.as_slice()).unwrap();
+        let s = Instant::now();
+        db.flush().unwrap();
+        if i % 2 == 1 {
+            file.sync_data().unwrap();
+            synced.push(s.elapsed().as_secs_f64() * 1000.0);
+        } else {
+            bare.push(s.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+    let (bare, synced) = (sorted(bare), sorted(synced));
+    bench("store_point_sled_flush_p50", pct(&bare, 0.50), "ms");
+    bench("store_point_sled_flush_p99", pct(&bare, 0.99), "ms");
+    bench("store_point_flush_fdatasync_p50", pct(&synced, 0.50), "ms");
+    bench("store_point_flush_fdatasync_p99", pct(&synced, 0.99), "ms");
+    bench(
+        "store_point_fdatasync_ratio_p50",
+        pct(&synced, 0.50) / pct(&bare, 0.50),
+        "x",
+    );
+}
+
 /// One-tap → coil-on seen at the pymodbus slave, and a raw tokio-modbus write-coil round trip
 /// to the same slave, measured in the same run.
 async fn one_tap_latency(label: &str, rtu: bool) {
@@ -473,6 +512,7 @@ fn main() {
         .unwrap();
     rt.block_on(async {
         if want("store") {
+            store_durability_point();
             store_group_commit().await;
         }
         if want("onetap_tcp") {

@@ -116,6 +116,10 @@ pub async fn layer(req: Request, next: Next) -> Response {
     else {
         return next.run(req).await;
     };
+    // Prometheus' text for a scraper, outside the API and its document (cloud-core metrics.rs).
+    if path == "/metrics" {
+        return next.run(req).await;
+    }
     let resp = next.run(req).await;
     if method == Method::HEAD {
         return resp;

@@ -550,6 +550,7 @@ pub async fn sync_up(
         crate::rooms::faces::store_thumbnails(&st, &mut tx, &bx, &passes, face_settings, received)
             .await?;
     let mut stored = 0u64;
+    let mut by_kind = [0u64; 4];
     const PASS_COLS: usize = 14;
     for chunk in passes.chunks(st.db.max_params() / PASS_COLS) {
         let rows: Vec<String> = (0..chunk.len())
@@ -583,20 +584,23 @@ pub async fn sync_up(
                 .bind(p.at_ms)
                 .bind(received);
         }
-        stored += qy.execute(&mut *tx).await?.rows_affected();
+        let n = qy.execute(&mut *tx).await?.rows_affected();
+        stored += n;
+        by_kind[0] += n;
     }
     // Alarms are few: one by one, so that a transition is folded into its alarm exactly when
     // its record is stored for the first time.
     let mut changed_alarms = Vec::new();
     for a in &alarms {
-        stored += store_alarm(&mut tx, &bx, a, received, &mut changed_alarms).await?;
+        by_kind[1] += store_alarm(&mut tx, &bx, a, received, &mut changed_alarms).await?;
     }
     for d in &states {
-        stored += store_state(&mut tx, &bx, d).await?;
+        by_kind[2] += store_state(&mut tx, &bx, d).await?;
     }
     for f in &verdicts {
-        stored += crate::rooms::faces::store_verdict(&mut tx, &bx, f, received).await?;
+        by_kind[3] += crate::rooms::faces::store_verdict(&mut tx, &bx, f, received).await?;
     }
+    stored += by_kind[1] + by_kind[2] + by_kind[3];
     sqlx::query("UPDATE edge_boxes SET last_seen_ms = $1 WHERE id = $2")
         .bind(received)
         .bind(&bx.box_id)
@@ -604,6 +608,17 @@ pub async fn sync_up(
         .await?;
     tx.commit().await?;
     st.feed.publish_alarms(&bx.community_id, changed_alarms);
+    for (kind, n) in ["pass", "alarm", "device_state", "face_verdict"]
+        .into_iter()
+        .zip(by_kind)
+    {
+        if n > 0 {
+            st.metrics
+                .uplink_records
+                .get_or_create(&crate::metrics::KindLabels { kind: kind.into() })
+                .inc_by(n);
+        }
+    }
     let total = b.records.len() as u64;
     tracing::debug!(box_id = %bx.box_id, records = total, stored, thumbnails, "uplink batch committed");
     Ok(Json(UplinkAckV1 {
@@ -705,6 +720,7 @@ pub async fn poll_commands(
             format!("must be at most {MAX_WAIT_MS}"),
         ));
     }
+    let _open = crate::metrics::Open::new(&st.metrics.long_polls_open);
     let commands = st.hub.poll(&bx.box_id, Duration::from_millis(wait)).await;
     Ok(Json(CommandBatchV1 {
         version: SYNC_VERSION,

@@ -1479,6 +1479,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Readiness: the database answers and carries every migration this build knows (503 otherwise) */
+        get: operations["get_v1_ready"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/street/accounts": {
         parameters: {
             query?: never;
@@ -3807,6 +3824,16 @@ export interface components {
             /** Format: int64 */
             code_expires_at_ms: number;
             provisioning_code: string;
+        };
+        /** @description `GET /v1/ready`. */
+        ReadyV1: {
+            /**
+             * Format: int64
+             * @description The newest migration applied, as this build knows it.
+             */
+            schema_version: number;
+            /** @description `ready`. */
+            status: string;
         };
         RecordBody: {
             content: string;
@@ -7624,6 +7651,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AccountV1"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyV1"];
+                };
+            };
+        };
+    };
+    get_v1_ready: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadyV1"];
                 };
             };
             /** @description error */

@@ -188,17 +188,13 @@ fn authorised(state: &ApiState, headers: &HeaderMap) -> Result<(), Box<Response>
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
     match given {
-        Some(g) if constant_time_eq(g.as_bytes(), token.as_bytes()) => Ok(()),
+        Some(g) if edge_sync::auth::constant_time_eq(g.as_bytes(), token.as_bytes()) => Ok(()),
         _ => Err(Box::new(error(
             StatusCode::UNAUTHORIZED,
             "unauthorised",
             "header `Authorization`: missing or wrong bearer token",
         ))),
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 async fn health() -> Json<serde_json::Value> {
@@ -425,7 +421,7 @@ async fn face_frame(
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
-            .is_some_and(|g| constant_time_eq(g.as_bytes(), t.as_bytes()))
+            .is_some_and(|g| edge_sync::auth::constant_time_eq(g.as_bytes(), t.as_bytes()))
     });
     if !frame_ok {
         if let Err(r) = authorised(&s, &headers) {
