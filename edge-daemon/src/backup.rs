@@ -124,17 +124,6 @@ pub fn restore(config: &Path, text: &str) -> Result<Vec<(String, RestoreStep)>, 
 
 /// A new file (never over an existing one) only the owner can read, synced.
 pub fn write_new_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    use std::io::Write as _;
-    use std::os::unix::fs::OpenOptionsExt;
-    let err = |e: std::io::Error| format!("{}: {e}", path.display());
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(err)?;
-    }
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(err)?;
-    f.write_all(bytes).and_then(|()| f.sync_all()).map_err(err)
+    crate::files::write_new(path, bytes, crate::files::Readers::Owner)
+        .map_err(|e| format!("{}: {e}", path.display()))
 }

@@ -14,6 +14,7 @@ pub mod config;
 pub mod daemon;
 pub mod doctor;
 pub mod face;
+pub mod files;
 pub mod gate;
 pub mod metrics;
 pub mod os_clock;

@@ -472,18 +472,12 @@ impl ShutdownSignal {
 
 fn keygen(out: &std::path::Path) -> anyhow::Result<String> {
     use rand::RngCore as _;
-    use std::io::Write as _;
-    use std::os::unix::fs::OpenOptionsExt as _;
     let mut seed = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut seed);
     let key = ed25519_dalek::SigningKey::from_bytes(&seed);
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(out)
+    let text = format!("{}\n", encode_signing_key(&key));
+    edge_daemon::files::write_new(out, text.as_bytes(), edge_daemon::files::Readers::Owner)
         .with_context(|| format!("creating {}", out.display()))?;
-    writeln!(f, "{}", encode_signing_key(&key))?;
     Ok(encode_public_key(&key.verifying_key()))
 }
 

@@ -95,23 +95,17 @@ pub async fn provision(
     let r: ProvisionResponseV1 = serde_json::from_str(&body)
         .map_err(|e| ProvisionError::Refused(format!("unreadable answer: {e}")))?;
     let write = |path: &Path, text: &str, private: bool| -> Result<(), ProvisionError> {
-        use std::io::Write;
         let err = |source| ProvisionError::Write {
             path: path.display().to_string(),
             source,
         };
         std::fs::create_dir_all(out_dir).map_err(err)?;
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create_new(true);
-        #[cfg(unix)]
-        if private {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        let _ = private;
-        let mut f = opts.open(path).map_err(err)?;
-        f.write_all(text.as_bytes()).map_err(err)?;
-        f.sync_all().map_err(err)
+        let readers = if private {
+            crate::files::Readers::Owner
+        } else {
+            crate::files::Readers::Default
+        };
+        crate::files::write_new(path, text.as_bytes(), readers).map_err(err)
     };
     let identity = IdentityFileV1 {
         version: 1,

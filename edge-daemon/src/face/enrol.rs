@@ -65,7 +65,7 @@ impl TemplateKey {
                     std::fs::create_dir_all(dir).map_err(|e| err(e.to_string()))?;
                 }
                 let key: [u8; 32] = rand::random();
-                write_private(path, &key).map_err(|e| err(format!("cannot create: {e}")))?;
+                crate::files::write_new(path, &key, crate::files::Readers::Owner).map_err(|e| err(format!("cannot create: {e}")))?;
                 tracing::info!(path = %path.display(), "created the face template key");
                 key.to_vec()
             }
@@ -134,17 +134,6 @@ impl TemplateKey {
     }
 }
 
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    f.write_all(bytes)?;
-    f.sync_all()
-}
 
 /// Wakes the enroller (after a delta was stored).
 #[derive(Clone, Debug, Default)]
