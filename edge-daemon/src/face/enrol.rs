@@ -65,7 +65,8 @@ impl TemplateKey {
                     std::fs::create_dir_all(dir).map_err(|e| err(e.to_string()))?;
                 }
                 let key: [u8; 32] = rand::random();
-                crate::files::write_new(path, &key, crate::files::Readers::Owner).map_err(|e| err(format!("cannot create: {e}")))?;
+                crate::files::write_new(path, &key, crate::files::Readers::Owner)
+                    .map_err(|e| err(format!("cannot create: {e}")))?;
                 tracing::info!(path = %path.display(), "created the face template key");
                 key.to_vec()
             }
@@ -133,7 +134,6 @@ impl TemplateKey {
         )
     }
 }
-
 
 /// Wakes the enroller (after a delta was stored).
 #[derive(Clone, Debug, Default)]
