@@ -186,6 +186,25 @@ impl<'a> InCommunity<'a> {
             })
     }
 
+    /// An id from the request's path: the object exists in this community, or 404 naming its
+    /// kind (the same whether it is elsewhere or nowhere).
+    pub async fn in_path<'e, E>(&self, db: E, kind: Kind, id: &str) -> ApiResult<()>
+    where
+        E: sqlx::Executor<'e, Database = sqlx::Any>,
+    {
+        let sql = format!(
+            "SELECT id FROM {} WHERE id = $1 AND community_id = $2",
+            kind.table()
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .bind(self.cid)
+            .fetch_optional(db)
+            .await?
+            .map(|_| ())
+            .ok_or_else(|| ApiError::not_found(kind.noun()))
+    }
+
     /// The object exists in this community (see [`InCommunity::row`]).
     pub async fn require<'e, E>(&self, db: E, kind: Kind, field: &str, id: &str) -> ApiResult<()>
     where

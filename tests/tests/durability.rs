@@ -8,9 +8,54 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use rand::Rng as _;
-
 mod common;
+
+/// Run the pass writer on `store_dir` (with `env`) and SIGKILL it while it writes: after its
+/// first acknowledgement (a loaded machine can take seconds to start it), then a random 20–250
+/// ms. The ids it acknowledged.
+fn write_until_killed(
+    store_dir: &std::path::Path,
+    env: &[(&str, &std::ffi::OsStr)],
+    round: usize,
+    rng: &mut impl rand::Rng,
+) -> Vec<uuid::Uuid> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pass-writer"))
+        .arg(store_dir)
+        .envs(env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start pass-writer");
+    let stdout = child.stdout.take().unwrap();
+    let (first_tx, first_rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut ids = Vec::new();
+        for line in BufReader::new(stdout).lines() {
+            // A line cut by the kill ends the list.
+            match line.map(|l| l.trim().parse::<uuid::Uuid>()) {
+                Ok(Ok(id)) => {
+                    ids.push(id);
+                    if ids.len() == 1 {
+                        let _ = first_tx.send(());
+                    }
+                }
+                _ => break,
+            }
+        }
+        ids
+    });
+    let started = Instant::now();
+    if first_rx.recv_timeout(Duration::from_secs(60)).is_err() {
+        let _ = child.kill();
+        panic!("round {round}: the writer acknowledged nothing within 60 s");
+    }
+    std::thread::sleep(Duration::from_millis(rng.gen_range(20..250)));
+    child.kill().expect("SIGKILL"); // std's kill() sends SIGKILL on Unix
+    let _ = child.wait();
+    let acked = reader.join().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(90));
+    acked
+}
 
 #[test]
 fn sigkill_at_random_points_loses_nothing_acknowledged() {
@@ -35,46 +80,7 @@ fn sigkill_at_random_points_loses_nothing_acknowledged() {
                 "durability: {round} SIGKILLs so far, {total_acked} acknowledged records, none lost"
             );
         }
-        let mut child = Command::new(env!("CARGO_BIN_EXE_pass-writer"))
-            .arg(&store_dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start pass-writer");
-        let stdout = child.stdout.take().unwrap();
-        // Read acknowledged ids on a thread; kill after a random delay.
-        let (first_tx, first_rx) = std::sync::mpsc::channel();
-        let reader = std::thread::spawn(move || {
-            let mut ids = Vec::new();
-            for line in BufReader::new(stdout).lines() {
-                match line {
-                    Ok(l) => match l.trim().parse::<uuid::Uuid>() {
-                        Ok(id) => {
-                            ids.push(id);
-                            if ids.len() == 1 {
-                                let _ = first_tx.send(());
-                            }
-                        }
-                        Err(_) => break, // a line cut by the kill
-                    },
-                    Err(_) => break,
-                }
-            }
-            ids
-        });
-        // The kill lands while records are being written: after the first acknowledgement (a
-        // loaded machine can take seconds to start the writer), then a random delay.
-        let started = Instant::now();
-        if first_rx.recv_timeout(Duration::from_secs(60)).is_err() {
-            let _ = child.kill();
-            panic!("round {round}: the writer acknowledged nothing within 60 s");
-        }
-        let delay = Duration::from_millis(rng.gen_range(20..250));
-        std::thread::sleep(delay);
-        child.kill().expect("SIGKILL"); // std's kill() sends SIGKILL on Unix
-        let _ = child.wait();
-        let acked = reader.join().unwrap();
-        assert!(started.elapsed() < Duration::from_secs(90));
+        let acked = write_until_killed(&store_dir, &[], round, &mut rng);
         // Reopen (as the daemon would on restart) and check every acknowledged id so far.
         let store = edge_daemon::store::Store::open(&store_dir)
             .unwrap_or_else(|e| panic!("round {round}: store does not reopen after SIGKILL: {e}"));
@@ -149,40 +155,12 @@ fn a_power_cut_loses_nothing_acknowledged() {
     let mut all_acked: Vec<uuid::Uuid> = Vec::new();
     let (mut undone, mut cut_rounds, mut truncated) = (0usize, 0usize, 0u64);
     for round in 0..rounds {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_pass-writer"))
-            .arg(&store_dir)
-            .env("LD_PRELOAD", &shim)
-            .env("POWERCUT_DIR", &store_dir)
-            .env("POWERCUT_JOURNAL", &journal)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start pass-writer");
-        let stdout = child.stdout.take().unwrap();
-        let (first_tx, first_rx) = std::sync::mpsc::channel();
-        let reader = std::thread::spawn(move || {
-            let mut ids = Vec::new();
-            for line in BufReader::new(stdout).lines() {
-                match line.map(|l| l.trim().parse::<uuid::Uuid>()) {
-                    Ok(Ok(id)) => {
-                        ids.push(id);
-                        if ids.len() == 1 {
-                            let _ = first_tx.send(());
-                        }
-                    }
-                    _ => break,
-                }
-            }
-            ids
-        });
-        if first_rx.recv_timeout(Duration::from_secs(60)).is_err() {
-            let _ = child.kill();
-            panic!("round {round}: the writer acknowledged nothing within 60 s");
-        }
-        std::thread::sleep(Duration::from_millis(rng.gen_range(20..250)));
-        child.kill().expect("SIGKILL");
-        let _ = child.wait();
-        let acked = reader.join().unwrap();
+        let env = [
+            ("LD_PRELOAD", shim.as_os_str()),
+            ("POWERCUT_DIR", store_dir.as_os_str()),
+            ("POWERCUT_JOURNAL", journal.as_os_str()),
+        ];
+        let acked = write_until_killed(&store_dir, &env, round, &mut rng);
         let cut = tests::powercut::cut_power(&journal).expect("undo the unsynced writes");
         undone += cut.writes_undone;
         truncated += cut.bytes_truncated;

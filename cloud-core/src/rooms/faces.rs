@@ -178,12 +178,9 @@ pub async fn put_consent(
     let by = staff_name(&st, &caller).await?;
     let now = now_ms();
     let mut tx = st.db.pool.begin().await?;
-    sqlx::query("SELECT id FROM people WHERE id = $1 AND community_id = $2")
-        .bind(&pid)
-        .bind(&cid)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| ApiError::not_found("person"))?;
+    crate::scope::InCommunity::new(&cid)
+        .in_path(&mut *tx, crate::scope::Kind::Person, &pid)
+        .await?;
     let before = sqlx::query("SELECT given FROM face_consents WHERE person_id = $1")
         .bind(&pid)
         .fetch_optional(&mut *tx)
@@ -243,12 +240,9 @@ pub async fn upload(
     headers: HeaderMap,
     body: axum::body::Body,
 ) -> ApiResult<Created<FacePhotoUploadedV1>> {
-    sqlx::query("SELECT id FROM people WHERE id = $1 AND community_id = $2")
-        .bind(&pid)
-        .bind(&cid)
-        .fetch_optional(&st.db.pool)
-        .await?
-        .ok_or_else(|| ApiError::not_found("person"))?;
+    crate::scope::InCommunity::new(&cid)
+        .in_path(&st.db.pool, crate::scope::Kind::Person, &pid)
+        .await?;
     let bytes = axum::body::to_bytes(body, faces::MAX_PHOTO_BYTES)
         .await
         .map_err(|_| {

@@ -781,12 +781,9 @@ pub async fn add_address(
     Body(b): Body<AddressBody>,
 ) -> ApiResult<Created<AddressAddedV1>> {
     let mut tx = st.db.pool.begin().await?;
-    sqlx::query("SELECT id FROM people WHERE id = $1 AND community_id = $2")
-        .bind(&pid)
-        .bind(&cid)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| ApiError::not_found("person"))?;
+    InCommunity::new(&cid)
+        .in_path(&mut *tx, Kind::Person, &pid)
+        .await?;
     InCommunity::new(&cid)
         .require(&mut *tx, Kind::Room, "room_id", &b.room_id)
         .await?;

@@ -36,16 +36,6 @@ pub struct StaffRightsBody {
     pub estate_ids: Vec<String>,
 }
 
-async fn person_in(st: &AppState, cid: &str, pid: &str) -> ApiResult<()> {
-    sqlx::query("SELECT id FROM people WHERE id = $1 AND community_id = $2")
-        .bind(pid)
-        .bind(cid)
-        .fetch_optional(&st.db.pool)
-        .await?
-        .ok_or_else(|| ApiError::not_found("person"))
-        .map(|_| ())
-}
-
 async fn rights_of(st: &AppState, pid: &str) -> ApiResult<StaffRightsV1> {
     let rows = sqlx::query(
         "SELECT estate_id, granted_by, granted_at_ms FROM staff_door_rights WHERE person_id = $1 \
@@ -76,7 +66,9 @@ pub async fn get(
     State(st): State<AppState>,
     Path((cid, pid)): Path<(String, String)>,
 ) -> ApiResult<Json<StaffRightsV1>> {
-    person_in(&st, &cid, &pid).await?;
+    InCommunity::new(&cid)
+        .in_path(&st.db.pool, Kind::Person, &pid)
+        .await?;
     Ok(Json(rights_of(&st, &pid).await?))
 }
 
@@ -100,12 +92,9 @@ pub async fn put(
     };
     let mut estates = b.estate_ids;
     let mut tx = st.db.pool.begin().await?;
-    sqlx::query("SELECT id FROM people WHERE id = $1 AND community_id = $2")
-        .bind(&pid)
-        .bind(&cid)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| ApiError::not_found("person"))?;
+    InCommunity::new(&cid)
+        .in_path(&mut *tx, Kind::Person, &pid)
+        .await?;
     let scope = InCommunity::new(&cid);
     for (i, e) in estates.iter().enumerate() {
         scope
