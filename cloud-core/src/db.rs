@@ -37,6 +37,14 @@ pub enum DbError {
 }
 
 /// Migrations, applied in order, each once, each in its own transaction. Additive only.
+/// `$start, $start+1, …` for `n` values.
+pub(crate) fn placeholders(start: usize, n: usize) -> String {
+    (start..start + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The newest migration this build carries.
 pub fn newest_migration() -> i64 {
     MIGRATIONS.last().map_or(0, |m| m.0)

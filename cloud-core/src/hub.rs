@@ -108,7 +108,7 @@ impl CommandHub {
         for chunk in ids.chunks(500) {
             let sql = format!(
                 "SELECT box_id FROM box_presence WHERE online_until_ms > $1 AND box_id IN ({})",
-                crate::scope::placeholders(2, chunk.len())
+                crate::db::placeholders(2, chunk.len())
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now_ms);
             for id in chunk {

@@ -1,16 +1,15 @@
-//! Prometheus metrics of one cloud replica, served as OpenMetrics text at `GET /metrics` to a
-//! scraper holding `metrics_token` (off without one: box ids and counts are the operator's, not
-//! the public's). Requests are counted by the access-log middleware ([`observe`]) by route
-//! template, never by raw path, so ids never become labels; levels (boxes online, each box's
-//! sync lag, the database pool) are read when scraped.
+//! Prometheus metrics of one cloud replica, served as OpenMetrics text at `GET /metrics`
+//! (`server::metrics`) to a scraper holding `metrics_token` (off without one: box ids and counts
+//! are the operator's, not the public's). Requests are counted by the access-log middleware
+//! ([`observe`]) by route template, never by raw path, so ids never become labels; levels (boxes
+//! online, each box's sync lag, the database pool) are read when scraped.
 
 use std::sync::atomic::AtomicU64;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -18,8 +17,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::{Registry, Unit};
 
-use crate::db::RowExt;
-use crate::state::AppState;
+use std::sync::Arc;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabels {
@@ -46,18 +44,20 @@ pub struct BoxLabels {
 }
 
 pub struct CloudMetrics {
-    registry: Registry,
+    pub registry: Registry,
     pub requests: Family<RequestLabels, Counter>,
     pub request_seconds: Family<RouteLabels, Histogram>,
     /// Records boxes uploaded and the cloud stored (first time), by kind.
     pub uplink_records: Family<KindLabels, Counter>,
     /// Box long-polls this replica holds now.
     pub long_polls_open: Gauge,
-    boxes_online: Gauge,
-    boxes_in_service: Gauge,
-    box_sync_lag_seconds: Family<BoxLabels, Gauge<f64, AtomicU64>>,
-    db_pool_connections: Gauge,
-    db_pool_idle: Gauge,
+    pub boxes_online: Gauge,
+    pub boxes_in_service: Gauge,
+    pub box_sync_lag_seconds: Family<BoxLabels, Gauge<f64, AtomicU64>>,
+    pub db_pool_connections: Gauge,
+    pub db_pool_idle: Gauge,
+    /// Write one access-log line per request (`access_log` in the config).
+    pub access_log: bool,
 }
 
 impl std::fmt::Debug for CloudMetrics {
@@ -66,8 +66,8 @@ impl std::fmt::Debug for CloudMetrics {
     }
 }
 
-impl Default for CloudMetrics {
-    fn default() -> Self {
+impl CloudMetrics {
+    pub fn new(access_log: bool) -> Self {
         let mut registry = Registry::with_prefix("cloud");
         let requests = Family::<RequestLabels, Counter>::default();
         registry.register(
@@ -140,13 +140,21 @@ impl Default for CloudMetrics {
             box_sync_lag_seconds,
             db_pool_connections,
             db_pool_idle,
+            access_log,
         }
+    }
+
+    /// The registry as OpenMetrics text.
+    pub fn encode(&self) -> Result<String, std::fmt::Error> {
+        let mut text = String::new();
+        prometheus_client::encoding::text::encode(&mut text, &self.registry)?;
+        Ok(text)
     }
 }
 
 /// Count and time every request, and write the access log line (method, route template,
 /// status, duration; never the path's ids, the query or any header).
-pub async fn observe(State(st): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn observe(State(m): State<Arc<CloudMetrics>>, req: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = req.method().to_string();
     let route = req
@@ -156,7 +164,6 @@ pub async fn observe(State(st): State<AppState>, req: Request, next: Next) -> Re
     let resp = next.run(req).await;
     let seconds = started.elapsed().as_secs_f64();
     let status = resp.status().as_u16();
-    let m = &st.metrics;
     m.requests
         .get_or_create(&RequestLabels {
             method: method.clone(),
@@ -170,72 +177,10 @@ pub async fn observe(State(st): State<AppState>, req: Request, next: Next) -> Re
             route: route.clone(),
         })
         .observe(seconds);
-    if st.cfg.access_log {
+    if m.access_log {
         tracing::info!(target: "access", method, route, status, duration_ms = seconds * 1000.0, "request");
     }
     resp
-}
-
-/// `GET /metrics`: 404 unless `metrics_token` is set; then only with it as the bearer token.
-pub async fn serve(State(st): State<AppState>, headers: HeaderMap) -> Response {
-    let Some(want) = st.cfg.metrics_token.as_deref() else {
-        return (StatusCode::NOT_FOUND, "metrics are off (set metrics_token)").into_response();
-    };
-    let given = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
-    if !edge_sync::auth::constant_time_eq(given.as_bytes(), want.as_bytes()) {
-        return (StatusCode::UNAUTHORIZED, "a bearer token is needed").into_response();
-    }
-    if let Err(e) = read_levels(&st).await {
-        tracing::warn!(error = %e, "metrics: levels not read");
-    }
-    let mut text = String::new();
-    if prometheus_client::encoding::text::encode(&mut text, &st.metrics.registry).is_err() {
-        return (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "metrics could not be encoded",
-        )
-            .into_response();
-    }
-    (
-        [(
-            axum::http::header::CONTENT_TYPE,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        )],
-        text,
-    )
-        .into_response()
-}
-
-async fn read_levels(st: &AppState) -> Result<(), sqlx::Error> {
-    let m = &st.metrics;
-    m.db_pool_connections.set(i64::from(st.db.pool.size()));
-    m.db_pool_idle.set(st.db.pool.num_idle() as i64);
-    let now = crate::now_ms();
-    let rows = sqlx::query(
-        "SELECT id, last_seen_ms FROM edge_boxes WHERE revoked = 0 AND provisioned_at_ms IS NOT NULL",
-    )
-    .fetch_all(&st.db.pool)
-    .await?;
-    let mut ids = Vec::with_capacity(rows.len());
-    m.box_sync_lag_seconds.clear();
-    for r in &rows {
-        let id = r.text("id")?;
-        let lag = r
-            .opt_int("last_seen_ms")?
-            .map_or(f64::NAN, |t| (now - t).max(0) as f64 / 1000.0);
-        m.box_sync_lag_seconds
-            .get_or_create(&BoxLabels { box_id: id.clone() })
-            .set(lag);
-        ids.push(id);
-    }
-    m.boxes_in_service.set(ids.len() as i64);
-    let online = st.hub.online_among(&ids, now).await?;
-    m.boxes_online.set(online.len() as i64);
-    Ok(())
 }
 
 /// One more on `gauge` while alive (a long-poll held, however it ends).

@@ -425,13 +425,7 @@ pub async fn record_sent(
     Ok(())
 }
 
-/// `$start, $start+1, …` for `n` values.
-pub(crate) fn placeholders(start: usize, n: usize) -> String {
-    (start..start + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
+pub(crate) use crate::db::placeholders;
 
 /// The person the calling account is linked to (residents, and visitors once they are
 /// registered); 403 for an account without one, 401 for anyone else.

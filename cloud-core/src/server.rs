@@ -216,9 +216,9 @@ pub fn router(state: AppState) -> Router {
     router
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), guard))
         // Outside the route table: the scraper's own token, not an account (see `metrics`).
-        .route("/metrics", axum::routing::get(crate::metrics::serve))
+        .route("/metrics", axum::routing::get(metrics))
         .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
+            state.metrics.clone(),
             crate::metrics::observe,
         ))
         .fallback(
@@ -478,6 +478,68 @@ async fn health(State(st): State<AppState>) -> ApiResult<Json<HealthV1>> {
         status: "ok",
         database: format!("{:?}", st.db.engine).to_lowercase(),
     }))
+}
+
+/// `GET /metrics`: 404 unless `metrics_token` is set; then only with it as the bearer token.
+pub async fn metrics(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(want) = st.cfg.metrics_token.as_deref() else {
+        return (StatusCode::NOT_FOUND, "metrics are off (set metrics_token)").into_response();
+    };
+    let given = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if !edge_sync::auth::constant_time_eq(given.as_bytes(), want.as_bytes()) {
+        return (StatusCode::UNAUTHORIZED, "a bearer token is needed").into_response();
+    }
+    if let Err(e) = read_levels(&st).await {
+        tracing::warn!(error = %e, "metrics: levels not read");
+    }
+    let mut text = String::new();
+    if prometheus_client::encoding::text::encode(&mut text, &st.metrics.registry).is_err() {
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "metrics could not be encoded",
+        )
+            .into_response();
+    }
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response()
+}
+
+async fn read_levels(st: &AppState) -> Result<(), sqlx::Error> {
+    let m = &st.metrics;
+    m.db_pool_connections.set(i64::from(st.db.pool.size()));
+    m.db_pool_idle.set(st.db.pool.num_idle() as i64);
+    let now = crate::now_ms();
+    let rows = sqlx::query(
+        "SELECT id, last_seen_ms FROM edge_boxes WHERE revoked = 0 AND provisioned_at_ms IS NOT NULL",
+    )
+    .fetch_all(&st.db.pool)
+    .await?;
+    let mut ids = Vec::with_capacity(rows.len());
+    m.box_sync_lag_seconds.clear();
+    for r in &rows {
+        let id = r.text("id")?;
+        let lag = r
+            .opt_int("last_seen_ms")?
+            .map_or(f64::NAN, |t| (now - t).max(0) as f64 / 1000.0);
+        m.box_sync_lag_seconds
+            .get_or_create(&crate::metrics::BoxLabels { box_id: id.clone() })
+            .set(lag);
+        ids.push(id);
+    }
+    m.boxes_in_service.set(ids.len() as i64);
+    let online = st.hub.online_among(&ids, now).await?;
+    m.boxes_online.set(online.len() as i64);
+    Ok(())
 }
 
 /// `GET /v1/ready`.

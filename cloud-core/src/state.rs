@@ -53,6 +53,7 @@ impl AppState {
             (cfg.signup_window_seconds * 1000) as i64,
         );
         let visit_requests = Throttle::new(cfg.visit_requests_per_day, 86_400_000);
+        let cfg_access_log = cfg.access_log;
         let (hub, feed) = match db.engine {
             crate::db::Engine::Postgres => (
                 CommandHub::shared(db.pool.clone()),
@@ -72,7 +73,7 @@ impl AppState {
             hub: Arc::new(hub),
             categories: Arc::default(),
             feed: Arc::new(feed),
-            metrics: Arc::default(),
+            metrics: Arc::new(crate::metrics::CloudMetrics::new(cfg_access_log)),
         }
     }
 }
