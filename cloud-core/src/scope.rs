@@ -172,18 +172,31 @@ impl<'a> InCommunity<'a> {
     where
         E: sqlx::Executor<'e, Database = sqlx::Any>,
     {
+        self.find(db, kind, id, cols).await?.ok_or_else(|| {
+            ApiError::invalid(field, format!("no such {} in this community", kind.noun()))
+        })
+    }
+
+    /// The object's `cols` if it exists in this community.
+    async fn find<'e, E>(
+        &self,
+        db: E,
+        kind: Kind,
+        id: &str,
+        cols: &'static str,
+    ) -> ApiResult<Option<sqlx::any::AnyRow>>
+    where
+        E: sqlx::Executor<'e, Database = sqlx::Any>,
+    {
         let sql = format!(
             "SELECT {cols} FROM {} WHERE id = $1 AND community_id = $2",
             kind.table()
         );
-        sqlx::query(sqlx::AssertSqlSafe(sql))
+        Ok(sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(id)
             .bind(self.cid)
             .fetch_optional(db)
-            .await?
-            .ok_or_else(|| {
-                ApiError::invalid(field, format!("no such {} in this community", kind.noun()))
-            })
+            .await?)
     }
 
     /// An id from the request's path: the object exists in this community, or 404 naming its
@@ -192,14 +205,7 @@ impl<'a> InCommunity<'a> {
     where
         E: sqlx::Executor<'e, Database = sqlx::Any>,
     {
-        let sql = format!(
-            "SELECT id FROM {} WHERE id = $1 AND community_id = $2",
-            kind.table()
-        );
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .bind(self.cid)
-            .fetch_optional(db)
+        self.find(db, kind, id, "id")
             .await?
             .map(|_| ())
             .ok_or_else(|| ApiError::not_found(kind.noun()))

@@ -123,7 +123,10 @@ async fn staff_name(st: &AppState, caller: &Caller) -> ApiResult<String> {
 }
 
 /// The person takes a new change number: boxes of their estate get them (and their photos) again.
-async fn bump_person(tx: &mut sqlx::AnyConnection, person_id: &str) -> Result<(), sqlx::Error> {
+pub(crate) async fn bump_person(
+    tx: &mut sqlx::AnyConnection,
+    person_id: &str,
+) -> Result<(), sqlx::Error> {
     let seq = next_change_seq(tx).await?;
     sqlx::query("UPDATE people SET change_seq = $1 WHERE id = $2")
         .bind(seq)

@@ -8,7 +8,7 @@ use axum::{Extension, Json};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::db::{next_change_seq, RowExt};
+use crate::db::RowExt;
 use crate::error::{ApiError, ApiResult, Body};
 use crate::now_ms;
 use crate::policy::Caller;
@@ -121,12 +121,7 @@ pub async fn put(
         .execute(&mut *tx)
         .await?;
     }
-    let seq = next_change_seq(&mut tx).await?;
-    sqlx::query("UPDATE people SET change_seq = $1 WHERE id = $2")
-        .bind(seq)
-        .bind(&pid)
-        .execute(&mut *tx)
-        .await?;
+    crate::rooms::faces::bump_person(&mut tx, &pid).await?;
     tx.commit().await?;
     tracing::info!(person_id = %pid, estates = estates.len(), "staff door rights saved");
     Ok(Json(rights_of(&st, &pid).await?))
